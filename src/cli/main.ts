@@ -1,0 +1,81 @@
+import { CodecError } from '../../codecs/errors.ts';
+
+/** What a command needs from the outside world; tests pass their own. */
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  readStdin: () => Promise<string>;
+}
+
+/** A user mistake: printed as one line on stderr, exit code 2, never a stack trace. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export type Command = (argv: string[], io: CliIo) => Promise<number>;
+
+const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  encode: {
+    summary: 'encode a provisioning XML document into signed SMS segments',
+    load: async () => (await import('./commands/encode.ts')).encodeCommand,
+  },
+  decode: {
+    summary: 'decode SMS segments (or a WSP PDU) back into the document, verifying its MAC',
+    load: async () => (await import('./commands/decode.ts')).decodeCommand,
+  },
+  'smsc-sim': {
+    summary: 'run the fault-injecting SMSC simulator with its virtual handsets',
+    load: async () => (await import('./commands/smsc-sim.ts')).smscSimCommand,
+  },
+};
+
+const processIo: CliIo = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  readStdin: async () => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString('utf8');
+  },
+};
+
+function usage(): string {
+  const lines = Object.entries(COMMANDS).map(([name, { summary }]) => `  ${name.padEnd(10)} ${summary}`);
+  return ['usage: otagw <command> [options]', '', 'commands:', ...lines, ''].join('\n');
+}
+
+/** Runs one command and returns the process exit code. */
+export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout(usage());
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    io.stderr(`otagw: unknown command '${name}' (try 'otagw --help')\n`);
+    return 2;
+  }
+  try {
+    return await (
+      await command.load()
+    )(rest, io);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr(`otagw ${name}: ${error.message}\n`);
+      return 2;
+    }
+    if (error instanceof CodecError) {
+      const where =
+        error.line !== undefined
+          ? ` (line ${error.line})`
+          : error.offset >= 0
+            ? ` (offset ${error.offset})`
+            : '';
+      io.stderr(`otagw ${name}: ${error.code}: ${error.message}${where}\n`);
+      return 1;
+    }
+    io.stderr(`otagw ${name}: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
+}
