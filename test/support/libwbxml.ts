@@ -1,0 +1,165 @@
+/**
+ * Runs Debian's libwbxml command-line tools (package libwbxml2-utils: `xml2wbxml`, `wbxml2xml`) over a
+ * batch of documents: all inputs are written to one temporary directory under os.tmpdir() and converted by a
+ * single shell script, one process per document but one spawn from Node, so a corpus of dozens of
+ * documents converts in well under a second.
+ *
+ * Flags (see /work/notes/libwbxml.md and the cross-check test for why):
+ * - `xml2wbxml [-n] -v <version> -o out in`: `-n` disables libwbxml's own string table (which splits values
+ *   into words and puts repeated words in the table); without it the output exercises STR_T in our decoder.
+ * - `wbxml2xml -m 0 -k [-l OTA] -o out in`: compact output; `-k` keeps leading/trailing whitespace in text
+ *   (without it libwbxml trims text nodes); `-l OTA` because Nokia OTA has public id 0x01 (unknown), which
+ *   wbxml2xml otherwise refuses ("Unknown Public ID").
+ */
+import { execFile } from 'node:child_process';
+import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { promisify } from 'node:util';
+
+const execFileAsync = promisify(execFile);
+
+export const SKIP_LIBWBXML_ENV = 'OTAGW_SKIP_LIBWBXML';
+
+export interface LibwbxmlTools {
+  xml2wbxml: string;
+  wbxml2xml: string;
+}
+
+function findExecutable(name: string): string | undefined {
+  const directories = [
+    ...(process.env.PATH ?? '').split(delimiter).filter(Boolean),
+    '/usr/bin',
+    '/usr/local/bin',
+  ];
+  for (const directory of directories) {
+    const candidate = join(directory, name);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+/** Both tools, or undefined when either is missing. */
+export function findLibwbxml(): LibwbxmlTools | undefined {
+  const xml2wbxml = findExecutable('xml2wbxml');
+  const wbxml2xml = findExecutable('wbxml2xml');
+  return xml2wbxml && wbxml2xml ? { xml2wbxml, wbxml2xml } : undefined;
+}
+
+export const LIBWBXML_MISSING_MESSAGE =
+  'libwbxml tools xml2wbxml/wbxml2xml not found (Debian package libwbxml2-utils: ' +
+  '`apt-get install libwbxml2-utils`). The WBXML cross-checks need them; set OTAGW_SKIP_LIBWBXML=1 to skip.';
+
+export interface ConversionResult<T> {
+  ok: boolean;
+  output?: T;
+  /** exit status and what the tool printed, when it failed */
+  error?: string;
+}
+
+export interface EncodeRequest {
+  xml: string;
+  /** false adds `-n` (no string table) */
+  stringTable: boolean;
+  /** `-v`: '1.1' | '1.2' | '1.3' */
+  version?: string;
+}
+
+export interface DecodeRequest {
+  wbxml: Uint8Array;
+  /** `-l` language, needed for Nokia OTA ('OTA') */
+  language?: string;
+}
+
+const quote = (value: string): string => `'${value.replace(/'/g, `'\\''`)}'`;
+
+async function runBatch<T>(
+  lines: (
+    directory: string,
+    index: number,
+  ) => { input: [string, string | Uint8Array]; command: string[]; output: string },
+  count: number,
+  read: (path: string) => T,
+): Promise<Array<ConversionResult<T>>> {
+  if (count === 0) return [];
+  const directory = mkdtempSync(join(tmpdir(), 'otagw-libwbxml-'));
+  try {
+    const script: string[] = [];
+    const outputs: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const { input, command, output } = lines(directory, i);
+      writeFileSync(input[0], input[1]);
+      outputs.push(output);
+      const log = join(directory, `${i}.log`);
+      const status = join(directory, `${i}.status`);
+      script.push(`${command.map(quote).join(' ')} >${quote(log)} 2>&1; echo $? >${quote(status)}`);
+    }
+    const scriptPath = join(directory, 'batch.sh');
+    writeFileSync(scriptPath, `${script.join('\n')}\n`);
+    await execFileAsync('/bin/sh', [scriptPath], { maxBuffer: 16 * 1024 * 1024 });
+    return outputs.map((output, i) => {
+      const status = readFileSync(join(directory, `${i}.status`), 'utf8').trim();
+      const log = readFileSync(join(directory, `${i}.log`), 'utf8').trim();
+      if (status !== '0') return { ok: false, error: `exit ${status}: ${log}` };
+      try {
+        return { ok: true, output: read(output) };
+      } catch (error) {
+        return { ok: false, error: `no output (${String(error)}): ${log}` };
+      }
+    });
+  } finally {
+    rmSync(directory, { recursive: true, force: true });
+  }
+}
+
+/** `xml2wbxml` over every request, in order. */
+export function libwbxmlEncode(
+  tools: LibwbxmlTools,
+  requests: EncodeRequest[],
+): Promise<Array<ConversionResult<Uint8Array>>> {
+  return runBatch(
+    (directory, i) => {
+      const request = requests[i];
+      const input = join(directory, `${i}.xml`);
+      const output = join(directory, `${i}.wbxml`);
+      const flags = [
+        ...(request.stringTable ? [] : ['-n']),
+        ...(request.version ? ['-v', request.version] : []),
+      ];
+      return {
+        input: [input, request.xml],
+        command: [tools.xml2wbxml, ...flags, '-o', output, input],
+        output,
+      };
+    },
+    requests.length,
+    (path) => new Uint8Array(readFileSync(path)),
+  );
+}
+
+/** `wbxml2xml` over every request, in order. */
+export function libwbxmlDecode(
+  tools: LibwbxmlTools,
+  requests: DecodeRequest[],
+): Promise<Array<ConversionResult<string>>> {
+  return runBatch(
+    (directory, i) => {
+      const request = requests[i];
+      const input = join(directory, `${i}.wbxml`);
+      const output = join(directory, `${i}.out.xml`);
+      const flags = ['-m', '0', '-k', ...(request.language ? ['-l', request.language] : [])];
+      return {
+        input: [input, request.wbxml],
+        command: [tools.wbxml2xml, ...flags, '-o', output, input],
+        output,
+      };
+    },
+    requests.length,
+    (path) => readFileSync(path, 'utf8'),
+  );
+}
