@@ -1,0 +1,159 @@
+import Koa, { type Context, type Next } from 'koa';
+import Router from '@koa/router';
+import { z } from 'zod';
+import { BehaviourError } from './behaviour.ts';
+import { MoError, USSD_SERVICE_OPS, type UssdServiceOp } from './mo.ts';
+import type { SmscSimulator } from './simulator.ts';
+
+/** Bodies larger than this are refused; the control API only ever takes small JSON documents. */
+const MAX_BODY_BYTES = 1024 * 1024;
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+const moSchema = z.strictObject({
+  from: z.string().min(1).max(21),
+  to: z.string().min(1).max(21),
+  text: z.string(),
+  coding: z.enum(['gsm7', 'latin1', 'ucs2']).optional(),
+  ussd: z
+    .strictObject({
+      op: z
+        .union([
+          z.enum(Object.keys(USSD_SERVICE_OPS) as [UssdServiceOp, ...UssdServiceOp[]]),
+          z.number().int().min(0).max(255),
+        ])
+        .optional(),
+    })
+    .optional(),
+  systemId: z.string().optional(),
+});
+const dropSchema = z.strictObject({ systemId: z.string().optional() });
+const subscriberSchema = z.strictObject({
+  imsi: z
+    .string()
+    .regex(/^[0-9]{6,15}$/)
+    .optional(),
+  pin: z.string().min(1).optional(),
+});
+const submittedQuery = z.object({ limit: z.coerce.number().int().min(1).max(100_000).default(100) });
+
+async function readJson(ctx: Context): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of ctx.req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES)
+      throw new HttpError(413, 'BODY_TOO_LARGE', `body over ${MAX_BODY_BYTES} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  if (size === 0) return {};
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    throw new HttpError(400, 'INVALID_JSON', 'the body is not valid JSON');
+  }
+}
+
+function validate<T>(schema: z.ZodType<T>, value: unknown): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const details = result.error.issues.map((issue) => ({
+    path: issue.path.map(String).join('.'),
+    message: issue.message,
+  }));
+  throw new HttpError(400, 'VALIDATION_FAILED', 'the request does not match its schema', details);
+}
+
+/** One place that turns errors into `{ error: { code, message, details } }`. */
+async function renderErrors(ctx: Context, next: Next): Promise<void> {
+  try {
+    await next();
+  } catch (error) {
+    if (error instanceof HttpError) {
+      ctx.status = error.status;
+      ctx.body = { error: { code: error.code, message: error.message, details: error.details } };
+    } else if (error instanceof BehaviourError) {
+      ctx.status = 400;
+      ctx.body = { error: { code: error.code, message: error.message, details: error.details } };
+    } else if (error instanceof MoError) {
+      ctx.status = error.code === 'NO_RECEIVER_BIND' ? 409 : error.code.startsWith('MO_NOT_') ? 400 : 502;
+      ctx.body = { error: { code: error.code, message: error.message } };
+    } else {
+      ctx.status = 500;
+      ctx.body = {
+        error: { code: 'INTERNAL_ERROR', message: error instanceof Error ? error.message : String(error) },
+      };
+    }
+  }
+}
+
+/** The simulator's HTTP control API (JSON). Returned unstarted; the simulator listens with it. */
+export function createControlApp(sim: SmscSimulator): Koa {
+  const router = new Router();
+
+  router.get('/behaviour', (ctx) => {
+    ctx.body = sim.behaviour();
+  });
+  router.patch('/behaviour', async (ctx) => {
+    sim.setBehaviour((await readJson(ctx)) as never);
+    ctx.body = sim.behaviour();
+  });
+  router.get('/counters', (ctx) => {
+    ctx.body = sim.counters();
+  });
+  router.get('/binds', (ctx) => {
+    ctx.body = sim.binds();
+  });
+  router.get('/submitted', (ctx) => {
+    const { limit } = validate(submittedQuery, ctx.query);
+    ctx.body = sim
+      .submitted()
+      .slice(-limit)
+      .map((segment) => ({
+        ...segment,
+        shortMessage: segment.shortMessage ? Buffer.from(segment.shortMessage).toString('hex') : null,
+      }));
+  });
+  router.post('/mo', async (ctx) => {
+    await sim.injectMo(validate(moSchema, await readJson(ctx)));
+    ctx.body = { delivered: true };
+  });
+  router.post('/drop', async (ctx) => {
+    const { systemId } = validate(dropSchema, await readJson(ctx));
+    const before = sim.binds().filter((bind) => systemId === undefined || bind.systemId === systemId).length;
+    sim.dropConnections(systemId);
+    ctx.body = { dropped: before };
+  });
+  router.put('/subscribers/:msisdn', async (ctx) => {
+    sim.registerSubscriber(ctx.params.msisdn, validate(subscriberSchema, await readJson(ctx)));
+    ctx.status = 204;
+  });
+  router.get('/handsets', (ctx) => {
+    ctx.body = sim.handsets();
+  });
+  router.get('/handsets/:msisdn', (ctx) => {
+    const inbox = sim.handset(ctx.params.msisdn);
+    ctx.body = { msisdn: inbox.msisdn, received: inbox.count(), pushes: inbox.pushes() };
+  });
+
+  const app = new Koa();
+  app.use(renderErrors);
+  app.use(router.routes());
+  app.use(router.allowedMethods({ throw: false }));
+  app.use((ctx) => {
+    if (ctx.status === 404 && ctx.body === undefined) {
+      ctx.status = 404;
+      ctx.body = { error: { code: 'NOT_FOUND', message: `no route for ${ctx.method} ${ctx.path}` } };
+    }
+  });
+  return app;
+}

@@ -1,0 +1,135 @@
+import type { PduFields } from 'smpp';
+
+/** SMPP data_coding values for MO text (SMPP 3.4 §5.2.19). */
+export const DATA_CODING_SMSC_DEFAULT = 0x00; // GSM 03.38 default alphabet, one septet per octet
+export const DATA_CODING_LATIN1 = 0x03; // ISO-8859-1
+export const DATA_CODING_UCS2 = 0x08; // UCS-2 big-endian
+
+/** ussd_service_op TLV values (SMPP 3.4 §5.3.2.44). */
+export const USSD_SERVICE_OPS = {
+  'pssd-indication': 0,
+  'pssr-indication': 1,
+  'ussr-request': 2,
+  'ussn-request': 3,
+  'pssd-response': 16,
+  'pssr-response': 17,
+  'ussr-confirm': 18,
+  'ussn-confirm': 19,
+} as const;
+export type UssdServiceOp = keyof typeof USSD_SERVICE_OPS;
+
+/** esm_class of an ordinary mobile-originated message: default mode, no UDH (SMPP 3.4 §5.2.12). */
+const ESM_CLASS_DEFAULT = 0x00;
+/** TON/NPI of a subscriber number: international, ISDN/E.164 (SMPP 3.4 §5.2.5-6). */
+const TON_INTERNATIONAL = 1;
+const NPI_ISDN = 1;
+/** short_message holds at most 254 octets; longer text goes in message_payload (SMPP 3.4 §5.2.21, §5.3.2.32). */
+const SHORT_MESSAGE_MAX_OCTETS = 254;
+/** service_type that many SMSCs put on USSD deliveries (SMPP 3.4 §5.2.11 lists "USSD"). */
+const SERVICE_TYPE_USSD = 'USSD';
+/** Highest code point ISO-8859-1 can carry. */
+const LATIN1_MAX = 0xff;
+
+export type MoCoding = 'gsm7' | 'latin1' | 'ucs2';
+
+export interface MoMessage {
+  /** The subscriber's MSISDN (source_addr). */
+  from: string;
+  /** The service number or short code it was sent to (destination_addr). */
+  to: string;
+  text: string;
+  /** Default: GSM 7-bit when every character is in the GSM default alphabet, else UCS-2. */
+  coding?: MoCoding;
+  /** Marks the message as USSD, with this ussd_service_op (default 'pssr-indication', a user-initiated request). */
+  ussd?: { op?: UssdServiceOp | number };
+  /** Which bound system_id gets it; default the first with a receiver-capable bind. */
+  systemId?: string;
+}
+
+/**
+ * GSM 03.38 default alphabet, septets 0x00-0x7F in order (3GPP TS 23.038 §6.2.1). 0x1B is the escape
+ * to the extension table and never stands for a character itself.
+ */
+const GSM_DEFAULT_ALPHABET =
+  '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\x1bÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?' +
+  '¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà';
+const GSM_ESCAPE = 0x1b;
+/** Extension table characters reached through the escape (3GPP TS 23.038 §6.2.1.1). */
+const GSM_EXTENSION: ReadonlyArray<[string, number]> = [
+  ['\f', 0x0a],
+  ['^', 0x14],
+  ['{', 0x28],
+  ['}', 0x29],
+  ['\\', 0x2f],
+  ['[', 0x3c],
+  ['~', 0x3d],
+  [']', 0x3e],
+  ['|', 0x40],
+  ['€', 0x65],
+];
+const GSM_SEPTET = new Map<string, number[]>();
+for (let septet = 0; septet < GSM_DEFAULT_ALPHABET.length; septet++) {
+  if (septet !== GSM_ESCAPE) GSM_SEPTET.set(GSM_DEFAULT_ALPHABET[septet], [septet]);
+}
+for (const [char, septet] of GSM_EXTENSION) GSM_SEPTET.set(char, [GSM_ESCAPE, septet]);
+
+/** Unpacked septets (one per octet, as SMPP carries data_coding 0), or null when a character has none. */
+export function encodeGsm7Unpacked(text: string): Buffer | null {
+  const septets: number[] = [];
+  for (const char of text) {
+    const encoded = GSM_SEPTET.get(char);
+    if (!encoded) return null;
+    septets.push(...encoded);
+  }
+  return Buffer.from(septets);
+}
+
+function encodeText(text: string, coding: MoCoding | undefined): { dataCoding: number; octets: Buffer } {
+  if (coding === undefined || coding === 'gsm7') {
+    const septets = encodeGsm7Unpacked(text);
+    if (septets) return { dataCoding: DATA_CODING_SMSC_DEFAULT, octets: septets };
+    if (coding === 'gsm7')
+      throw new MoError('MO_NOT_GSM7', 'text has characters outside the GSM default alphabet');
+  }
+  if (coding === 'latin1') {
+    if ([...text].some((char) => char.codePointAt(0)! > LATIN1_MAX))
+      throw new MoError('MO_NOT_LATIN1', 'text has characters outside Latin-1');
+    return { dataCoding: DATA_CODING_LATIN1, octets: Buffer.from(text, 'latin1') };
+  }
+  return { dataCoding: DATA_CODING_UCS2, octets: Buffer.from(text, 'utf16le').swap16() };
+}
+
+export class MoError extends Error {
+  override readonly name = 'MoError';
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The deliver_sm fields of an MO SMS or USSD message from a subscriber. */
+export function moFields(message: MoMessage): PduFields {
+  const { dataCoding, octets } = encodeText(message.text, message.coding);
+  const fields: PduFields = {
+    service_type: message.ussd ? SERVICE_TYPE_USSD : '',
+    source_addr_ton: TON_INTERNATIONAL,
+    source_addr_npi: NPI_ISDN,
+    source_addr: message.from,
+    destination_addr: message.to,
+    esm_class: ESM_CLASS_DEFAULT,
+    data_coding: dataCoding,
+  };
+  if (octets.length <= SHORT_MESSAGE_MAX_OCTETS) {
+    fields.short_message = octets;
+  } else {
+    fields.short_message = Buffer.alloc(0);
+    fields.message_payload = octets;
+  }
+  if (message.ussd) {
+    const op = message.ussd.op ?? 'pssr-indication';
+    fields.ussd_service_op = typeof op === 'number' ? op : USSD_SERVICE_OPS[op];
+  }
+  return fields;
+}

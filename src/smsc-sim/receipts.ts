@@ -1,0 +1,145 @@
+import type { PduFields } from 'smpp';
+import type { IdBase, ReceiptStat } from './behaviour.ts';
+
+/** esm_class of an SMSC delivery receipt (SMPP 3.4 §5.2.12, bits 5-2 = 0001; DIGEST §6.6). */
+export const ESM_CLASS_DELIVERY_RECEIPT = 0x04;
+/** registered_delivery bits 1-0 (SMPP 3.4 §5.2.17; DIGEST §6.4). */
+const REGISTERED_DELIVERY_MASK = 0x03;
+const RECEIPT_ON_SUCCESS_OR_FAILURE = 0x01;
+const RECEIPT_ON_FAILURE = 0x02;
+/** SMPP 5.0 meaning of value 3 (reserved in 3.4): receipt on success only. */
+const RECEIPT_ON_SUCCESS = 0x03;
+
+/** message_state TLV values (SMPP 3.4 §5.2.28; DIGEST §6.6). */
+const MESSAGE_STATE: Record<ReceiptStat, number> = {
+  DELIVRD: 2, // DELIVERED
+  EXPIRED: 3,
+  DELETED: 4,
+  UNDELIV: 5, // UNDELIVERABLE
+  ACCEPTD: 6, // ACCEPTED
+  UNKNOWN: 7,
+  REJECTD: 8, // REJECTED
+};
+
+/** network_error_code TLV network type GSM (SMPP 3.4 §5.3.2.31). */
+const NETWORK_TYPE_GSM = 3;
+
+/**
+ * The `err:` value (and the GSM error in network_error_code) each state reports. The failure codes are
+ * GSM MAP error codes a real SMSC would pass on (3GPP TS 29.002 §17.6): 1 unknown subscriber,
+ * 27 absent subscriber (the usual cause of expiry), 11 teleservice not provisioned.
+ */
+const ERROR_CODE: Record<ReceiptStat, number> = {
+  DELIVRD: 0,
+  EXPIRED: 27,
+  DELETED: 0,
+  UNDELIV: 1,
+  ACCEPTD: 0,
+  UNKNOWN: 0,
+  REJECTD: 11,
+};
+
+const SUCCESS_STATS: ReadonlySet<ReceiptStat> = new Set(['DELIVRD', 'ACCEPTD']);
+
+/** Whether registered_delivery asks for a receipt in this final state. */
+export function receiptRequested(registeredDelivery: number, stat: ReceiptStat): boolean {
+  switch (registeredDelivery & REGISTERED_DELIVERY_MASK) {
+    case RECEIPT_ON_SUCCESS_OR_FAILURE:
+      return true;
+    case RECEIPT_ON_FAILURE:
+      return !SUCCESS_STATS.has(stat);
+    case RECEIPT_ON_SUCCESS:
+      return SUCCESS_STATS.has(stat);
+    default:
+      return false;
+  }
+}
+
+export interface IdStyle {
+  hexUppercase: boolean;
+  idMinLength: number;
+}
+
+/** One SMSC message number rendered as the SMSC would in a given place. */
+export function renderMessageId(id: number, base: IdBase, style: IdStyle): string {
+  let text = base === 'hex' ? id.toString(16) : id.toString(10);
+  if (base === 'hex' && style.hexUppercase) text = text.toUpperCase();
+  return style.idMinLength > text.length ? text.padStart(style.idMinLength, '0') : text;
+}
+
+/** `YYMMDDhhmm` in UTC, the date format of receipt text (DIGEST §6.6). */
+export function receiptDate(epochMs: number): string {
+  const date = new Date(epochMs);
+  const two = (value: number) => (value < 10 ? '0' : '') + value;
+  return (
+    two(date.getUTCFullYear() % 100) +
+    two(date.getUTCMonth() + 1) +
+    two(date.getUTCDate()) +
+    two(date.getUTCHours()) +
+    two(date.getUTCMinutes())
+  );
+}
+
+export interface ReceiptContent {
+  format: 'tlv' | 'text' | 'both';
+  stat: ReceiptStat;
+  textId: string;
+  tlvId: string;
+  submittedAt: number;
+  doneAt: number;
+  /** First characters of the original text; empty for binary messages. */
+  originalText: string;
+  /** The original submit's addresses: the receipt comes from its destination and goes to its source. */
+  sourceAddr: string;
+  sourceAddrTon: number;
+  sourceAddrNpi: number;
+  destinationAddr: string;
+  destinationAddrTon: number;
+  destinationAddrNpi: number;
+}
+
+/** `id:… sub:001 dlvrd:001 submit date:… done date:… stat:DELIVRD err:000 text:…` (DIGEST §6.6). */
+export function receiptText(content: ReceiptContent): string {
+  const delivered = content.stat === 'DELIVRD' ? '001' : '000';
+  const err = String(ERROR_CODE[content.stat]).padStart(3, '0');
+  return (
+    `id:${content.textId} sub:001 dlvrd:${delivered} submit date:${receiptDate(content.submittedAt)} ` +
+    `done date:${receiptDate(content.doneAt)} stat:${content.stat} err:${err} text:${content.originalText}`
+  );
+}
+
+/** The deliver_sm fields of a receipt. */
+export function receiptFields(content: ReceiptContent): PduFields {
+  const fields: PduFields = {
+    source_addr_ton: content.destinationAddrTon,
+    source_addr_npi: content.destinationAddrNpi,
+    source_addr: content.destinationAddr,
+    dest_addr_ton: content.sourceAddrTon,
+    dest_addr_npi: content.sourceAddrNpi,
+    destination_addr: content.sourceAddr,
+    esm_class: ESM_CLASS_DELIVERY_RECEIPT,
+    data_coding: 0,
+    // a Buffer goes out as is; node-smpp would otherwise run its text-encoding detection per receipt
+    short_message: content.format === 'tlv' ? EMPTY : Buffer.from(receiptText(content), 'latin1'),
+  };
+  if (content.format !== 'text') {
+    fields.receipted_message_id = content.tlvId;
+    fields.message_state = MESSAGE_STATE[content.stat];
+    const error = ERROR_CODE[content.stat];
+    if (error !== 0) {
+      const code = Buffer.alloc(3);
+      code[0] = NETWORK_TYPE_GSM;
+      code.writeUInt16BE(error, 1);
+      fields.network_error_code = code;
+    }
+  }
+  return fields;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** Up to 20 printable characters of a text message for `text:`; binary content gives ''. */
+export function receiptExcerpt(text: string | null): string {
+  if (!text) return '';
+  return text.slice(0, 20).replace(/[^\x20-\x7e]/g, '?');
+}

@@ -1,0 +1,808 @@
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import smpp, { type PDU, type PduFields, type Server, type Session, type ShortMessage } from 'smpp';
+import {
+  DEFAULT_BEHAVIOUR,
+  compilePattern,
+  parseBehaviourPatch,
+  type DestinationMatcher,
+  type ReceiptStat,
+  type SimBehaviour,
+} from './behaviour.ts';
+import { CounterBoard, type SimCounters } from './counters.ts';
+import { createControlApp } from './control-api.ts';
+import {
+  VirtualHandsets,
+  loadHandsetDecoder,
+  type HandsetInbox,
+  type HandsetSummary,
+  type SubscriberCredentials,
+} from './handset.ts';
+import { MoError, moFields, type MoMessage } from './mo.ts';
+import { ProportionGate, WeightedRotation } from './proportions.ts';
+import {
+  receiptExcerpt,
+  receiptFields,
+  receiptRequested,
+  renderMessageId,
+  type ReceiptContent,
+} from './receipts.ts';
+import { Scheduler } from './scheduler.ts';
+import {
+  ESME_RALYBND,
+  ESME_RBINDFAIL,
+  ESME_RINVBNDSTS,
+  ESME_RINVCMDID,
+  ESME_RINVCMDLEN,
+  ESME_RINVPASWD,
+  ESME_RINVSYSID,
+  ESME_RMSGQFUL,
+  ESME_RTHROTTLED,
+  parseStatus,
+} from './smpp-status.ts';
+import { TokenBucket, bucketCapacity } from './token-bucket.ts';
+
+export interface SmscAccount {
+  systemId: string;
+  password: string;
+}
+
+export interface SmscSimulatorOptions {
+  /** Default 127.0.0.1; the simulator is a test tool and listens on loopback unless told otherwise. */
+  host?: string;
+  /** SMPP port; 0 (default) = ephemeral. */
+  port?: number;
+  /** HTTP control API port (0 = ephemeral); null or absent = no control API. */
+  controlPort?: number | null;
+  /** Who may bind. Default: one account, DEFAULT_ACCOUNT. */
+  accounts?: SmscAccount[];
+  behaviour?: Partial<SimBehaviour>;
+  subscribers?: Record<string, SubscriberCredentials>;
+  /** First SMSC message number (default 0x10000000: hex and decimal renderings can never collide). */
+  firstMessageId?: number;
+  /** How many accepted segments `submitted()` keeps (oldest dropped first). Default 20,000. */
+  maxSubmittedRecords?: number;
+  /** system_id the simulator names itself in bind responses. */
+  smscSystemId?: string;
+  /** How long injectMo waits for deliver_sm_resp. Default 10 s. */
+  moResponseTimeoutMs?: number;
+}
+
+/** A test tool's well-known credentials; printed by `otagw smsc-sim` so nobody mistakes them for secrets. */
+export const DEFAULT_ACCOUNT: Readonly<SmscAccount> = Object.freeze({
+  systemId: 'otagw',
+  password: 'otagw-sim',
+});
+
+export type BindMode = 'transmitter' | 'receiver' | 'transceiver';
+
+/** One accepted submit_sm as it arrived, with the ids the simulator gave it. */
+export interface SubmittedSegment {
+  /** The SMSC message number, decimal. */
+  messageId: string;
+  /** As sent in submit_sm_resp; null when the response is withheld (lostResponsePercent). */
+  respMessageId: string | null;
+  /** As it appears in the receipt text (`id:`). */
+  receiptMessageId: string;
+  /** As it appears in receipted_message_id. */
+  receiptTlvMessageId: string;
+  systemId: string;
+  bindId: number;
+  sequenceNumber: number;
+  receivedAt: number;
+  serviceType: string;
+  sourceAddr: string;
+  destinationAddr: string;
+  esmClass: number;
+  dataCoding: number;
+  registeredDelivery: number;
+  /** The TP-UD octets (UDH included) of a binary message; null for text. */
+  shortMessage: Uint8Array | null;
+  /** The text of a message node-smpp decoded as text (GSM, Latin-1, UCS-2); null for binary. */
+  text: string | null;
+  sourcePort?: number;
+  destinationPort?: number;
+  sarMsgRefNum?: number;
+  sarTotalSegments?: number;
+  sarSegmentSeqnum?: number;
+  /** The final state its receipt reports, or null when no receipt was asked for. */
+  receiptStat: ReceiptStat | null;
+}
+
+export interface SmscSimulator {
+  readonly port: number;
+  readonly host: string;
+  readonly controlUrl?: string;
+  setBehaviour(patch: Partial<SimBehaviour>): void;
+  behaviour(): SimBehaviour;
+  counters(): SimCounters;
+  registerSubscriber(msisdn: string, credentials: SubscriberCredentials): void;
+  handset(msisdn: string): HandsetInbox;
+  handsets(): HandsetSummary[];
+  /** Sends an MO SMS or USSD message as deliver_sm; resolves when the ESME answers deliver_sm_resp. */
+  injectMo(message: MoMessage): Promise<void>;
+  /** Closes every SMPP connection (optionally only those of one system_id) without unbind. */
+  dropConnections(systemId?: string): void;
+  submitted(): SubmittedSegment[];
+  /** Currently bound sessions. */
+  binds(): Array<{ id: number; systemId: string; mode: BindMode; remote: string }>;
+  close(): Promise<void>;
+}
+
+interface Bind {
+  id: number;
+  session: Session;
+  socket: Socket;
+  remote: string;
+  systemId: string | null;
+  mode: BindMode | null;
+  /** submits accepted whose response is still held back */
+  unanswered: number;
+  submitsOnConnection: number;
+  bucket: TokenBucket | null;
+  corked: boolean;
+  closed: boolean;
+  moWaiters: Map<number, MoWaiter>;
+}
+
+interface MoWaiter {
+  resolve: () => void;
+  reject: (error: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+interface SystemState {
+  receivers: Bind[];
+  nextReceiver: number;
+  bucket: TokenBucket | null;
+  parked: ReceiptJob[];
+}
+
+interface ReceiptJob {
+  systemId: string;
+  originBindId: number;
+  content: ReceiptContent;
+}
+
+/** Behaviour turned into ready-to-run matchers and deterministic gates (rebuilt on every change). */
+interface CompiledBehaviour {
+  outcomes: Array<{ matches: DestinationMatcher; stat: ReceiptStat }>;
+  outcomeMix: WeightedRotation<ReceiptStat> | null;
+  destinationErrors: Array<{ matches: DestinationMatcher; status: number }>;
+  genericNack: ProportionGate;
+  lostResponse: ProportionGate;
+  lostReceipt: ProportionGate;
+  outOfOrder: ProportionGate;
+  duplicate: ProportionGate;
+}
+
+const BIND_COMMANDS: Record<string, BindMode> = {
+  bind_transmitter: 'transmitter',
+  bind_receiver: 'receiver',
+  bind_transceiver: 'transceiver',
+};
+/** Requests the simulator does not implement; answered with ESME_RINVCMDID in their own response. */
+const UNSUPPORTED_REQUESTS = new Set(['query_sm', 'cancel_sm', 'replace_sm', 'submit_multi', 'data_sm']);
+/** SMPP 3.4 interface version advertised in bind responses (SMPP 3.4 §5.3.2.25; DIGEST §6.2). */
+const SMPP_VERSION_34 = 0x34;
+/** UDHI bit of esm_class (SMPP 3.4 §5.2.12; DIGEST §5.3). */
+const ESM_CLASS_UDHI = 0x40;
+/** Receipts kept per system_id while it has no receiver-capable bind. */
+const MAX_PARKED_RECEIPTS = 100_000;
+const DEFAULT_FIRST_MESSAGE_ID = 0x10000000;
+
+export async function startSmscSimulator(options: SmscSimulatorOptions = {}): Promise<SmscSimulator> {
+  await loadHandsetDecoder();
+  const simulator = new Simulator(options);
+  await simulator.listen(options.port ?? 0, options.controlPort ?? null);
+  return simulator;
+}
+
+class Simulator implements SmscSimulator {
+  port = 0;
+  readonly host: string;
+  controlUrl?: string;
+
+  private current: SimBehaviour;
+  private compiled!: CompiledBehaviour;
+  private readonly accounts: Map<string, string>;
+  private readonly counterBoard = new CounterBoard();
+  private readonly scheduler = new Scheduler();
+  private readonly handsetRegistry = new VirtualHandsets();
+  private readonly systems = new Map<string, SystemState>();
+  private readonly allBinds = new Set<Bind>();
+  private readonly server: Server;
+  private controlServer: HttpServer | null = null;
+  private nextBindId = 1;
+  private nextMessageId: number;
+  private records: SubmittedSegment[] = [];
+  private readonly maxRecords: number;
+  private readonly smscSystemId: string;
+  private readonly moTimeoutMs: number;
+  private closing = false;
+
+  constructor(options: SmscSimulatorOptions) {
+    this.host = options.host ?? '127.0.0.1';
+    const accounts = options.accounts ?? [DEFAULT_ACCOUNT];
+    this.accounts = new Map(accounts.map((account) => [account.systemId, account.password]));
+    this.current = { ...DEFAULT_BEHAVIOUR, ...parseBehaviourPatch(options.behaviour ?? {}) };
+    this.compile();
+    for (const [msisdn, credentials] of Object.entries(options.subscribers ?? {})) {
+      this.handsetRegistry.registerSubscriber(msisdn, credentials);
+    }
+    this.nextMessageId = options.firstMessageId ?? DEFAULT_FIRST_MESSAGE_ID;
+    this.maxRecords = options.maxSubmittedRecords ?? 20_000;
+    this.smscSystemId = options.smscSystemId ?? 'otagw-sim';
+    this.moTimeoutMs = options.moResponseTimeoutMs ?? 10_000;
+    this.server = smpp.createServer((session) => this.accept(session));
+  }
+
+  async listen(port: number, controlPort: number | null): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, this.host, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    this.port = (this.server.address() as AddressInfo).port;
+    if (controlPort !== null) {
+      const app = createControlApp(this);
+      const http = createHttpServer(app.callback());
+      await new Promise<void>((resolve, reject) => {
+        http.once('error', reject);
+        http.listen(controlPort, this.host, () => {
+          http.off('error', reject);
+          resolve();
+        });
+      });
+      this.controlServer = http;
+      const address = http.address() as AddressInfo;
+      const hostPart = this.host.includes(':') ? `[${this.host}]` : this.host;
+      this.controlUrl = `http://${hostPart}:${address.port}`;
+    }
+  }
+
+  // ---- public API -----------------------------------------------------------------------------------
+
+  setBehaviour(patch: Partial<SimBehaviour>): void {
+    const checked = parseBehaviourPatch(patch);
+    this.current = { ...this.current, ...checked };
+    this.compile();
+    if ('throttleTpsPerBind' in checked || 'throttleBurstMs' in checked) {
+      for (const bind of this.allBinds) bind.bucket = null;
+    }
+    if ('throttleTpsPerSystem' in checked || 'throttleBurstMs' in checked) {
+      for (const system of this.systems.values()) system.bucket = null;
+    }
+  }
+
+  behaviour(): SimBehaviour {
+    return structuredClone(this.current);
+  }
+
+  counters(): SimCounters {
+    let parked = 0;
+    for (const system of this.systems.values()) parked += system.parked.length;
+    return this.counterBoard.snapshot(parked);
+  }
+
+  registerSubscriber(msisdn: string, credentials: SubscriberCredentials): void {
+    this.handsetRegistry.registerSubscriber(msisdn, credentials);
+  }
+
+  handset(msisdn: string): HandsetInbox {
+    return this.handsetRegistry.inbox(msisdn);
+  }
+
+  handsets(): HandsetSummary[] {
+    return this.handsetRegistry.summaries();
+  }
+
+  submitted(): SubmittedSegment[] {
+    return this.records.slice();
+  }
+
+  binds(): Array<{ id: number; systemId: string; mode: BindMode; remote: string }> {
+    const result = [];
+    for (const bind of this.allBinds) {
+      if (bind.systemId !== null && bind.mode !== null && !bind.closed) {
+        result.push({ id: bind.id, systemId: bind.systemId, mode: bind.mode, remote: bind.remote });
+      }
+    }
+    return result;
+  }
+
+  injectMo(message: MoMessage): Promise<void> {
+    const fields = moFields(message);
+    const systemId = message.systemId ?? this.firstSystemWithReceiver();
+    const system = systemId === undefined ? undefined : this.systems.get(systemId);
+    const target = system ? this.pickReceiver(system, -1, false) : null;
+    if (!target) {
+      return Promise.reject(
+        new MoError('NO_RECEIVER_BIND', `no receiver-capable bind${systemId ? ` for ${systemId}` : ''}`),
+      );
+    }
+    return new Promise<void>((resolve, reject) => {
+      const pdu = new smpp.PDU('deliver_sm', fields);
+      const sent = this.write(target, pdu, (response) => {
+        const waiter = target.moWaiters.get(pdu.sequence_number);
+        if (!waiter) return;
+        target.moWaiters.delete(pdu.sequence_number);
+        clearTimeout(waiter.timer);
+        if (response.command_status === 0) waiter.resolve();
+        else
+          waiter.reject(
+            new MoError('MO_REJECTED', `deliver_sm_resp status 0x${response.command_status.toString(16)}`),
+          );
+      });
+      if (!sent) {
+        reject(new MoError('NO_RECEIVER_BIND', 'the receiver bind is closing'));
+        return;
+      }
+      this.counterBoard.moSent++;
+      const timer = setTimeout(() => {
+        target.moWaiters.delete(pdu.sequence_number);
+        reject(new MoError('MO_TIMEOUT', `no deliver_sm_resp within ${this.moTimeoutMs} ms`));
+      }, this.moTimeoutMs);
+      timer.unref();
+      target.moWaiters.set(pdu.sequence_number, { resolve, reject, timer });
+    });
+  }
+
+  dropConnections(systemId?: string): void {
+    for (const bind of [...this.allBinds]) {
+      if (systemId !== undefined && bind.systemId !== systemId) continue;
+      this.drop(bind);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    this.scheduler.close();
+    this.counterBoard.close();
+    this.handsetRegistry.close();
+    const smppClosed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const bind of [...this.allBinds]) bind.socket.destroy();
+    const controlClosed = this.controlServer
+      ? new Promise<void>((resolve) => {
+          this.controlServer!.close(() => resolve());
+          this.controlServer!.closeAllConnections();
+        })
+      : Promise.resolve();
+    await Promise.all([smppClosed, controlClosed]);
+  }
+
+  // ---- sessions -------------------------------------------------------------------------------------
+
+  private accept(session: Session): void {
+    if (this.closing) {
+      session.destroy();
+      return;
+    }
+    const socket = session.socket;
+    socket.setNoDelay(true);
+    const bind: Bind = {
+      id: this.nextBindId++,
+      session,
+      socket,
+      remote: `${socket.remoteAddress}:${socket.remotePort}`,
+      systemId: null,
+      mode: null,
+      unanswered: 0,
+      submitsOnConnection: 0,
+      bucket: null,
+      corked: false,
+      closed: false,
+      moWaiters: new Map(),
+    };
+    this.allBinds.add(bind);
+    session.on('pdu', (pdu: PDU) => this.onPdu(bind, pdu));
+    // a malformed stream leaves node-smpp unable to read on; an SMSC would drop such a link
+    session.on('error', () => socket.destroy());
+    session.on('close', () => this.onClose(bind));
+  }
+
+  private onPdu(bind: Bind, pdu: PDU): void {
+    if (bind.closed) return;
+    switch (pdu.command) {
+      case 'submit_sm':
+        this.onSubmit(bind, pdu);
+        return;
+      case 'deliver_sm_resp':
+        this.counterBoard.deliverSmResps++;
+        return;
+      case 'enquire_link':
+        this.counterBoard.enquireLinksReceived++;
+        if (!this.current.silentEnquireLink) {
+          this.counterBoard.enquireLinksAnswered++;
+          this.write(bind, pdu.response());
+        }
+        return;
+      case 'bind_transmitter':
+      case 'bind_receiver':
+      case 'bind_transceiver':
+        this.onBind(bind, BIND_COMMANDS[pdu.command], pdu);
+        return;
+      case 'unbind':
+        this.write(bind, pdu.response());
+        this.detach(bind);
+        bind.socket.end();
+        return;
+      case 'unknown':
+        this.write(bind, pdu.response()); // generic_nack, ESME_RINVCMDID
+        return;
+      default:
+        if (UNSUPPORTED_REQUESTS.has(pdu.command)) {
+          this.write(bind, pdu.response({ command_status: ESME_RINVCMDID }));
+        }
+    }
+  }
+
+  private onBind(bind: Bind, mode: BindMode, pdu: PDU): void {
+    const refuse = (status: number) => {
+      this.counterBoard.bindsRejected++;
+      this.counterBoard.error(status);
+      this.write(bind, pdu.response({ command_status: status }));
+    };
+    if (bind.mode !== null) return refuse(ESME_RALYBND);
+    if (this.current.rejectBinds) return refuse(ESME_RBINDFAIL);
+    const systemId = pdu.system_id ?? '';
+    const password = this.accounts.get(systemId);
+    if (password === undefined) return refuse(ESME_RINVSYSID);
+    if (password !== (pdu.password ?? '')) return refuse(ESME_RINVPASWD);
+
+    bind.systemId = systemId;
+    bind.mode = mode;
+    this.write(bind, pdu.response({ system_id: this.smscSystemId, sc_interface_version: SMPP_VERSION_34 }));
+    const counters = this.counterBoard;
+    counters.bindsCurrent++;
+    counters.bindsTotal++;
+    if (mode === 'transmitter') counters.bindsTransmitter++;
+    else if (mode === 'receiver') counters.bindsReceiver++;
+    else counters.bindsTransceiver++;
+
+    const system = this.system(systemId);
+    if (mode !== 'transmitter') {
+      system.receivers.push(bind);
+      if (system.parked.length > 0) {
+        const parked = system.parked;
+        system.parked = [];
+        for (const job of parked) this.deliverReceipt(job);
+      }
+    }
+  }
+
+  private onClose(bind: Bind): void {
+    this.detach(bind);
+    this.allBinds.delete(bind);
+    for (const waiter of bind.moWaiters.values()) {
+      clearTimeout(waiter.timer);
+      waiter.reject(new MoError('MO_CONNECTION_CLOSED', 'the bind closed before deliver_sm_resp'));
+    }
+    bind.moWaiters.clear();
+  }
+
+  /** Takes a bind out of service (no more writes, no receipts routed to it). */
+  private detach(bind: Bind): void {
+    if (bind.closed) return;
+    bind.closed = true;
+    if (bind.systemId === null || bind.mode === null) return;
+    const counters = this.counterBoard;
+    counters.bindsCurrent--;
+    if (bind.mode === 'transmitter') counters.bindsTransmitter--;
+    else if (bind.mode === 'receiver') counters.bindsReceiver--;
+    else counters.bindsTransceiver--;
+    const system = this.systems.get(bind.systemId);
+    if (system) {
+      const index = system.receivers.indexOf(bind);
+      if (index >= 0) system.receivers.splice(index, 1);
+    }
+  }
+
+  private drop(bind: Bind): void {
+    this.counterBoard.connectionsDropped++;
+    this.detach(bind);
+    bind.socket.destroy();
+  }
+
+  private system(systemId: string): SystemState {
+    let system = this.systems.get(systemId);
+    if (!system) {
+      system = { receivers: [], nextReceiver: 0, bucket: null, parked: [] };
+      this.systems.set(systemId, system);
+    }
+    return system;
+  }
+
+  private firstSystemWithReceiver(): string | undefined {
+    for (const [systemId, system] of this.systems) if (system.receivers.length > 0) return systemId;
+    return undefined;
+  }
+
+  // ---- submit_sm ------------------------------------------------------------------------------------
+
+  private onSubmit(bind: Bind, pdu: PDU): void {
+    const counters = this.counterBoard;
+    const behaviour = this.current;
+    const compiled = this.compiled;
+    counters.submitsReceived++;
+    if (bind.mode !== 'transmitter' && bind.mode !== 'transceiver')
+      return this.refuse(bind, pdu, ESME_RINVBNDSTS);
+    if (compiled.genericNack.next()) {
+      counters.genericNacks++;
+      counters.submitsRejected++;
+      counters.error(ESME_RINVCMDLEN);
+      this.write(
+        bind,
+        new smpp.PDU('generic_nack', {
+          command_status: ESME_RINVCMDLEN,
+          sequence_number: pdu.sequence_number,
+        }),
+      );
+      return;
+    }
+    if (behaviour.windowLimit !== null && bind.unanswered >= behaviour.windowLimit) {
+      return this.refuse(bind, pdu, ESME_RMSGQFUL);
+    }
+    if (behaviour.throttleTpsPerBind !== null || behaviour.throttleTpsPerSystem !== null) {
+      if (this.throttled(bind, behaviour)) return this.refuse(bind, pdu, ESME_RTHROTTLED);
+    }
+    const destination = pdu.destination_addr ?? '';
+    for (const rule of compiled.destinationErrors) {
+      if (rule.matches(destination)) return this.refuse(bind, pdu, rule.status);
+    }
+
+    // accepted
+    counters.submitsAccepted++;
+    const systemId = bind.systemId as string;
+    const number = this.nextMessageId++;
+    const receivedAt = Date.now();
+    const registeredDelivery = pdu.registered_delivery ?? 0;
+    const stat = this.outcomeFor(destination);
+    const wantsReceipt = receiptRequested(registeredDelivery, stat);
+    const lostResponse = compiled.lostResponse.next();
+    const respMessageId = lostResponse ? null : renderMessageId(number, behaviour.respIdBase, behaviour);
+    const receiptMessageId = renderMessageId(number, behaviour.receiptIdBase, behaviour);
+    const receiptTlvMessageId =
+      behaviour.receiptTlvIdBase === null || behaviour.receiptTlvIdBase === behaviour.receiptIdBase
+        ? receiptMessageId
+        : renderMessageId(number, behaviour.receiptTlvIdBase, behaviour);
+
+    const content = messageContent(pdu);
+    const record: SubmittedSegment = {
+      messageId: String(number),
+      respMessageId,
+      receiptMessageId,
+      receiptTlvMessageId,
+      systemId,
+      bindId: bind.id,
+      sequenceNumber: pdu.sequence_number,
+      receivedAt,
+      serviceType: pdu.service_type ?? '',
+      sourceAddr: pdu.source_addr ?? '',
+      destinationAddr: destination,
+      esmClass: pdu.esm_class ?? 0,
+      dataCoding: pdu.data_coding ?? 0,
+      registeredDelivery,
+      shortMessage: content.octets,
+      text: content.text,
+      receiptStat: wantsReceipt ? stat : null,
+    };
+    if (pdu.source_port !== undefined) record.sourcePort = pdu.source_port;
+    if (pdu.dest_port !== undefined) record.destinationPort = pdu.dest_port;
+    if (pdu.sar_msg_ref_num !== undefined) record.sarMsgRefNum = pdu.sar_msg_ref_num;
+    if (pdu.sar_total_segments !== undefined) record.sarTotalSegments = pdu.sar_total_segments;
+    if (pdu.sar_segment_seqnum !== undefined) record.sarSegmentSeqnum = pdu.sar_segment_seqnum;
+    this.remember(record);
+    if (behaviour.handsetEnabled && content.octets !== null) {
+      this.handsetRegistry.feed(record, content.hasUdh);
+    }
+
+    // response
+    const outOfOrder = wantsReceipt && compiled.outOfOrder.next();
+    if (lostResponse) {
+      counters.submitsUnanswered++;
+    } else {
+      const response = pdu.response({ message_id: respMessageId as string });
+      const delay = behaviour.responseDelayMs + (outOfOrder ? behaviour.outOfOrderLagMs : 0);
+      if (delay > 0) {
+        bind.unanswered++;
+        this.scheduler.at(delay, () => {
+          bind.unanswered--;
+          this.write(bind, response);
+        });
+      } else {
+        this.write(bind, response);
+      }
+    }
+
+    // receipt
+    if (wantsReceipt) {
+      if (compiled.lostReceipt.next()) {
+        counters.receiptsLost++;
+      } else {
+        const job: ReceiptJob = {
+          systemId,
+          originBindId: bind.id,
+          content: {
+            format: behaviour.receiptFormat,
+            stat,
+            textId: receiptMessageId,
+            tlvId: receiptTlvMessageId,
+            submittedAt: receivedAt,
+            doneAt: receivedAt + behaviour.receiptDelayMs,
+            originalText: receiptExcerpt(content.text),
+            sourceAddr: record.sourceAddr,
+            sourceAddrTon: pdu.source_addr_ton ?? 0,
+            sourceAddrNpi: pdu.source_addr_npi ?? 0,
+            destinationAddr: destination,
+            destinationAddrTon: pdu.dest_addr_ton ?? 0,
+            destinationAddrNpi: pdu.dest_addr_npi ?? 0,
+          },
+        };
+        const duplicate = compiled.duplicate.next();
+        this.scheduler.at(outOfOrder ? 0 : behaviour.receiptDelayMs, () => {
+          this.deliverReceipt(job);
+          if (duplicate) {
+            counters.receiptsDuplicated++;
+            this.deliverReceipt(job);
+          }
+        });
+      }
+    }
+
+    bind.submitsOnConnection++;
+    if (behaviour.dropAfterSubmits !== null && bind.submitsOnConnection >= behaviour.dropAfterSubmits) {
+      // let the response just written reach the client, then cut the link without unbind
+      this.counterBoard.connectionsDropped++;
+      this.detach(bind);
+      bind.socket.end();
+    }
+  }
+
+  private refuse(bind: Bind, pdu: PDU, status: number): void {
+    this.counterBoard.submitsRejected++;
+    this.counterBoard.error(status);
+    this.write(bind, pdu.response({ command_status: status }));
+  }
+
+  private throttled(bind: Bind, behaviour: SimBehaviour): boolean {
+    const now = performance.now();
+    let bindBucket: TokenBucket | null = null;
+    let systemBucket: TokenBucket | null = null;
+    if (behaviour.throttleTpsPerBind !== null) {
+      bindBucket = bind.bucket ??= new TokenBucket(
+        behaviour.throttleTpsPerBind,
+        bucketCapacity(behaviour.throttleTpsPerBind, behaviour.throttleBurstMs),
+        now,
+      );
+      if (!bindBucket.hasToken(now)) return true;
+    }
+    if (behaviour.throttleTpsPerSystem !== null) {
+      const system = this.system(bind.systemId as string);
+      systemBucket = system.bucket ??= new TokenBucket(
+        behaviour.throttleTpsPerSystem,
+        bucketCapacity(behaviour.throttleTpsPerSystem, behaviour.throttleBurstMs),
+        now,
+      );
+      if (!systemBucket.hasToken(now)) return true;
+    }
+    bindBucket?.take();
+    systemBucket?.take();
+    return false;
+  }
+
+  private outcomeFor(destination: string): ReceiptStat {
+    for (const rule of this.compiled.outcomes) if (rule.matches(destination)) return rule.stat;
+    return this.compiled.outcomeMix ? this.compiled.outcomeMix.next() : 'DELIVRD';
+  }
+
+  private remember(record: SubmittedSegment): void {
+    this.records.push(record);
+    if (this.records.length >= this.maxRecords * 2) this.records = this.records.slice(-this.maxRecords);
+  }
+
+  // ---- receipts -------------------------------------------------------------------------------------
+
+  private deliverReceipt(job: ReceiptJob): void {
+    const system = this.system(job.systemId);
+    const target = this.pickReceiver(system, job.originBindId, this.current.receiptsOnOtherBind);
+    if (!target) {
+      if (system.parked.length < MAX_PARKED_RECEIPTS) system.parked.push(job);
+      else this.counterBoard.receiptsLost++;
+      return;
+    }
+    this.counterBoard.receiptsSent++;
+    this.write(target, new smpp.PDU('deliver_sm', receiptFields(job.content)));
+  }
+
+  /**
+   * The bind a receipt (or MO) goes out on: the submitting bind when it can receive (unless told to use
+   * another), otherwise the system's receiver-capable binds in turn.
+   */
+  private pickReceiver(system: SystemState, originBindId: number, avoidOrigin: boolean): Bind | null {
+    const receivers = system.receivers;
+    if (receivers.length === 0) return null;
+    if (!avoidOrigin) {
+      for (const bind of receivers) if (bind.id === originBindId) return bind;
+    }
+    for (let tries = 0; tries < receivers.length; tries++) {
+      const bind = receivers[system.nextReceiver++ % receivers.length];
+      if (!avoidOrigin || bind.id !== originBindId || receivers.length === 1) return bind;
+    }
+    return receivers[0];
+  }
+
+  // ---- output ---------------------------------------------------------------------------------------
+
+  /**
+   * Writes a PDU, corking the socket until the end of the current tick so that all responses to one read
+   * (a window's worth of submits) leave in one write.
+   */
+  private write(bind: Bind, pdu: PDU, onResponse?: (response: PDU) => void): boolean {
+    if (bind.closed || bind.socket.destroyed) return false;
+    if (!bind.corked) {
+      bind.corked = true;
+      bind.socket.cork();
+      process.nextTick(uncork, bind);
+    }
+    return bind.session.send(pdu, onResponse);
+  }
+
+  private compile(): void {
+    const behaviour = this.current;
+    const mixEntries = Object.entries(behaviour.receiptOutcomeMix).filter(
+      ([, weight]) => (weight ?? 0) > 0,
+    ) as Array<[ReceiptStat, number]>;
+    const failureShare = mixEntries.reduce((sum, [, weight]) => sum + weight, 0);
+    const rotation =
+      mixEntries.length === 0
+        ? null
+        : new WeightedRotation<ReceiptStat>([
+            ...mixEntries.map(([key, weight]) => ({ key, weight })),
+            ...(failureShare < 100 ? [{ key: 'DELIVRD' as ReceiptStat, weight: 100 - failureShare }] : []),
+          ]);
+    this.compiled = {
+      outcomes: behaviour.receiptOutcomes.map((rule) => ({ matches: compilePattern(rule), stat: rule.stat })),
+      outcomeMix: rotation,
+      destinationErrors: behaviour.destinationErrors.map((rule) => ({
+        matches: compilePattern(rule),
+        status: parseStatus(rule.status) as number,
+      })),
+      genericNack: new ProportionGate(behaviour.genericNackPercent),
+      lostResponse: new ProportionGate(behaviour.lostResponsePercent),
+      lostReceipt: new ProportionGate(behaviour.lostReceiptPercent),
+      outOfOrder: new ProportionGate(behaviour.outOfOrderReceiptPercent),
+      duplicate: new ProportionGate(behaviour.duplicateReceiptPercent),
+    };
+  }
+}
+
+function uncork(bind: Bind): void {
+  bind.corked = false;
+  bind.socket.uncork();
+}
+
+/** The TP-UD octets (UDH rebuilt in front) of a binary message, or the text node-smpp decoded. */
+function messageContent(pdu: PDU): { octets: Uint8Array | null; text: string | null; hasUdh: boolean } {
+  let message: ShortMessage | undefined = pdu.short_message;
+  if (pdu.message_payload && (!message || message.message.length === 0)) message = pdu.message_payload;
+  if (!message) return { octets: null, text: null, hasUdh: false };
+  const udh = (pdu.esm_class ?? 0) & ESM_CLASS_UDHI ? message.udh : undefined;
+  if (typeof message.message === 'string') return { octets: null, text: message.message, hasUdh: !!udh };
+  if (!udh || udh.length === 0) return { octets: message.message, text: null, hasUdh: false };
+  // node-smpp splits the UDH into its information elements; put the UDHL back in front
+  let udhLength = 0;
+  for (const element of udh) udhLength += element.length;
+  const octets = Buffer.allocUnsafe(1 + udhLength + message.message.length);
+  octets[0] = udhLength;
+  let offset = 1;
+  for (const element of udh) offset += element.copy(octets, offset);
+  message.message.copy(octets, offset);
+  return { octets, text: null, hasUdh: true };
+}
+
+export type { PduFields };
