@@ -1,0 +1,133 @@
+/**
+ * AIMD pacing for one bind. ESME_RTHROTTLED / ESME_RMSGQFUL (DIGEST §6.8–6.9) cut the rate
+ * multiplicatively and remember a ceiling just under the rate that was too much; the rate then climbs
+ * back to the ceiling additively and only probes above it slowly, so an SMSC limit is learnt instead of
+ * hit again every few seconds. One congestion event (a window full of throttled responses) counts once.
+ * Pure: the clock is passed in.
+ */
+export interface AimdOptions {
+  /** configured throughput; Infinity = none configured (the limit is then learnt from throttling) */
+  maxRate: number;
+  minRate: number;
+  /** rate multiplier on throttling (0 < f < 1) */
+  decreaseFactor: number;
+  /** the ceiling remembered after throttling, as a fraction of the rate that was throttled */
+  ceilingFactor: number;
+  /** time to climb from the decreased rate back to the ceiling */
+  recoveryMs: number;
+  /** growth of the ceiling while nothing is throttled, as a fraction of itself per second */
+  probeFractionPerSecond: number;
+  /** throttling responses within this time after a decrease belong to the same congestion event */
+  holdMs: number;
+}
+
+export const DEFAULT_AIMD: Omit<AimdOptions, 'maxRate'> = {
+  minRate: 1,
+  decreaseFactor: 0.5,
+  ceilingFactor: 0.95,
+  recoveryMs: 1000,
+  probeFractionPerSecond: 0.01,
+  holdMs: 1000,
+};
+
+export class AimdRateController {
+  private rate: number;
+  private ceiling: number;
+  private updatedAt: number;
+  private lastDecreaseAt = -Infinity;
+  private throttleEvents = 0;
+
+  constructor(
+    private readonly options: AimdOptions,
+    now: number,
+  ) {
+    this.rate = options.maxRate;
+    this.ceiling = options.maxRate;
+    this.updatedAt = now;
+  }
+
+  /** the rate allowed now (Infinity while nothing limits it) */
+  currentRate(now: number): number {
+    this.advance(now);
+    return this.rate;
+  }
+
+  get congestionEvents(): number {
+    return this.throttleEvents;
+  }
+
+  /**
+   * The SMSC said "too fast". `observedRate` is what the bind actually sent over the last second; it
+   * matters when no rate is configured or when sending was slower than allowed.
+   * Returns true when this started a new congestion event (the rate was cut).
+   */
+  onThrottle(now: number, observedRate: number): boolean {
+    this.advance(now);
+    if (now - this.lastDecreaseAt < this.options.holdMs) return false;
+    const { minRate, decreaseFactor, ceilingFactor } = this.options;
+    const base = observedRate > 0 ? Math.min(this.rate, observedRate) : this.rate;
+    const throttledAt = Number.isFinite(base) ? base : minRate;
+    this.ceiling = Math.max(minRate, throttledAt * ceilingFactor);
+    this.rate = Math.max(minRate, throttledAt * decreaseFactor);
+    this.lastDecreaseAt = now;
+    this.updatedAt = now;
+    this.throttleEvents++;
+    return true;
+  }
+
+  private advance(now: number): void {
+    const elapsedSeconds = (now - this.updatedAt) / 1000;
+    this.updatedAt = now;
+    if (elapsedSeconds <= 0 || this.rate === Infinity) return;
+    const { maxRate, recoveryMs, probeFractionPerSecond } = this.options;
+    if (this.ceiling < maxRate) {
+      this.ceiling = Math.min(maxRate, this.ceiling * (1 + probeFractionPerSecond * elapsedSeconds));
+    }
+    if (this.rate < this.ceiling) {
+      const climbPerSecond = (this.ceiling * 1000) / recoveryMs;
+      this.rate = Math.min(this.ceiling, this.rate + climbPerSecond * elapsedSeconds);
+    } else {
+      this.rate = this.ceiling;
+    }
+  }
+}
+
+/** Sends over the last second, in ten 100 ms slots (a sliding window cheap enough to call per PDU). */
+export class SendRateMeter {
+  private static readonly SLOT_MS = 100;
+  private static readonly SLOTS = 10;
+  private readonly counts = new Array<number>(SendRateMeter.SLOTS).fill(0);
+  private currentSlot = 0;
+
+  record(now: number): void {
+    this.roll(now);
+    this.counts[this.currentSlot % SendRateMeter.SLOTS]++;
+  }
+
+  /** sends per second over the last second */
+  rate(now: number): number {
+    this.roll(now);
+    let total = 0;
+    for (const count of this.counts) total += count;
+    return total;
+  }
+
+  private roll(now: number): void {
+    const slot = Math.floor(now / SendRateMeter.SLOT_MS);
+    if (slot === this.currentSlot) return;
+    const advance = Math.min(slot - this.currentSlot, SendRateMeter.SLOTS);
+    for (let i = 1; i <= advance; i++) this.counts[(this.currentSlot + i) % SendRateMeter.SLOTS] = 0;
+    this.currentSlot = slot;
+  }
+}
+
+/** Exponential backoff with equal jitter: half the delay fixed, half random (AWS architecture blog). */
+export function reconnectDelayMs(
+  attempt: number,
+  minMs: number,
+  maxMs: number,
+  random = Math.random,
+): number {
+  const exponential = Math.min(maxMs, minMs * 2 ** Math.min(attempt, 30));
+  return exponential / 2 + random() * (exponential / 2);
+}

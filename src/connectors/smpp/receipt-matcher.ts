@@ -1,0 +1,160 @@
+/**
+ * Matches delivery receipts to the segments this process submitted, exactly once:
+ * - a receipt whose id is not known yet (it overtook its submit_sm_resp, or came on another bind first)
+ *   is parked and matched as soon as the id is registered; after `parkMs` it is emitted unmatched
+ *   (another worker may have submitted it — the store correlates by SMSC and message id)
+ * - per message id, each intermediate state is emitted at most once and nothing after a final state, so
+ *   duplicates and out-of-order receipts (a late ENROUTE after DELIVRD) are dropped
+ * Ids are compared after normalisation (message-id.ts). Memory is bounded by `trackMs` and `trackMax`.
+ * Pure apart from the `emit` callback: the clock is passed in.
+ */
+import type { DeliveryReport, DeliveryState } from '../types.ts';
+import { isFinalState } from './receipt-state.ts';
+
+export interface SubmittedSegment {
+  pushId: string;
+  segmentIndex: number;
+  destination: string;
+  bindId: string;
+}
+
+export interface ReceiptMatcherOptions {
+  parkMs: number;
+  trackMs: number;
+  trackMax: number;
+}
+
+interface Progress {
+  at: number;
+  /** states already emitted, as bits (see STATE_BITS) */
+  emitted: number;
+  final: boolean;
+}
+
+interface Tracked extends SubmittedSegment, Progress {}
+
+interface Parked {
+  since: number;
+  reports: DeliveryReport[];
+}
+
+const STATE_BITS: Record<DeliveryState, number> = {
+  delivered: 1,
+  failed: 2,
+  expired: 4,
+  rejected: 8,
+  deleted: 16,
+  unknown: 32,
+  enroute: 64,
+  accepted: 128,
+};
+
+export interface ReceiptMatcherCounters {
+  matched: number;
+  unmatched: number;
+  duplicatesDropped: number;
+  parked: number;
+}
+
+export class ReceiptMatcher {
+  private readonly tracked = new Map<string, Tracked>();
+  /** progress of ids emitted unmatched, so their duplicates are dropped too */
+  private readonly orphans = new Map<string, Progress>();
+  private readonly parked = new Map<string, Parked>();
+  private matched = 0;
+  private unmatched = 0;
+  private duplicatesDropped = 0;
+
+  constructor(
+    private readonly options: ReceiptMatcherOptions,
+    private readonly emit: (report: DeliveryReport) => void,
+  ) {}
+
+  /** A submit_sm_resp gave this (normalised) id to a segment. Parked receipts for it go out now. */
+  register(messageId: string, segment: SubmittedSegment, now: number): void {
+    const existing = this.tracked.get(messageId);
+    const entry: Tracked = existing
+      ? { ...existing, ...segment }
+      : { ...segment, at: now, emitted: 0, final: false };
+    this.tracked.set(messageId, entry);
+    const waiting = this.parked.get(messageId);
+    if (waiting) {
+      this.parked.delete(messageId);
+      for (const report of waiting.reports) this.deliver(report, entry);
+    }
+    this.trimTracked(now);
+  }
+
+  /** A receipt arrived (its messageId already normalised). */
+  receive(report: DeliveryReport, now: number): void {
+    const entry = this.tracked.get(report.messageId);
+    if (entry) {
+      this.deliver(report, entry);
+      return;
+    }
+    const orphan = this.orphans.get(report.messageId);
+    if (orphan) {
+      // its first receipt was emitted unmatched already: treat the rest the same way
+      this.deliver(report, orphan);
+      return;
+    }
+    const waiting = this.parked.get(report.messageId);
+    if (waiting) waiting.reports.push(report);
+    else this.parked.set(report.messageId, { since: now, reports: [report] });
+  }
+
+  /** Emits parked receipts whose time is up (unmatched) and forgets old ids. Call it periodically. */
+  sweep(now: number): void {
+    for (const [messageId, waiting] of this.parked) {
+      if (now - waiting.since < this.options.parkMs) break; // Map order = arrival order
+      this.parked.delete(messageId);
+      const progress: Progress = { at: now, emitted: 0, final: false };
+      this.orphans.set(messageId, progress);
+      for (const report of waiting.reports) this.deliver(report, progress);
+    }
+    this.trimTracked(now);
+    for (const [messageId, progress] of this.orphans) {
+      if (now - progress.at < this.options.trackMs && this.orphans.size <= this.options.trackMax) break;
+      this.orphans.delete(messageId);
+    }
+  }
+
+  /** The earliest time a parked receipt will be given up on (undefined when none is parked). */
+  nextParkDeadline(): number | undefined {
+    for (const waiting of this.parked.values()) return waiting.since + this.options.parkMs;
+    return undefined;
+  }
+
+  counters(): ReceiptMatcherCounters {
+    return {
+      matched: this.matched,
+      unmatched: this.unmatched,
+      duplicatesDropped: this.duplicatesDropped,
+      parked: this.parked.size,
+    };
+  }
+
+  private deliver(report: DeliveryReport, progress: Progress | Tracked): void {
+    const bit = STATE_BITS[report.state];
+    if (progress.final || progress.emitted & bit) {
+      this.duplicatesDropped++;
+      return;
+    }
+    progress.emitted |= bit;
+    if (isFinalState(report.state)) progress.final = true;
+    if ('pushId' in progress) {
+      this.matched++;
+      this.emit({ ...report, pushId: progress.pushId, segmentIndex: progress.segmentIndex });
+    } else {
+      this.unmatched++;
+      this.emit(report);
+    }
+  }
+
+  private trimTracked(now: number): void {
+    for (const [messageId, entry] of this.tracked) {
+      if (now - entry.at < this.options.trackMs && this.tracked.size <= this.options.trackMax) break;
+      this.tracked.delete(messageId);
+    }
+  }
+}

@@ -1,0 +1,465 @@
+/**
+ * An SMSC reached over SMPP: several binds (transceivers, or transmitter + receiver pairs), one queue of
+ * segments feeding them, per-segment results, and receipts and MO messages as events.
+ *
+ * Policy lives here, transport in bind.ts:
+ * - a segment is sent on the next bind with a free window slot and a token (round robin)
+ * - ESME_RTHROTTLED / ESME_RMSGQFUL: that bind slows down and the segment goes back to the front of the
+ *   queue (up to throttleRetryLimit times); ESME_RINVBNDSTS: rebind and resend (DIGEST §6.8)
+ * - a submit that was never written is resent; one that was written but not answered (timeout, link
+ *   loss) is reported `unknown`, since the SMSC may have accepted it
+ * - receipts are matched through one ReceiptMatcher per SMSC, so the bind they arrive on does not matter
+ */
+import { EventEmitter } from 'node:events';
+import { pino, type Logger } from 'pino';
+import type { PduFields } from 'smpp';
+import type { SmscConfig } from '../config.ts';
+import type {
+  BindStatus,
+  DeliveryReport,
+  OutboundPush,
+  SegmentResult,
+  SmscConnector,
+  SmscConnectorEvents,
+  SmsSegment,
+} from '../types.ts';
+import { SmppBind, type BindHandlers, type SubmitAnswer } from './bind.ts';
+import {
+  classifySubmitStatus,
+  commandStatusCode,
+  commandStatusName,
+  type StatusOverrides,
+} from './command-status.ts';
+import { isReceipt, readMo, readReceipt, type IncomingMessage } from './deliver-sm.ts';
+import { normaliseMessageId, type MessageIdBase } from './message-id.ts';
+import { ReceiptMatcher } from './receipt-matcher.ts';
+import { SegmentQueue } from './segment-queue.ts';
+import { buildSubmitSm, SubmitSmBuildError, submitSmTemplate } from './submit-sm.ts';
+
+interface SegmentJob {
+  push: OutboundPush;
+  segment: SmsSegment;
+  fields: PduFields;
+  enqueuedAt: number;
+  retries: number;
+  settled: boolean;
+  settle(result: SegmentResult): void;
+}
+
+export interface SmppConnectorOptions {
+  logger?: Logger;
+  /** base of receipted_message_id when it differs from the receipt text's (default: msgIdReceipt) */
+  msgIdReceiptTlv?: MessageIdBase;
+}
+
+export interface SmppConnectorCounters {
+  submitted: number;
+  accepted: number;
+  failed: Record<string, number>;
+  throttled: number;
+  receipts: {
+    matched: number;
+    unmatched: number;
+    duplicatesDropped: number;
+    parked: number;
+    unreadable: number;
+  };
+  mo: number;
+}
+
+export class SmppConnector extends EventEmitter<SmscConnectorEvents> implements SmscConnector {
+  readonly id: string;
+  private readonly binds: SmppBind<SegmentJob>[] = [];
+  private readonly transmitters: SmppBind<SegmentJob>[] = [];
+  private readonly queue = new SegmentQueue<SegmentJob>();
+  private readonly matcher: ReceiptMatcher;
+  private readonly template: PduFields;
+  private readonly overrides: StatusOverrides;
+  private readonly logger: Logger;
+  private readonly receiptBases: { text: MessageIdBase; tlv: MessageIdBase };
+  private nextBind = 0;
+  private pumping = false;
+  private pumpAgain = false;
+  private pumpTimer: NodeJS.Timeout | undefined;
+  private pumpDueAt = Infinity;
+  private housekeepingTimer: NodeJS.Timeout | undefined;
+  private started = false;
+  private stopping = false;
+  private accepted = 0;
+  private throttledCount = 0;
+  private unreadableReceipts = 0;
+  private moCount = 0;
+  private readonly failures = new Map<string, number>();
+
+  constructor(
+    private readonly config: SmscConfig,
+    options: SmppConnectorOptions = {},
+  ) {
+    super();
+    this.id = config.id;
+    this.logger = (options.logger ?? pino({ level: 'silent' })).child({ smsc: config.id });
+    this.template = submitSmTemplate(config);
+    this.receiptBases = { text: config.msgIdReceipt, tlv: options.msgIdReceiptTlv ?? config.msgIdReceipt };
+    const overrides: Record<number, 'permanent' | 'transient' | 'throttle' | 'rebind'> = {};
+    for (const [key, verdict] of Object.entries(config.statusOverrides)) {
+      const code = commandStatusCode(key);
+      if (code !== undefined) overrides[code] = verdict;
+    }
+    this.overrides = overrides;
+    this.matcher = new ReceiptMatcher(
+      { parkMs: config.receiptParkMs, trackMs: config.receiptTrackMs, trackMax: config.receiptTrackMax },
+      (report) => this.emit('receipt', report),
+    );
+
+    const handlers: BindHandlers<SegmentJob> = {
+      onState: (bind) => this.onBindState(bind),
+      onAnswer: (bind, job, answer) => this.onAnswer(bind, job, answer),
+      onLateResponse: (bind, job, status, messageId) => this.onLateResponse(bind, job, status, messageId),
+      onIncoming: (bind, message) => this.onIncoming(bind, message),
+      onReady: () => this.pump(),
+    };
+    const perBindTps = config.tps > 0 ? config.tps / config.binds : Infinity;
+    for (let i = 0; i < config.binds; i++) {
+      if (config.bindMode === 'trx') {
+        this.addBind(new SmppBind(`${config.id}/${i}`, 'trx', config, perBindTps, handlers, this.logger));
+      } else {
+        this.addBind(new SmppBind(`${config.id}/${i}/tx`, 'tx', config, perBindTps, handlers, this.logger));
+        this.addBind(new SmppBind(`${config.id}/${i}/rx`, 'rx', config, Infinity, handlers, this.logger));
+      }
+    }
+  }
+
+  private addBind(bind: SmppBind<SegmentJob>): void {
+    this.binds.push(bind);
+    if (bind.canTransmit) this.transmitters.push(bind);
+  }
+
+  /** Connects every bind; resolves when each has had its first attempt (check status() for the outcome). */
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    this.stopping = false;
+    const config = this.config;
+    const housekeepingMs = Math.max(5, Math.min(1000, config.queueTimeoutMs / 4, config.receiptParkMs / 4));
+    this.housekeepingTimer = setInterval(() => this.housekeeping(), housekeepingMs);
+    this.housekeepingTimer.unref();
+    await Promise.all(this.binds.map((bind) => bind.start()));
+  }
+
+  /** Fails what is still queued (transient), lets outstanding submits finish, unbinds every bind. */
+  async stop(): Promise<void> {
+    if (!this.started || this.stopping) return;
+    this.stopping = true;
+    for (const job of this.queue.removeWhere(() => true)) {
+      this.fail(job, 'transient', 'connector stopping; segment was not sent');
+    }
+    await Promise.all(this.binds.map((bind) => bind.stop()));
+    clearInterval(this.housekeepingTimer);
+    clearTimeout(this.pumpTimer);
+    this.pumpTimer = undefined;
+    this.matcher.sweep(Infinity);
+    this.started = false;
+  }
+
+  submit(push: OutboundPush): Promise<SegmentResult[]> {
+    const segments = push.segments;
+    if (segments.length === 0) return Promise.resolve([]);
+    return new Promise((resolve) => {
+      const results = new Array<SegmentResult>(segments.length);
+      let remaining = segments.length;
+      const now = Date.now();
+      const jobs: SegmentJob[] = [];
+      segments.forEach((segment, position) => {
+        const job: SegmentJob = {
+          push,
+          segment,
+          fields: {},
+          enqueuedAt: now,
+          retries: 0,
+          settled: false,
+          settle: (result) => {
+            if (job.settled) return;
+            job.settled = true;
+            results[position] = result;
+            if (--remaining === 0) resolve(results);
+          },
+        };
+        jobs.push(job);
+      });
+      for (const job of jobs) {
+        if (!this.started || this.stopping) {
+          this.fail(job, 'transient', 'connector is not running; segment was not sent');
+          continue;
+        }
+        try {
+          job.fields = buildSubmitSm(this.template, this.config, push, job.segment);
+        } catch (error) {
+          if (!(error instanceof SubmitSmBuildError)) throw error;
+          this.fail(job, 'local-bug', `${error.code}: ${error.message}`);
+          continue;
+        }
+        this.queue.push(job);
+      }
+      if (this.queue.length > 0 && this.noBindCanEverTransmit())
+        this.failQueued('every bind was refused for good');
+      this.pump();
+    });
+  }
+
+  status(): BindStatus[] {
+    return this.binds.map((bind) => bind.status());
+  }
+
+  isAvailable(): boolean {
+    return this.transmitters.some((bind) => bind.isBound);
+  }
+
+  counters(): SmppConnectorCounters {
+    let submitted = 0;
+    for (const bind of this.transmitters) submitted += bind.submitted;
+    return {
+      submitted,
+      accepted: this.accepted,
+      failed: Object.fromEntries(this.failures),
+      throttled: this.throttledCount,
+      receipts: { ...this.matcher.counters(), unreadable: this.unreadableReceipts },
+      mo: this.moCount,
+    };
+  }
+
+  /** segments waiting for a bind or a token */
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  private pump(): void {
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
+    }
+    this.pumping = true;
+    try {
+      do {
+        this.pumpAgain = false;
+        this.pumpOnce();
+      } while (this.pumpAgain);
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private pumpOnce(): void {
+    const binds = this.transmitters;
+    const count = binds.length;
+    const now = Date.now();
+    let waitMs = Infinity;
+    while (this.queue.length > 0) {
+      let chosen: SmppBind<SegmentJob> | undefined;
+      for (let k = 0; k < count; k++) {
+        const candidate = binds[(this.nextBind + k) % count];
+        if (!candidate.hasWindowSpace) continue;
+        const wait = candidate.takeToken(now);
+        if (wait > 0) {
+          waitMs = Math.min(waitMs, wait);
+          continue;
+        }
+        chosen = candidate;
+        this.nextBind = (this.nextBind + k + 1) % count;
+        break;
+      }
+      if (!chosen) break;
+      const job = this.queue.shift() as SegmentJob;
+      chosen.submit(job, job.fields, now);
+    }
+    if (this.queue.length > 0 && waitMs < Infinity) this.schedulePump(waitMs);
+  }
+
+  private schedulePump(delayMs: number): void {
+    const dueAt = Date.now() + delayMs;
+    if (this.pumpTimer && this.pumpDueAt <= dueAt) return;
+    clearTimeout(this.pumpTimer);
+    this.pumpDueAt = dueAt;
+    this.pumpTimer = setTimeout(() => {
+      this.pumpTimer = undefined;
+      this.pumpDueAt = Infinity;
+      this.pump();
+    }, Math.ceil(delayMs));
+  }
+
+  private onAnswer(bind: SmppBind<SegmentJob>, job: SegmentJob, answer: SubmitAnswer): void {
+    switch (answer.kind) {
+      case 'response':
+        this.onResponse(bind, job, answer.status, answer.messageId);
+        return;
+      case 'generic-nack':
+        this.fail(job, 'local-bug', 'the SMSC answered generic_nack: it could not parse our submit_sm', {
+          status: answer.status,
+          bindId: bind.id,
+        });
+        return;
+      case 'timeout':
+        this.fail(job, 'unknown', `no submit_sm_resp within ${this.config.responseTimeoutMs} ms`, {
+          bindId: bind.id,
+        });
+        return;
+      case 'link-lost':
+        this.fail(job, 'unknown', 'connection lost before submit_sm_resp', { bindId: bind.id });
+        return;
+      case 'not-sent':
+        this.requeue(job);
+        return;
+    }
+  }
+
+  private onResponse(
+    bind: SmppBind<SegmentJob>,
+    job: SegmentJob,
+    status: number,
+    rawMessageId: string,
+  ): void {
+    const verdict = classifySubmitStatus(status, this.overrides);
+    switch (verdict) {
+      case 'ok': {
+        const messageId = normaliseMessageId(rawMessageId, this.config.msgIdResp);
+        this.accepted++;
+        if (messageId) {
+          this.matcher.register(
+            messageId,
+            {
+              pushId: job.push.id,
+              segmentIndex: job.segment.index,
+              destination: job.push.destination,
+              bindId: bind.id,
+            },
+            Date.now(),
+          );
+        }
+        job.settle({ index: job.segment.index, ok: true, messageId, smscId: this.id, bindId: bind.id });
+        return;
+      }
+      case 'throttle':
+        this.throttledCount++;
+        bind.slowDown(Date.now());
+        if (job.retries++ < this.config.throttleRetryLimit) {
+          this.requeue(job);
+        } else {
+          this.fail(job, 'transient', `still throttled after ${this.config.throttleRetryLimit} retries`, {
+            status,
+            bindId: bind.id,
+          });
+        }
+        return;
+      case 'rebind':
+        bind.rebind(`submit refused with ${commandStatusName(status)}; rebinding`);
+        if (job.retries++ < this.config.throttleRetryLimit) this.requeue(job);
+        else
+          this.fail(job, 'transient', 'the SMSC keeps saying we are not bound', { status, bindId: bind.id });
+        return;
+      case 'transient':
+        this.fail(job, 'transient', `the SMSC could not take the segment now`, { status, bindId: bind.id });
+        return;
+      case 'permanent':
+        this.fail(job, 'permanent', `the SMSC refused the segment`, { status, bindId: bind.id });
+        return;
+    }
+  }
+
+  private onLateResponse(
+    bind: SmppBind<SegmentJob>,
+    job: SegmentJob,
+    status: number,
+    rawMessageId: string,
+  ): void {
+    if (status !== 0) return;
+    const messageId = normaliseMessageId(rawMessageId, this.config.msgIdResp);
+    this.logger.info(
+      { bind: bind.id, pushId: job.push.id, messageId },
+      'late submit_sm_resp; receipts will still match',
+    );
+    if (messageId) {
+      this.matcher.register(
+        messageId,
+        {
+          pushId: job.push.id,
+          segmentIndex: job.segment.index,
+          destination: job.push.destination,
+          bindId: bind.id,
+        },
+        Date.now(),
+      );
+    }
+  }
+
+  private requeue(job: SegmentJob): void {
+    if (this.stopping) {
+      this.fail(job, 'transient', 'connector stopping; segment was not sent');
+      return;
+    }
+    this.queue.pushFront(job);
+    this.pumpAgain = true;
+    if (!this.pumping) queueMicrotask(() => this.pump());
+  }
+
+  private fail(
+    job: SegmentJob,
+    outcome: 'permanent' | 'transient' | 'unknown' | 'local-bug',
+    message: string,
+    detail: { status?: number; bindId?: string } = {},
+  ): void {
+    const result: SegmentResult = { index: job.segment.index, ok: false, outcome, message, smscId: this.id };
+    if (detail.status !== undefined) {
+      result.status = detail.status;
+      result.statusName = commandStatusName(detail.status);
+      result.message = `${message} (${result.statusName})`;
+    }
+    if (detail.bindId !== undefined) result.bindId = detail.bindId;
+    const key = result.statusName ?? outcome;
+    this.failures.set(key, (this.failures.get(key) ?? 0) + 1);
+    job.settle(result);
+  }
+
+  private onIncoming(bind: SmppBind<SegmentJob>, message: IncomingMessage): void {
+    if (isReceipt(message)) {
+      const report = readReceipt(message, this.id, this.receiptBases);
+      if (!report) {
+        this.unreadableReceipts++;
+        this.logger.warn({ bind: bind.id }, 'receipt without a message id; answered and dropped');
+        return;
+      }
+      const withBind: DeliveryReport = { ...report, bindId: bind.id };
+      this.matcher.receive(withBind, Date.now());
+      return;
+    }
+    this.moCount++;
+    this.emit('mo', { ...readMo(message, this.id), bindId: bind.id });
+  }
+
+  private onBindState(bind: SmppBind<SegmentJob>): void {
+    this.emit('bind-state', bind.status());
+    if (bind.isBound) this.pump();
+    else if (this.queue.length > 0 && this.noBindCanEverTransmit())
+      this.failQueued('every bind was refused for good');
+  }
+
+  private noBindCanEverTransmit(): boolean {
+    return this.transmitters.every((bind) => bind.state === 'failed');
+  }
+
+  private failQueued(reason: string): void {
+    for (const job of this.queue.removeWhere(() => true))
+      this.fail(job, 'transient', `${reason}; segment was not sent`);
+  }
+
+  private housekeeping(): void {
+    const now = Date.now();
+    this.matcher.sweep(now);
+    const timeoutMs = this.config.queueTimeoutMs;
+    if (this.queue.length > 0) {
+      const stale = this.queue.removeWhere((job) => now - job.enqueuedAt >= timeoutMs);
+      for (const job of stale) {
+        const reason = this.isAvailable() ? 'waited too long for a send slot' : 'no bound bind';
+        this.fail(job, 'transient', `${reason} (${timeoutMs} ms); segment was not sent`);
+      }
+    }
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * submit_sm fields for one segment (SMPP 3.4 §4.4.1, DIGEST §6.4), in UDH or TLV mode (DIGEST §5.3–5.4).
+ */
+import type { PduFields } from 'smpp';
+import type { SmscConfig } from '../config.ts';
+import type { OutboundPush, SmsSegment } from '../types.ts';
+
+/** esm_class bit 6: short_message starts with a UDH (DIGEST §5.3). */
+export const ESM_UDHI = 0x40;
+/** registered_delivery 1: receipt on success or failure (DIGEST §6.4). */
+const REGISTERED_DELIVERY_FINAL = 0x01;
+/** GSM TP-UD holds 140 octets; SMPP short_message up to 254 (DIGEST §5.2, §6.4). */
+const MAX_SHORT_MESSAGE = 254;
+
+export class SubmitSmBuildError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = 'SubmitSmBuildError';
+    this.code = code;
+  }
+}
+
+/**
+ * Relative validity period `YYMMDDhhmmss000R` (SMPP 3.4 §7.1.1; DIGEST §6.4): the fields are a duration.
+ * Durations over 99 days are capped.
+ */
+export function relativeValidityPeriod(minutes: number): string {
+  const totalMinutes = Math.max(1, Math.round(minutes));
+  const days = Math.min(99, Math.floor(totalMinutes / 1440));
+  const hours = days === 99 ? 0 : Math.floor((totalMinutes % 1440) / 60);
+  const mins = days === 99 ? 0 : totalMinutes % 60;
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `0000${two(days)}${two(hours)}${two(mins)}00000R`;
+}
+
+function toBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** The static part of submit_sm for an SMSC, computed once. */
+export function submitSmTemplate(config: SmscConfig): PduFields {
+  return {
+    service_type: config.serviceType,
+    source_addr_ton: config.sourceTon,
+    source_addr_npi: config.sourceNpi,
+    source_addr: config.sourceAddr,
+    dest_addr_ton: config.destTon,
+    dest_addr_npi: config.destNpi,
+    protocol_id: config.protocolId,
+    priority_flag: config.priorityFlag,
+    schedule_delivery_time: '',
+    replace_if_present_flag: 0,
+    sm_default_msg_id: 0,
+  };
+}
+
+/** Throws SubmitSmBuildError when the segment cannot be sent as configured (a bug on our side). */
+export function buildSubmitSm(
+  template: PduFields,
+  config: SmscConfig,
+  push: OutboundPush,
+  segment: SmsSegment,
+): PduFields {
+  const registeredDelivery =
+    push.registeredDelivery === undefined
+      ? config.registeredDelivery
+      : push.registeredDelivery
+        ? REGISTERED_DELIVERY_FINAL
+        : 0;
+  const fields: PduFields = {
+    ...template,
+    destination_addr: push.destination,
+    esm_class: config.esmClass,
+    validity_period: push.validityMinutes === undefined ? '' : relativeValidityPeriod(push.validityMinutes),
+    registered_delivery: registeredDelivery,
+    data_coding: push.dataCoding ?? config.dataCoding,
+  };
+  if (config.segmentMode === 'udh') {
+    if (segment.tpud.length > MAX_SHORT_MESSAGE) {
+      throw new SubmitSmBuildError(
+        'SEGMENT_TOO_LONG',
+        `segment ${segment.index} has ${segment.tpud.length} octets`,
+      );
+    }
+    fields.short_message = toBuffer(segment.tpud);
+    if (segment.udhi) fields.esm_class = config.esmClass | ESM_UDHI;
+    return fields;
+  }
+  // TLV mode: the SMSC builds the UDH from port and SAR TLVs; no UDHI, no UDH in the payload (DIGEST §5.4)
+  if (!segment.tlv) {
+    throw new SubmitSmBuildError('SEGMENT_WITHOUT_TLV', `segment ${segment.index} has no TLV addressing`);
+  }
+  const udhLength = segment.udhi && segment.tpud.length > 0 ? segment.tpud[0] + 1 : 0; // UDHL + its IEs
+  const payload = segment.tpud.subarray(udhLength);
+  if (payload.length > MAX_SHORT_MESSAGE) {
+    throw new SubmitSmBuildError('SEGMENT_TOO_LONG', `segment ${segment.index} has ${payload.length} octets`);
+  }
+  fields.short_message = toBuffer(payload);
+  fields.source_port = segment.tlv.sourcePort;
+  fields.dest_port = segment.tlv.destinationPort;
+  if (segment.tlv.sarTotalSegments !== undefined && segment.tlv.sarTotalSegments > 1) {
+    fields.sar_msg_ref_num = segment.tlv.sarMsgRefNum ?? segment.reference;
+    fields.sar_total_segments = segment.tlv.sarTotalSegments;
+    fields.sar_segment_seqnum = segment.tlv.sarSegmentSeqnum ?? segment.index;
+  }
+  return fields;
+}

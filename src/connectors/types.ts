@@ -1,0 +1,171 @@
+/**
+ * The types the rest of the gateway speaks to reach an SMSC. Nothing here knows what a PDU is
+ * (DESIGN "Two boundaries"): a push goes out as segments, per-segment results come back, receipts and
+ * MO messages come out as events.
+ */
+
+/**
+ * One SMS of a (possibly concatenated) push, as codecs/sms produces it.
+ * Structurally identical to codecs/sms `SmsSegment`; declared here until that module lands.
+ */
+export interface SmsSegment {
+  /** 1-based position within the push */
+  index: number;
+  total: number;
+  /** concatenation reference shared by all segments of the push */
+  reference: number;
+  /** TP-UD: the UDH (when `udhi`) followed by the payload */
+  tpud: Uint8Array;
+  /** whether `tpud` starts with a user data header */
+  udhi: boolean;
+  /** the same addressing as TLVs, for SMSCs configured to build the UDH themselves (DIGEST §5.4) */
+  tlv?: {
+    sourcePort: number;
+    destinationPort: number;
+    sarMsgRefNum?: number;
+    sarTotalSegments?: number;
+    sarSegmentSeqnum?: number;
+  };
+}
+
+export interface OutboundPush {
+  /** the caller's id for the push; receipts matched to its segments carry it back */
+  id: string;
+  /** MSISDN as the SMSC expects it (digits, international without '+') */
+  destination: string;
+  segments: SmsSegment[];
+  /** overrides the SMSC's configured data_coding */
+  dataCoding?: number;
+  /** overrides the SMSC's configured registered_delivery (true = receipt on success or failure) */
+  registeredDelivery?: boolean;
+  validityMinutes?: number;
+}
+
+/**
+ * The outcome of one segment.
+ * - `permanent`: the SMSC refused it; sending it again will fail again
+ * - `transient`: not accepted, but may be later (also: never sent at all); safe to resend
+ * - `unknown`: sent, no answer (response timeout or link loss); the SMSC may have accepted it — the
+ *   caller decides whether to risk a duplicate
+ * - `local-bug`: the SMSC could not parse what we sent (generic_nack); do not blindly resend
+ */
+export type SegmentOutcome = 'permanent' | 'transient' | 'unknown' | 'local-bug';
+
+export type SegmentResult =
+  | {
+      index: number;
+      ok: true;
+      /** normalised per the SMSC's message-id base (see smpp/message-id.ts) */
+      messageId: string;
+      smscId: string;
+      bindId: string;
+    }
+  | {
+      index: number;
+      ok: false;
+      outcome: SegmentOutcome;
+      /** SMPP command_status when the SMSC answered */
+      status?: number;
+      statusName?: string;
+      message: string;
+      smscId?: string;
+      bindId?: string;
+    };
+
+export type DeliveryState =
+  'delivered' | 'failed' | 'expired' | 'rejected' | 'deleted' | 'unknown' | 'enroute' | 'accepted';
+
+export interface DeliveryReport {
+  smscId: string;
+  /** normalised per the SMSC's receipt message-id base; equal to SegmentResult.messageId when they match */
+  messageId: string;
+  /** the id as the SMSC wrote it in the receipt */
+  rawMessageId: string;
+  state: DeliveryState;
+  /** the `stat:` word when the receipt had text */
+  stat?: string;
+  /** the `err:` field when the receipt had text */
+  error?: string;
+  networkErrorCode?: number;
+  submittedAt?: Date;
+  doneAt?: Date;
+  /** where the id and state came from: TLVs or the receipt text */
+  source: 'tlv' | 'text';
+  /** the handset address the receipt is about */
+  destination?: string;
+  bindId?: string;
+  /** filled when the receipt was matched to a segment this process submitted */
+  pushId?: string;
+  segmentIndex?: number;
+}
+
+export interface MoMessage {
+  smscId: string;
+  bindId?: string;
+  from: string;
+  to: string;
+  /** decoded text ('' for binary content) */
+  text: string;
+  /** user data without the UDH */
+  bytes: Uint8Array;
+  udh?: Uint8Array;
+  dataCoding: number;
+  /** present when the SMSC marked the message as USSD (ussd_service_op TLV) */
+  ussd?: { serviceOp: number };
+}
+
+export type BindMode = 'trx' | 'tx' | 'rx';
+
+export type BindState =
+  | 'idle'
+  | 'connecting'
+  | 'binding'
+  | 'bound'
+  | 'unbinding'
+  | 'reconnect-wait'
+  | 'stopped'
+  /** refused for good (wrong credentials); needs an operator */
+  | 'failed';
+
+export interface BindStatus {
+  smscId: string;
+  bindId: string;
+  mode: BindMode;
+  state: BindState;
+  /** last error, e.g. `bind refused: ESME_RINVPASWD` or `connection lost` */
+  lastError?: string;
+  boundSince?: Date;
+  reconnects: number;
+  windowUsed: number;
+  windowSize: number;
+  /** allowed submit_sm per second right now (Infinity = not limited) */
+  currentTps: number;
+  submitted: number;
+  throttled: number;
+}
+
+export interface SmscConnectorEvents {
+  receipt: [report: DeliveryReport];
+  mo: [message: MoMessage];
+  'bind-state': [status: BindStatus];
+}
+
+export interface SmscConnector {
+  readonly id: string;
+  start(): Promise<void>;
+  /** graceful: lets outstanding submits finish (bounded), then unbinds */
+  stop(): Promise<void>;
+  /** one result per segment, in segment order; never rejects for SMSC failures */
+  submit(push: OutboundPush): Promise<SegmentResult[]>;
+  status(): BindStatus[];
+  /** true when at least one bind that can submit is bound */
+  isAvailable(): boolean;
+  on<E extends keyof SmscConnectorEvents>(
+    event: E,
+    listener: (...args: SmscConnectorEvents[E]) => void,
+  ): this;
+  off<E extends keyof SmscConnectorEvents>(
+    event: E,
+    listener: (...args: SmscConnectorEvents[E]) => void,
+  ): this;
+}
