@@ -1,0 +1,118 @@
+/**
+ * Group policies (prepaid, postpaid, corporate, ...): whether the subscriber must confirm first, how the
+ * push is secured, when it may be sent, how urgent it is and how many pushes a day a subscriber may get.
+ * Schema and pure decisions only; config.ts reads config/groups.yaml, the store keeps the groups table.
+ */
+import { z } from 'zod';
+import {
+  describeIssues,
+  requiredFieldErrors,
+  toValidationIssues,
+  type ValidationIssue,
+} from '../profiles/validation.ts';
+import { localDayWindow, quietHoursSchema } from './quiet-hours.ts';
+
+export {
+  isQuiet,
+  localDayWindow,
+  nextAllowedTime,
+  quietHoursSchema,
+  type QuietHours,
+} from './quiet-hours.ts';
+export {
+  decideFirstUse,
+  sameHandset,
+  type FirstUseDecision,
+  type FirstUseTrigger,
+  type StoredSubscriberState,
+} from './first-use.ts';
+
+/** SEC methods of OMA ProvBoot (DIGEST §3.3–3.6). */
+export const SECURITY_METHODS = ['NETWPIN', 'USERPIN', 'USERNETWPIN', 'USERPINMAC'] as const;
+export type SecurityMethod = (typeof SECURITY_METHODS)[number];
+
+const MINUTES_PER_WEEK = 7 * 24 * 60;
+
+export const groupPolicySchema = z.strictObject({
+  /** 'ask-first': the subscriber gets a text and must answer YES within confirmationTimeoutMinutes. */
+  confirmation: z.enum(['automatic', 'ask-first']).default('automatic'),
+  confirmationTimeoutMinutes: z.int().min(1).max(MINUTES_PER_WEEK).default(60),
+  /** NETWPIN keys the MAC with the IMSI; the USER* methods need a PIN the subscriber gets in a separate text. */
+  securityMethod: z.enum(SECURITY_METHODS).default('NETWPIN'),
+  quietHours: quietHoursSchema.optional(),
+  /** Lower runs first (BullMQ convention); the queue combines it with the priority of the trigger's source. */
+  priority: z.int().min(1).max(100).default(10),
+  /** Most pushes per subscriber per local day (quiet-hours zone, else UTC); absent = no cap. */
+  dailyCap: z.int().min(1).optional(),
+});
+
+export type GroupPolicy = z.output<typeof groupPolicySchema>;
+export type GroupPolicyInput = z.input<typeof groupPolicySchema>;
+
+/** What a group without a policy of its own gets: automatic, NETWPIN, any time, no cap. */
+export const DEFAULT_GROUP_POLICY: GroupPolicy = Object.freeze(groupPolicySchema.parse({}));
+
+const GROUP_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+
+/** config/groups.yaml: `groups: { <name>: <policy> }`. */
+export const groupPoliciesFileSchema = z.strictObject({
+  groups: z.record(
+    z.string().regex(GROUP_NAME, 'group names are lower-case letters, digits, "_" or "-"'),
+    groupPolicySchema,
+  ),
+});
+
+export class PolicyError extends Error {
+  readonly code = 'POLICY_INVALID';
+  readonly details: { issues: ValidationIssue[] };
+
+  constructor(message: string, issues: ValidationIssue[]) {
+    super(message);
+    this.name = 'PolicyError';
+    this.details = { issues };
+  }
+}
+
+/** Validates one policy and applies defaults; throws PolicyError naming every bad field. */
+export function parseGroupPolicy(input: unknown): GroupPolicy {
+  const result = groupPolicySchema.safeParse(input, { error: requiredFieldErrors });
+  if (result.success) return result.data;
+  const issues = toValidationIssues(result.error);
+  throw new PolicyError(`invalid group policy: ${describeIssues(issues, '(policy)')}`, issues);
+}
+
+/** Validates the parsed content of config/groups.yaml; throws PolicyError (`groups.prepaid.quietHours.end: ...`). */
+export function parseGroupPolicies(input: unknown): Record<string, GroupPolicy> {
+  const result = groupPoliciesFileSchema.safeParse(input, { error: requiredFieldErrors });
+  if (result.success) return result.data.groups;
+  const issues = toValidationIssues(result.error);
+  throw new PolicyError(`invalid group policies: ${describeIssues(issues, '(file)')}`, issues);
+}
+
+/** The policy of a group: its own, else the one named "default", else DEFAULT_GROUP_POLICY. */
+export function policyFor(
+  policies: Readonly<Record<string, GroupPolicy>>,
+  group: string | undefined,
+): GroupPolicy {
+  if (group !== undefined && Object.hasOwn(policies, group)) return policies[group];
+  return Object.hasOwn(policies, 'default') ? policies.default : DEFAULT_GROUP_POLICY;
+}
+
+/** Whether the subscriber has had as many pushes today as the group allows. */
+export function capReached(countToday: number, policy: GroupPolicy): boolean {
+  return policy.dailyCap !== undefined && countToday >= policy.dailyCap;
+}
+
+/** The zone "today" is counted in for the daily cap: the quiet-hours zone, else UTC. */
+export const policyTimeZone = (policy: GroupPolicy): string => policy.quietHours?.timeZone ?? 'UTC';
+
+/** The [start, end) instants of the subscriber's "today" for counting pushes against the cap. */
+export const capWindow = (now: Date, policy: GroupPolicy): { start: Date; end: Date } =>
+  localDayWindow(now, policyTimeZone(policy));
+
+/** When an ask-first request stops waiting for YES. */
+export const confirmationDeadline = (askedAt: Date, policy: GroupPolicy): Date =>
+  new Date(askedAt.getTime() + policy.confirmationTimeoutMinutes * 60_000);
+
+/** The USER* methods key the MAC with a PIN the subscriber must be told, in a separate text (DIGEST §3.4–3.6). */
+export const requiresSeparatePin = (method: SecurityMethod): boolean => method !== 'NETWPIN';
