@@ -21,6 +21,8 @@ export interface SimCounters {
     parked: number;
     /** suppressed by lostReceiptPercent */
     lost: number;
+    /** sent again because the bind closed before deliver_sm_resp */
+    redelivered: number;
   };
   mo: { sent: number };
   /** deliver_sm_resp received (receipts and MO) */
@@ -59,6 +61,7 @@ export class CounterBoard {
   receiptsSent = 0;
   receiptsDuplicated = 0;
   receiptsLost = 0;
+  receiptsRedelivered = 0;
   moSent = 0;
   deliverSmResps = 0;
   genericNacks = 0;
@@ -125,6 +128,7 @@ export class CounterBoard {
         duplicates: this.receiptsDuplicated,
         parked: parkedReceipts,
         lost: this.receiptsLost,
+        redelivered: this.receiptsRedelivered,
       },
       mo: { sent: this.moSent },
       deliverSmResps: this.deliverSmResps,

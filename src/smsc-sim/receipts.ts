@@ -67,17 +67,24 @@ export function renderMessageId(id: number, base: IdBase, style: IdStyle): strin
   return style.idMinLength > text.length ? text.padStart(style.idMinLength, '0') : text;
 }
 
+const twoDigits = (value: number) => (value < 10 ? '0' : '') + value;
+let cachedMinute = -1;
+let cachedDate = '';
+
 /** `YYMMDDhhmm` in UTC, the date format of receipt text (DIGEST §6.6). */
 export function receiptDate(epochMs: number): string {
-  const date = new Date(epochMs);
-  const two = (value: number) => (value < 10 ? '0' : '') + value;
-  return (
-    two(date.getUTCFullYear() % 100) +
-    two(date.getUTCMonth() + 1) +
-    two(date.getUTCDate()) +
-    two(date.getUTCHours()) +
-    two(date.getUTCMinutes())
-  );
+  const minute = Math.floor(epochMs / 60_000);
+  if (minute !== cachedMinute) {
+    const date = new Date(minute * 60_000);
+    cachedDate =
+      twoDigits(date.getUTCFullYear() % 100) +
+      twoDigits(date.getUTCMonth() + 1) +
+      twoDigits(date.getUTCDate()) +
+      twoDigits(date.getUTCHours()) +
+      twoDigits(date.getUTCMinutes());
+    cachedMinute = minute;
+  }
+  return cachedDate;
 }
 
 export interface ReceiptContent {

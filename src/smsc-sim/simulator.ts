@@ -144,6 +144,8 @@ interface Bind {
   corked: boolean;
   closed: boolean;
   moWaiters: Map<number, MoWaiter>;
+  /** receipts sent on this bind and not yet answered with deliver_sm_resp, by sequence_number */
+  unackedReceipts: Map<number, ReceiptJob>;
 }
 
 interface MoWaiter {
@@ -397,6 +399,7 @@ class Simulator implements SmscSimulator {
       corked: false,
       closed: false,
       moWaiters: new Map(),
+      unackedReceipts: new Map(),
     };
     this.allBinds.add(bind);
     session.on('pdu', (pdu: PDU) => this.onPdu(bind, pdu));
@@ -406,13 +409,15 @@ class Simulator implements SmscSimulator {
   }
 
   private onPdu(bind: Bind, pdu: PDU): void {
-    if (bind.closed) return;
+    // a closing link still delivers the acknowledgements already on their way
+    if (bind.closed && pdu.command !== 'deliver_sm_resp') return;
     switch (pdu.command) {
       case 'submit_sm':
         this.onSubmit(bind, pdu);
         return;
       case 'deliver_sm_resp':
         this.counterBoard.deliverSmResps++;
+        bind.unackedReceipts.delete(pdu.sequence_number);
         return;
       case 'enquire_link':
         this.counterBoard.enquireLinksReceived++;
@@ -483,6 +488,13 @@ class Simulator implements SmscSimulator {
       waiter.reject(new MoError('MO_CONNECTION_CLOSED', 'the bind closed before deliver_sm_resp'));
     }
     bind.moWaiters.clear();
+    // like a real SMSC, keep a receipt until the ESME acknowledged it: send it again on another bind
+    if (bind.unackedReceipts.size > 0 && !this.closing) {
+      const unacked = [...bind.unackedReceipts.values()];
+      bind.unackedReceipts.clear();
+      this.counterBoard.receiptsRedelivered += unacked.length;
+      for (const job of unacked) this.deliverReceipt(job);
+    }
   }
 
   /** Takes a bind out of service (no more writes, no receipts routed to it). */
@@ -716,7 +728,8 @@ class Simulator implements SmscSimulator {
       return;
     }
     this.counterBoard.receiptsSent++;
-    this.write(target, new smpp.PDU('deliver_sm', receiptFields(job.content)));
+    const pdu = new smpp.PDU('deliver_sm', receiptFields(job.content));
+    if (this.write(target, pdu)) target.unackedReceipts.set(pdu.sequence_number, job);
   }
 
   /**
