@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import {
+  AimdRateController,
+  DEFAULT_AIMD,
+  reconnectDelayMs,
+  SendRateMeter,
+} from '../../../src/connectors/smpp/rate-controller.ts';
+import { smoothCapacity, TokenBucket } from '../../../src/connectors/smpp/token-bucket.ts';
+
+/** How many sends a bucket allows when asked every `stepMs` for `durationMs`. */
+function sendsOver(bucket: TokenBucket, start: number, durationMs: number, stepMs: number): number[] {
+  const times: number[] = [];
+  for (let t = start; t < start + durationMs; t += stepMs) while (bucket.tryTake(t)) times.push(t);
+  return times;
+}
+
+describe('TokenBucket', () => {
+  it('spreads sends evenly instead of bursting at the start of a second', () => {
+    const bucket = new TokenBucket(100, smoothCapacity(100, 20), 0);
+    const times = sendsOver(bucket, 0, 1000, 1);
+    expect(times.length).toBeGreaterThanOrEqual(99);
+    expect(times.length).toBeLessThanOrEqual(101);
+    const firstTenthOfSecond = times.filter((t) => t < 100).length;
+    expect(firstTenthOfSecond).toBeLessThanOrEqual(12);
+  });
+
+  it('does not lose rate when asked late (capacity covers the smoothing window)', () => {
+    const bucket = new TokenBucket(500, smoothCapacity(500, 20), 0);
+    const times = sendsOver(bucket, 0, 2000, 7);
+    expect(times.length).toBeGreaterThanOrEqual(990);
+    expect(times.length).toBeLessThanOrEqual(1011);
+  });
+
+  it('says how long until the next token', () => {
+    const bucket = new TokenBucket(10, 1, 0);
+    expect(bucket.tryTake(0)).toBe(true);
+    expect(bucket.tryTake(0)).toBe(false);
+    expect(bucket.msUntilAvailable(0)).toBeCloseTo(100);
+    expect(bucket.msUntilAvailable(60)).toBeCloseTo(40);
+  });
+
+  it('is unlimited at an infinite rate', () => {
+    const bucket = new TokenBucket(Infinity, Infinity, 0);
+    for (let i = 0; i < 1000; i++) expect(bucket.tryTake(0)).toBe(true);
+  });
+});
+
+describe('AimdRateController', () => {
+  const options = { ...DEFAULT_AIMD, maxRate: 500 };
+
+  it('halves the rate on throttling and climbs back to just under the throttled rate', () => {
+    const aimd = new AimdRateController(options, 0);
+    expect(aimd.currentRate(0)).toBe(500);
+    expect(aimd.onThrottle(10, 500)).toBe(true);
+    expect(aimd.currentRate(10)).toBe(250);
+    const after = aimd.currentRate(10 + options.recoveryMs);
+    expect(after).toBeGreaterThanOrEqual(475);
+    expect(after).toBeLessThan(480);
+  });
+
+  it('counts a window full of throttled responses as one congestion event', () => {
+    const aimd = new AimdRateController(options, 0);
+    aimd.onThrottle(0, 500);
+    expect(aimd.onThrottle(5, 500)).toBe(false);
+    expect(aimd.onThrottle(50, 500)).toBe(false);
+    expect(aimd.currentRate(50)).toBeGreaterThan(250);
+    expect(aimd.congestionEvents).toBe(1);
+  });
+
+  it('learns a limit when no rate is configured, from what was actually sent', () => {
+    const aimd = new AimdRateController({ ...DEFAULT_AIMD, maxRate: Infinity }, 0);
+    expect(aimd.currentRate(0)).toBe(Infinity);
+    aimd.onThrottle(0, 800);
+    expect(aimd.currentRate(0)).toBe(400);
+    expect(aimd.currentRate(5000)).toBeLessThan(800);
+  });
+
+  it('probes slowly above the learnt ceiling but never above the configured rate', () => {
+    const aimd = new AimdRateController(options, 0);
+    aimd.onThrottle(0, 400);
+    expect(aimd.currentRate(2000)).toBeLessThan(400);
+    expect(aimd.currentRate(600_000)).toBe(500);
+  });
+
+  it('never goes below the minimum rate', () => {
+    const aimd = new AimdRateController({ ...options, minRate: 5, holdMs: 0 }, 0);
+    for (let i = 0; i < 20; i++) aimd.onThrottle(i, 1);
+    expect(aimd.currentRate(20)).toBeGreaterThanOrEqual(5);
+  });
+});
+
+describe('SendRateMeter', () => {
+  it('counts sends over the last second', () => {
+    const meter = new SendRateMeter();
+    for (let t = 10_000; t < 11_000; t += 10) meter.record(t);
+    expect(meter.rate(10_999)).toBe(100);
+    expect(meter.rate(12_500)).toBe(0);
+  });
+});
+
+describe('reconnectDelayMs', () => {
+  it('grows exponentially up to the maximum, with jitter in the upper half', () => {
+    expect(reconnectDelayMs(0, 100, 10_000, () => 0)).toBe(50);
+    expect(reconnectDelayMs(0, 100, 10_000, () => 1)).toBe(100);
+    expect(reconnectDelayMs(3, 100, 10_000, () => 1)).toBe(800);
+    expect(reconnectDelayMs(20, 100, 10_000, () => 1)).toBe(10_000);
+    expect(reconnectDelayMs(20, 100, 10_000, () => 0)).toBe(5_000);
+  });
+});

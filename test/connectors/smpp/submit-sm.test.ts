@@ -1,0 +1,90 @@
+import smpp from 'smpp';
+import { describe, expect, it } from 'vitest';
+import { parseSmscConfig } from '../../../src/connectors/config.ts';
+import {
+  buildSubmitSm,
+  relativeValidityPeriod,
+  submitSmTemplate,
+} from '../../../src/connectors/smpp/submit-sm.ts';
+import type { OutboundPush, SmsSegment } from '../../../src/connectors/types.ts';
+
+const base = { host: '127.0.0.1', systemId: 'otagw', password: 'secret' };
+
+// DIGEST §5.2: port16 + concat8 UDH, `0B 05 04 0B 84 23 F0 00 03 rr tt nn`, then the WSP payload
+const udh = [0x0b, 0x05, 0x04, 0x0b, 0x84, 0x23, 0xf0, 0x00, 0x03, 0x2a, 0x02, 0x01];
+const segment: SmsSegment = {
+  index: 1,
+  total: 2,
+  reference: 0x2a,
+  tpud: Uint8Array.from([...udh, 0x01, 0x06, 0x2f]),
+  udhi: true,
+  tlv: {
+    sourcePort: 9200,
+    destinationPort: 2948,
+    sarMsgRefNum: 0x2a,
+    sarTotalSegments: 2,
+    sarSegmentSeqnum: 1,
+  },
+};
+const push: OutboundPush = { id: 'p1', destination: '447700900123', segments: [segment] };
+
+function encodeDecode(fields: ReturnType<typeof buildSubmitSm>) {
+  return new smpp.PDU(new smpp.PDU('submit_sm', fields).toBuffer());
+}
+
+describe('submit_sm for a segment', () => {
+  it('sends the UDH in short_message with UDHI set and the configured DCS', () => {
+    const config = parseSmscConfig({ ...base, sourceAddr: '1234', esmClass: 0x03 });
+    const fields = buildSubmitSm(submitSmTemplate(config), config, push, segment);
+    const decoded = encodeDecode(fields);
+    expect(decoded.esm_class).toBe(0x43);
+    expect(decoded.data_coding).toBe(0x04);
+    expect(decoded.registered_delivery).toBe(1);
+    expect(decoded.destination_addr).toBe('447700900123');
+    expect(decoded.source_addr).toBe('1234');
+    expect(decoded.dest_addr_ton).toBe(1);
+    expect(Buffer.from(fields.short_message as Buffer)).toEqual(Buffer.from(segment.tpud));
+  });
+
+  it('sends ports and SAR as TLVs without a UDH in TLV mode', () => {
+    const config = parseSmscConfig({ ...base, segmentMode: 'tlv' });
+    const fields = buildSubmitSm(submitSmTemplate(config), config, push, segment);
+    const decoded = encodeDecode(fields);
+    expect(decoded.esm_class).toBe(0x00);
+    expect(fields.short_message).toEqual(Buffer.from([0x01, 0x06, 0x2f]));
+    expect(decoded.source_port).toBe(9200);
+    expect(decoded.dest_port).toBe(2948);
+    expect(decoded.sar_msg_ref_num).toBe(0x2a);
+    expect(decoded.sar_total_segments).toBe(2);
+    expect(decoded.sar_segment_seqnum).toBe(1);
+  });
+
+  it('lets the push override data coding and receipts, and sets a relative validity', () => {
+    const config = parseSmscConfig(base);
+    const fields = buildSubmitSm(
+      submitSmTemplate(config),
+      config,
+      {
+        ...push,
+        dataCoding: 0xf5,
+        registeredDelivery: false,
+        validityMinutes: 24 * 60 + 90,
+      },
+      segment,
+    );
+    expect(fields.data_coding).toBe(0xf5);
+    expect(fields.registered_delivery).toBe(0);
+    expect(fields.validity_period).toBe('000001013000000R');
+  });
+
+  it('refuses a TLV-mode segment without TLV addressing', () => {
+    const config = parseSmscConfig({ ...base, segmentMode: 'tlv' });
+    const { tlv: _tlv, ...bare } = segment;
+    expect(() => buildSubmitSm(submitSmTemplate(config), config, push, bare)).toThrow(/TLV/);
+  });
+
+  it('writes relative validity periods as YYMMDDhhmmss000R (SMPP 3.4 §7.1.1)', () => {
+    expect(relativeValidityPeriod(5)).toBe('000000000500000R');
+    expect(relativeValidityPeriod(200 * 24 * 60)).toBe('000099000000000R');
+  });
+});
