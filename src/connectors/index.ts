@@ -1,0 +1,28 @@
+/**
+ * Entry point for the rest of the gateway: build the SMSC connectors from validated configuration.
+ */
+import type { Logger } from 'pino';
+import type { SmscRoutingConfig } from './config.ts';
+import { SmscRouter } from './router.ts';
+import { SmppConnector } from './smpp/smpp-connector.ts';
+
+export type { SmscConfig, SmscRoutingConfig } from './config.ts';
+export {
+  parseSmscConfig,
+  parseSmscUrl,
+  smscConfigSchema,
+  smscRoutingSchema,
+  SmscConfigError,
+} from './config.ts';
+export { SmscRouter } from './router.ts';
+export { SmppConnector } from './smpp/smpp-connector.ts';
+export type * from './types.ts';
+
+/** One SmppConnector per configured SMSC, behind a router (also for a single SMSC). Call start() on it. */
+export function createSmscConnectors(
+  routing: SmscRoutingConfig,
+  options: { logger?: Logger } = {},
+): SmscRouter {
+  const connectors = routing.smscs.map((smsc) => new SmppConnector(smsc, options));
+  return new SmscRouter(connectors, routing.routes);
+}

@@ -1,0 +1,97 @@
+/**
+ * Several SMSCs behind one SmscConnector: a push goes to the SMSC of the longest destination prefix
+ * that matches; when none of that SMSC's binds is up, to the next SMSC of the route, then to those of
+ * shorter matching prefixes (failover). Receipts, MO messages and bind states of all SMSCs come out of
+ * the router.
+ */
+import { EventEmitter } from 'node:events';
+import type { BindStatus, OutboundPush, SegmentResult, SmscConnector, SmscConnectorEvents } from './types.ts';
+
+export interface SmscRoute {
+  /** destination prefix, digits only; '' matches everything */
+  prefix: string;
+  /** in order of preference */
+  smscIds: string[];
+}
+
+/** '+447700…' and '447700…' route alike. */
+function routingDigits(destination: string): string {
+  return destination.startsWith('+') ? destination.slice(1) : destination;
+}
+
+export class SmscRouter extends EventEmitter<SmscConnectorEvents> implements SmscConnector {
+  readonly id = 'router';
+  private readonly byId = new Map<string, SmscConnector>();
+  /** longest prefix first */
+  private readonly routes: SmscRoute[];
+
+  constructor(connectors: SmscConnector[], routes: SmscRoute[] = []) {
+    super();
+    for (const connector of connectors) {
+      if (this.byId.has(connector.id)) throw new Error(`duplicate SMSC id ${connector.id}`);
+      this.byId.set(connector.id, connector);
+      connector.on('receipt', (report) => this.emit('receipt', report));
+      connector.on('mo', (message) => this.emit('mo', message));
+      connector.on('bind-state', (status) => this.emit('bind-state', status));
+    }
+    for (const route of routes) {
+      for (const id of route.smscIds)
+        if (!this.byId.has(id)) throw new Error(`route ${route.prefix} names unknown SMSC ${id}`);
+    }
+    const effective = routes.length > 0 ? routes : [{ prefix: '', smscIds: connectors.map((c) => c.id) }];
+    this.routes = [...effective].sort((a, b) => b.prefix.length - a.prefix.length);
+  }
+
+  connector(id: string): SmscConnector | undefined {
+    return this.byId.get(id);
+  }
+
+  /** SMSCs that may carry a push to `destination`, in the order they would be tried. */
+  candidates(destination: string): SmscConnector[] {
+    const digits = routingDigits(destination);
+    const ordered: SmscConnector[] = [];
+    for (const route of this.routes) {
+      if (!digits.startsWith(route.prefix)) continue;
+      for (const id of route.smscIds) {
+        const connector = this.byId.get(id) as SmscConnector;
+        if (!ordered.includes(connector)) ordered.push(connector);
+      }
+    }
+    return ordered;
+  }
+
+  /** The SMSC a push to `destination` goes to now: the first candidate with a bound bind, else the first. */
+  route(destination: string): SmscConnector | undefined {
+    const candidates = this.candidates(destination);
+    return candidates.find((connector) => connector.isAvailable()) ?? candidates[0];
+  }
+
+  async start(): Promise<void> {
+    await Promise.all([...this.byId.values()].map((connector) => connector.start()));
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.byId.values()].map((connector) => connector.stop()));
+  }
+
+  async submit(push: OutboundPush): Promise<SegmentResult[]> {
+    const connector = this.route(push.destination);
+    if (!connector) {
+      return push.segments.map((segment) => ({
+        index: segment.index,
+        ok: false as const,
+        outcome: 'permanent' as const,
+        message: `no SMSC route for destination ${push.destination}`,
+      }));
+    }
+    return connector.submit(push);
+  }
+
+  status(): BindStatus[] {
+    return [...this.byId.values()].flatMap((connector) => connector.status());
+  }
+
+  isAvailable(): boolean {
+    return [...this.byId.values()].some((connector) => connector.isAvailable());
+  }
+}
