@@ -316,7 +316,7 @@ class Simulator implements SmscSimulator {
     return result;
   }
 
-  injectMo(message: MoMessage): Promise<void> {
+  async injectMo(message: MoMessage): Promise<void> {
     const fields = moFields(message);
     const systemId = message.systemId ?? this.firstSystemWithReceiver();
     const system = systemId === undefined ? undefined : this.systems.get(systemId);

@@ -1,0 +1,137 @@
+import { parseArgs } from 'node:util';
+import { BehaviourError } from '../../smsc-sim/behaviour.ts';
+import {
+  DEFAULT_ACCOUNT,
+  startSmscSimulator,
+  type SmscAccount,
+  type SmscSimulatorOptions,
+} from '../../smsc-sim/simulator.ts';
+import type { SubscriberCredentials } from '../../smsc-sim/handset.ts';
+import { UsageError, type CliIo } from '../main.ts';
+
+/** The SMPP port SMSCs conventionally listen on (IANA "smpp"). */
+const DEFAULT_SMPP_PORT = 2775;
+const DEFAULT_CONTROL_PORT = 2776;
+
+export const SMSC_SIM_USAGE = `usage: otagw smsc-sim [options]
+  --host ADDR              listen address (default 127.0.0.1)
+  --port N                 SMPP port (default ${DEFAULT_SMPP_PORT}; 0 = any free port)
+  --control-port N|off     HTTP control API port (default ${DEFAULT_CONTROL_PORT}; 0 = any free port)
+  --account ID:PASSWORD    an account that may bind (repeatable; default ${DEFAULT_ACCOUNT.systemId}:${DEFAULT_ACCOUNT.password})
+  --subscriber MSISDN:IMSI[:PIN]
+                           a subscriber whose handset verifies MACs (repeatable)
+  --behaviour JSON         initial behaviour, e.g. '{"receiptDelayMs":500,"respIdBase":"hex"}'
+Runs until SIGINT or SIGTERM. Control API: GET/PATCH /behaviour, GET /counters, GET /binds,
+GET /submitted, POST /mo, POST /drop, PUT /subscribers/:msisdn, GET /handsets, GET /handsets/:msisdn.
+`;
+
+function port(value: string, flag: string): number {
+  if (!/^\d+$/.test(value) || Number(value) > 65_535)
+    throw new UsageError(`${flag} must be a port number, got '${value}'`);
+  return Number(value);
+}
+
+function account(value: string): SmscAccount {
+  const colon = value.indexOf(':');
+  if (colon <= 0) throw new UsageError(`--account must be ID:PASSWORD, got '${value.split(':')[0]}:…'`);
+  return { systemId: value.slice(0, colon), password: value.slice(colon + 1) };
+}
+
+function subscriber(value: string): [string, SubscriberCredentials] {
+  const [msisdn, imsi, pin] = value.split(':');
+  if (!msisdn || !imsi || !/^\d{6,15}$/.test(imsi)) {
+    throw new UsageError(`--subscriber must be MSISDN:IMSI[:PIN] with a 6 to 15 digit IMSI`);
+  }
+  return [msisdn, pin === undefined ? { imsi } : { imsi, pin }];
+}
+
+function behaviourJson(value: string): SmscSimulatorOptions['behaviour'] {
+  try {
+    return JSON.parse(value) as SmscSimulatorOptions['behaviour'];
+  } catch {
+    throw new UsageError('--behaviour is not valid JSON');
+  }
+}
+
+function parseOptions(argv: string[]): SmscSimulatorOptions | 'help' {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        host: { type: 'string' },
+        port: { type: 'string' },
+        'control-port': { type: 'string' },
+        account: { type: 'string', multiple: true },
+        subscriber: { type: 'string', multiple: true },
+        behaviour: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (values.help) return 'help';
+  const controlPort = values['control-port'];
+  return {
+    host: values.host ?? '127.0.0.1',
+    port: values.port === undefined ? DEFAULT_SMPP_PORT : port(values.port, '--port'),
+    controlPort:
+      controlPort === 'off'
+        ? null
+        : controlPort === undefined
+          ? DEFAULT_CONTROL_PORT
+          : port(controlPort, '--control-port'),
+    accounts: values.account?.map(account),
+    subscribers: values.subscriber ? Object.fromEntries(values.subscriber.map(subscriber)) : undefined,
+    behaviour: values.behaviour === undefined ? undefined : behaviourJson(values.behaviour),
+  };
+}
+
+/** The command body, stoppable by a signal (tests abort it; the CLI wires SIGINT/SIGTERM). */
+export async function runSmscSim(argv: string[], io: CliIo, stop: AbortSignal): Promise<number> {
+  const options = parseOptions(argv);
+  if (options === 'help') {
+    io.stdout(SMSC_SIM_USAGE);
+    return 0;
+  }
+  let sim;
+  try {
+    sim = await startSmscSimulator(options);
+  } catch (error) {
+    if (error instanceof BehaviourError) throw new UsageError(`--behaviour: ${error.message}`);
+    throw error;
+  }
+  const accounts = options.accounts
+    ? options.accounts.map((entry) => entry.systemId).join(', ')
+    : `${DEFAULT_ACCOUNT.systemId} (password ${DEFAULT_ACCOUNT.password}; a simulator test account)`;
+  io.stdout(`otagw smsc-sim: SMPP listening on ${sim.host}:${sim.port}, accounts: ${accounts}\n`);
+  io.stdout(
+    sim.controlUrl
+      ? `otagw smsc-sim: control API on ${sim.controlUrl}\n`
+      : 'otagw smsc-sim: control API off\n',
+  );
+
+  if (!stop.aborted)
+    await new Promise<void>((resolve) => stop.addEventListener('abort', () => resolve(), { once: true }));
+  const counters = sim.counters();
+  await sim.close();
+  io.stdout(
+    `otagw smsc-sim: stopped after ${counters.binds.total} binds, ${counters.submits.received} submits, ` +
+      `${counters.receipts.sent} receipts\n`,
+  );
+  return 0;
+}
+
+export async function smscSimCommand(argv: string[], io: CliIo): Promise<number> {
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    return await runSmscSim(argv, io, stop.signal);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

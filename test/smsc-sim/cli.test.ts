@@ -1,0 +1,103 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { UsageError, type CliIo } from '../../src/cli/main.ts';
+import { runSmscSim } from '../../src/cli/commands/smsc-sim.ts';
+import { TestClient } from './smpp-test-client.ts';
+
+function captureIo(): CliIo & { out: string[]; waitFor: (pattern: RegExp) => Promise<RegExpMatchArray> } {
+  const out: string[] = [];
+  const waiters: Array<() => void> = [];
+  return {
+    out,
+    stdout: (text) => {
+      out.push(text);
+      for (const wake of waiters.splice(0)) wake();
+    },
+    stderr: (text) => out.push(text),
+    readStdin: async () => '',
+    async waitFor(pattern) {
+      for (;;) {
+        const match = out.join('').match(pattern);
+        if (match) return match;
+        await new Promise<void>((resolve) => waiters.push(resolve));
+      }
+    },
+  };
+}
+
+describe('otagw smsc-sim', () => {
+  it('listens where it says, takes accounts and behaviour from flags, and stops on abort', async () => {
+    const io = captureIo();
+    const stop = new AbortController();
+    const running = runSmscSim(
+      [
+        '--port',
+        '0',
+        '--control-port',
+        '0',
+        '--account',
+        'acme:s3cret',
+        '--behaviour',
+        '{"respIdBase":"hex"}',
+      ],
+      io,
+      stop.signal,
+    );
+    const [, smppPort] = await io.waitFor(/SMPP listening on 127\.0\.0\.1:(\d+)/);
+    const [, controlUrl] = await io.waitFor(/control API on (http:\/\/\S+)/);
+    expect(io.out.join('')).not.toContain('s3cret');
+
+    const client = await TestClient.bound(Number(smppPort), 'acme', 's3cret');
+    const response = await client.submit({});
+    expect(response.message_id).toMatch(/^[0-9a-f]+$/);
+    const behaviour = await (await fetch(`${controlUrl}/behaviour`)).json();
+    expect(behaviour.respIdBase).toBe('hex');
+    client.close();
+
+    stop.abort();
+    expect(await running).toBe(0);
+    expect(io.out.join('')).toMatch(/stopped after 1 binds, 1 submits/);
+  });
+
+  it('prints the default test account when none is given', async () => {
+    const io = captureIo();
+    const stop = new AbortController();
+    const running = runSmscSim(['--port', '0', '--control-port', 'off'], io, stop.signal);
+    await io.waitFor(/control API off/);
+    expect(io.out.join('')).toContain('otagw (password otagw-sim');
+    stop.abort();
+    expect(await running).toBe(0);
+  });
+
+  it.each([
+    [['--port', 'abc'], /--port must be a port number/],
+    [['--account', 'nocolon'], /--account must be ID:PASSWORD/],
+    [['--behaviour', '{'], /not valid JSON/],
+    [['--behaviour', '{"receiptFormat":"xml"}', '--port', '0', '--control-port', 'off'], /receiptFormat/],
+    [['--subscriber', '4477:12'], /--subscriber must be/],
+    [['--frobnicate'], /frobnicate/],
+  ])('refuses %j with a usage error', async (argv, message) => {
+    await expect(runSmscSim(argv, captureIo(), new AbortController().signal)).rejects.toThrow(UsageError);
+    await expect(runSmscSim(argv, captureIo(), new AbortController().signal)).rejects.toThrow(message);
+  });
+
+  it('runs as a process and exits 0 on SIGTERM', async () => {
+    const bin = fileURLToPath(new URL('../../bin/otagw.js', import.meta.url));
+    const child = spawn(process.execPath, [bin, 'smsc-sim', '--port', '0', '--control-port', 'off'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        if (output.includes('control API off')) resolve();
+      });
+      child.on('exit', (code) => reject(new Error(`exited early with ${code}: ${output}`)));
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(output).toContain('stopped after 0 binds');
+  });
+});

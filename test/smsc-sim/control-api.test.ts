@@ -1,0 +1,130 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { startSmscSimulator, type SmscSimulator } from '../../src/smsc-sim/index.ts';
+import { TestClient } from './smpp-test-client.ts';
+
+let sim: SmscSimulator;
+const clients: TestClient[] = [];
+
+afterEach(async () => {
+  for (const client of clients.splice(0)) client.close();
+  await sim?.close();
+});
+
+async function call(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+  const response = await fetch(`${sim.controlUrl}${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : null };
+}
+
+describe('control API', () => {
+  it('is off unless a control port is given', async () => {
+    sim = await startSmscSimulator();
+    expect(sim.controlUrl).toBeUndefined();
+  });
+
+  it('reads and patches the behaviour', async () => {
+    sim = await startSmscSimulator({ controlPort: 0 });
+    expect(sim.controlUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const before = await call('GET', '/behaviour');
+    expect(before.body.receiptFormat).toBe('both');
+    const patched = await call('PATCH', '/behaviour', { receiptFormat: 'text', throttleTpsPerBind: 50 });
+    expect(patched.status).toBe(200);
+    expect(patched.body).toMatchObject({ receiptFormat: 'text', throttleTpsPerBind: 50 });
+    expect(sim.behaviour().receiptFormat).toBe('text');
+  });
+
+  it('refuses an invalid behaviour with 400 INVALID_BEHAVIOUR and changes nothing', async () => {
+    sim = await startSmscSimulator({ controlPort: 0 });
+    const refused = await call('PATCH', '/behaviour', { receiptFormat: 'xml', receiptDelayMs: 10 });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.code).toBe('INVALID_BEHAVIOUR');
+    expect(refused.body.error.details[0].path).toBe('receiptFormat');
+    expect(sim.behaviour().receiptDelayMs).toBe(0);
+  });
+
+  it('refuses a body that is not JSON with 400 INVALID_JSON', async () => {
+    sim = await startSmscSimulator({ controlPort: 0 });
+    const response = await fetch(`${sim.controlUrl}/behaviour`, { method: 'PATCH', body: '{nope' });
+    expect(response.status).toBe(400);
+    expect((await response.json()).error.code).toBe('INVALID_JSON');
+  });
+
+  it('reports counters after traffic', async () => {
+    sim = await startSmscSimulator({
+      controlPort: 0,
+      behaviour: { destinationErrors: [{ prefix: '0', status: 'ESME_RINVDSTADR' }] },
+    });
+    const client = await TestClient.bound(sim.port);
+    clients.push(client);
+    await client.submit({});
+    await client.submit({ destination_addr: '0123' });
+    await client.waitForDeliveries(1);
+    const counters = await call('GET', '/counters');
+    expect(counters.body).toMatchObject({
+      binds: { current: 1, total: 1 },
+      submits: { received: 2, accepted: 1, rejected: 1 },
+      receipts: { sent: 1 },
+      errors: { ESME_RINVDSTADR: 1 },
+    });
+    expect(counters.body.throughput).toHaveProperty('submitsPerSecond');
+    const binds = await call('GET', '/binds');
+    expect(binds.body).toEqual([expect.objectContaining({ systemId: 'otagw', mode: 'transceiver' })]);
+    const submitted = await call('GET', '/submitted?limit=5');
+    expect(submitted.body).toHaveLength(1);
+    expect(submitted.body[0].shortMessage).toBe(Buffer.from('hello').toString('hex'));
+  });
+
+  it('injects MO and USSD', async () => {
+    sim = await startSmscSimulator({ controlPort: 0 });
+    const client = await TestClient.bound(sim.port);
+    clients.push(client);
+    const sms = await call('POST', '/mo', { from: '447700900123', to: '2020', text: 'HELP' });
+    expect(sms).toEqual({ status: 200, body: { delivered: true } });
+    const ussd = await call('POST', '/mo', {
+      from: '447700900123',
+      to: '*100#',
+      text: '*100#',
+      ussd: { op: 'pssr-indication' },
+    });
+    expect(ussd.status).toBe(200);
+    expect(client.delivered.map((pdu) => pdu.ussd_service_op)).toEqual([undefined, 1]);
+  });
+
+  it('answers 409 NO_RECEIVER_BIND for MO without a receiver, 400 VALIDATION_FAILED for a bad body', async () => {
+    sim = await startSmscSimulator({ controlPort: 0 });
+    expect((await call('POST', '/mo', { from: '1', to: '2', text: 'x' })).body.error.code).toBe(
+      'NO_RECEIVER_BIND',
+    );
+    const invalid = await call('POST', '/mo', { from: '1', text: 'x' });
+    expect(invalid.status).toBe(400);
+    expect(invalid.body.error.code).toBe('VALIDATION_FAILED');
+  });
+
+  it('drops connections on POST /drop', async () => {
+    sim = await startSmscSimulator({ controlPort: 0 });
+    const client = await TestClient.bound(sim.port);
+    clients.push(client);
+    expect((await call('POST', '/drop')).body).toEqual({ dropped: 1 });
+    await client.waitForClose();
+  });
+
+  it('registers subscribers and lists handsets', async () => {
+    sim = await startSmscSimulator({ controlPort: 0 });
+    expect((await call('PUT', '/subscribers/447700900123', { imsi: '234150123456789' })).status).toBe(204);
+    expect((await call('PUT', '/subscribers/447700900123', { imsi: 'abc' })).status).toBe(400);
+    expect((await call('GET', '/handsets')).body).toEqual([]);
+    const inbox = await call('GET', '/handsets/447700900123');
+    expect(inbox.body).toEqual({ msisdn: '447700900123', received: 0, pushes: [] });
+  });
+
+  it('answers 404 NOT_FOUND for unknown paths', async () => {
+    sim = await startSmscSimulator({ controlPort: 0 });
+    const response = await call('GET', '/nothing');
+    expect(response.status).toBe(404);
+    expect(response.body.error.code).toBe('NOT_FOUND');
+  });
+});
