@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../../../codecs/bytes/hex.ts';
 import { CodecError } from '../../../codecs/errors.ts';
 import { WAP_CL_SESSION_PORT, WAP_PUSH_PORT } from '../../../codecs/sms/ports.ts';
-import { reassembleSegments } from '../../../codecs/sms/reassemble.ts';
+import { reassembleSegments, type SegmentInput } from '../../../codecs/sms/reassemble.ts';
 import { segmentDatagram, type SegmentOptions } from '../../../codecs/sms/segment.ts';
 import { encodeUdh } from '../../../codecs/sms/udh.ts';
 import { SeededRandom } from '../../support/seeded-random.ts';
@@ -72,7 +72,7 @@ describe('reassembleSegments', () => {
       const mode = random.pick(['udh', 'tlv'] as const);
       const reference = random.int(0, referenceBits === 8 ? 255 : 65535);
       const segments = segmentDatagram(payload, { ...WAP_PUSH, reference, referenceBits, mode });
-      const inputs = mode === 'udh' ? segments.map((segment) => segment.tpud) : segments;
+      const inputs: SegmentInput[] = mode === 'udh' ? segments.map((segment) => segment.tpud) : segments;
       const result = reassembleSegments(random.shuffle(inputs));
       expect(toHex(result.payload)).toBe(toHex(payload));
       expect(result.destinationPort).toBe(WAP_PUSH_PORT);
