@@ -1,0 +1,83 @@
+import type { Vocabulary } from '../vocabulary.ts';
+
+/**
+ * Nokia/Ericsson OTA Settings 7.0 (browser settings and bookmarks), WBXML 1.1, public id 0x01 (unknown:
+ * the format has no FPI; DIGEST §7, §10 #11). Single code page; every attribute token is an ATTRSTART,
+ * including the VALUE=… ones. Tables: DIGEST §7 (= specs/tables/nokia_ota7.json).
+ */
+export const nokiaOtaVocabulary: Vocabulary = {
+  name: 'Nokia OTA Settings 7.0',
+  documentType: 'nokia-ota',
+  rootElement: 'CHARACTERISTIC-LIST',
+  wbxmlVersion: 0x01, // WBXML 1.1, DIGEST §7
+  publicId: 0x01, // unknown public id, DIGEST §7
+  tags: {
+    0: {
+      0x05: 'CHARACTERISTIC-LIST',
+      0x06: 'CHARACTERISTIC',
+      0x07: 'PARM',
+    },
+  },
+  attributeStarts: {
+    0: {
+      0x06: { name: 'TYPE', value: 'ADDRESS' },
+      0x07: { name: 'TYPE', value: 'URL' },
+      0x08: { name: 'TYPE', value: 'NAME' },
+      0x10: { name: 'NAME' },
+      0x11: { name: 'VALUE' },
+      0x12: { name: 'NAME', value: 'BEARER' },
+      0x13: { name: 'NAME', value: 'PROXY' },
+      0x14: { name: 'NAME', value: 'PORT' },
+      0x15: { name: 'NAME', value: 'NAME' },
+      0x16: { name: 'NAME', value: 'PROXY_TYPE' },
+      0x17: { name: 'NAME', value: 'URL' },
+      0x18: { name: 'NAME', value: 'PROXY_AUTHNAME' },
+      0x19: { name: 'NAME', value: 'PROXY_AUTHSECRET' },
+      0x1a: { name: 'NAME', value: 'SMS_SMSC_ADDRESS' },
+      0x1b: { name: 'NAME', value: 'USSD_SERVICE_CODE' },
+      0x1c: { name: 'NAME', value: 'GPRS_ACCESSPOINTNAME' },
+      0x1d: { name: 'NAME', value: 'PPP_LOGINTYPE' },
+      0x1e: { name: 'NAME', value: 'PROXY_LOGINTYPE' },
+      0x21: { name: 'NAME', value: 'CSD_DIALSTRING' },
+      0x22: { name: 'NAME', value: 'PPP_AUTHTYPE' },
+      0x23: { name: 'NAME', value: 'PPP_AUTHNAME' },
+      0x24: { name: 'NAME', value: 'PPP_AUTHSECRET' },
+      0x28: { name: 'NAME', value: 'CSD_CALLTYPE' },
+      0x29: { name: 'NAME', value: 'CSD_CALLSPEED' },
+      0x45: { name: 'VALUE', value: 'GSM/CSD' },
+      0x46: { name: 'VALUE', value: 'GSM/SMS' },
+      0x47: { name: 'VALUE', value: 'GSM/USSD' },
+      0x48: { name: 'VALUE', value: 'IS-136/CSD' },
+      0x49: { name: 'VALUE', value: 'GPRS' },
+      0x60: { name: 'VALUE', value: '9200' },
+      0x61: { name: 'VALUE', value: '9201' },
+      0x62: { name: 'VALUE', value: '9202' },
+      0x63: { name: 'VALUE', value: '9203' },
+      0x64: { name: 'VALUE', value: 'AUTOMATIC' },
+      0x65: { name: 'VALUE', value: 'MANUAL' },
+      0x6a: { name: 'VALUE', value: 'AUTO' },
+      0x6b: { name: 'VALUE', value: '9600' },
+      0x6c: { name: 'VALUE', value: '14400' },
+      0x6d: { name: 'VALUE', value: '19200' },
+      0x6e: { name: 'VALUE', value: '28800' },
+      0x6f: { name: 'VALUE', value: '38400' },
+      0x70: { name: 'VALUE', value: 'PAP' },
+      0x71: { name: 'VALUE', value: 'CHAP' },
+      0x72: { name: 'VALUE', value: 'ANALOGUE' },
+      0x73: { name: 'VALUE', value: 'ISDN' },
+      0x74: { name: 'VALUE', value: '43200' },
+      0x75: { name: 'VALUE', value: '57600' },
+      0x76: { name: 'VALUE', value: 'MSISDN_NO' },
+      0x77: { name: 'VALUE', value: 'IPV4' },
+      0x78: { name: 'VALUE', value: 'MS_CHAP' },
+      0x7c: { name: 'TYPE', value: 'MMSURL' },
+      0x7d: { name: 'TYPE', value: 'ID' },
+      0x7e: { name: 'NAME', value: 'ISP_NAME' },
+      0x7f: { name: 'TYPE', value: 'BOOKMARK' },
+    },
+  },
+  attributeValues: {},
+  attributeStartMatch: 'exact', // VALUE=GPRS only for the whole value; others VALUE= + string (DIGEST §7)
+  attributeValueMatch: 'whole',
+  datetimeAttributes: [],
+};
