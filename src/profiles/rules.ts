@@ -5,27 +5,37 @@
  */
 import { z } from 'zod';
 
-export const profileRuleSchema = z
-  .strictObject({
-    /** Lower runs first. */
-    priority: z.int().min(0),
-    /** Compared case-insensitively, like model and group. */
-    manufacturer: z.string().min(1).optional(),
-    model: z.string().min(1).optional(),
-    /** Inclusive bounds, compared with compareFirmware. */
-    firmwareMin: z.string().min(1).optional(),
-    firmwareMax: z.string().min(1).optional(),
-    group: z.string().min(1).optional(),
-    profileId: z.string().min(1),
-  })
-  .superRefine((rule, ctx) => {
-    if (
-      rule.firmwareMin !== undefined &&
-      rule.firmwareMax !== undefined &&
-      compareFirmware(rule.firmwareMin, rule.firmwareMax) > 0
-    )
-      ctx.addIssue({ code: 'custom', path: ['firmwareMax'], message: 'is below firmwareMin' });
-  });
+/** The criteria of a rule; each one left out matches anything. */
+export const ruleCriteriaSchema = z.strictObject({
+  /** Lower runs first. */
+  priority: z.int().min(0),
+  /** Compared case-insensitively, like model and group. */
+  manufacturer: z.string().min(1).optional(),
+  model: z.string().min(1).optional(),
+  /** Inclusive bounds, compared with compareFirmware. */
+  firmwareMin: z.string().min(1).optional(),
+  firmwareMax: z.string().min(1).optional(),
+  group: z.string().min(1).optional(),
+});
+
+const firmwareRangeInOrder = (
+  rule: { firmwareMin?: string; firmwareMax?: string },
+  ctx: z.RefinementCtx,
+): void => {
+  if (
+    rule.firmwareMin !== undefined &&
+    rule.firmwareMax !== undefined &&
+    compareFirmware(rule.firmwareMin, rule.firmwareMax) > 0
+  )
+    ctx.addIssue({ code: 'custom', path: ['firmwareMax'], message: 'is below firmwareMin' });
+};
+
+/** Rules as written in a profile's seed file (the profile is the file's). */
+export const seedRuleSchema = ruleCriteriaSchema.superRefine(firmwareRangeInOrder);
+
+export const profileRuleSchema = ruleCriteriaSchema
+  .extend({ profileId: z.string().min(1) })
+  .superRefine(firmwareRangeInOrder);
 
 export type ProfileRule = z.output<typeof profileRuleSchema>;
 
