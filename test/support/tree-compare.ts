@@ -71,13 +71,18 @@ function normalDifference(expected: NormalElement, actual: NormalElement, path: 
   const expectedAttributes = JSON.stringify(expected.attributes);
   const actualAttributes = JSON.stringify(actual.attributes);
   if (expectedAttributes !== actualAttributes) {
-    for (const [name, value] of expected.attributes) {
-      const other = actual.attributes.find(([otherName]) => otherName === name);
-      if (!other) return `${path} @${name}: missing (expected ${JSON.stringify(value)})`;
-      if (other[1] !== value)
-        return `${path} @${name}: expected ${JSON.stringify(value)}, got ${JSON.stringify(other[1])}`;
+    // Sorted by name (stably), so equal positions hold the same attribute unless one is missing or renamed.
+    const length = Math.max(expected.attributes.length, actual.attributes.length);
+    for (let i = 0; i < length; i++) {
+      const [name, value] = expected.attributes[i] ?? [];
+      const [otherName, otherValue] = actual.attributes[i] ?? [];
+      if (name === undefined)
+        return `${path} @${otherName}: unexpected (value ${JSON.stringify(otherValue)})`;
+      if (otherName !== name)
+        return `${path} @${name}: missing (expected ${JSON.stringify(value)}); attributes ${actualAttributes}`;
+      if (otherValue !== value)
+        return `${path} @${name}: expected ${JSON.stringify(value)}, got ${JSON.stringify(otherValue)}`;
     }
-    return `${path}: attributes expected ${expectedAttributes}, got ${actualAttributes}`;
   }
   const count = Math.max(expected.children.length, actual.children.length);
   for (let i = 0; i < count; i++) {
