@@ -45,7 +45,49 @@ const characteristic = (type: string, children: XmlNode[]): XmlElement =>
   el('characteristic', [['type', type]], children);
 
 interface SharedCpTables {
+  attrStart: Record<string, Record<string, { name: string; value?: string }>>;
   attrValue: Record<string, Record<string, string>>;
+}
+
+function sharedCpTables(): SharedCpTables {
+  return JSON.parse(
+    readFileSync(new URL('../../../shared/specs/tables/oma_cp.json', import.meta.url), 'utf8'),
+  ) as SharedCpTables;
+}
+
+const VALUELESS_PARMS = new Set(['T-BIT', 'INTERNET', 'TRUST', 'MASTER', 'STARTPAGE']);
+
+/**
+ * Every OMA CP ATTRSTART token of the shared table (DIGEST §2.2, §2.3): a characteristic of every type,
+ * holding (round robin) a parm of every name — page-1 names in the page-1 characteristics, page-0 names in
+ * the others — with a plain value, or none for the flags (T-BIT, INTERNET, TRUST, MASTER, STARTPAGE).
+ */
+export function everyCpNameTokenDocument(): XmlElement {
+  const tables = sharedCpTables();
+  const valuesOf = (page: string, attribute: string): string[] =>
+    Object.values(tables.attrStart[page])
+      .filter((start) => start.name === attribute && start.value !== undefined)
+      .map((start) => start.value!);
+  const page1Types = valuesOf('1', 'type').filter((type) => !valuesOf('0', 'type').includes(type));
+  const page0Types = valuesOf('0', 'type');
+  const page1Names = valuesOf('1', 'name').filter((name) => !valuesOf('0', 'name').includes(name));
+  const page0Names = valuesOf('0', 'name');
+  const group = (types: string[], names: string[]): XmlElement[] =>
+    types.map((type, t) =>
+      characteristic(
+        type,
+        names
+          .filter((_, n) => n % types.length === t)
+          .map((name, n) =>
+            VALUELESS_PARMS.has(name) ? parm(name) : parm(name, `${name.toLowerCase()}-${n}`),
+          ),
+      ),
+    );
+  return el(
+    'wap-provisioningdoc',
+    [['version', '1.0']],
+    [...group(page0Types, page0Names), ...group(page1Types, page1Names)],
+  );
 }
 
 /**
@@ -55,10 +97,7 @@ interface SharedCpTables {
  * in AAUTHLEVEL and the page-1 AAUTHTYPE fragments in a combined AAUTHTYPE.
  */
 export function everyCpValueTokenDocument(): XmlElement {
-  const tables = JSON.parse(
-    readFileSync(new URL('../../../shared/specs/tables/oma_cp.json', import.meta.url), 'utf8'),
-  ) as SharedCpTables;
-  const page0 = Object.values(tables.attrValue['0']);
+  const page0 = Object.values(sharedCpTables().attrValue['0']);
   const addressTypes = ['IPV4', 'IPV6', 'E164', 'ALPHA', 'APN', 'SCODE', 'TETRA-ITSI', 'MAN'];
   const callTypes = [
     'ANALOG-MODEM',
@@ -419,6 +458,11 @@ export function documentCorpus(options: CorpusOptions = {}): CorpusDocument[] {
     name: 'every OMA CP value token',
     type: 'prov',
     xml: toXmlText(everyCpValueTokenDocument(), { declaration: true, doctype: true, indent: true }),
+  });
+  corpus.push({
+    name: 'every OMA CP name and type token',
+    type: 'prov',
+    xml: toXmlText(everyCpNameTokenDocument(), { declaration: true }),
   });
   for (const { name, root } of edgeCases()) {
     corpus.push({ name, type: TYPE_BY_ROOT[root.name], xml: toXmlText(root, { declaration: true }) });

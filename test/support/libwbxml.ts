@@ -26,12 +26,14 @@ export interface LibwbxmlTools {
   wbxml2xml: string;
 }
 
+/** OTAGW_LIBWBXML_DIR=<dir>: look for the tools only there (a custom libwbxml build). */
+export const LIBWBXML_DIR_ENV = 'OTAGW_LIBWBXML_DIR';
+
 function findExecutable(name: string): string | undefined {
-  const directories = [
-    ...(process.env.PATH ?? '').split(delimiter).filter(Boolean),
-    '/usr/bin',
-    '/usr/local/bin',
-  ];
+  const only = process.env[LIBWBXML_DIR_ENV];
+  const directories = only
+    ? [only]
+    : [...(process.env.PATH ?? '').split(delimiter).filter(Boolean), '/usr/bin', '/usr/local/bin'];
   for (const directory of directories) {
     const candidate = join(directory, name);
     try {
