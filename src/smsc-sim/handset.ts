@@ -1,16 +1,7 @@
 import { CodecError } from '../../codecs/errors.ts';
-import type { unpackSegments } from '../../codecs/ota/unpack.ts';
-
-// TEMPORARY until codecs/sms lands: the decoder is loaded lazily so the rest of the simulator runs.
-let unpack: typeof unpackSegments | null = null;
-export async function loadHandsetDecoder(): Promise<void> {
-  try {
-    unpack = (await import('../../codecs/ota/unpack.ts')).unpackSegments;
-  } catch {
-    unpack = null;
-  }
-}
-import { ByteReader } from '../../codecs/bytes/reader.ts';
+import { unpackWsp } from '../../codecs/ota/unpack.ts';
+import { SegmentAssembler, type SegmentInput } from '../../codecs/sms/reassemble.ts';
+import { decodeUdh } from '../../codecs/sms/udh.ts';
 
 export interface SubscriberCredentials {
   imsi?: string;
@@ -64,6 +55,10 @@ export interface HandsetSummary {
   msisdn: string;
   received: number;
   accepted: number;
+  /** parts a phone would drop: malformed UDH, or contradicting the parts already held */
+  discardedSegments: number;
+  /** concatenated messages still waiting for parts */
+  incomplete: number;
   lastReceivedAt: string | null;
   subscriberKnown: boolean;
 }
@@ -82,14 +77,6 @@ export interface HandsetSegment {
   sarSegmentSeqnum?: number;
 }
 
-/** UDH information element identifiers (3GPP TS 23.040 §9.2.3.24; DIGEST §5.1). */
-const IEI_CONCAT_8BIT_REF = 0x00;
-const IEI_PORT_8BIT = 0x04;
-const IEI_PORT_16BIT = 0x05;
-const IEI_CONCAT_16BIT_REF = 0x08;
-const CONCAT_16BIT_LENGTH = 4;
-const PORT_16BIT_LENGTH = 4;
-
 const MAX_PUSHES_PER_HANDSET = 100;
 const MAX_PARTIALS_PER_HANDSET = 64;
 /** A phone gives up on a concatenated message whose parts stop coming. */
@@ -97,27 +84,26 @@ const PARTIAL_TIMEOUT_MS = 10 * 60_000;
 const MAX_HANDSETS = 10_000;
 const DEFAULT_WAIT_MS = 5_000;
 
-interface SegmentHeader {
-  reference: number | null;
+/** Which concatenated message a part belongs to, and where it goes in it. */
+interface PartPosition {
+  key: string;
+  reference: number;
   total: number;
-  sequence: number;
-  destinationPort: number | null;
-  sourcePort: number | null;
+  index: number;
 }
 
-interface Partial {
-  total: number;
-  parts: Array<Uint8Array | undefined>;
-  messageIds: string[];
-  have: number;
+/** Message ids of the parts of one incomplete message (the assembler keeps the bytes). */
+interface PartialIds {
   firstAt: number;
-  destinationPort: number | null;
-  sourcePort: number | null;
+  origin: string;
+  reference: number;
+  messageIds: string[];
 }
 
 interface ReceivedPush {
   receivedAt: number;
-  tpuds: Uint8Array[];
+  segments: number;
+  wsp: Uint8Array;
   messageIds: string[];
   sourceAddr: string;
   destinationPort: number | null;
@@ -131,9 +117,11 @@ interface Waiter {
 }
 
 class Handset {
-  readonly partials = new Map<string, Partial>();
+  readonly assembler = new SegmentAssembler({ maxPendingMessages: MAX_PARTIALS_PER_HANDSET });
+  readonly partialIds = new Map<string, PartialIds>();
   received: ReceivedPush[] = [];
   receivedCount = 0;
+  discardedSegments = 0;
   waiters: Waiter[] = [];
 
   constructor(readonly msisdn: string) {}
@@ -145,9 +133,10 @@ export function normaliseMsisdn(msisdn: string): string {
 }
 
 /**
- * The phones at the far end of the simulator: they reassemble WAP-push segments per destination and
- * decode them with codecs/ as a phone would. Decoding is deferred until someone looks, so a benchmark
- * pushing thousands of segments a second pays only for the reassembly bookkeeping.
+ * The phones at the far end of the simulator: they reassemble WAP-push segments per destination
+ * (codecs/sms SegmentAssembler, UDH or SMPP TLV parts) and decode them with codecs/ota as a phone would.
+ * Decoding is deferred until someone looks, so a benchmark pushing thousands of segments a second pays
+ * only for the reassembly.
  */
 export class VirtualHandsets {
   private readonly handsets = new Map<string, Handset>();
@@ -162,63 +151,88 @@ export class VirtualHandsets {
     if (handset) for (const push of handset.received) push.decoded = undefined;
   }
 
-  /** Takes one accepted segment; ignores it unless it is port-addressed (what a phone routes to its push client). */
+  /**
+   * Takes one accepted segment. Only port-addressed messages reach a phone's push client; the rest (plain
+   * text SMS) are ignored here.
+   */
   feed(segment: HandsetSegment, hasUdh: boolean): void {
     if (this.closed || segment.shortMessage === null) return;
-    let tpud = segment.shortMessage;
-    let header: SegmentHeader | null;
+    const origin = segment.sourceAddr;
+    let input: SegmentInput;
+    let position: PartPosition | null;
     if (hasUdh) {
-      header = readSegmentHeader(tpud);
+      let elements;
+      try {
+        elements = decodeUdh(segment.shortMessage).elements;
+      } catch (error) {
+        if (!(error instanceof CodecError)) throw error;
+        this.handsetFor(normaliseMsisdn(segment.destinationAddr)).discardedSegments++;
+        return;
+      }
+      if (!elements.some((element) => element.type === 'ports8' || element.type === 'ports16')) return;
+      position = null;
+      for (const element of elements) {
+        if (element.type === 'concat8' || element.type === 'concat16') {
+          position = {
+            key: `${origin}|${element.type}|${element.reference}`,
+            reference: element.reference,
+            total: element.total,
+            index: element.index,
+          };
+        }
+      }
+      input = segment.shortMessage;
     } else if (segment.destinationPort !== undefined) {
-      // TLV mode: the SMSC builds the UDH from the port and SAR parameters (DIGEST §5.4), and so do we
-      header = headerFromTlvs(segment);
-      tpud = withUdh(tpud, header);
+      // TLV mode: the SMSC would build the UDH from the port and SAR parameters (DIGEST §5.4)
+      input = {
+        payload: segment.shortMessage,
+        tlv: {
+          destinationPort: segment.destinationPort,
+          sourcePort: segment.sourcePort ?? 0,
+          sarMsgRefNum: segment.sarMsgRefNum,
+          sarTotalSegments: segment.sarTotalSegments,
+          sarSegmentSeqnum: segment.sarSegmentSeqnum,
+        },
+      };
+      position =
+        segment.sarMsgRefNum === undefined
+          ? null
+          : {
+              key: `${origin}|sar|${segment.sarMsgRefNum}`,
+              reference: segment.sarMsgRefNum,
+              total: segment.sarTotalSegments ?? 1,
+              index: segment.sarSegmentSeqnum ?? 1,
+            };
     } else {
       return;
     }
-    if (header === null || header.destinationPort === null) return;
 
     const handset = this.handsetFor(normaliseMsisdn(segment.destinationAddr));
-    if (header.reference === null || header.total <= 1) {
-      this.complete(handset, {
-        receivedAt: segment.receivedAt,
-        tpuds: [tpud],
-        messageIds: [segment.messageId],
-        sourceAddr: segment.sourceAddr,
-        destinationPort: header.destinationPort,
-        sourcePort: header.sourcePort,
-      });
+    const concatenated = position !== null && position.total > 1;
+    if (concatenated) this.notePart(handset, origin, position as PartPosition, segment);
+    let datagram;
+    try {
+      datagram = handset.assembler.accept(origin, input);
+    } catch (error) {
+      if (!(error instanceof CodecError)) throw error;
+      handset.discardedSegments++;
       return;
     }
-    if (header.sequence < 1 || header.sequence > header.total) return; // a phone drops such a part
-    const key = `${segment.sourceAddr}|${header.reference}|${header.total}`;
-    let partial = handset.partials.get(key);
-    if (!partial) {
-      this.expirePartials(handset, segment.receivedAt);
-      partial = {
-        total: header.total,
-        parts: new Array(header.total),
-        messageIds: new Array(header.total),
-        have: 0,
-        firstAt: segment.receivedAt,
-        destinationPort: header.destinationPort,
-        sourcePort: header.sourcePort,
-      };
-      handset.partials.set(key, partial);
+    if (!datagram) return;
+    let messageIds = [segment.messageId];
+    if (concatenated) {
+      const key = (position as PartPosition).key;
+      messageIds = handset.partialIds.get(key)?.messageIds ?? messageIds;
+      handset.partialIds.delete(key);
     }
-    const index = header.sequence - 1;
-    if (partial.parts[index] === undefined) partial.have++;
-    partial.parts[index] = tpud; // a repeated part replaces the earlier copy
-    partial.messageIds[index] = segment.messageId;
-    if (partial.have < partial.total) return;
-    handset.partials.delete(key);
     this.complete(handset, {
       receivedAt: segment.receivedAt,
-      tpuds: partial.parts as Uint8Array[],
-      messageIds: partial.messageIds,
-      sourceAddr: segment.sourceAddr,
-      destinationPort: partial.destinationPort,
-      sourcePort: partial.sourcePort,
+      segments: concatenated ? (position as PartPosition).total : 1,
+      wsp: datagram.payload,
+      messageIds,
+      sourceAddr: origin,
+      destinationPort: datagram.destinationPort ?? null,
+      sourcePort: datagram.sourcePort ?? null,
     });
   }
 
@@ -235,9 +249,7 @@ export class VirtualHandsets {
       waitFor: (count, timeoutMs = DEFAULT_WAIT_MS) => this.waitFor(key, count, timeoutMs),
       clear: () => {
         const handset = current();
-        if (!handset) return;
-        handset.received = [];
-        handset.partials.clear();
+        if (handset) handset.received = [];
       },
     };
   }
@@ -245,12 +257,13 @@ export class VirtualHandsets {
   summaries(): HandsetSummary[] {
     const result: HandsetSummary[] = [];
     for (const [msisdn, handset] of this.handsets) {
-      const pushes = handset.received.map((push) => this.decode(msisdn, push));
       const last = handset.received[handset.received.length - 1];
       result.push({
         msisdn,
         received: handset.receivedCount,
-        accepted: pushes.filter((push) => push.accepted).length,
+        accepted: handset.received.filter((push) => this.decode(msisdn, push).accepted).length,
+        discardedSegments: handset.discardedSegments,
+        incomplete: handset.assembler.pendingMessages,
         lastReceivedAt: last ? new Date(last.receivedAt).toISOString() : null,
         subscriberKnown: this.subscribers.has(msisdn),
       });
@@ -263,6 +276,28 @@ export class VirtualHandsets {
     for (const handset of this.handsets.values()) {
       for (const waiter of handset.waiters) waiter.resolve();
       handset.waiters = [];
+    }
+  }
+
+  private notePart(handset: Handset, origin: string, position: PartPosition, segment: HandsetSegment): void {
+    let partial = handset.partialIds.get(position.key);
+    if (!partial) {
+      this.expirePartials(handset, segment.receivedAt);
+      partial = { firstAt: segment.receivedAt, origin, reference: position.reference, messageIds: [] };
+      handset.partialIds.set(position.key, partial);
+    }
+    if (position.index >= 1 && position.index <= position.total) {
+      partial.messageIds[position.index - 1] = segment.messageId;
+    }
+  }
+
+  /** Drops messages whose parts stopped coming, as a phone's reassembly timer would. */
+  private expirePartials(handset: Handset, now: number): void {
+    for (const [key, partial] of handset.partialIds) {
+      if (now - partial.firstAt > PARTIAL_TIMEOUT_MS || handset.partialIds.size > MAX_PARTIALS_PER_HANDSET) {
+        handset.partialIds.delete(key);
+        handset.assembler.discard(partial.origin, partial.reference);
+      }
     }
   }
 
@@ -294,14 +329,6 @@ export class VirtualHandsets {
     }
   }
 
-  private expirePartials(handset: Handset, now: number): void {
-    for (const [key, partial] of handset.partials) {
-      if (now - partial.firstAt > PARTIAL_TIMEOUT_MS || handset.partials.size >= MAX_PARTIALS_PER_HANDSET) {
-        handset.partials.delete(key);
-      }
-    }
-  }
-
   private waitFor(msisdn: string, count: number, timeoutMs: number): Promise<HandsetPush[]> {
     const handset = this.handsetFor(msisdn);
     const result = () => handset.received.map((push) => this.decode(msisdn, push));
@@ -319,7 +346,7 @@ export class VirtualHandsets {
         reject(
           new Error(
             `handset ${msisdn}: ${handset.receivedCount} of ${count} pushes after ${timeoutMs} ms ` +
-              `(${handset.partials.size} incomplete)`,
+              `(${handset.assembler.pendingMessages} incomplete)`,
           ),
         );
       }, timeoutMs);
@@ -331,7 +358,7 @@ export class VirtualHandsets {
     if (push.decoded) return push.decoded;
     const base = {
       receivedAt: new Date(push.receivedAt).toISOString(),
-      segments: push.tpuds.length,
+      segments: push.segments,
       messageIds: push.messageIds,
       sourceAddr: push.sourceAddr,
       destinationPort: push.destinationPort,
@@ -339,8 +366,7 @@ export class VirtualHandsets {
     };
     let decoded: HandsetPush;
     try {
-      if (!unpack) throw new CodecError('DECODER_UNAVAILABLE', 'codecs/ota/unpack.ts did not load');
-      const unpacked = unpack(push.tpuds, this.subscribers.get(msisdn) ?? {});
+      const unpacked = unpackWsp(push.wsp, this.subscribers.get(msisdn) ?? {});
       const status: HandsetVerdict =
         unpacked.sec === null
           ? 'needs-user-confirmation'
@@ -363,6 +389,7 @@ export class VirtualHandsets {
         errorMessage: null,
       };
     } catch (error) {
+      if (!(error instanceof CodecError)) throw error;
       decoded = {
         ...base,
         contentType: null,
@@ -373,88 +400,11 @@ export class VirtualHandsets {
         accepted: false,
         status: 'undecodable',
         xml: null,
-        errorCode: error instanceof CodecError ? error.code : 'INTERNAL_ERROR',
-        errorMessage: error instanceof Error ? error.message : String(error),
+        errorCode: error.code,
+        errorMessage: error.message,
       };
     }
     push.decoded = decoded;
     return decoded;
   }
-}
-
-/** Concatenation and port IEs of a TP-UD with UDH; null when the UDH is malformed. */
-function readSegmentHeader(tpud: Uint8Array): SegmentHeader | null {
-  const header: SegmentHeader = {
-    reference: null,
-    total: 1,
-    sequence: 1,
-    destinationPort: null,
-    sourcePort: null,
-  };
-  try {
-    const reader = new ByteReader(tpud);
-    const udhLength = reader.u8('UDHL');
-    const udh = new ByteReader(reader.take(udhLength, 'the UDH'));
-    while (!udh.atEnd) {
-      const iei = udh.u8('an IEI');
-      const data = new ByteReader(udh.take(udh.u8('an IEDL'), 'an information element'));
-      if (iei === IEI_CONCAT_8BIT_REF && data.remaining === 3) {
-        header.reference = data.u8();
-        header.total = data.u8();
-        header.sequence = data.u8();
-      } else if (iei === IEI_CONCAT_16BIT_REF && data.remaining === 4) {
-        header.reference = data.u16();
-        header.total = data.u8();
-        header.sequence = data.u8();
-      } else if (iei === IEI_PORT_8BIT && data.remaining === 2) {
-        header.destinationPort = data.u8();
-        header.sourcePort = data.u8();
-      } else if (iei === IEI_PORT_16BIT && data.remaining === 4) {
-        header.destinationPort = data.u16();
-        header.sourcePort = data.u16();
-      }
-    }
-  } catch (error) {
-    if (error instanceof CodecError) return null;
-    throw error;
-  }
-  return header;
-}
-
-function headerFromTlvs(segment: HandsetSegment): SegmentHeader {
-  const concatenated = segment.sarMsgRefNum !== undefined && (segment.sarTotalSegments ?? 1) > 1;
-  return {
-    reference: concatenated ? (segment.sarMsgRefNum as number) : null,
-    total: concatenated ? (segment.sarTotalSegments as number) : 1,
-    sequence: concatenated ? (segment.sarSegmentSeqnum ?? 1) : 1,
-    destinationPort: segment.destinationPort ?? null,
-    sourcePort: segment.sourcePort ?? 0,
-  };
-}
-
-/** The TP-UD a handset receives when the SMSC turns port and SAR TLVs into a UDH (DIGEST §5.1, §5.4). */
-function withUdh(payload: Uint8Array, header: SegmentHeader): Uint8Array {
-  const elements: number[] = [
-    IEI_PORT_16BIT,
-    PORT_16BIT_LENGTH,
-    (header.destinationPort ?? 0) >> 8,
-    (header.destinationPort ?? 0) & 0xff,
-    (header.sourcePort ?? 0) >> 8,
-    (header.sourcePort ?? 0) & 0xff,
-  ];
-  if (header.reference !== null) {
-    elements.push(
-      IEI_CONCAT_16BIT_REF,
-      CONCAT_16BIT_LENGTH,
-      header.reference >> 8,
-      header.reference & 0xff,
-      header.total,
-      header.sequence,
-    );
-  }
-  const tpud = new Uint8Array(1 + elements.length + payload.length);
-  tpud[0] = elements.length;
-  tpud.set(elements, 1);
-  tpud.set(payload, 1 + elements.length);
-  return tpud;
 }

@@ -14,7 +14,6 @@ import { CounterBoard, type SimCounters } from './counters.ts';
 import { createControlApp } from './control-api.ts';
 import {
   VirtualHandsets,
-  loadHandsetDecoder,
   type HandsetInbox,
   type HandsetSummary,
   type SubscriberCredentials,
@@ -195,7 +194,6 @@ const MAX_PARKED_RECEIPTS = 100_000;
 const DEFAULT_FIRST_MESSAGE_ID = 0x10000000;
 
 export async function startSmscSimulator(options: SmscSimulatorOptions = {}): Promise<SmscSimulator> {
-  await loadHandsetDecoder();
   const simulator = new Simulator(options);
   await simulator.listen(options.port ?? 0, options.controlPort ?? null);
   return simulator;

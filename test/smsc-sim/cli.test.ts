@@ -51,7 +51,7 @@ describe('otagw smsc-sim', () => {
     const client = await TestClient.bound(Number(smppPort), 'acme', 's3cret');
     const response = await client.submit({});
     expect(response.message_id).toMatch(/^[0-9a-f]+$/);
-    const behaviour = await (await fetch(`${controlUrl}/behaviour`)).json();
+    const behaviour = (await (await fetch(`${controlUrl}/behaviour`)).json()) as { respIdBase: string };
     expect(behaviour.respIdBase).toBe('hex');
     client.close();
 

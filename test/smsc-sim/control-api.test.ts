@@ -10,7 +10,10 @@ afterEach(async () => {
   await sim?.close();
 });
 
-async function call(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON bodies are checked by the assertions
+type Json = any;
+
+async function call(method: string, path: string, body?: unknown): Promise<{ status: number; body: Json }> {
   const response = await fetch(`${sim.controlUrl}${path}`, {
     method,
     headers: body === undefined ? {} : { 'content-type': 'application/json' },
@@ -50,7 +53,7 @@ describe('control API', () => {
     sim = await startSmscSimulator({ controlPort: 0 });
     const response = await fetch(`${sim.controlUrl}/behaviour`, { method: 'PATCH', body: '{nope' });
     expect(response.status).toBe(400);
-    expect((await response.json()).error.code).toBe('INVALID_JSON');
+    expect(((await response.json()) as Json).error.code).toBe('INVALID_JSON');
   });
 
   it('reports counters after traffic', async () => {
