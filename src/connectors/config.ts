@@ -57,6 +57,8 @@ export const smscConfigSchema = z.strictObject({
   /** base of the id in submit_sm_resp and in receipts (Kannel msg-id-type; DIGEST §6.7) */
   msgIdResp: messageIdBase.default('opaque'),
   msgIdReceipt: messageIdBase.default('opaque'),
+  /** base of receipted_message_id when it differs from the receipt text's (some SMSCs; DIGEST §6.7) */
+  msgIdReceiptTlv: messageIdBase.optional(),
 
   /** outstanding submit_sm per bind */
   window: z.number().int().min(1).max(1000).default(10),
@@ -69,7 +71,7 @@ export const smscConfigSchema = z.strictObject({
   aimdCeilingFactor: z.number().gt(0).max(1).default(0.95),
   aimdRecoveryMs: durationMs.default(1000),
   aimdProbePercentPerSecond: z.number().min(0).default(1),
-  aimdHoldMs: z.number().int().min(0).default(1000),
+  aimdHoldMs: z.number().int().min(0).default(200),
   /** how often one segment may be sent again after ESME_RTHROTTLED / ESME_RMSGQFUL */
   throttleRetryLimit: z.number().int().min(0).default(20),
 

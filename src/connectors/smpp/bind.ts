@@ -21,7 +21,8 @@ const INTERFACE_VERSION_34 = 0x34;
 
 /** What became of a submit_sm; the connector turns it into a segment result or a retry. */
 export type SubmitAnswer =
-  | { kind: 'response'; status: number; messageId: string }
+  /** `sendNumber` says which submit it was, so congestion is counted once per window (see onCongestion) */
+  | { kind: 'response'; status: number; messageId: string; sendNumber: number }
   | { kind: 'generic-nack'; status: number }
   | { kind: 'timeout' }
   | { kind: 'link-lost' }
@@ -41,6 +42,8 @@ export interface BindHandlers<Job> {
 interface Outstanding<Job> {
   job: Job;
   sentAt: number;
+  /** running count of submits on this bind */
+  sendNumber: number;
 }
 
 /** How many timed-out submits to remember for late responses (per connection). */
@@ -66,6 +69,12 @@ export class SmppBind<Job> {
   private reconnectAttempt = 0;
   private stopping = false;
   private writable = false;
+  private sendCount = 0;
+  /** window in use: the configured one, halved on ESME_RMSGQFUL and grown back by one per round trip */
+  private effectiveWindow: number;
+  /** sendCount when the window or the rate was last cut: answers to older submits are old news */
+  private windowCutAtSend = 0;
+  private rateCutAtSend = 0;
   private lastReceivedAt = 0;
   private enquireLinkSentAt: number | undefined;
   private tickTimer: NodeJS.Timeout | undefined;
@@ -102,6 +111,7 @@ export class SmppBind<Job> {
     );
     this.bucket = new TokenBucket(maxTps, smoothCapacity(maxTps, config.pacingSmoothingMs), now);
     this.firstAttemptDone = new Promise((resolve) => (this.resolveFirstAttempt = resolve));
+    this.effectiveWindow = config.window;
   }
 
   get canTransmit(): boolean {
@@ -115,11 +125,12 @@ export class SmppBind<Job> {
   /** bound, can transmit, and has a free window slot */
   get hasWindowSpace(): boolean {
     return (
-      this.state === 'bound' &&
-      this.writable &&
-      this.mode !== 'rx' &&
-      this.outstanding.size < this.config.window
+      this.state === 'bound' && this.writable && this.mode !== 'rx' && this.outstanding.size < this.windowSize
     );
+  }
+
+  private get windowSize(): number {
+    return Math.max(1, Math.floor(this.effectiveWindow));
   }
 
   get windowUsed(): number {
@@ -134,7 +145,7 @@ export class SmppBind<Job> {
       state: this.state,
       reconnects: this.reconnects,
       windowUsed: this.outstanding.size,
-      windowSize: this.canTransmit ? this.config.window : 0,
+      windowSize: this.canTransmit ? this.windowSize : 0,
       currentTps: this.canTransmit ? this.aimd.currentRate(Date.now()) : 0,
       submitted: this.submitted,
       throttled: this.throttled,
@@ -181,15 +192,28 @@ export class SmppBind<Job> {
       this.handlers.onAnswer(this, job, { kind: 'not-sent' });
       return;
     }
-    this.outstanding.set(pdu.sequence_number, { job, sentAt: now });
+    this.outstanding.set(pdu.sequence_number, { job, sentAt: now, sendNumber: ++this.sendCount });
     this.meter.record(now);
     this.submitted++;
   }
 
-  /** ESME_RTHROTTLED / ESME_RMSGQFUL: slow down (one decrease per congestion event). */
-  slowDown(now: number): void {
+  /**
+   * Congestion answered to submit number `sendNumber`. ESME_RTHROTTLED cuts the rate (AIMD), ESME_RMSGQFUL
+   * halves the window (the SMSC holds fewer unanswered submits than we may send). Only answers to submits
+   * sent after the last cut count, so a window full of rejections is one congestion event.
+   */
+  onCongestion(kind: 'throttled' | 'queue-full', sendNumber: number, now: number): void {
     this.throttled++;
+    if (kind === 'queue-full') {
+      if (sendNumber <= this.windowCutAtSend) return;
+      this.windowCutAtSend = this.sendCount;
+      this.effectiveWindow = Math.max(1, this.windowSize / 2);
+      this.logger.warn({ bind: this.id, window: this.windowSize }, 'SMSC queue full: smaller window');
+      return;
+    }
+    if (sendNumber <= this.rateCutAtSend) return;
     if (this.aimd.onThrottle(now, this.meter.rate(now))) {
+      this.rateCutAtSend = this.sendCount;
       const rate = this.aimd.currentRate(now);
       this.bucket.setRate(rate, smoothCapacity(rate, this.config.pacingSmoothingMs), now);
       this.logger.warn({ bind: this.id, tps: Math.round(rate) }, 'SMSC throttling: slowing down');
@@ -392,7 +416,7 @@ export class SmppBind<Job> {
         this.enquireLinkSentAt = undefined;
       });
     }
-    if (this.outstanding.size < config.window) this.handlers.onReady(this);
+    if (this.outstanding.size < this.windowSize) this.handlers.onReady(this);
   }
 
   /** A late response still registers the message id for receipts (the segment was reported unknown). */
@@ -423,10 +447,15 @@ export class SmppBind<Job> {
     if (response.command === 'generic_nack') {
       this.handlers.onAnswer(this, entry.job, { kind: 'generic-nack', status: response.command_status });
     } else {
+      // additive increase of a cut window: one slot per window's worth of accepted submits
+      if (response.command_status === 0 && this.effectiveWindow < this.config.window) {
+        this.effectiveWindow = Math.min(this.config.window, this.effectiveWindow + 1 / this.windowSize);
+      }
       this.handlers.onAnswer(this, entry.job, {
         kind: 'response',
         status: response.command_status,
         messageId: response.message_id ?? '',
+        sendNumber: entry.sendNumber,
       });
     }
     this.handlers.onReady(this);

@@ -27,7 +27,7 @@ export const DEFAULT_AIMD: Omit<AimdOptions, 'maxRate'> = {
   ceilingFactor: 0.95,
   recoveryMs: 1000,
   probeFractionPerSecond: 0.01,
-  holdMs: 1000,
+  holdMs: 200,
 };
 
 export class AimdRateController {
@@ -92,15 +92,21 @@ export class AimdRateController {
   }
 }
 
-/** Sends over the last second, in ten 100 ms slots (a sliding window cheap enough to call per PDU). */
+/**
+ * Sends per second over the last second, in ten 100 ms slots (a sliding window cheap enough to call per
+ * PDU). Until a full second has been seen, the rate is over the time seen (at least one slot), so a
+ * burst right after binding is not mistaken for a low rate.
+ */
 export class SendRateMeter {
   private static readonly SLOT_MS = 100;
   private static readonly SLOTS = 10;
   private readonly counts = new Array<number>(SendRateMeter.SLOTS).fill(0);
   private currentSlot = 0;
+  private firstSlot: number | undefined;
 
   record(now: number): void {
     this.roll(now);
+    this.firstSlot ??= this.currentSlot;
     this.counts[this.currentSlot % SendRateMeter.SLOTS]++;
   }
 
@@ -109,7 +115,9 @@ export class SendRateMeter {
     this.roll(now);
     let total = 0;
     for (const count of this.counts) total += count;
-    return total;
+    if (this.firstSlot === undefined) return 0;
+    const slotsSeen = Math.min(SendRateMeter.SLOTS, this.currentSlot - this.firstSlot + 1);
+    return (total * SendRateMeter.SLOTS) / slotsSeen;
   }
 
   private roll(now: number): void {

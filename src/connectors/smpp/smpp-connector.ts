@@ -28,6 +28,7 @@ import {
   classifySubmitStatus,
   commandStatusCode,
   commandStatusName,
+  ESME_RMSGQFUL,
   type StatusOverrides,
 } from './command-status.ts';
 import { isReceipt, readMo, readReceipt, type IncomingMessage } from './deliver-sm.ts';
@@ -48,8 +49,6 @@ interface SegmentJob {
 
 export interface SmppConnectorOptions {
   logger?: Logger;
-  /** base of receipted_message_id when it differs from the receipt text's (default: msgIdReceipt) */
-  msgIdReceiptTlv?: MessageIdBase;
 }
 
 export interface SmppConnectorCounters {
@@ -99,7 +98,7 @@ export class SmppConnector extends EventEmitter<SmscConnectorEvents> implements 
     this.id = config.id;
     this.logger = (options.logger ?? pino({ level: 'silent' })).child({ smsc: config.id });
     this.template = submitSmTemplate(config);
-    this.receiptBases = { text: config.msgIdReceipt, tlv: options.msgIdReceiptTlv ?? config.msgIdReceipt };
+    this.receiptBases = { text: config.msgIdReceipt, tlv: config.msgIdReceiptTlv ?? config.msgIdReceipt };
     const overrides: Record<number, 'permanent' | 'transient' | 'throttle' | 'rebind'> = {};
     for (const [key, verdict] of Object.entries(config.statusOverrides)) {
       const code = commandStatusCode(key);
@@ -289,7 +288,7 @@ export class SmppConnector extends EventEmitter<SmscConnectorEvents> implements 
   private onAnswer(bind: SmppBind<SegmentJob>, job: SegmentJob, answer: SubmitAnswer): void {
     switch (answer.kind) {
       case 'response':
-        this.onResponse(bind, job, answer.status, answer.messageId);
+        this.onResponse(bind, job, answer.status, answer.messageId, answer.sendNumber);
         return;
       case 'generic-nack':
         this.fail(job, 'local-bug', 'the SMSC answered generic_nack: it could not parse our submit_sm', {
@@ -316,6 +315,7 @@ export class SmppConnector extends EventEmitter<SmscConnectorEvents> implements 
     job: SegmentJob,
     status: number,
     rawMessageId: string,
+    sendNumber: number,
   ): void {
     const verdict = classifySubmitStatus(status, this.overrides);
     switch (verdict) {
@@ -339,7 +339,7 @@ export class SmppConnector extends EventEmitter<SmscConnectorEvents> implements 
       }
       case 'throttle':
         this.throttledCount++;
-        bind.slowDown(Date.now());
+        bind.onCongestion(status === ESME_RMSGQFUL ? 'queue-full' : 'throttled', sendNumber, Date.now());
         if (job.retries++ < this.config.throttleRetryLimit) {
           this.requeue(job);
         } else {

@@ -96,6 +96,12 @@ describe('SendRateMeter', () => {
     expect(meter.rate(10_999)).toBe(100);
     expect(meter.rate(12_500)).toBe(0);
   });
+
+  it('does not mistake a burst right after the start for a low rate', () => {
+    const meter = new SendRateMeter();
+    for (let i = 0; i < 8; i++) meter.record(10_000);
+    expect(meter.rate(10_001)).toBe(80);
+  });
 });
 
 describe('reconnectDelayMs', () => {
