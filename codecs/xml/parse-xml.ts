@@ -56,7 +56,10 @@ class TreeBuilder {
 
   private onOpenTagStart(): void {
     this.attributes = [];
-    this.line = this.parser.line;
+    // saxes reports this after reading the character that ends the name; when that was a newline the
+    // parser is already at column 0 of the next line.
+    const parser = this.parser;
+    this.line = parser.column === 0 ? parser.line - 1 : parser.line;
   }
 
   private onAttribute(attribute: { name: string; value: string }): void {

@@ -1,0 +1,83 @@
+import { readFileSync } from 'node:fs';
+import { expect } from 'vitest';
+import { CodecError } from '../../../codecs/errors.ts';
+import { el } from '../../../codecs/xml/element.ts';
+import type { XmlElement } from '../../../codecs/xml/element.ts';
+
+export interface PublicVector {
+  name: string;
+  source: string;
+  kind: string;
+  xml?: string;
+  wbxml?: string;
+  udh?: string;
+  tpud_without_udh?: string;
+}
+
+export interface LibwbxmlVector {
+  name: string;
+  command: string;
+  expect: 'byte-equal' | 'tree-equal';
+  notes: string;
+  xml: string;
+  wbxml: string;
+}
+
+const fixture = (name: string): string =>
+  readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
+
+export const publicVectors = (JSON.parse(fixture('public-vectors.json')) as { vectors: PublicVector[] })
+  .vectors;
+export const libwbxmlVectors = (JSON.parse(fixture('libwbxml-vectors.json')) as { vectors: LibwbxmlVector[] })
+  .vectors;
+export const referenceCpXml = fixture('reference-cp.xml');
+export const typicalCpXml = fixture('typical-cp.xml');
+
+export function publicVector(name: string): PublicVector {
+  const vector = publicVectors.find((v) => v.name === name);
+  if (!vector) throw new Error(`no public vector ${name}`);
+  return vector;
+}
+
+/** The tree without `line` (decoded trees have none), for comparing by shape. */
+export function shape(element: XmlElement): XmlElement {
+  return el(
+    element.name,
+    element.attributes,
+    element.children.map((child) => (typeof child === 'string' ? child : shape(child))),
+  );
+}
+
+/** Runs `run`, asserts it throws a CodecError, and returns it. */
+export function codecErrorOf(run: () => unknown): CodecError {
+  try {
+    run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(CodecError);
+    return error as CodecError;
+  }
+  throw new Error('expected a CodecError, nothing was thrown');
+}
+
+/** Bytes from a compact spec-style layout: hex octets and "quoted text" (UTF-8), separated by spaces. */
+export function bytesOf(layout: string): Uint8Array {
+  const out: number[] = [];
+  const encoder = new TextEncoder();
+  for (const match of layout.matchAll(/"([^"]*)"|([0-9A-Fa-f]{2})/g)) {
+    if (match[1] !== undefined) out.push(...encoder.encode(match[1]));
+    else out.push(parseInt(match[2], 16));
+  }
+  return Uint8Array.from(out);
+}
+
+/** Deterministic pseudo-random numbers (mulberry32) so fuzz failures reproduce. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
