@@ -3,11 +3,10 @@
  * vectors' XML, the digest's SI/SL examples, hand-written edge cases, a document that uses every OMA CP
  * value token in the parm it belongs to, and seeded random documents of every type.
  */
-import { readFileSync } from 'node:fs';
 import { el, type XmlElement, type XmlNode } from '../../codecs/xml/element.ts';
 import { GENERATED_DOCUMENT_TYPES, randomDocument, type GeneratedDocumentType } from './random-documents.ts';
 import { SeededRandom } from './seeded-random.ts';
-import { publicVectors, readSharedFixture } from './shared-fixtures.ts';
+import { publicVectors, readSharedFixture, sharedCpTables } from './shared-fixtures.ts';
 import { toXmlText } from './xml-text.ts';
 
 export interface CorpusDocument {
@@ -43,17 +42,6 @@ const parm = (name: string, value?: string): XmlElement =>
   );
 const characteristic = (type: string, children: XmlNode[]): XmlElement =>
   el('characteristic', [['type', type]], children);
-
-interface SharedCpTables {
-  attrStart: Record<string, Record<string, { name: string; value?: string }>>;
-  attrValue: Record<string, Record<string, string>>;
-}
-
-function sharedCpTables(): SharedCpTables {
-  return JSON.parse(
-    readFileSync(new URL('../../../shared/specs/tables/oma_cp.json', import.meta.url), 'utf8'),
-  ) as SharedCpTables;
-}
 
 const VALUELESS_PARMS = new Set(['T-BIT', 'INTERNET', 'TRUST', 'MASTER', 'STARTPAGE']);
 
