@@ -104,7 +104,8 @@ const sameText = (a: string, b: string): boolean => a.trim().toLowerCase() === b
 /**
  * Orders firmware versions the way people read them: the digit runs compared as numbers, left to right,
  * everything else a separator ("V 5.02" < "V 5.10" < "6.0"; "5" = "5.0"; "10.1" > "9.9"). Arbitrarily
- * long digit runs compare correctly (no float conversion). Versions without digits compare equal.
+ * long digit runs compare correctly (no float conversion). Letters only separate: "R3A011" reads as 3.11, so
+ * letter-coded versions need a firmware naming with digits to be ordered. Versions without digits compare equal.
  */
 export function compareFirmware(a: string, b: string): number {
   const left = numericParts(a);
