@@ -74,7 +74,6 @@ const VALUES = [
   'é中😀',
   '\u0000',
   '\u0007',
-  '\ud800', // a lone surrogate: not representable in UTF-8
   '\uffff',
   'x'.repeat(300),
 ];
@@ -170,6 +169,35 @@ describe.each(GENERATED_DOCUMENT_TYPES)('encodeWbxml with arbitrary %s trees', (
       // Both outcomes happen: the property is not vacuous.
       expect(encoded).toBeGreaterThan(TREES_PER_TYPE / 20);
       expect(encoded).toBeLessThan(TREES_PER_TYPE);
+    },
+  );
+});
+
+describe('encodeWbxml with strings UTF-8 cannot carry', () => {
+  // A tree from parseXml never holds an unpaired surrogate, but one built from profile data (JSON "\ud800") can.
+  it.each(GENERATED_DOCUMENT_TYPES)(
+    'rejects a lone surrogate in a %s document with CodecError instead of altering it',
+    (type) => {
+      const root = randomDocument(new SeededRandom(SEED + 3), type);
+      // the first leaf element (a parm / PARM / indication / sl): its last attribute is a free-text value
+      let element = root;
+      for (let next = element.children.find((child) => typeof child !== 'string'); next;) {
+        element = next as XmlElement;
+        next = element.children.find((child) => typeof child !== 'string');
+      }
+      element.attributes[element.attributes.length - 1][1] += '\ud800';
+      let wbxml: Uint8Array | undefined;
+      try {
+        wbxml = encodeWbxml(root, vocabularyFor(type));
+      } catch (error) {
+        expect(error).toBeInstanceOf(CodecError);
+        return;
+      }
+      // Accepting it is only acceptable if nothing was lost.
+      expect(
+        treeDifference(root, decodeWbxml(wbxml, { vocabulary: vocabularyFor(type) }).root),
+        toHex(wbxml),
+      ).toBeUndefined();
     },
   );
 });
