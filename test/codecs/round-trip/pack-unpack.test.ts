@@ -4,6 +4,7 @@
  * and false with wrong ones. Seeded random documents of every type (test/support/random-documents.ts),
  * every security method, both concatenation reference widths, UDH and TLV transport, both data codings.
  */
+import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { toHex } from '../../../codecs/bytes/hex.ts';
 import { packDocument, type PackOptions, type PackedPush } from '../../../codecs/ota/pack.ts';
@@ -79,6 +80,33 @@ function credentialsFor(
       return { options: {}, handset: {} };
   }
 }
+
+/**
+ * The MAC written independently from DIGEST §3.2-§3.6 (not with codecs/ota/security.ts): HMAC-SHA1 over the
+ * WBXML body; NETWPIN key = EF_IMSI body (type/parity nibble 9 or 1, the digits, filler F, low nibble first);
+ * USERNETWPIN = that key + ASCII PIN; USERPIN = ASCII PIN; USERPINMAC = the code's first half.
+ */
+function independentKey(sec: Sec, credentials: Credentials): Buffer {
+  const imsiKey = (imsi: string): Buffer => {
+    const nibbles = [imsi.length % 2 === 1 ? 0x9 : 0x1, ...[...imsi].map(Number)];
+    if (nibbles.length % 2 === 1) nibbles.push(0xf);
+    return Buffer.from(
+      Array.from({ length: nibbles.length / 2 }, (_, k) => nibbles[2 * k] | (nibbles[2 * k + 1] << 4)),
+    );
+  };
+  switch (sec) {
+    case 'NETWPIN':
+      return imsiKey(credentials.imsi!);
+    case 'USERPIN':
+      return Buffer.from(credentials.pin!, 'latin1');
+    case 'USERNETWPIN':
+      return Buffer.concat([imsiKey(credentials.imsi!), Buffer.from(credentials.pin!, 'latin1')]);
+    default:
+      return Buffer.from(credentials.pin!.slice(0, credentials.pin!.length / 2), 'latin1');
+  }
+}
+
+const hmacSha1 = (key: Buffer, data: Uint8Array): Buffer => createHmac('sha1', key).update(data).digest();
 
 const changeDigit = (digits: string, at: number): string =>
   digits.slice(0, at) + String((Number(digits[at]) + 1) % 10) + digits.slice(at + 1);
@@ -185,6 +213,7 @@ describe.each(TYPES)(
             ...options,
             sec: combination.sec,
             dcs: combination.dcs,
+            stringTable: index % 3 === 0 ? 'auto' : 'none',
             reference,
             referenceBits: combination.referenceBits,
             mode: combination.mode,
@@ -210,8 +239,24 @@ describe.each(TYPES)(
         const right: Credentials =
           combination.sec === 'USERPINMAC' ? { pin: packed.userPinMacCode } : handset;
         if (combination.sec === 'USERPINMAC') {
-          expect(packed.userPinMacCode, context()).toMatch(/^\d{10,}$/);
-          if (options.pin) expect(packed.userPinMacCode!.startsWith(options.pin), context()).toBe(true);
+          const code = packed.userPinMacCode!;
+          expect(code, context()).toMatch(/^\d{10,}$/);
+          if (options.pin) expect(code.startsWith(options.pin), context()).toBe(true);
+          // check digit i = HMAC-SHA1(first half, body)[i] mod 10 (DIGEST §3.6)
+          const half = code.slice(0, code.length / 2);
+          const digest = hmacSha1(Buffer.from(half, 'latin1'), packed.wbxml);
+          const digits = [...half].map((_, i) => String(digest[i] % 10)).join('');
+          expect(code.slice(half.length), context()).toBe(digits);
+        }
+        if (combination.sec !== 'none') {
+          const expected = hmacSha1(independentKey(combination.sec, right), packed.wbxml)
+            .toString('hex')
+            .toUpperCase();
+          expect(packed.mac, context()).toBe(expected);
+          // The MAC covers exactly the WBXML the WSP push carries after its headers (DIGEST §3.2).
+          expect(toHex(packed.wsp.subarray(packed.wsp.length - packed.wbxml.length)), context()).toBe(
+            toHex(packed.wbxml),
+          );
         }
 
         // What the handset makes of it, parts in any order.
