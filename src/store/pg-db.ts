@@ -1,0 +1,116 @@
+import pg from 'pg';
+import {
+  StoreError,
+  firstRow,
+  normaliseParams,
+  transactionHandle,
+  type Db,
+  type Row,
+  type Session,
+  type SqlParam,
+} from './db.ts';
+
+/** Postgres type OIDs (pg_type.oid, stable since 7.x) whose text form we parse ourselves. */
+const INT8_OID = 20;
+const DATE_OID = 1082;
+
+/**
+ * Parsers that make `pg` return what PGlite returns: int8 as a number instead of a string, and date as
+ * its text instead of a Date at local midnight (which shifts the day with the process's time zone).
+ */
+const typeParsers: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
+    if (oid === INT8_OID) return (value: string) => Number(value);
+    if (oid === DATE_OID) return (value: string) => value;
+    return pg.types.getTypeParser(oid, format);
+  }) as pg.CustomTypesConfig['getTypeParser'],
+};
+
+export interface PgDbOptions {
+  url: string;
+  /** Put this schema first on the search_path of every connection (it is created by the migrations). */
+  schema?: string;
+  poolSize?: number;
+  /** Errors of idle pooled connections (the server restarted, a proxy cut them). Ignored by default. */
+  onPoolError?: (error: Error) => void;
+}
+
+/** `postgres://user:secret@host/db` -> `postgres://user@host/db`, for logs and banners. */
+export function maskPostgresUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.password = '';
+    return parsed.toString();
+  } catch {
+    return 'postgres://(unparseable url)';
+  }
+}
+
+function clientSession(client: pg.PoolClient): Session {
+  return {
+    query: async (sql, params) => (await client.query(sql, params)).rows as Row[],
+    exec: async (sql) => {
+      // Without parameters pg uses the simple query protocol, which runs several statements.
+      await client.query(sql);
+    },
+  };
+}
+
+export async function openPgDb(options: PgDbOptions): Promise<Db> {
+  const location = maskPostgresUrl(options.url);
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize ?? 10,
+    types: typeParsers,
+    ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
+  });
+  pool.on('error', (error) => options.onPoolError?.(error));
+
+  // Fail at open, with a message that says where, rather than at the first query.
+  try {
+    const client = await pool.connect();
+    client.release();
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    throw new StoreError(
+      'CONNECT_FAILED',
+      `cannot connect to PostgreSQL at ${location}: ${(error as Error).message}`,
+    );
+  }
+
+  const query = async <T>(sql: string, params?: readonly SqlParam[]): Promise<T[]> =>
+    (await pool.query(sql, normaliseParams(params))).rows as T[];
+
+  return {
+    kind: 'pg',
+    location,
+    query,
+    one: async <T>(sql: string, params?: readonly SqlParam[]) => firstRow(await query<T>(sql, params)),
+    exec: async (sql) => {
+      await pool.query(sql);
+    },
+    transaction: async <T>(fn: (tx: Db) => Promise<T>): Promise<T> => {
+      const client = await pool.connect();
+      const { handle, finish } = transactionHandle('pg', location, clientSession(client));
+      let broken: Error | undefined;
+      try {
+        await client.query('BEGIN');
+        const result = await fn(handle);
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        // A failed ROLLBACK means the connection itself is gone: release it as broken so the pool drops it.
+        await client.query('ROLLBACK').catch((rollbackError: Error) => {
+          broken = rollbackError;
+        });
+        throw error;
+      } finally {
+        finish();
+        client.release(broken);
+      }
+    },
+    close: async () => {
+      await pool.end();
+    },
+  };
+}
