@@ -1,6 +1,7 @@
 export {
   startSmscSimulator,
   DEFAULT_ACCOUNT,
+  SimulatorConfigError,
   type SmscSimulator,
   type SmscSimulatorOptions,
   type SmscAccount,

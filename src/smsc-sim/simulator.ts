@@ -68,11 +68,39 @@ export interface SmscSimulatorOptions {
   moResponseTimeoutMs?: number;
 }
 
-/** A test tool's well-known credentials; printed by `otagw smsc-sim` so nobody mistakes them for secrets. */
+/**
+ * A test tool's well-known credentials; printed by `otagw smsc-sim` so nobody mistakes them for secrets.
+ * The password keeps to SMPP's 8 characters, so a strict client can use it.
+ */
 export const DEFAULT_ACCOUNT: Readonly<SmscAccount> = Object.freeze({
   systemId: 'otagw',
-  password: 'otagw-sim',
+  password: 'otagwsim',
 });
+
+/** system_id and password are C-strings of at most 16 and 9 octets with the NUL (SMPP 3.4 §4.1.1; DIGEST §6.2). */
+export const MAX_SYSTEM_ID_LENGTH = 15;
+export const MAX_PASSWORD_LENGTH = 8;
+
+/** Thrown by startSmscSimulator for options it cannot run with (code SIM_INVALID_ACCOUNT). */
+export class SimulatorConfigError extends Error {
+  override readonly name = 'SimulatorConfigError';
+  readonly code = 'SIM_INVALID_ACCOUNT';
+}
+
+function checkAccounts(accounts: SmscAccount[]): void {
+  for (const account of accounts) {
+    if (account.systemId.length === 0 || account.systemId.length > MAX_SYSTEM_ID_LENGTH) {
+      throw new SimulatorConfigError(
+        `system_id '${account.systemId}' must be 1 to ${MAX_SYSTEM_ID_LENGTH} characters`,
+      );
+    }
+    if (account.password.length > MAX_PASSWORD_LENGTH) {
+      throw new SimulatorConfigError(
+        `the password of '${account.systemId}' is longer than SMPP's ${MAX_PASSWORD_LENGTH} characters`,
+      );
+    }
+  }
+}
 
 export type BindMode = 'transmitter' | 'receiver' | 'transceiver';
 
@@ -225,6 +253,7 @@ class Simulator implements SmscSimulator {
   constructor(options: SmscSimulatorOptions) {
     this.host = options.host ?? '127.0.0.1';
     const accounts = options.accounts ?? [DEFAULT_ACCOUNT];
+    checkAccounts(accounts);
     this.accounts = new Map(accounts.map((account) => [account.systemId, account.password]));
     this.current = { ...DEFAULT_BEHAVIOUR, ...parseBehaviourPatch(options.behaviour ?? {}) };
     this.compile();

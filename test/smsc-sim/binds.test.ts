@@ -114,9 +114,23 @@ describe('binds', () => {
     expect(sim.counters()).toMatchObject({ binds: { current: 0, total: 2 }, connectionsDropped: 2 });
   });
 
+  it('refuses accounts SMPP cannot carry, with SIM_INVALID_ACCOUNT', async () => {
+    await expect(
+      startSmscSimulator({ accounts: [{ systemId: 'a', password: 'ninechars' }] }),
+    ).rejects.toMatchObject({
+      code: 'SIM_INVALID_ACCOUNT',
+    });
+    await expect(
+      startSmscSimulator({ accounts: [{ systemId: 'x'.repeat(16), password: '' }] }),
+    ).rejects.toMatchObject({
+      code: 'SIM_INVALID_ACCOUNT',
+    });
+    sim = await startSmscSimulator();
+  });
+
   it('uses the default otagw account when none is configured', async () => {
     sim = await startSmscSimulator();
-    const bound = await TestClient.bound(sim.port, 'otagw', 'otagw-sim');
+    const bound = await TestClient.bound(sim.port, 'otagw', 'otagwsim');
     clients.push(bound);
     expect(sim.counters().binds.current).toBe(1);
   });

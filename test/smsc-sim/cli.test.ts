@@ -65,7 +65,7 @@ describe('otagw smsc-sim', () => {
     const stop = new AbortController();
     const running = runSmscSim(['--port', '0', '--control-port', 'off'], io, stop.signal);
     await io.waitFor(/control API off/);
-    expect(io.out.join('')).toContain('otagw (password otagw-sim');
+    expect(io.out.join('')).toContain('otagw (password otagwsim');
     stop.abort();
     expect(await running).toBe(0);
   });
@@ -76,6 +76,7 @@ describe('otagw smsc-sim', () => {
     [['--behaviour', '{'], /not valid JSON/],
     [['--behaviour', '{"receiptFormat":"xml"}', '--port', '0', '--control-port', 'off'], /receiptFormat/],
     [['--subscriber', '4477:12'], /--subscriber must be/],
+    [['--account', 'acme:longerthan8', '--port', '0', '--control-port', 'off'], /longer than SMPP's 8/],
     [['--frobnicate'], /frobnicate/],
   ])('refuses %j with a usage error', async (argv, message) => {
     await expect(runSmscSim(argv, captureIo(), new AbortController().signal)).rejects.toThrow(UsageError);

@@ -4,7 +4,7 @@ import { TestClient, sleep } from './smpp-test-client.ts';
 
 let sim: SmscSimulator;
 const clients: TestClient[] = [];
-async function bound(systemId = 'otagw', password = 'otagw-sim') {
+async function bound(systemId = 'otagw', password = 'otagwsim') {
   const client = await TestClient.bound(sim.port, systemId, password);
   clients.push(client);
   return client;
@@ -142,7 +142,7 @@ describe('fault injection', () => {
     sim = await startSmscSimulator({ behaviour: { receiptDelayMs: 20 } });
     const silent = await TestClient.connect(sim.port);
     clients.push(silent);
-    await silent.request('bind_transceiver', { system_id: 'otagw', password: 'otagw-sim' });
+    await silent.request('bind_transceiver', { system_id: 'otagw', password: 'otagwsim' });
     silent.session.removeAllListeners('deliver_sm'); // a client that never acknowledges
     const seen: string[] = [];
     silent.session.on('deliver_sm', (pdu) => seen.push(pdu.receipted_message_id as string));

@@ -7,7 +7,7 @@ const clients: TestClient[] = [];
 async function bound(
   command: 'bind_transceiver' | 'bind_transmitter' | 'bind_receiver' = 'bind_transceiver',
 ) {
-  const client = await TestClient.bound(sim.port, 'otagw', 'otagw-sim', command);
+  const client = await TestClient.bound(sim.port, 'otagw', 'otagwsim', command);
   clients.push(client);
   return client;
 }

@@ -40,7 +40,7 @@ export class TestClient {
   static async bound(
     port: number,
     systemId = 'otagw',
-    password = 'otagw-sim',
+    password = 'otagwsim',
     command: BindCommand = 'bind_transceiver',
   ): Promise<TestClient> {
     const client = await TestClient.connect(port);

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { BehaviourError } from '../../smsc-sim/behaviour.ts';
 import {
   DEFAULT_ACCOUNT,
+  SimulatorConfigError,
   startSmscSimulator,
   type SmscAccount,
   type SmscSimulatorOptions,
@@ -100,6 +101,7 @@ export async function runSmscSim(argv: string[], io: CliIo, stop: AbortSignal): 
     sim = await startSmscSimulator(options);
   } catch (error) {
     if (error instanceof BehaviourError) throw new UsageError(`--behaviour: ${error.message}`);
+    if (error instanceof SimulatorConfigError) throw new UsageError(`--account: ${error.message}`);
     throw error;
   }
   const accounts = options.accounts
