@@ -22,6 +22,7 @@ import type { XmlElement } from '../../../codecs/xml/element.ts';
 import { parseXml } from '../../../codecs/xml/parse-xml.ts';
 import { documentCorpus, type CorpusDocument } from '../../support/document-corpus.ts';
 import {
+  LIBWBXML_XML_OUTPUT_QUIRKS,
   findLibwbxml,
   libwbxmlDecode,
   libwbxmlEncode,
@@ -30,38 +31,11 @@ import {
   type ConversionResult,
 } from '../../support/libwbxml.ts';
 import { publicVectors, sharedCpTables } from '../../support/shared-fixtures.ts';
-import { treeDifference, type NormaliseOptions } from '../../support/tree-compare.ts';
+import { treeDifference } from '../../support/tree-compare.ts';
 
 const tools = findLibwbxml();
 const skip = !tools && process.env[SKIP_LIBWBXML_ENV] === '1';
 if (skip) console.warn(`libwbxml cross-checks SKIPPED (${SKIP_LIBWBXML_ENV}=1): ${LIBWBXML_MISSING_MESSAGE}`);
-
-/**
- * libwbxml's faults, allowed for when comparing what libwbxml WROTE AS XML (direction a) — and only there:
- *
- * 1. wbxml2xml writes TAB, LF and CR inside attribute values raw instead of as character references
- *    (`value="a<TAB>b"`; checked: `87 07 06 03 "tab" 09 "nl" 0A "x" 00 01` decodes to `value="tab	nl
- *    x"`). Any XML parser then normalises them to spaces (XML 1.0 §3.3.3), so the value libwbxml meant is
- *    lost in its own output. We compare attribute values with TAB/LF/CR read as spaces.
- * 2. libwbxml's PROV table misspells two bearer tokens: 0xB5 decodes as "TRETRA-SDS" and 0xB6 as
- *    "TRETRA-PACKET" (DIGEST §10 #4; WS, PW, GK and K spell them TETRA-; ProvCont's name is TETRA-). Our
- *    `87 10 06 B5 01` comes back as `value="TRETRA-SDS"`. (The other way round is unaffected: xml2wbxml does not
- *    know "TETRA-SDS", so it sends it as a string, which reads back correctly.) We read TRETRA- as TETRA-.
- *
- * Other libwbxml behaviours that need NO allowance here (see /work/notes/libwbxml.md):
- * - it writes `<?xml version="1.0"?>` and a DOCTYPE (PUBLIC FPI for PROV/SI/SL, SYSTEM for Nokia OTA): parseXml
- *   ignores both;
- * - wbxml2xml refuses Nokia OTA (public id 0x01 = unknown) with "Unknown Public ID" unless told `-l OTA`;
- * - without `-k`, both tools trim leading/trailing whitespace of text nodes: the harness passes `-k` to wbxml2xml,
- *   and the corpus has no text with leading/trailing whitespace for xml2wbxml to trim;
- * - xml2wbxml's string table splits values into words (STR_T + STR_I pieces of one value) and it tokenises
- *   value tokens as substrings with page switches (`myAPNx` -> `"my" 89 "x"`): valid WBXML that our decoder
- *   must (and does) read, exercised by direction (b);
- * - it switches the attribute page per attribute (the Gecko "CHT" style) where we switch and stay: both valid.
- */
-const LIBWBXML_XML_OUTPUT_QUIRKS: NormaliseOptions = {
-  attributeValue: (value) => value.replace(/[\t\n\r]/g, ' ').replace(/^TRETRA-(SDS|PACKET)$/, 'TETRA-$1'),
-};
 
 /** WBXML version real senders use per document type (DIGEST §1.1, §7, §8): the -v given to xml2wbxml. */
 const DEPLOYED_VERSION: Record<CorpusDocument['type'], string> = {
