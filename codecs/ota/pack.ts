@@ -8,15 +8,28 @@ import { vocabularyFor } from '../wbxml/vocabularies/index.ts';
 import { encodeWspPush } from '../wsp/encode-wsp-push.ts';
 import type { WspContentType } from '../wsp/encode-wsp-push.ts';
 import { segmentDatagram, type SmsSegment } from '../sms/segment.ts';
-import { computeMac, SEC_CODES, generateUserPinMacCode, type SecurityMethod } from './security.ts';
+import { DCS_8BIT_DATA } from '../sms/data-coding.ts';
+import {
+  computeMac,
+  createMacSigner,
+  SEC_CODES,
+  generateUserPinMacCode,
+  type SecurityMethod,
+} from './security.ts';
 import { PUSH_KINDS, pushKindByName, type PushKind } from './push-kinds.ts';
 
 export type SecurityChoice = SecurityMethod | 'none';
 
-/** 8-bit data, no message class: the default data coding for binary push (DIGEST §5.3). */
-export const DCS_8BIT = 0x04;
-/** 8-bit data, class 1 (ME-specific): Kannel's alt-dcs and Gammu's choice for OTA (DIGEST §5.3). */
-export const DCS_8BIT_CLASS1 = 0xf5;
+/**
+ * A data coding that says "8-bit data" (TS 23.038 §4): the general group (bits 7..6 = 00, no
+ * compression) with alphabet bits 3..2 = 01, e.g. 0x04 or 0x15; or the data-coding/message-class group
+ * 1111 with bit 2 set, e.g. 0xF5. A binary push under any other coding would be mangled by the SMSC.
+ */
+function isEightBitDataCoding(dcs: number): boolean {
+  if (!Number.isInteger(dcs) || dcs < 0 || dcs > 0xff) return false;
+  if ((dcs & 0xe0) === 0x00) return (dcs & 0x0c) === 0x04;
+  return (dcs & 0xf4) === 0xf4;
+}
 
 export interface CompileOptions {
   /** String-table strategy for the WBXML body (default 'none': STR_I everywhere, as most gateways send). */
@@ -31,7 +44,23 @@ export interface CompiledDocument {
   pushKind: PushKind;
   root: XmlElement;
   wbxml: Uint8Array;
+  /** Per-document state for signing many subscribers fast; built on first use. */
+  signing?: SigningTemplate;
 }
+
+/**
+ * The WSP push of a signed document differs between subscribers only in the 40 MAC characters, so it
+ * is encoded once (with a placeholder MAC) and the MAC is written into a copy per subscriber.
+ */
+interface SigningTemplate {
+  sec: SecurityMethod;
+  transactionId: number;
+  wsp: Uint8Array;
+  macOffset: number;
+  sign: ReturnType<typeof createMacSigner>;
+}
+
+const MAC_PLACEHOLDER = '0'.repeat(40);
 
 export interface PackOptions {
   /** Security method; default NETWPIN for OMA CP. SI, SL and Nokia OTA carry no SEC/MAC. */
@@ -71,13 +100,17 @@ function isBookmarksOnly(root: XmlElement): boolean {
   const characteristics = root.children.filter(isElement);
   return (
     characteristics.length > 0 &&
-    characteristics.every((child) => child.name === 'CHARACTERISTIC' && attribute(child, 'TYPE') === 'BOOKMARK')
+    characteristics.every(
+      (child) => child.name === 'CHARACTERISTIC' && attribute(child, 'TYPE') === 'BOOKMARK',
+    )
   );
 }
 
 function pushKindFor(documentType: DocumentType, root: XmlElement, options: CompileOptions): PushKind {
   if (documentType === 'nokia-ota') {
-    return pushKindByName(options.nokiaKind ?? (isBookmarksOnly(root) ? 'nokia-bookmarks' : 'nokia-settings'));
+    return pushKindByName(
+      options.nokiaKind ?? (isBookmarksOnly(root) ? 'nokia-bookmarks' : 'nokia-settings'),
+    );
   }
   return PUSH_KINDS.find((kind) => kind.documentType === documentType)!;
 }
@@ -86,7 +119,9 @@ function pushKindFor(documentType: DocumentType, root: XmlElement, options: Comp
 export function compileDocument(input: string | XmlElement, options: CompileOptions = {}): CompiledDocument {
   const root = typeof input === 'string' ? parseXml(input) : input;
   const documentType = documentTypeOf(root);
-  const wbxml = encodeWbxml(root, vocabularyFor(documentType), { stringTable: options.stringTable ?? 'none' });
+  const wbxml = encodeWbxml(root, vocabularyFor(documentType), {
+    stringTable: options.stringTable ?? 'none',
+  });
   return { documentType, pushKind: pushKindFor(documentType, root, options), root, wbxml };
 }
 
@@ -123,15 +158,68 @@ function contentTypeFor(kind: PushKind, signature: Signature): WspContentType {
   return { mediaType: kind.contentType, parameters };
 }
 
-/** Sign (per subscriber), wrap in a WSP push and split into SMS segments. */
-export function packCompiled(compiled: CompiledDocument, options: PackOptions = {}): PackedPush {
-  const signature = sign(compiled, options);
-  const kind = compiled.pushKind;
+function signingTemplate(
+  compiled: CompiledDocument,
+  sec: SecurityMethod,
+  transactionId: number,
+): SigningTemplate {
+  const cached = compiled.signing;
+  if (cached && cached.sec === sec && cached.transactionId === transactionId) return cached;
   const wsp = encodeWspPush({
-    transactionId: options.transactionId ?? DEFAULT_TRANSACTION_ID,
-    contentType: contentTypeFor(kind, signature),
+    transactionId,
+    contentType: contentTypeFor(compiled.pushKind, { sec, mac: MAC_PLACEHOLDER }),
     body: compiled.wbxml,
   });
+  // The MAC is the last header item: Token-text, NUL-terminated, right before the body (DIGEST §4.6).
+  const macOffset = wsp.length - compiled.wbxml.length - 1 - MAC_PLACEHOLDER.length;
+  const template = {
+    sec,
+    transactionId,
+    wsp,
+    macOffset,
+    sign: cached?.sign ?? createMacSigner(compiled.wbxml),
+  };
+  compiled.signing = template;
+  return template;
+}
+
+function signedWsp(
+  compiled: CompiledDocument,
+  options: PackOptions,
+  transactionId: number,
+): { wsp: Uint8Array; signature: Signature } | undefined {
+  const sec = options.sec ?? 'NETWPIN';
+  if (!compiled.pushKind.signable || (sec !== 'NETWPIN' && sec !== 'USERPIN' && sec !== 'USERNETWPIN'))
+    return undefined;
+  const template = signingTemplate(compiled, sec, transactionId);
+  const mac = template.sign(sec, { imsi: options.imsi, pin: options.pin });
+  const wsp = Buffer.from(template.wsp);
+  wsp.write(mac, template.macOffset, 'latin1');
+  return { wsp, signature: { sec, mac } };
+}
+
+/** Sign (per subscriber), wrap in a WSP push and split into SMS segments. */
+export function packCompiled(compiled: CompiledDocument, options: PackOptions = {}): PackedPush {
+  const dataCoding = options.dcs ?? DCS_8BIT_DATA;
+  if (!isEightBitDataCoding(dataCoding)) {
+    throw new CodecError(
+      'OTA_BAD_DCS',
+      `data coding 0x${dataCoding.toString(16)} is not an 8-bit data coding (use 0x04 or 0xF5)`,
+    );
+  }
+  const kind = compiled.pushKind;
+  const transactionId = options.transactionId ?? DEFAULT_TRANSACTION_ID;
+  let fast = signedWsp(compiled, options, transactionId);
+  if (!fast) {
+    const signature = sign(compiled, options);
+    const wsp = encodeWspPush({
+      transactionId,
+      contentType: contentTypeFor(kind, signature),
+      body: compiled.wbxml,
+    });
+    fast = { wsp, signature };
+  }
+  const { wsp, signature } = fast;
   const segments = segmentDatagram(wsp, {
     destinationPort: kind.destinationPort,
     sourcePort: kind.sourcePort,
@@ -146,7 +234,7 @@ export function packCompiled(compiled: CompiledDocument, options: PackOptions = 
     sec: signature.sec,
     mac: signature.mac,
     userPinMacCode: signature.userPinMacCode,
-    dataCoding: options.dcs ?? DCS_8BIT,
+    dataCoding,
     wbxml: compiled.wbxml,
     wsp,
     segments,

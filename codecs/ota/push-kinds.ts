@@ -1,4 +1,10 @@
 import type { DocumentType } from '../xml/document-type.ts';
+import {
+  NOKIA_OTA_SETTINGS_PORT,
+  NOKIA_OTA_SOURCE_PORT,
+  WAP_CL_SESSION_PORT,
+  WAP_PUSH_PORT,
+} from '../sms/ports.ts';
 
 /**
  * How each kind of document travels: WSP content type, WDP ports, application id, and whether the
@@ -21,10 +27,7 @@ export interface PushKind {
   charsetParameter: boolean;
 }
 
-const WAP_PUSH_PORT = 2948; // WDP port: WAP connectionless push, DIGEST §5.1
-const WAP_CL_SESSION_PORT = 9200; // conventional source port for push, DIGEST §5.1 and §10 #9
-const NOKIA_OTA_SETTINGS_PORT = 49999; // Nokia/Ericsson OTA browser settings and bookmarks, DIGEST §7
-const NOKIA_OTA_SOURCE_PORT = 49154; // Kannel and smsj source port, DIGEST §10 #10
+// Source ports: 9200 for WAP push (DIGEST §10 #9), 49154 for Nokia OTA (§10 #10); handsets route on the destination.
 
 export const PUSH_KINDS: readonly PushKind[] = [
   {

