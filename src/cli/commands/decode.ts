@@ -71,7 +71,7 @@ export async function decodeCommand(argv: string[], io: CliIo): Promise<number> 
         wbxml: toHex(push.wbxml),
       }) + '\n',
     );
-    return 0;
+    return exitCodeFor(push);
   }
   const lines = [
     `content type  ${push.contentType}`,
@@ -82,6 +82,11 @@ export async function decodeCommand(argv: string[], io: CliIo): Promise<number> 
     push.xml,
   ];
   io.stdout(lines.join('\n') + '\n');
-  // A push the handset would reject is a failure for scripts that check it.
-  return push.macValid === false ? 3 : 0;
+  return exitCodeFor(push);
+}
+
+/** A push the handset would reject is a failure for scripts that check it. */
+const MAC_INVALID_EXIT_CODE = 3;
+function exitCodeFor(push: UnpackedPush): number {
+  return push.macValid === false ? MAC_INVALID_EXIT_CODE : 0;
 }

@@ -4,7 +4,13 @@ import { toHex } from '../../../codecs/bytes/hex.ts';
 import { packXml, type SecurityChoice } from '../../../codecs/ota/pack.ts';
 import { UsageError, type CliIo } from '../main.ts';
 
-const SECURITY_CHOICES: readonly SecurityChoice[] = ['NETWPIN', 'USERPIN', 'USERNETWPIN', 'USERPINMAC', 'none'];
+const SECURITY_CHOICES: readonly SecurityChoice[] = [
+  'NETWPIN',
+  'USERPIN',
+  'USERNETWPIN',
+  'USERPINMAC',
+  'none',
+];
 const DATA_CODINGS = [4, 245]; // 0x04 and 0xF5, DIGEST §5.3
 
 export const ENCODE_USAGE = `usage: otagw encode [--sec NETWPIN|USERPIN|USERNETWPIN|USERPINMAC|none] [--imsi N] [--pin P]
@@ -57,12 +63,18 @@ export async function encodeCommand(argv: string[], io: CliIo): Promise<number> 
   }
   if (positionals.length !== 1) throw new UsageError('give exactly one FILE.xml (or - for stdin)');
 
-  const secText = values.sec === undefined ? undefined : values.sec.toUpperCase() === 'NONE' ? 'none' : values.sec.toUpperCase();
+  const secText =
+    values.sec === undefined
+      ? undefined
+      : values.sec.toUpperCase() === 'NONE'
+        ? 'none'
+        : values.sec.toUpperCase();
   if (secText !== undefined && !SECURITY_CHOICES.includes(secText as SecurityChoice)) {
     throw new UsageError(`--sec must be one of ${SECURITY_CHOICES.join(', ')}, got '${values.sec}'`);
   }
   const dcs = parseInteger(values.dcs, 'dcs', 0, 255);
-  if (dcs !== undefined && !DATA_CODINGS.includes(dcs)) throw new UsageError(`--dcs must be 4 or 245, got ${dcs}`);
+  if (dcs !== undefined && !DATA_CODINGS.includes(dcs))
+    throw new UsageError(`--dcs must be 4 or 245, got ${dcs}`);
   const referenceBits = values.ref16 ? 16 : 8;
   const reference = parseInteger(values.ref, 'ref', 0, referenceBits === 16 ? 0xffff : 0xff);
 
@@ -96,7 +108,9 @@ export async function encodeCommand(argv: string[], io: CliIo): Promise<number> 
   const lines = [
     `content type  ${packed.contentType}`,
     `security      ${packed.sec}${packed.mac ? `  MAC ${packed.mac}` : ''}`,
-    ...(packed.userPinMacCode ? [`user code     ${packed.userPinMacCode}  (give this to the subscriber)`] : []),
+    ...(packed.userPinMacCode
+      ? [`user code     ${packed.userPinMacCode}  (give this to the subscriber)`]
+      : []),
     `wbxml         ${packed.wbxml.length} octets`,
     `wsp           ${packed.wsp.length} octets`,
     `segments      ${segments.length} (data coding 0x${packed.dataCoding.toString(16).padStart(2, '0')})`,
