@@ -114,6 +114,7 @@ interface ReceivedPush {
 interface Waiter {
   count: number;
   resolve: () => void;
+  reject: (error: Error) => void;
 }
 
 class Handset {
@@ -274,7 +275,8 @@ export class VirtualHandsets {
   close(): void {
     this.closed = true;
     for (const handset of this.handsets.values()) {
-      for (const waiter of handset.waiters) waiter.resolve();
+      for (const waiter of handset.waiters)
+        waiter.reject(new Error(`handset ${handset.msisdn}: simulator closed`));
       handset.waiters = [];
     }
   }
@@ -339,6 +341,10 @@ export class VirtualHandsets {
         resolve: () => {
           clearTimeout(timer);
           resolve(result());
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
         },
       };
       const timer = setTimeout(() => {

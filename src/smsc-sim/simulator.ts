@@ -275,6 +275,8 @@ class Simulator implements SmscSimulator {
         resolve();
       });
     });
+    // errors after listening (accept failures) must not take the process down; sessions have their own
+    this.server.on('error', () => undefined);
     this.port = (this.server.address() as AddressInfo).port;
     if (controlPort !== null) {
       const app = createControlApp(this);

@@ -235,6 +235,13 @@ describe('virtual handset', () => {
     await expect(sim.handset(MSISDN).waitFor(1, 50)).rejects.toThrow(/0 of 1 pushes/);
   });
 
+  it('stops waiting when the simulator closes', async () => {
+    sim = await startSmscSimulator();
+    const waiting = sim.handset(MSISDN).waitFor(1, 5000);
+    await sim.close();
+    await expect(waiting).rejects.toThrow(/simulator closed/);
+  });
+
   it('shows what each handset received over the control API', async () => {
     const { tpud, imsi } = signedEmptyDocument();
     sim = await startSmscSimulator({ controlPort: 0 });

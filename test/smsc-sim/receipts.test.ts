@@ -127,10 +127,10 @@ describe('delivery receipts', () => {
   });
 
   it('waits receiptDelayMs before sending the receipt', async () => {
-    sim = await startSmscSimulator({ behaviour: { receiptDelayMs: 80 } });
+    sim = await startSmscSimulator({ behaviour: { receiptDelayMs: 300 } });
     const client = await bound();
     await client.submit({});
-    await sleep(20);
+    await client.request('enquire_link');
     expect(client.delivered).toHaveLength(0);
     await client.waitForDeliveries(1);
   });
