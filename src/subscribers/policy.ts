@@ -10,7 +10,7 @@ import {
   toValidationIssues,
   type ValidationIssue,
 } from '../profiles/validation.ts';
-import { localDayWindow, quietHoursSchema } from './quiet-hours.ts';
+import { isValidTimeZone, localDayWindow, quietHoursSchema } from './quiet-hours.ts';
 
 export {
   isQuiet,
@@ -42,8 +42,13 @@ export const groupPolicySchema = z.strictObject({
   quietHours: quietHoursSchema.optional(),
   /** Lower runs first (BullMQ convention); the queue combines it with the priority of the trigger's source. */
   priority: z.int().min(1).max(100).default(10),
-  /** Most pushes per subscriber per local day (quiet-hours zone, else UTC); absent = no cap. */
+  /** Most pushes per subscriber per local day (see policyTimeZone); absent = no cap. */
   dailyCap: z.int().min(1).optional(),
+  /** The group's IANA zone for counting "today"; defaults to the quiet-hours zone, else UTC. */
+  timeZone: z
+    .string()
+    .refine(isValidTimeZone, { error: 'must be an IANA time zone, e.g. Europe/Berlin' })
+    .optional(),
 });
 
 export type GroupPolicy = z.output<typeof groupPolicySchema>;
@@ -103,8 +108,9 @@ export function capReached(countToday: number, policy: GroupPolicy): boolean {
   return policy.dailyCap !== undefined && countToday >= policy.dailyCap;
 }
 
-/** The zone "today" is counted in for the daily cap: the quiet-hours zone, else UTC. */
-export const policyTimeZone = (policy: GroupPolicy): string => policy.quietHours?.timeZone ?? 'UTC';
+/** The zone "today" is counted in for the daily cap: the group's zone, else the quiet-hours zone, else UTC. */
+export const policyTimeZone = (policy: GroupPolicy): string =>
+  policy.timeZone ?? policy.quietHours?.timeZone ?? 'UTC';
 
 /** The [start, end) instants of the subscriber's "today" for counting pushes against the cap. */
 export const capWindow = (now: Date, policy: GroupPolicy): { start: Date; end: Date } =>

@@ -143,6 +143,17 @@ describe('daily cap', () => {
     expect(capWindow(now, berlin).start.toISOString()).toBe('2024-06-01T22:00:00.000Z');
     expect(capWindow(now, capped).start.toISOString()).toBe('2024-06-01T00:00:00.000Z');
   });
+
+  it('prefers the group time zone over the quiet-hours zone', () => {
+    const policy = parseGroupPolicy({
+      timeZone: 'America/New_York',
+      quietHours: { start: '22:00', end: '07:00', timeZone: 'Europe/Berlin' },
+    });
+    expect(policyTimeZone(policy)).toBe('America/New_York');
+    expect(policyError(() => parseGroupPolicy({ timeZone: 'Berlin' })).details.issues[0].path).toBe(
+      'timeZone',
+    );
+  });
 });
 
 describe('confirmation and security', () => {
