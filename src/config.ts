@@ -1,0 +1,215 @@
+/**
+ * The only reader of the environment and of config/*.yaml (DESIGN house rule 10): files + env ->
+ * zod validation -> one frozen object passed down. Durations carry their unit; secrets have no defaults.
+ *
+ * Precedence: built-in defaults < config/default.yaml < config/local.yaml (optional) < environment.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { parseSmscUrl, smscRoutingSchema, type SmscRoutingConfig } from './connectors/config.ts';
+
+const durationMs = z.number().int().min(1);
+
+const fileSchema = z.strictObject({
+  http: z
+    .strictObject({
+      host: z.string().min(1).default('127.0.0.1'),
+      port: z.number().int().min(0).max(65535).default(8080),
+    })
+    .prefault({}),
+  log: z
+    .strictObject({
+      level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    })
+    .prefault({}),
+  store: z
+    .strictObject({
+      /** postgres://..., memory:// or file:DIR; absent: PGlite under dataDir */
+      url: z.string().min(1).optional(),
+      dataDir: z.string().min(1).default('./var/db'),
+      poolSize: z.number().int().min(1).default(10),
+    })
+    .prefault({}),
+  redis: z
+    .strictObject({
+      /** redis://...; absent: a redis-server on PATH is started under embeddedDir */
+      url: z.string().min(1).optional(),
+      embeddedDir: z.string().min(1).default('./var/redis'),
+      /** 0: pick a free port */
+      embeddedPort: z.number().int().min(0).max(65535).default(0),
+      /** BullMQ key prefix; tests use a unique one per run */
+      prefix: z.string().min(1).default('otagw'),
+    })
+    .prefault({}),
+  smsc: z
+    .strictObject({
+      /** SMSC connections; empty: the built-in simulator is started and bound over loopback TCP */
+      smscs: z.array(z.unknown()).default([]),
+      routes: z.array(z.unknown()).default([]),
+      simulator: z
+        .strictObject({
+          host: z.string().min(1).default('127.0.0.1'),
+          port: z.number().int().min(0).max(65535).default(2775),
+          controlPort: z.number().int().min(0).max(65535).nullable().default(2776),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+  provisioning: z
+    .strictObject({
+      /** the same subscriber + IMEI again within this window is one first use (flapping triggers) */
+      debounceMs: durationMs.default(60_000),
+      /** submitted but no final receipt for this long: expired */
+      receiptTimeoutMs: durationMs.default(48 * 3600_000),
+      /** job attempts (first try included) before a transient failure becomes final */
+      attempts: z.number().int().min(1).default(8),
+      /** exponential backoff base between attempts */
+      backoffMs: durationMs.default(2_000),
+      workerConcurrency: z.number().int().min(1).default(50),
+      /** how long a worker holds a job lock before another may take it over (stalled-job recovery) */
+      lockDurationMs: durationMs.default(30_000),
+      stalledIntervalMs: durationMs.default(15_000),
+      /** expiry of submitted pushes and of unanswered confirmations */
+      expirySweepIntervalMs: durationMs.default(60_000),
+      /** re-enqueue provisionings whose job vanished (Redis restart) */
+      recoverySweepIntervalMs: durationMs.default(60_000),
+      /** a queued/submitting provisioning untouched for this long is checked by the recovery sweep */
+      recoveryStaleMs: durationMs.default(120_000),
+      /** SMS text sent for ask-first groups; the subscriber answers with confirmKeyword */
+      confirmationText: z
+        .string()
+        .min(1)
+        .default('New settings are ready for your phone. Reply YES to receive them.'),
+      confirmKeyword: z.string().min(1).default('YES'),
+      pinText: z.string().min(1).default('Your PIN for the new phone settings is {pin}.'),
+      /** the operator default when neither the model nor the manufacturer says otherwise */
+      defaultFormat: z.enum(['oma-cp', 'nokia-ota', 'none']).default('oma-cp'),
+      defaultMaxSegments: z.number().int().min(1).max(255).default(10),
+    })
+    .prefault({}),
+  seeds: z
+    .strictObject({
+      groupsFile: z.string().min(1).default('groups.yaml'),
+      profilesDir: z.string().min(1).default('profiles'),
+      devicesFile: z.string().min(1).default('devices.csv'),
+    })
+    .prefault({}),
+});
+
+type FileConfig = z.infer<typeof fileSchema>;
+
+export interface Config {
+  readonly configDir: string;
+  readonly http: FileConfig['http'];
+  readonly log: FileConfig['log'];
+  readonly store: FileConfig['store'];
+  readonly redis: FileConfig['redis'];
+  readonly smsc: {
+    /** undefined: no SMSC configured, run the built-in simulator */
+    readonly routing: SmscRoutingConfig | undefined;
+    readonly simulator: FileConfig['smsc']['simulator'];
+  };
+  readonly provisioning: FileConfig['provisioning'];
+  readonly seeds: FileConfig['seeds'];
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  readonly code = 'CONFIG_INVALID';
+}
+
+export interface LoadConfigOptions {
+  env?: Readonly<Record<string, string | undefined>>;
+  /** directory of default.yaml and seed files; default ./config (or OTAGW_CONFIG_DIR) */
+  configDir?: string;
+  /** merged last, before the environment (tests) */
+  overrides?: DeepPartial<z.input<typeof fileSchema>>;
+}
+
+export type DeepPartial<T> = T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;
+
+function readYaml(path: string): Record<string, unknown> {
+  if (!existsSync(path)) return {};
+  const parsed: unknown = parseYaml(readFileSync(path, 'utf8'));
+  if (parsed === null || parsed === undefined) return {};
+  if (typeof parsed !== 'object' || Array.isArray(parsed))
+    throw new ConfigError(`${path}: expected a mapping`);
+  return parsed as Record<string, unknown>;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function merge(base: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === undefined) continue;
+    out[key] = isPlainObject(value) && isPlainObject(out[key]) ? merge(out[key], value) : value;
+  }
+  return out;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
+}
+
+function intFromEnv(name: string, text: string | undefined): number | undefined {
+  if (text === undefined || text === '') return undefined;
+  if (!/^\d+$/.test(text)) throw new ConfigError(`${name} must be a whole number, not '${text}'`);
+  return Number(text);
+}
+
+/** The environment variables that are read, as a patch of the file schema. */
+function envPatch(env: Readonly<Record<string, string | undefined>>): Record<string, unknown> {
+  const port = intFromEnv('PORT', env.PORT);
+  return {
+    http: { host: env.HOST || undefined, port },
+    log: { level: env.LOG_LEVEL || undefined },
+    store: { url: env.DATABASE_URL || undefined, dataDir: env.OTAGW_DATA_DIR || undefined },
+    redis: { url: env.REDIS_URL || undefined, prefix: env.OTAGW_QUEUE_PREFIX || undefined },
+  };
+}
+
+/** Reads config/default.yaml, config/local.yaml and the environment; throws ConfigError when invalid. */
+export function loadConfig(options: LoadConfigOptions = {}): Config {
+  const env = options.env ?? process.env;
+  const configDir = resolve(options.configDir ?? env.OTAGW_CONFIG_DIR ?? 'config');
+  let merged = merge(readYaml(join(configDir, 'default.yaml')), readYaml(join(configDir, 'local.yaml')));
+  if (options.overrides) merged = merge(merged, options.overrides as Record<string, unknown>);
+  merged = merge(merged, envPatch(env));
+  const parsed = fileSchema.safeParse(merged);
+  if (!parsed.success) {
+    const details = parsed.error.issues
+      .map((issue) => `${issue.path.join('.')}: ${issue.message}`)
+      .join('; ');
+    throw new ConfigError(`invalid configuration: ${details}`);
+  }
+  const file = parsed.data;
+  let routing: SmscRoutingConfig | undefined;
+  try {
+    if (env.SMSC_URL) {
+      routing = smscRoutingSchema.parse({ smscs: [parseSmscUrl(env.SMSC_URL, env)], routes: [] });
+    } else if (file.smsc.smscs.length > 0) {
+      routing = smscRoutingSchema.parse({ smscs: file.smsc.smscs, routes: file.smsc.routes });
+    }
+  } catch (error) {
+    throw new ConfigError(`invalid SMSC configuration: ${(error as Error).message}`);
+  }
+  return deepFreeze({
+    configDir,
+    http: file.http,
+    log: file.log,
+    store: file.store,
+    redis: file.redis,
+    smsc: { routing, simulator: file.smsc.simulator },
+    provisioning: file.provisioning,
+    seeds: file.seeds,
+  });
+}

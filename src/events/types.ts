@@ -1,0 +1,48 @@
+/**
+ * Gateway events for live views (the console's SSE stream): provisioning state changes and receipts.
+ * Published through Redis pub/sub so api and worker processes see each other's events.
+ */
+import type { ProvisioningState } from '../provisioning/types.ts';
+
+export type GatewayEvent =
+  | {
+      type: 'provisioning.state';
+      provisioningId: string;
+      subscriberId: string;
+      msisdn: string | null;
+      from: ProvisioningState | null;
+      to: ProvisioningState;
+      cause: string;
+      /** ISO time */
+      at: string;
+      details?: Record<string, unknown>;
+    }
+  | {
+      type: 'segment.receipt';
+      provisioningId: string;
+      segmentNumber: number;
+      smscId: string;
+      messageId: string;
+      /** DeliveryReport state: delivered, failed, expired, ... */
+      state: string;
+      error?: string;
+      at: string;
+    }
+  | {
+      type: 'smsc.bind-state';
+      smscId: string;
+      bindId: string;
+      state: string;
+      lastError?: string;
+      at: string;
+    };
+
+export type GatewayEventListener = (event: GatewayEvent) => void;
+
+export interface EventBus {
+  /** delivers to every subscriber in every process; never throws (a lost live event is only a live view) */
+  publish(event: GatewayEvent): void;
+  /** returns the function that unsubscribes */
+  subscribe(listener: GatewayEventListener): () => void;
+  close(): Promise<void>;
+}

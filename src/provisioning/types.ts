@@ -1,0 +1,154 @@
+/**
+ * The provisioning service as the rest of the gateway (HTTP routes, MO keywords, campaigns) sees it.
+ * States and their order: DESIGN "States of a provisioning".
+ */
+
+export const PROVISIONING_STATES = [
+  'requested',
+  'awaiting-confirmation',
+  'queued',
+  'submitting',
+  'submitted',
+  'delivered',
+  'failed',
+  'expired',
+  'cancelled',
+] as const;
+export type ProvisioningState = (typeof PROVISIONING_STATES)[number];
+
+export const FINAL_STATES: ReadonlySet<ProvisioningState> = new Set([
+  'delivered',
+  'failed',
+  'expired',
+  'cancelled',
+]);
+
+/** Who did it: an API key name, a care agent, 'network', 'campaign:<id>', 'system'. */
+export interface Actor {
+  name: string;
+  role?: string;
+  /** correlates the audit entries of one HTTP request or job */
+  requestId?: string;
+}
+
+export type SecurityMethod = 'NETWPIN' | 'USERPIN' | 'USERNETWPIN' | 'USERPINMAC' | 'none';
+
+export interface Provisioning {
+  id: string;
+  subscriberId: string;
+  msisdn: string | null;
+  source: string;
+  reason: string | null;
+  actor: string;
+  state: ProvisioningState;
+  /** BullMQ priority of its job (smaller = sooner) */
+  priority: number;
+  idempotencyKey: string | null;
+  resendOf: string | null;
+  campaignId: string | null;
+  imei: string | null;
+  deviceModelId: number | null;
+  format: 'oma-cp' | 'nokia-ota' | null;
+  profileVersionId: string | null;
+  securityMethod: SecurityMethod | null;
+  segmentCount: number | null;
+  notBefore: Date | null;
+  confirmBy: Date | null;
+  expiresAt: Date | null;
+  failureCode: string | null;
+  failureReason: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+  queuedAt: Date | null;
+  submittedAt: Date | null;
+  finishedAt: Date | null;
+}
+
+export interface ProvisioningEvent {
+  id: number;
+  at: Date;
+  fromState: ProvisioningState | null;
+  toState: ProvisioningState;
+  cause: string;
+  actor: string | null;
+  details: Record<string, unknown>;
+}
+
+export interface SegmentView {
+  segmentNumber: number;
+  smsc: string | null;
+  messageId: string | null;
+  submitStatus: 'pending' | 'submitted' | 'rejected';
+  submitError: string | null;
+  submitAttempts: number;
+  submittedAt: Date | null;
+  receiptState: string | null;
+  receiptError: string | null;
+  receiptAt: Date | null;
+}
+
+export interface ProvisioningView extends Provisioning {
+  events: ProvisioningEvent[];
+  segments: SegmentView[];
+}
+
+export interface FirstUseTrigger {
+  imsi: string;
+  msisdn: string;
+  imei: string;
+  /** IMEISV: its last two digits are the software version number, kept as the firmware hint */
+  imeisv?: string;
+  observedAt?: Date | string;
+  /** first-use (default), dial, sms, ussd ... */
+  source?: string;
+}
+
+export type FirstUseOutcome =
+  'queued' | 'unchanged' | 'debounced' | 'awaiting-confirmation' | 'unsupported-device';
+
+export interface FirstUseResult {
+  outcome: FirstUseOutcome;
+  provisioningId?: string;
+}
+
+export interface ProvisioningRequest {
+  msisdn?: string;
+  imsi?: string;
+  /** a profile name or id to push instead of what the selection rules pick */
+  profileId?: string;
+  reason: string;
+  /** care, dial, sms, ussd, campaign, stale-config, api ... */
+  source: string;
+  actor: Actor;
+  /** the same key never makes a second provisioning; default: a fresh one */
+  idempotencyKey?: string;
+  campaignId?: string;
+}
+
+export interface ProvisioningService {
+  requestFirstUse(trigger: FirstUseTrigger, actor: Actor): Promise<FirstUseResult>;
+  request(input: ProvisioningRequest): Promise<Provisioning>;
+  resend(id: string, reason: string, actor: Actor): Promise<Provisioning>;
+  get(id: string): Promise<ProvisioningView | undefined>;
+  /** the subscriber answered an ask-first text (MO keyword) */
+  confirm(msisdn: string, answer: string, actor: Actor): Promise<Provisioning | undefined>;
+}
+
+export type ProvisioningErrorCode =
+  | 'SUBSCRIBER_NOT_FOUND'
+  | 'PROVISIONING_NOT_FOUND'
+  | 'PROFILE_NOT_FOUND'
+  | 'INVALID_REQUEST'
+  /** Redis (the queue) cannot take the job: nothing was recorded; HTTP answers 503 */
+  | 'QUEUE_UNAVAILABLE';
+
+export class ProvisioningError extends Error {
+  override readonly name = 'ProvisioningError';
+  constructor(
+    readonly code: ProvisioningErrorCode,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}
