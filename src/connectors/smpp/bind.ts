@@ -70,6 +70,7 @@ export class SmppBind<Job> {
   private stopping = false;
   private writable = false;
   private sendCount = 0;
+  private corked = false;
   /** window in use: the configured one, halved on ESME_RMSGQFUL and grown back by one per round trip */
   private effectiveWindow: number;
   /** sendCount when the window or the rate was last cut: answers to older submits are old news */
@@ -183,6 +184,7 @@ export class SmppBind<Job> {
       return;
     }
     const pdu = new smpp.PDU('submit_sm', fields);
+    this.corkUntilNextTick(session);
     const sent = session.send(pdu, (response) => this.onSubmitResponse(response));
     if (!sent) {
       // the socket is closing; 'close' will follow and reconnect. Until then this bind takes nothing.
@@ -269,6 +271,20 @@ export class SmppBind<Job> {
       clearTimeout(forced);
     }
     this.setState('stopped');
+  }
+
+  /**
+   * node-smpp writes every PDU with its own socket write; corking until the end of the tick sends a
+   * window's worth of submit_sm (or of deliver_sm_resp) in one write, which is most of the CPU saved.
+   */
+  private corkUntilNextTick(session: RawSession): void {
+    if (this.corked) return;
+    this.corked = true;
+    session.socket.cork();
+    process.nextTick(() => {
+      this.corked = false;
+      session.socket.uncork();
+    });
   }
 
   private waitForDrain(timeoutMs: number): Promise<void> {
@@ -467,6 +483,7 @@ export class SmppBind<Job> {
       case 'deliver_sm':
       case 'data_sm': {
         // always answered, whatever happens to the content (DIGEST §6.6)
+        this.corkUntilNextTick(session);
         session.send(pdu.response({ message_id: '' }));
         const raw = rawPdu(pdu);
         if (!raw) return;

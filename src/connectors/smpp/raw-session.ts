@@ -2,7 +2,8 @@
  * node-smpp's Session, keeping the raw bytes of every PDU it receives. node-smpp decodes short_message
  * through a text codec chosen from data_coding (DIGEST §6.10), which loses bytes for GSM text and
  * mangles binary content; MO messages and receipts are read from the raw bytes instead
- * (see deliver-sm.ts). Framing, sequence numbers, response callbacks and PDU encoding stay node-smpp's.
+ * (see deliver-sm.ts), and node-smpp does not decode their bodies at all. Framing, sequence numbers,
+ * response callbacks, PDU encoding and the decoding of every other PDU stay node-smpp's.
  */
 import smpp from 'smpp';
 import type { PDU, SessionOptions } from 'smpp';
@@ -13,7 +14,29 @@ const COMMAND_LENGTH_OCTETS = 4;
 /** Larger than any legal PDU we accept (message_payload can reach 64K). */
 const MAX_PDU_LENGTH = 70_000;
 
+/** SMPP 3.4 §5.1.2 command ids whose bodies we read ourselves from the raw bytes (deliver-sm.ts). */
+const DELIVER_SM = 0x00000005;
+const DATA_SM = 0x00000103;
+const COMMAND_ID_OFFSET = 4;
+const COMMAND_STATUS_OFFSET = 8;
+const SEQUENCE_NUMBER_OFFSET = 12;
+
 const rawBytes = new WeakMap<PDU, Buffer>();
+
+/**
+ * deliver_sm / data_sm with only the header decoded. node-smpp's full decode of a receipt costs about
+ * three times our own read of the raw bytes and runs a text codec over content we never use; the
+ * header is all that `response()` needs.
+ */
+function headerOnlyPdu(raw: Buffer, commandId: number): PDU {
+  const pdu = Object.create(smpp.PDU.prototype) as PDU;
+  pdu.command = commandId === DELIVER_SM ? 'deliver_sm' : 'data_sm';
+  pdu.command_length = raw.length;
+  pdu.command_id = commandId;
+  pdu.command_status = raw.readUInt32BE(COMMAND_STATUS_OFFSET);
+  pdu.sequence_number = raw.readUInt32BE(SEQUENCE_NUMBER_OFFSET);
+  return pdu;
+}
 
 /** The bytes a received PDU was decoded from (undefined for PDUs we built ourselves). */
 export function rawPdu(pdu: PDU): Buffer | undefined {
@@ -50,7 +73,11 @@ export class RawSession extends smpp.Session {
         raw.writeUInt32BE(this._command_length, 0);
         rest.copy(raw, COMMAND_LENGTH_OCTETS);
         this._command_length = null;
-        const pdu = new smpp.PDU(raw);
+        const commandId = raw.readUInt32BE(COMMAND_ID_OFFSET);
+        const pdu =
+          commandId === DELIVER_SM || commandId === DATA_SM
+            ? headerOnlyPdu(raw, commandId)
+            : new smpp.PDU(raw);
         rawBytes.set(pdu, raw);
         this.emit('pdu', pdu);
         this.emit(pdu.command, pdu);
