@@ -271,7 +271,8 @@ class StringTableReader {
     if (end < 0) {
       throw new CodecError(
         'WBXML_BAD_STRING_REFERENCE',
-        `string table reference ${index} does not point at a terminated string in a ${this.table.length}-octet table`,
+        `string table reference ${index} is not the start of a terminated string ` +
+          `in the ${this.table.length}-octet table`,
         tokenOffset,
       );
     }
@@ -338,7 +339,7 @@ class BodyDecoder {
       if (found === undefined) {
         throw new CodecError(
           'WBXML_UNKNOWN_TOKEN',
-          `tag token 0x${hex(token)} is not on tag page ${this.tagPage} of ${this.vocabulary.vocabulary.name}`,
+          `tag token 0x${hex(token)} is not on tag page ${this.tagPage} of ${this.vocabularyName}`,
           offset,
         );
       }
@@ -478,10 +479,14 @@ class BodyDecoder {
     }
   }
 
+  private get vocabularyName(): string {
+    return this.vocabulary.vocabulary.name;
+  }
+
   private unknownAttributeToken(kind: string, token: number, offset: number): CodecError {
     return new CodecError(
       'WBXML_UNKNOWN_TOKEN',
-      `${kind} token 0x${hex(token)} is not on attribute page ${this.attributePage} of ${this.vocabulary.vocabulary.name}`,
+      `${kind} token 0x${hex(token)} is not on attribute page ${this.attributePage} of ${this.vocabularyName}`,
       offset,
     );
   }

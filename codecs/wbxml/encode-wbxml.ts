@@ -28,7 +28,7 @@ export interface EncodeWbxmlOptions {
    * is sent as STR_T (e.g. ['NAP1'] reproduces the ProvCont Appendix C sample).
    */
   stringTable?: 'none' | 'auto' | readonly string[];
-  /** Send the public id as its FPI text through the string table (publicid 0 + offset) instead of the number. */
+  /** Send the public id as FPI text through the string table (publicid 0 + offset), not as the number. */
   publicIdAsString?: boolean;
   /**
    * 'reject' (default): an element or attribute the vocabulary has no token for throws
@@ -294,14 +294,9 @@ class BodyEncoder {
       return;
     }
     this.sink.u8(STR_I);
-    if (!this.sink.utf8(text)) {
-      throw new CodecError(
-        'WBXML_NUL_IN_STRING',
-        `a string in <${element.name}> contains U+0000, which WBXML strings cannot carry`,
-        -1,
-        element.line,
-      );
-    }
+    const refused = this.sink.utf8(text);
+    if (refused !== UTF8_OK)
+      throw unwritableCharacter(refused, `a string in <${element.name}>`, element.line);
     this.sink.u8(0);
   }
 }
@@ -317,13 +312,14 @@ function chooseTableStrings(counts: Map<string, number>, table: StringTable): Ma
     const length = utf8Length(text);
     const inlineCost = count * (length + 2); // STR_I + octets + NUL
     const offset = table.sink.length;
-    const tableCost = length + 1 + count * (1 + uintvarLength(offset)); // copy + NUL, STR_T + offset each time
+    // one copy + NUL, then STR_T + offset at every use
+    const tableCost = length + 1 + count * (1 + uintvarLength(offset));
     if (tableCost < inlineCost) chosen.set(text, table.add(text));
   }
   return chosen;
 }
 
-/** The string table under construction: NUL-terminated UTF-8 strings, referenced by byte offset (DIGEST §1.1). */
+/** The string table being built: NUL-terminated UTF-8 strings, referenced by byte offset (DIGEST §1.1). */
 class StringTable {
   private readonly offsets = new Map<string, number>();
 
@@ -333,9 +329,8 @@ class StringTable {
     let offset = this.offsets.get(text);
     if (offset === undefined) {
       offset = this.sink.length;
-      if (!this.sink.utf8(text)) {
-        throw new CodecError('WBXML_NUL_IN_STRING', 'a string-table entry contains U+0000');
-      }
+      const refused = this.sink.utf8(text);
+      if (refused !== UTF8_OK) throw unwritableCharacter(refused, `the name or string "${text}"`);
       this.sink.u8(0);
       this.offsets.set(text, offset);
     }
@@ -387,15 +382,19 @@ class Sink {
     return this;
   }
 
-  /** Writes text as UTF-8 without a terminator; false when it contains U+0000 (nothing is undone). */
-  utf8(text: string): boolean {
+  /**
+   * Writes text as UTF-8 without a terminator. Returns UTF8_OK, or the code unit it refused — U+0000
+   * (it would end the string early) or an unpaired surrogate (UTF-8 cannot carry it) — having then
+   * written nothing.
+   */
+  utf8(text: string): number {
     if (this.length + text.length * 3 > this.buffer.length) this.grow(text.length * 3);
     const buffer = this.buffer;
     let at = this.length;
     for (let i = 0; i < text.length; i++) {
       let code = text.charCodeAt(i);
       if (code < 0x80) {
-        if (code === 0) return false;
+        if (code === 0) return code;
         buffer[at++] = code;
       } else if (code < 0x800) {
         buffer[at++] = 0xc0 | (code >> 6);
@@ -413,14 +412,14 @@ class Sink {
             continue;
           }
         }
-        if (code >= 0xd800 && code <= 0xdfff) code = 0xfffd; // lone surrogate: as TextEncoder does
+        if (code >= 0xd800 && code <= 0xdfff) return code;
         buffer[at++] = 0xe0 | (code >> 12);
         buffer[at++] = 0x80 | ((code >> 6) & 0x3f);
         buffer[at++] = 0x80 | (code & 0x3f);
       }
     }
     this.length = at;
-    return true;
+    return UTF8_OK;
   }
 
   static concat(...parts: Sink[]): Uint8Array {
@@ -434,6 +433,25 @@ class Sink {
     }
     return bytes;
   }
+}
+
+const UTF8_OK = -1;
+
+function unwritableCharacter(code: number, where: string, line?: number): CodecError {
+  const character = `U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
+  return code === 0
+    ? new CodecError(
+        'WBXML_NUL_IN_STRING',
+        `${where} contains U+0000, which WBXML strings cannot carry`,
+        -1,
+        line,
+      )
+    : new CodecError(
+        'WBXML_INVALID_STRING',
+        `${where} contains an unpaired surrogate ${character}`,
+        -1,
+        line,
+      );
 }
 
 function utf8Length(text: string): number {

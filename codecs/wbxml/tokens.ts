@@ -20,7 +20,7 @@ export const EXT_2 = 0xc2;
 export const OPAQUE = 0xc3;
 export const LITERAL_AC = 0xc4;
 
-/** Tag token bits (DIGEST §1.4): low six bits identify the tag; 0x40 = content follows; 0x80 = attributes follow. */
+/** Tag token bits (DIGEST §1.4): low six bits = tag identity; 0x40 = content follows; 0x80 = attributes follow. */
 export const TAG_IDENTITY_MASK = 0x3f;
 export const TAG_HAS_CONTENT = 0x40;
 export const TAG_HAS_ATTRIBUTES = 0x80;
@@ -46,8 +46,8 @@ export const WBXML_VERSION_1_0 = 0x00;
 /** Highest version this codec reads: 0x03 = WBXML 1.3. */
 export const WBXML_VERSION_1_3 = 0x03;
 
-/** Public id 0 means "the FPI text is in the string table at the offset that follows" (DIGEST §1.1, §10 #12). */
+/** Public id 0: "the FPI text is in the string table at the offset that follows" (DIGEST §1.1, §10 #12). */
 export const PUBLIC_ID_IN_STRING_TABLE = 0x00;
 
-/** Element nesting deeper than this is refused by encoder and decoder (no real document comes close; guards the stack). */
+/** Nesting deeper than this is refused by encoder and decoder (no real document comes close; guards the stack). */
 export const MAX_WBXML_DEPTH = 64;

@@ -12,7 +12,7 @@ const DOCUMENT_TYPE_BY_ROOT: ReadonlyMap<string, DocumentType> = new Map([
   ['CHARACTERISTIC-LIST', 'nokia-ota'],
 ]);
 
-/** The document type a tree is, decided by its root element; anything else is CodecError('XML_UNKNOWN_ROOT'). */
+/** The document type of a tree, decided by its root element; any other root: CodecError('XML_UNKNOWN_ROOT'). */
 export function documentTypeOf(root: XmlElement): DocumentType {
   const type = DOCUMENT_TYPE_BY_ROOT.get(root.name);
   if (type === undefined) {

@@ -13,6 +13,8 @@ import type { XmlElement } from './element.ts';
  *   vocabularies); other text is kept verbatim, adjacent text/CDATA pieces merged into one string.
  * - `<x></x>` is told apart from `<x/>` (see markWrittenWithEndTag in element.ts).
  * - An XML declaration and a DOCTYPE are accepted and ignored: the root element decides the document type.
+ * - Elements nested deeper than MAX_XML_DEPTH throw CodecError('XML_TOO_DEEP', …, line): no provisioning
+ *   document comes close, and every consumer of the tree recurses over it.
  * - Entity and character references (&amp; &#233; &#xE9;) are decoded.
  */
 export function parseXml(text: string): XmlElement {
@@ -74,6 +76,9 @@ class TreeBuilder {
       line: this.line,
     };
     const open = this.open;
+    if (open.length >= MAX_XML_DEPTH) {
+      throw new CodecError('XML_TOO_DEEP', `elements nest deeper than ${MAX_XML_DEPTH}`, -1, this.line);
+    }
     if (open.length > 0) open[open.length - 1].children.push(element);
     else this.root = element;
     open.push(element);
@@ -94,6 +99,9 @@ class TreeBuilder {
     else children.push(content);
   }
 }
+
+/** Deepest element nesting parseXml accepts (the WBXML codec itself stops at 64). */
+export const MAX_XML_DEPTH = 256;
 
 /** XML's whitespace set (S production): space, tab, CR, LF. */
 function isWhitespaceOnly(text: string): boolean {

@@ -9,6 +9,9 @@ export interface SerializeXmlOptions {
   declaration?: boolean;
 }
 
+/** Deepest nesting written (parseXml accepts 256, the WBXML codec 64; a code-built tree could be deeper). */
+export const MAX_SERIALIZE_DEPTH = 1024;
+
 const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>';
 const INDENT = '  ';
 
@@ -17,13 +20,14 @@ const INDENT = '  ';
  * character references so they survive attribute-value normalisation on re-parse. Non-ASCII characters
  * are written as they are (the text is meant to be stored/sent as UTF-8). A character XML 1.0 cannot
  * carry at all (C0 controls other than TAB/LF/CR, lone surrogates, U+FFFE/U+FFFF) throws
- * CodecError('XML_UNREPRESENTABLE_CHARACTER').
+ * CodecError('XML_UNREPRESENTABLE_CHARACTER'). Trees nested deeper than MAX_SERIALIZE_DEPTH throw
+ * CodecError('XML_TOO_DEEP') rather than exhausting the stack.
  */
 export function serializeXml(root: XmlElement, options: SerializeXmlOptions = {}): string {
   const out: string[] = [];
   if (options.declaration) out.push(XML_DECLARATION, options.pretty ? '\n' : '');
   if (options.pretty) writePretty(root, 0, out);
-  else writeCompact(root, out);
+  else writeCompact(root, 0, out);
   return out.join('');
 }
 
@@ -32,7 +36,15 @@ function writeStartTag(element: XmlElement, out: string[]): void {
   for (const [name, value] of element.attributes) out.push(' ', name, '="', escapeAttribute(value), '"');
 }
 
-function writeCompact(element: XmlElement, out: string[]): void {
+function writeCompact(element: XmlElement, depth: number, out: string[]): void {
+  if (depth >= MAX_SERIALIZE_DEPTH) {
+    throw new CodecError(
+      'XML_TOO_DEEP',
+      `elements nest deeper than ${MAX_SERIALIZE_DEPTH}`,
+      -1,
+      element.line,
+    );
+  }
   writeStartTag(element, out);
   if (element.children.length === 0) {
     out.push(isWrittenWithEndTag(element) ? `></${element.name}>` : '/>');
@@ -41,17 +53,18 @@ function writeCompact(element: XmlElement, out: string[]): void {
   out.push('>');
   for (const child of element.children) {
     if (typeof child === 'string') out.push(escapeText(child));
-    else writeCompact(child, out);
+    else writeCompact(child, depth + 1, out);
   }
   out.push('</', element.name, '>');
 }
 
 function writePretty(element: XmlElement, depth: number, out: string[]): void {
+  if (depth >= MAX_SERIALIZE_DEPTH) tooDeep(element);
   const indent = INDENT.repeat(depth);
   out.push(indent);
   // Indenting inside an element that holds text would change the text, so such elements go on one line.
   if (element.children.length === 0 || element.children.some(isText)) {
-    writeCompact(element, out);
+    writeCompact(element, depth, out);
     out.push('\n');
     return;
   }
@@ -97,6 +110,10 @@ function escape(text: string, inAttribute: boolean): string {
     }
   }
   return start === 0 ? text : result + text.slice(start);
+}
+
+function tooDeep(element: XmlElement): never {
+  throw new CodecError('XML_TOO_DEEP', `elements nest deeper than ${MAX_SERIALIZE_DEPTH}`, -1, element.line);
 }
 
 function unrepresentable(code: number): never {

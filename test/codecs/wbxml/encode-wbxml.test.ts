@@ -309,6 +309,17 @@ describe('encodeWbxml limits', () => {
     expect(codecErrorOf(() => encodeWbxml(root, siVocabulary)).code).toBe('WBXML_NUL_IN_STRING');
   });
 
+  it('rejects an unpaired surrogate with WBXML_INVALID_STRING instead of altering the text', () => {
+    for (const text of ['x\ud800', '\udc00y', 'a\ud800\ud800']) {
+      const root = el('sl', { href: text });
+      expect(codecErrorOf(() => encodeWbxml(root, slVocabulary)).code).toBe('WBXML_INVALID_STRING');
+    }
+    expect(
+      codecErrorOf(() => encodeWbxml(el('si', [], [el('x\udfff')]), siVocabulary, { literals: 'allow' }))
+        .code,
+    ).toBe('WBXML_INVALID_STRING');
+  });
+
   it('rejects nesting deeper than 64 with WBXML_TOO_DEEP', () => {
     const nest = (depth: number): XmlElement => {
       let node = el('characteristic', { type: 'NAPDEF' });

@@ -92,6 +92,13 @@ describe('parseXml', () => {
     expect(shape(parseXml('<a><b/></a>'))).toEqual(el('a', [], [el('b')]));
   });
 
+  it('accepts 256 levels of nesting and rejects deeper documents with XML_TOO_DEEP and the line', () => {
+    const nested = (depth: number) => `${'<a>\n'.repeat(depth)}${'</a>'.repeat(depth)}`;
+    expect(parseXml(nested(256)).name).toBe('a');
+    expect(codecErrorOf(() => parseXml(nested(257)))).toMatchObject({ code: 'XML_TOO_DEEP', line: 257 });
+    expect(codecErrorOf(() => parseXml(nested(50_000))).code).toBe('XML_TOO_DEEP');
+  });
+
   describe('rejects malformed XML with XML_MALFORMED and the line', () => {
     it.each([
       ['a mismatched end tag', '<a>\n<b>\n</a>', 3],

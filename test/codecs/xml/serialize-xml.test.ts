@@ -59,4 +59,13 @@ describe('serializeXml', () => {
       expect.objectContaining({ code: 'XML_UNREPRESENTABLE_CHARACTER' }),
     );
   });
+
+  it('refuses trees nested deeper than 1024 with XML_TOO_DEEP instead of exhausting the stack', () => {
+    let deep = el('a');
+    for (let i = 0; i < 100_000; i++) deep = el('a', [], [deep]);
+    expect(() => serializeXml(deep)).toThrow(expect.objectContaining({ code: 'XML_TOO_DEEP' }));
+    expect(() => serializeXml(deep, { pretty: true })).toThrow(
+      expect.objectContaining({ code: 'XML_TOO_DEEP' }),
+    );
+  });
 });
