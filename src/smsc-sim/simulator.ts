@@ -28,6 +28,7 @@ import {
   type ReceiptContent,
 } from './receipts.ts';
 import { Scheduler } from './scheduler.ts';
+import { encodeDeliverSm, encodeSubmitSmResp, nextSequence } from './pdu-writer.ts';
 import {
   ESME_RALYBND,
   ESME_RBINDFAIL,
@@ -647,16 +648,16 @@ class Simulator implements SmscSimulator {
     if (lostResponse) {
       counters.submitsUnanswered++;
     } else {
-      const response = pdu.response({ message_id: respMessageId as string });
+      const response = encodeSubmitSmResp(pdu.sequence_number, 0, respMessageId as string);
       const delay = behaviour.responseDelayMs + (outOfOrder ? behaviour.outOfOrderLagMs : 0);
       if (delay > 0) {
         bind.unanswered++;
         this.scheduler.at(delay, () => {
           bind.unanswered--;
-          this.write(bind, response);
+          this.writeBytes(bind, response);
         });
       } else {
-        this.write(bind, response);
+        this.writeBytes(bind, response);
       }
     }
 
@@ -707,7 +708,7 @@ class Simulator implements SmscSimulator {
   private refuse(bind: Bind, pdu: PDU, status: number): void {
     this.counterBoard.submitsRejected++;
     this.counterBoard.error(status);
-    this.write(bind, pdu.response({ command_status: status }));
+    this.writeBytes(bind, encodeSubmitSmResp(pdu.sequence_number, status, ''));
   }
 
   private throttled(bind: Bind, behaviour: SimBehaviour): boolean {
@@ -757,8 +758,10 @@ class Simulator implements SmscSimulator {
       return;
     }
     this.counterBoard.receiptsSent++;
-    const pdu = new smpp.PDU('deliver_sm', receiptFields(job.content));
-    if (this.write(target, pdu)) target.unackedReceipts.set(pdu.sequence_number, job);
+    const sequence = nextSequence(target.session);
+    if (this.writeBytes(target, encodeDeliverSm(sequence, receiptFields(job.content)))) {
+      target.unackedReceipts.set(sequence, job);
+    }
   }
 
   /**
@@ -780,18 +783,31 @@ class Simulator implements SmscSimulator {
 
   // ---- output ---------------------------------------------------------------------------------------
 
-  /**
-   * Writes a PDU, corking the socket until the end of the current tick so that all responses to one read
-   * (a window's worth of submits) leave in one write.
-   */
+  /** Writes a PDU through node-smpp (which numbers requests and calls `onResponse` with the answer). */
   private write(bind: Bind, pdu: PDU, onResponse?: (response: PDU) => void): boolean {
+    if (!this.writable(bind)) return false;
+    return bind.session.send(pdu, onResponse);
+  }
+
+  /** Writes an already encoded PDU (pdu-writer.ts: the per-submit hot path). */
+  private writeBytes(bind: Bind, bytes: Buffer): boolean {
+    if (!this.writable(bind)) return false;
+    bind.socket.write(bytes); // queued even when it returns false (back-pressure); never dropped
+    return true;
+  }
+
+  /**
+   * Corks the socket until the end of the current tick, so that all responses to one read (a window's
+   * worth of submits) leave in one write.
+   */
+  private writable(bind: Bind): boolean {
     if (bind.closed || bind.socket.destroyed) return false;
     if (!bind.corked) {
       bind.corked = true;
       bind.socket.cork();
       process.nextTick(uncork, bind);
     }
-    return bind.session.send(pdu, onResponse);
+    return true;
   }
 
   private compile(): void {
