@@ -224,7 +224,12 @@ const DEFAULT_FIRST_MESSAGE_ID = 0x10000000;
 
 export async function startSmscSimulator(options: SmscSimulatorOptions = {}): Promise<SmscSimulator> {
   const simulator = new Simulator(options);
-  await simulator.listen(options.port ?? 0, options.controlPort ?? null);
+  try {
+    await simulator.listen(options.port ?? 0, options.controlPort ?? null);
+  } catch (error) {
+    await simulator.close();
+    throw error;
+  }
   return simulator;
 }
 
@@ -396,7 +401,9 @@ class Simulator implements SmscSimulator {
     this.scheduler.close();
     this.counterBoard.close();
     this.handsetRegistry.close();
-    const smppClosed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const smppClosed = this.server.listening
+      ? new Promise<void>((resolve) => this.server.close(() => resolve()))
+      : Promise.resolve();
     for (const bind of [...this.allBinds]) bind.socket.destroy();
     const controlClosed = this.controlServer
       ? new Promise<void>((resolve) => {

@@ -128,6 +128,12 @@ describe('binds', () => {
     sim = await startSmscSimulator();
   });
 
+  it('fails to start, leaving nothing open, when its port is taken', async () => {
+    sim = await startSmscSimulator();
+    const error = await startSmscSimulator({ port: sim.port }).catch((caught: unknown) => caught);
+    expect((error as NodeJS.ErrnoException).code).toBe('EADDRINUSE');
+  });
+
   it('uses the default otagw account when none is configured', async () => {
     sim = await startSmscSimulator();
     const bound = await TestClient.bound(sim.port, 'otagw', 'otagwsim');
