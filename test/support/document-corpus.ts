@@ -468,3 +468,21 @@ export function documentCorpus(options: CorpusOptions = {}): CorpusDocument[] {
   }
   return corpus;
 }
+
+/**
+ * Every distinct attribute value and text of a tree (of 2+ characters), for an explicit WBXML string table:
+ * makes an encoder send nearly everything as STR_T, which 'auto' only does when it saves bytes.
+ */
+export function allStrings(root: XmlElement): string[] {
+  const strings = new Set<string>();
+  const walk = (element: XmlElement): void => {
+    for (const [, value] of element.attributes) if (value.length >= 2) strings.add(value);
+    for (const child of element.children) {
+      if (typeof child === 'string') {
+        if (child.trim().length >= 2) strings.add(child);
+      } else walk(child);
+    }
+  };
+  walk(root);
+  return [...strings];
+}

@@ -13,7 +13,7 @@ import { documentTypeOf } from '../../../codecs/xml/document-type.ts';
 import { el, type XmlElement, type XmlNode } from '../../../codecs/xml/element.ts';
 import { parseXml } from '../../../codecs/xml/parse-xml.ts';
 import { serializeXml } from '../../../codecs/xml/serialize-xml.ts';
-import { documentCorpus } from '../../support/document-corpus.ts';
+import { allStrings, documentCorpus } from '../../support/document-corpus.ts';
 import { GENERATED_DOCUMENT_TYPES, randomDocument } from '../../support/random-documents.ts';
 import { SeededRandom, testSeed } from '../../support/seeded-random.ts';
 import { treeDifference } from '../../support/tree-compare.ts';
@@ -21,7 +21,9 @@ import { toXmlText } from '../../support/xml-text.ts';
 
 const DOCUMENTS_PER_TYPE = 200;
 const SEED = testSeed(0x3b1_2024);
-const STRING_TABLES = ['none', 'auto'] as const;
+/** Inline strings, the 'auto' table, and a table holding every string of the document. */
+const STRING_TABLES = ['none', 'auto', 'every string'] as const;
+type StringTableChoice = (typeof STRING_TABLES)[number];
 
 /** The tree without source line numbers: what must survive the round trip exactly. */
 function withoutLines(element: XmlElement): unknown {
@@ -36,12 +38,14 @@ function withoutLines(element: XmlElement): unknown {
 
 function roundTrip(
   xml: string,
-  stringTable: 'none' | 'auto',
+  stringTable: StringTableChoice,
   pretty: boolean,
 ): { first: XmlElement; last: XmlElement; wbxml: Uint8Array; text: string } {
   const first = parseXml(xml);
   const vocabulary = vocabularyFor(documentTypeOf(first));
-  const wbxml = encodeWbxml(first, vocabulary, { stringTable });
+  const wbxml = encodeWbxml(first, vocabulary, {
+    stringTable: stringTable === 'every string' ? allStrings(first) : stringTable,
+  });
   const decoded = decodeWbxml(wbxml, { vocabulary });
   // The decoder's own tree is the same document (before any text round trip).
   const decodedDifference = treeDifference(first, decoded.root);
