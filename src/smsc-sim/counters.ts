@@ -70,8 +70,9 @@ export class CounterBoard {
   connectionsDropped = 0;
   private readonly errorsByStatus = new Map<number, number>();
 
-  private readonly submitSamples: number[] = [];
-  private readonly receiptSamples: number[] = [];
+  /** counter values at each sampling tick, the oldest one second back; starts from zero */
+  private readonly submitSamples: number[] = [0];
+  private readonly receiptSamples: number[] = [0];
   private submitsPerSecond = 0;
   private receiptsPerSecond = 0;
   private peakSubmitsPerSecond = 0;

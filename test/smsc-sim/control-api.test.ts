@@ -81,6 +81,20 @@ describe('control API', () => {
     expect(submitted.body[0].shortMessage).toBe(Buffer.from('hello').toString('hex'));
   });
 
+  it('measures throughput over the last second', async () => {
+    sim = await startSmscSimulator();
+    const client = await TestClient.bound(sim.port);
+    clients.push(client);
+    await Promise.all(Array.from({ length: 20 }, () => client.submit({})));
+    const deadline = Date.now() + 3000;
+    while (sim.counters().throughput.submitsPerSecond === 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const { throughput } = sim.counters();
+    expect(throughput.submitsPerSecond).toBeGreaterThan(0);
+    expect(throughput.peakSubmitsPerSecond).toBeGreaterThanOrEqual(0);
+  });
+
   it('injects MO and USSD', async () => {
     sim = await startSmscSimulator({ controlPort: 0 });
     const client = await TestClient.bound(sim.port);
