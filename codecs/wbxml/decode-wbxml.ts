@@ -101,8 +101,9 @@ function decodeDocument(bytes: Uint8Array, options: DecodeWbxmlOptions): Decoded
   let publicIdStringIndex = -1;
   if (publicId === PUBLIC_ID_IN_STRING_TABLE)
     publicIdStringIndex = reader.uintvar('the public id string offset');
+  const charsetOffset = reader.offset;
   const charset = version === WBXML_VERSION_1_0 ? CHARSET_UNKNOWN : reader.uintvar('the charset');
-  const text = textCodecFor(charset, reader.offset);
+  const text = textCodecFor(charset, charsetOffset);
   const tableLength = reader.uintvar('the string table length');
   const tableOffset = reader.offset;
   const table = reader.take(tableLength, 'the string table');

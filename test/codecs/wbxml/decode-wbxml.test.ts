@@ -155,7 +155,7 @@ describe('decodeWbxml charsets', () => {
 
   it('rejects a charset it cannot decode with WBXML_UNSUPPORTED_CHARSET', () => {
     // 2026 = Big5 -> mb_u_int32 8F 6A
-    expect(errorOf('02 05 8F 6A 00 45 01')).toMatchObject({ code: 'WBXML_UNSUPPORTED_CHARSET' });
+    expect(errorOf('02 05 8F 6A 00 45 01')).toMatchObject({ code: 'WBXML_UNSUPPORTED_CHARSET', offset: 2 });
   });
 });
 

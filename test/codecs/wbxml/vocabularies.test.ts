@@ -77,7 +77,8 @@ describe('vocabulary tables equal the digest tables (specs/tables/*.json)', () =
 
   it.runIf(existsSync(SHARED_TABLES))('the fixture copies equal the shared digest tables', () => {
     for (const file of TABLE_FILES) {
-      expect(readFileSync(new URL(file, FIXTURES), 'utf8')).toBe(readFileSync(SHARED_TABLES + file, 'utf8'));
+      // Compared as data: a formatter run over test/ may re-indent the copy.
+      expect(readTable(file)).toEqual(JSON.parse(readFileSync(SHARED_TABLES + file, 'utf8')));
     }
   });
 });
