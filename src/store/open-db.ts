@@ -23,6 +23,8 @@ export interface OpenDbOptions {
   migrate?: boolean;
   /** PostgreSQL only: errors of idle pooled connections; ignored when not given. */
   onPoolError?: (error: Error) => void;
+  /** PGlite only: start from a dump (dumpPgliteDb) rather than an empty database. */
+  pgliteSnapshot?: Blob;
 }
 
 /**
@@ -64,7 +66,11 @@ export async function openDb(options: OpenDbOptions = {}): Promise<Db> {
           poolSize: options.poolSize,
           onPoolError: options.onPoolError,
         })
-      : await openPgliteDb({ dataDir: target.dataDir, schema: options.schema });
+      : await openPgliteDb({
+          dataDir: target.dataDir,
+          schema: options.schema,
+          snapshot: options.pgliteSnapshot,
+        });
   if (options.migrate === false) return db;
   try {
     await applyMigrations(db, { schema: options.schema });

@@ -54,9 +54,16 @@ async function buildSnapshot(path: string): Promise<Blob> {
   }
 }
 
-async function openPgliteFromSnapshot(extra: Partial<OpenDbOptions>): Promise<Db> {
+/** A dump of a freshly migrated PGlite database: pass it as `pgliteSnapshot` to openDb. */
+export function migratedPgliteSnapshot(): Promise<Blob> {
   const path = snapshotPath();
   snapshot ??= existsSync(path) ? Promise.resolve(new Blob([readFileSync(path)])) : buildSnapshot(path);
+  return snapshot;
+}
+
+async function openPgliteFromSnapshot(extra: Partial<OpenDbOptions>): Promise<Db> {
+  const path = snapshotPath();
+  await migratedPgliteSnapshot();
   try {
     return await openDb({ url: 'memory://', pgliteSnapshot: await snapshot, ...extra });
   } catch {

@@ -1,0 +1,252 @@
+import type {
+  DeviceFormat,
+  DeviceModel,
+  DeviceModelInput,
+  DeviceModelWithTacs,
+  DeviceSecurityMethod,
+} from '../../devices/catalogue.ts';
+import type { Db } from '../db.ts';
+
+/** The device catalogue: device_models and tacs. */
+
+interface DeviceModelRow {
+  id: number;
+  manufacturer: string;
+  model: string;
+  format: DeviceFormat | null;
+  security_methods: DeviceSecurityMethod[] | null;
+  max_segments: number | null;
+  capabilities: string[] | null;
+  notes: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const MODEL_COLUMNS =
+  'm.id, m.manufacturer, m.model, m.format, m.security_methods, m.max_segments, m.capabilities, m.notes, m.created_at, m.updated_at';
+
+function toDeviceModel(row: DeviceModelRow): DeviceModel {
+  return {
+    id: row.id,
+    manufacturer: row.manufacturer,
+    model: row.model,
+    format: row.format,
+    securityMethods: row.security_methods,
+    maxSegments: row.max_segments,
+    capabilities: row.capabilities,
+    notes: row.notes,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+/** Models are identified by manufacturer and model name, case-insensitively. */
+export function deviceModelKey(manufacturer: string, model: string): string {
+  return `${manufacturer.toLowerCase()}\u0000${model.toLowerCase()}`;
+}
+
+/** Rows per statement in bulk writes: keeps parameter arrays moderate on both stores. */
+const BULK_CHUNK = 2000;
+
+function chunks<T>(items: T[]): T[][] {
+  const result: T[][] = [];
+  for (let start = 0; start < items.length; start += BULK_CHUNK)
+    result.push(items.slice(start, start + BULK_CHUNK));
+  return result;
+}
+
+export interface UpsertCounts {
+  added: number;
+  updated: number;
+  unchanged: number;
+}
+
+/**
+ * Inserts or replaces models by (manufacturer, model), case-insensitively: every attribute is set to
+ * what the input says (left out = null = inherited), including the spelling of the names. Returns the
+ * id of every input model by `deviceModelKey` and what changed. Keys must be unique within `inputs`.
+ */
+export async function upsertDeviceModels(
+  db: Db,
+  inputs: DeviceModelInput[],
+): Promise<UpsertCounts & { ids: Map<string, number> }> {
+  const counts: UpsertCounts = { added: 0, updated: 0, unchanged: 0 };
+  const ids = new Map<string, number>();
+  for (const chunk of chunks(inputs)) {
+    // Lists travel as comma-joined text: unnest() cannot carry an array per row.
+    const changed = await db.query<{ inserted: boolean }>(
+      `INSERT INTO device_models AS m
+         (manufacturer, model, format, security_methods, max_segments, capabilities, notes)
+       SELECT manufacturer, model, format, string_to_array(security_methods, ','), max_segments,
+              string_to_array(capabilities, ','), notes
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[], $7::text[])
+           AS input (manufacturer, model, format, security_methods, max_segments, capabilities, notes)
+       ON CONFLICT ((lower(manufacturer)), (lower(model))) DO UPDATE SET
+         manufacturer = excluded.manufacturer, model = excluded.model, format = excluded.format,
+         security_methods = excluded.security_methods, max_segments = excluded.max_segments,
+         capabilities = excluded.capabilities, notes = excluded.notes, updated_at = now()
+       WHERE (m.manufacturer, m.model, m.format, m.security_methods, m.max_segments, m.capabilities, m.notes)
+         IS DISTINCT FROM (excluded.manufacturer, excluded.model, excluded.format, excluded.security_methods,
+                           excluded.max_segments, excluded.capabilities, excluded.notes)
+       RETURNING (xmax = 0) AS inserted`,
+      [
+        chunk.map((input) => input.manufacturer),
+        chunk.map((input) => input.model),
+        chunk.map((input) => input.format ?? null),
+        chunk.map((input) => input.securityMethods?.join(',') ?? null),
+        chunk.map((input) => input.maxSegments ?? null),
+        chunk.map((input) => input.capabilities?.join(',') ?? null),
+        chunk.map((input) => input.notes ?? null),
+      ],
+    );
+    const added = changed.filter((row) => row.inserted).length;
+    counts.added += added;
+    counts.updated += changed.length - added;
+    counts.unchanged += chunk.length - changed.length;
+    const rows = await db.query<{ id: number; manufacturer: string; model: string }>(
+      `SELECT id, manufacturer, model FROM device_models
+        WHERE (lower(manufacturer), lower(model)) IN
+          (SELECT lower(manufacturer), lower(model) FROM unnest($1::text[], $2::text[]) AS key (manufacturer, model))`,
+      [chunk.map((input) => input.manufacturer), chunk.map((input) => input.model)],
+    );
+    for (const row of rows) ids.set(deviceModelKey(row.manufacturer, row.model), row.id);
+  }
+  return { ...counts, ids };
+}
+
+/** One model: see upsertDeviceModels. */
+export async function upsertDeviceModel(
+  db: Db,
+  input: DeviceModelInput,
+): Promise<{ model: DeviceModel; change: 'added' | 'updated' | 'unchanged' }> {
+  const result = await upsertDeviceModels(db, [input]);
+  const model = await getDeviceModel(db, result.ids.get(deviceModelKey(input.manufacturer, input.model))!);
+  const change = result.added ? 'added' : result.updated ? 'updated' : 'unchanged';
+  return { model: model!, change };
+}
+
+export interface TacCounts {
+  added: number;
+  /** TACs that belonged to another model before. */
+  moved: number;
+  unchanged: number;
+}
+
+/** Points each TAC at its model, taking it from another model if need be. TACs must be unique. */
+export async function assignTacs(
+  db: Db,
+  assignments: Array<{ tac: string; modelId: number }>,
+): Promise<TacCounts> {
+  const counts: TacCounts = { added: 0, moved: 0, unchanged: 0 };
+  for (const chunk of chunks(assignments)) {
+    const changed = await db.query<{ inserted: boolean }>(
+      `INSERT INTO tacs AS t (tac, model_id)
+       SELECT tac, model_id FROM unnest($1::text[], $2::bigint[]) AS input (tac, model_id)
+       ON CONFLICT (tac) DO UPDATE SET model_id = excluded.model_id, updated_at = now()
+       WHERE t.model_id <> excluded.model_id
+       RETURNING (xmax = 0) AS inserted`,
+      [chunk.map((assignment) => assignment.tac), chunk.map((assignment) => assignment.modelId)],
+    );
+    const added = changed.filter((row) => row.inserted).length;
+    counts.added += added;
+    counts.moved += changed.length - added;
+    counts.unchanged += chunk.length - changed.length;
+  }
+  return counts;
+}
+
+/** Removes a TAC from the catalogue; false when it was not there. */
+export async function removeTac(db: Db, tac: string): Promise<boolean> {
+  return (await db.query('DELETE FROM tacs WHERE tac = $1 RETURNING tac', [tac])).length > 0;
+}
+
+/** Removes a model and its TACs; false when it was not there. */
+export async function deleteDeviceModel(db: Db, id: number): Promise<boolean> {
+  return (await db.query('DELETE FROM device_models WHERE id = $1 RETURNING id', [id])).length > 0;
+}
+
+export async function getDeviceModel(db: Db, id: number): Promise<DeviceModel | undefined> {
+  const row = await db.one<DeviceModelRow>(`SELECT ${MODEL_COLUMNS} FROM device_models m WHERE m.id = $1`, [
+    id,
+  ]);
+  return row && toDeviceModel(row);
+}
+
+/** A model by manufacturer and model name (case-insensitive); model '*' finds the manufacturer default. */
+export async function findDeviceModel(
+  db: Db,
+  manufacturer: string,
+  model: string,
+): Promise<DeviceModel | undefined> {
+  const row = await db.one<DeviceModelRow>(
+    `SELECT ${MODEL_COLUMNS} FROM device_models m WHERE lower(m.manufacturer) = lower($1) AND lower(m.model) = lower($2)`,
+    [manufacturer, model],
+  );
+  return row && toDeviceModel(row);
+}
+
+/** The model a catalogue TAC (8 or 6 digits, exactly as stored) points at. */
+export async function findModelByTac(db: Db, tac: string): Promise<DeviceModel | undefined> {
+  const row = await db.one<DeviceModelRow>(
+    `SELECT ${MODEL_COLUMNS} FROM tacs t JOIN device_models m ON m.id = t.model_id WHERE t.tac = $1`,
+    [tac],
+  );
+  return row && toDeviceModel(row);
+}
+
+export interface DeviceModelFilter {
+  /** Case-insensitive exact manufacturer. */
+  manufacturer?: string;
+  limit?: number;
+  offset?: number;
+}
+
+/** Models with their TACs, by manufacturer then model ('*' defaults first). */
+export async function listDeviceModels(
+  db: Db,
+  filter: DeviceModelFilter = {},
+): Promise<DeviceModelWithTacs[]> {
+  const rows = await db.query<DeviceModelRow & { tacs: string[] }>(
+    `SELECT ${MODEL_COLUMNS},
+            coalesce(array_agg(t.tac ORDER BY t.tac) FILTER (WHERE t.tac IS NOT NULL), '{}') AS tacs
+       FROM device_models m LEFT JOIN tacs t ON t.model_id = m.id
+      WHERE $1::text IS NULL OR lower(m.manufacturer) = lower($1)
+      GROUP BY m.id
+      ORDER BY lower(m.manufacturer), m.model <> '*', lower(m.model)
+      LIMIT $2 OFFSET $3`,
+    [filter.manufacturer ?? null, filter.limit ?? 1000, filter.offset ?? 0],
+  );
+  return rows.map((row) => ({ ...toDeviceModel(row), tacs: row.tacs }));
+}
+
+/** A catalogue row that may take part in resolving one device. */
+export interface CatalogueCandidate extends DeviceModel {
+  /** The TAC it matched, when it was found by TAC. */
+  matchedTac: string | null;
+}
+
+export interface CandidateQuery {
+  /** Catalogue TACs to look for (an IMEI's first 8 digits and its 6-digit legacy prefix). */
+  tacs: string[];
+  /** A manufacturer and model the trigger or a device report named, when the TAC is not enough. */
+  manufacturer?: string | null;
+  model?: string | null;
+}
+
+/**
+ * In one round trip, every row resolution may need: the models the TACs point at, the named model, and
+ * the manufacturer defaults of the manufacturers involved.
+ */
+export async function findCatalogueCandidates(db: Db, query: CandidateQuery): Promise<CatalogueCandidate[]> {
+  const rows = await db.query<DeviceModelRow & { matched_tac: string | null }>(
+    `WITH hits AS (SELECT tac, model_id FROM tacs WHERE tac = ANY($1::text[]))
+     SELECT ${MODEL_COLUMNS}, hits.tac AS matched_tac
+       FROM device_models m LEFT JOIN hits ON hits.model_id = m.id
+      WHERE hits.tac IS NOT NULL
+         OR (lower(m.manufacturer) = lower($2::text) AND (lower(m.model) = lower($3::text) OR m.model = '*'))
+         OR (m.model = '*' AND lower(m.manufacturer) IN
+               (SELECT lower(hm.manufacturer) FROM device_models hm JOIN hits ON hits.model_id = hm.id))`,
+    [query.tacs, query.manufacturer ?? null, query.model ?? null],
+  );
+  return rows.map((row) => ({ ...toDeviceModel(row), matchedTac: row.matched_tac }));
+}
