@@ -5,7 +5,15 @@
  * the router.
  */
 import { EventEmitter } from 'node:events';
-import type { BindStatus, OutboundPush, SegmentResult, SmscConnector, SmscConnectorEvents } from './types.ts';
+import type {
+  BindStatus,
+  OutboundPush,
+  SegmentMode,
+  SegmentResult,
+  SmscConnector,
+  SmscConnectorEvents,
+  SmsSegment,
+} from './types.ts';
 
 export interface SmscRoute {
   /** destination prefix, digits only; '' matches everything */
@@ -17,6 +25,13 @@ export interface SmscRoute {
 /** '+447700…' and '447700…' route alike. */
 function routingDigits(destination: string): string {
   return destination.startsWith('+') ? destination.slice(1) : destination;
+}
+
+/** Segments made for TLV mode carry no UDH and their addressing as TLVs (codecs/sms segmentDatagram). */
+function modeOfSegments(segments: SmsSegment[]): SegmentMode | undefined {
+  const first = segments[0];
+  if (!first) return undefined;
+  return !first.udhi && first.tlv ? 'tlv' : 'udh';
 }
 
 export class SmscRouter extends EventEmitter<SmscConnectorEvents> implements SmscConnector {
@@ -60,10 +75,20 @@ export class SmscRouter extends EventEmitter<SmscConnectorEvents> implements Sms
     return ordered;
   }
 
-  /** The SMSC a push to `destination` goes to now: the first candidate with a bound bind, else the first. */
-  route(destination: string): SmscConnector | undefined {
-    const candidates = this.candidates(destination);
+  /**
+   * The SMSC a push to `destination` goes to now: the first candidate with a bound bind, else the first.
+   * With `mode`, only SMSCs taking segments made in that mode are candidates.
+   */
+  route(destination: string, mode?: SegmentMode): SmscConnector | undefined {
+    const candidates = this.candidates(destination).filter(
+      (connector) => mode === undefined || connector.segmentModeFor(destination) === mode,
+    );
     return candidates.find((connector) => connector.isAvailable()) ?? candidates[0];
+  }
+
+  /** The mode of the SMSC a push would go to now (segment for this one, then submit). */
+  segmentModeFor(destination: string): SegmentMode | undefined {
+    return this.route(destination)?.segmentModeFor(destination);
   }
 
   async start(): Promise<void> {
@@ -75,7 +100,7 @@ export class SmscRouter extends EventEmitter<SmscConnectorEvents> implements Sms
   }
 
   async submit(push: OutboundPush): Promise<SegmentResult[]> {
-    const connector = this.route(push.destination);
+    const connector = this.route(push.destination, modeOfSegments(push.segments));
     if (!connector) {
       return push.segments.map((segment) => ({
         index: segment.index,

@@ -4,29 +4,11 @@
  * MO messages come out as events.
  */
 
-/**
- * One SMS of a (possibly concatenated) push, as codecs/sms produces it.
- * Structurally identical to codecs/sms `SmsSegment`; declared here until that module lands.
- */
-export interface SmsSegment {
-  /** 1-based position within the push */
-  index: number;
-  total: number;
-  /** concatenation reference shared by all segments of the push */
-  reference: number;
-  /** TP-UD: the UDH (when `udhi`) followed by the payload */
-  tpud: Uint8Array;
-  /** whether `tpud` starts with a user data header */
-  udhi: boolean;
-  /** the same addressing as TLVs, for SMSCs configured to build the UDH themselves (DIGEST §5.4) */
-  tlv?: {
-    sourcePort: number;
-    destinationPort: number;
-    sarMsgRefNum?: number;
-    sarTotalSegments?: number;
-    sarSegmentSeqnum?: number;
-  };
-}
+/** One SMS of a push as codecs/sms `segmentDatagram` makes it, in the SMSC's segment mode (udh or tlv). */
+export type { SmsSegment } from '../../codecs/sms/segment.ts';
+import type { SmsSegment } from '../../codecs/sms/segment.ts';
+
+export type SegmentMode = 'udh' | 'tlv';
 
 export interface OutboundPush {
   /** the caller's id for the push; receipts matched to its segments carry it back */
@@ -160,6 +142,11 @@ export interface SmscConnector {
   status(): BindStatus[];
   /** true when at least one bind that can submit is bound */
   isAvailable(): boolean;
+  /**
+   * How segments for this destination must be made (codecs/sms `segmentDatagram` mode): with the UDH
+   * in the payload, or with port/SAR TLVs for the SMSC to build it. undefined: no SMSC takes it.
+   */
+  segmentModeFor(destination: string): SegmentMode | undefined;
   on<E extends keyof SmscConnectorEvents>(
     event: E,
     listener: (...args: SmscConnectorEvents[E]) => void,

@@ -6,9 +6,11 @@ import { SmppConnector } from '../../src/connectors/smpp/smpp-connector.ts';
 import type {
   DeliveryReport,
   OutboundPush,
+  SegmentMode,
   SegmentResult,
   SmscConnector,
 } from '../../src/connectors/types.ts';
+import { segmentDatagram } from '../../codecs/sms/segment.ts';
 import { startSmscSimulator, type SmscSimulator } from '../../src/smsc-sim/index.ts';
 import { ACCOUNT, FAST_TIMERS, pushOf, waitFor } from './smpp/harness.ts';
 
@@ -16,7 +18,13 @@ import { ACCOUNT, FAST_TIMERS, pushOf, waitFor } from './smpp/harness.ts';
 class RecordingSmsc implements SmscConnector {
   readonly pushes: OutboundPush[] = [];
   available = true;
-  constructor(readonly id: string) {}
+  constructor(
+    readonly id: string,
+    readonly mode: SegmentMode = 'udh',
+  ) {}
+  segmentModeFor() {
+    return this.mode;
+  }
   async start() {}
   async stop() {}
   async submit(push: OutboundPush): Promise<SegmentResult[]> {
@@ -80,6 +88,29 @@ describe('SmscRouter', () => {
     expect(router.route('447700900001')?.id).toBe('c');
     c.available = false;
     expect(router.route('447700900001')?.id).toBe('a');
+  });
+
+  it('fails over only to SMSCs that take segments made in the same mode', async () => {
+    const udh = new RecordingSmsc('udh', 'udh');
+    const tlv = new RecordingSmsc('tlv', 'tlv');
+    const router = new SmscRouter([udh, tlv], [{ prefix: '', smscIds: ['udh', 'tlv'] }]);
+    expect(router.segmentModeFor('447700900001')).toBe('udh');
+    udh.available = false;
+    expect(router.segmentModeFor('447700900001')).toBe('tlv');
+    const payload = new Uint8Array(300).fill(7);
+    const options = { destinationPort: 2948, sourcePort: 9200, reference: 1 };
+    await router.submit({
+      id: 'u',
+      destination: '447700900001',
+      segments: segmentDatagram(payload, options),
+    });
+    await router.submit({
+      id: 't',
+      destination: '447700900001',
+      segments: segmentDatagram(payload, { ...options, mode: 'tlv' }),
+    });
+    expect(udh.pushes.map((p) => p.id)).toEqual(['u']);
+    expect(tlv.pushes.map((p) => p.id)).toEqual(['t']);
   });
 
   it('refuses a destination no route covers', async () => {

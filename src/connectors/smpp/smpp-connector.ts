@@ -18,6 +18,7 @@ import type {
   BindStatus,
   DeliveryReport,
   OutboundPush,
+  SegmentMode,
   SegmentResult,
   SmscConnector,
   SmscConnectorEvents,
@@ -211,6 +212,10 @@ export class SmppConnector extends EventEmitter<SmscConnectorEvents> implements 
 
   isAvailable(): boolean {
     return this.transmitters.some((bind) => bind.isBound);
+  }
+
+  segmentModeFor(_destination: string): SegmentMode {
+    return this.config.segmentMode;
   }
 
   counters(): SmppConnectorCounters {

@@ -77,6 +77,10 @@ export function buildSubmitSm(
     data_coding: push.dataCoding ?? config.dataCoding,
   };
   if (config.segmentMode === 'udh') {
+    if (!segment.udhi && segment.tlv) {
+      // made for an SMSC that builds the UDH from TLVs: sent here, it would arrive without port addressing
+      throw new SubmitSmBuildError('SEGMENT_MODE_MISMATCH', `segment ${segment.index} was made for TLV mode`);
+    }
     if (segment.tpud.length > MAX_SHORT_MESSAGE) {
       throw new SubmitSmBuildError(
         'SEGMENT_TOO_LONG',
@@ -87,7 +91,8 @@ export function buildSubmitSm(
     if (segment.udhi) fields.esm_class = config.esmClass | ESM_UDHI;
     return fields;
   }
-  // TLV mode: the SMSC builds the UDH from port and SAR TLVs; no UDHI, no UDH in the payload (DIGEST §5.4)
+  // TLV mode: the SMSC builds the UDH from port and SAR TLVs; no UDHI, no UDH in the payload (DIGEST §5.4).
+  // A UDH-mode segment that also carries its TLV addressing is sent without its UDH.
   if (!segment.tlv) {
     throw new SubmitSmBuildError('SEGMENT_WITHOUT_TLV', `segment ${segment.index} has no TLV addressing`);
   }

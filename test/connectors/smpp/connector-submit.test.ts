@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { segmentDatagram } from '../../../codecs/sms/segment.ts';
 import type { SegmentResult } from '../../../src/connectors/types.ts';
 import { pushOf, startHarness, waitFor, type Harness } from './harness.ts';
 
@@ -45,6 +46,32 @@ describe('SmppConnector submitting', () => {
     });
     expect(second.sarSegmentSeqnum).toBe(2);
     expect(Array.from(first.shortMessage ?? [])).toEqual([0x01, 0x06, 0x01]);
+  });
+
+  it('sends what codecs/sms segmentDatagram makes, in either mode', async () => {
+    harness = await startHarness({}, { segmentMode: 'tlv' });
+    const payload = Uint8Array.from({ length: 300 }, (_, i) => i & 0xff);
+    const segments = segmentDatagram(payload, {
+      destinationPort: 2948,
+      sourcePort: 9200,
+      reference: 0x1234,
+      mode: 'tlv',
+    });
+    const results = await harness.connector.submit({ id: 'tlv', destination: '447700900010', segments });
+    expect(failed(results)).toEqual([]);
+    const received = harness.sim.submitted();
+    expect(received.map((r) => r.sarSegmentSeqnum)).toEqual([1, 2, 3]);
+    expect(received.every((r) => r.sarMsgRefNum === 0x1234 && r.esmClass === 0)).toBe(true);
+    const joined = received.flatMap((r) => Array.from(r.shortMessage ?? []));
+    expect(joined).toEqual(Array.from(payload));
+
+    const udhSegments = segmentDatagram(payload, { destinationPort: 2948, sourcePort: 9200, reference: 7 });
+    const mismatch = await harness.connector.submit({
+      id: 'udh',
+      destination: '447700900010',
+      segments: udhSegments,
+    });
+    for (const result of mismatch) expect(result).toMatchObject({ ok: false, outcome: 'local-bug' });
   });
 
   it('fails a segment the SMSC refuses for good with the SMPP status name', async () => {
