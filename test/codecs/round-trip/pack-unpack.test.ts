@@ -7,7 +7,13 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { toHex } from '../../../codecs/bytes/hex.ts';
-import { packDocument, type PackOptions, type PackedPush } from '../../../codecs/ota/pack.ts';
+import {
+  compileDocument,
+  packCompiled,
+  packDocument,
+  type PackOptions,
+  type PackedPush,
+} from '../../../codecs/ota/pack.ts';
 import { unpackSegments, unpackWsp, type UnpackedPush } from '../../../codecs/ota/unpack.ts';
 import { reassembleSegments } from '../../../codecs/sms/reassemble.ts';
 import type { XmlElement } from '../../../codecs/xml/element.ts';
@@ -306,3 +312,52 @@ describe.each(TYPES)(
     }
   },
 );
+
+describe('a document compiled once and signed for many subscribers', () => {
+  // The gateway's fast path (compileDocument once, packCompiled per subscriber) must give exactly what packing
+  // from scratch gives, whatever order the methods and transaction ids come in, and must not alter earlier results.
+  it.each(Array.from({ length: 20 }, (_, i) => [i]))('document %i', (i) => {
+    const random = new SeededRandom(SEED + 0x1000 + i);
+    const root = randomDocument(random, 'prov', { richText: 0.4 });
+    const compiled = compileDocument(root, { stringTable: i % 2 === 0 ? 'none' : 'auto' });
+    const issued: Array<{ options: PackOptions; packed: PackedPush; wsp: string; segments: string[] }> = [];
+    for (let k = 0; k < 25; k++) {
+      const sec = random.pick(['NETWPIN', 'USERPIN', 'USERNETWPIN', 'USERPINMAC', 'none'] as const);
+      const options: PackOptions = {
+        sec,
+        imsi: random.digits(random.chance(0.8) ? 15 : 14),
+        pin: sec === 'USERPINMAC' ? random.digits(6) : random.digits(4),
+        transactionId: random.pick([0x01, 0x01, 0x00, 0xdc, random.int(0, 255)]),
+        reference: random.int(0, 255),
+        mode: random.chance(0.8) ? 'udh' : 'tlv',
+      };
+      const packed = packCompiled(compiled, options);
+      const fresh = packDocument(root, { ...options, stringTable: i % 2 === 0 ? 'none' : 'auto' });
+      const context = `document ${i}, push ${k}, ${JSON.stringify(options)}`;
+      expect(toHex(packed.wsp), context).toBe(toHex(fresh.wsp));
+      expect(packed.mac, context).toBe(fresh.mac);
+      expect(packed.userPinMacCode, context).toBe(fresh.userPinMacCode);
+      expect(
+        packed.segments.map((segment) => toHex(segment.tpud)),
+        context,
+      ).toEqual(fresh.segments.map((segment) => toHex(segment.tpud)));
+      issued.push({
+        options,
+        packed,
+        wsp: toHex(packed.wsp),
+        segments: packed.segments.map((s) => toHex(s.tpud)),
+      });
+    }
+    for (const { options, packed, wsp, segments } of issued) {
+      const context = `earlier push changed by later ones: ${JSON.stringify(options)}`;
+      expect(toHex(packed.wsp), context).toBe(wsp);
+      expect(
+        packed.segments.map((segment) => toHex(segment.tpud)),
+        context,
+      ).toEqual(segments);
+      const handset: Credentials = options.sec === 'USERPINMAC' ? { pin: packed.userPinMacCode } : options;
+      const unpacked = receive(packed, random, options.mode ?? 'udh', handset);
+      expect(unpacked.macValid, context).toBe(options.sec === 'none' ? null : true);
+    }
+  });
+});
