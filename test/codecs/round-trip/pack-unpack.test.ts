@@ -14,8 +14,8 @@ import {
   type PackOptions,
   type PackedPush,
 } from '../../../codecs/ota/pack.ts';
-import { unpackSegments, unpackWsp, type UnpackedPush } from '../../../codecs/ota/unpack.ts';
-import { reassembleSegments } from '../../../codecs/sms/reassemble.ts';
+import { unpackSegments, type UnpackedPush } from '../../../codecs/ota/unpack.ts';
+import type { SmsSegment } from '../../../codecs/sms/segment.ts';
 import type { XmlElement } from '../../../codecs/xml/element.ts';
 import { parseXml } from '../../../codecs/xml/parse-xml.ts';
 import { randomDocument, type GeneratedDocumentType } from '../../support/random-documents.ts';
@@ -142,6 +142,34 @@ function wrongCredentials(random: SeededRandom, sec: Sec, right: Credentials): C
   }
 }
 
+/**
+ * TLV mode, what the SMSC sends over the air: it turns the port and sar_* TLVs into a UDH (DIGEST §5.4:
+ * destination_port/source_port -> port IE, sar_* -> concatenation IE) in front of the part. Built here from
+ * DIGEST §5.1 directly: 16-bit port IE `05 04 dd dd ss ss`; concatenation `00 03 rr tt nn` when the
+ * reference fits 8 bits, else `08 04 rr rr tt nn`.
+ */
+function overTheAir(segment: SmsSegment): Uint8Array {
+  const tlv = segment.tlv!;
+  const ies = [
+    0x05,
+    0x04,
+    tlv.destinationPort >> 8,
+    tlv.destinationPort & 0xff,
+    tlv.sourcePort >> 8,
+    tlv.sourcePort & 0xff,
+  ];
+  if (tlv.sarMsgRefNum !== undefined) {
+    const reference = tlv.sarMsgRefNum;
+    if (reference <= 0xff) ies.push(0x00, 0x03, reference, tlv.sarTotalSegments!, tlv.sarSegmentSeqnum!);
+    else ies.push(0x08, 0x04, reference >> 8, reference & 0xff, tlv.sarTotalSegments!, tlv.sarSegmentSeqnum!);
+  }
+  return Uint8Array.from([ies.length, ...ies, ...segment.tpud]);
+}
+
+/** What reaches the handset: the TP-UD of each SMS, UDH included. */
+const airInterface = (packed: PackedPush, mode: 'udh' | 'tlv'): Uint8Array[] =>
+  packed.segments.map((segment) => (mode === 'udh' ? segment.tpud : overTheAir(segment)));
+
 /** What the handset does: reassemble the parts as they arrive (shuffled), then decode the push. */
 function receive(
   packed: PackedPush,
@@ -149,15 +177,7 @@ function receive(
   mode: 'udh' | 'tlv',
   credentials: Credentials,
 ): UnpackedPush {
-  const arrived = random.shuffle(packed.segments);
-  if (mode === 'udh')
-    return unpackSegments(
-      arrived.map((segment) => segment.tpud),
-      credentials,
-    );
-  // TLV mode: the SMSC builds the UDH from sar_* and port TLVs; reassembly reads the same values from them.
-  const datagram = reassembleSegments(arrived);
-  return unpackWsp(datagram.payload, credentials);
+  return unpackSegments(random.shuffle(airInterface(packed, mode)), credentials);
 }
 
 function failureContext(
@@ -234,6 +254,13 @@ describe.each(TYPES)(
         expect(packed.segments.length, context()).toBeLessThanOrEqual(MAX_CONCATENATED_PARTS);
         for (const segment of packed.segments) {
           expect(segment.tpud.length, context()).toBeLessThanOrEqual(MAX_TP_UD_OCTETS);
+          // In TLV mode too, every SMS the handset receives (UDH built by the SMSC included) fits 140 octets.
+          if (combination.mode === 'tlv') {
+            expect(
+              overTheAir(segment).length,
+              `${context()}\npart ${segment.index}/${segment.total} over the air`,
+            ).toBeLessThanOrEqual(MAX_TP_UD_OCTETS);
+          }
           expect(segment.udhi, context()).toBe(combination.mode === 'udh');
           if (combination.mode === 'tlv') expect(segment.tlv?.destinationPort, context()).toBe(port);
         }
