@@ -94,7 +94,8 @@ export const smscConfigSchema = z.strictObject({
   receiptParkMs: durationMs.default(60_000),
   /** how long a submitted segment stays matchable by receipts */
   receiptTrackMs: durationMs.default(2 * 24 * 3600_000),
-  receiptTrackMax: z.number().int().min(1).default(1_000_000),
+  /** at most this many (~250 bytes each); older ones are matched by the store instead */
+  receiptTrackMax: z.number().int().min(1).default(200_000),
 
   /** per-SMSC classification of submit statuses, e.g. vendor codes: { "0x0401": "transient" } */
   statusOverrides: z

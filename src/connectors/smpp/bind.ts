@@ -5,6 +5,7 @@
  * with their response timeouts, and the pacing of its submits (smooth token bucket + AIMD).
  * What a submit's answer means for the segment is decided by the connector (smpp-connector.ts).
  */
+import { isIP } from 'node:net';
 import smpp from 'smpp';
 import type { PDU, PduFields, SessionOptions } from 'smpp';
 import type { Logger } from 'pino';
@@ -313,7 +314,8 @@ export class SmppBind<Job> {
     if (config.tls) {
       options.rejectUnauthorized = config.tlsRejectUnauthorized;
       if (config.tlsCa) options.ca = config.tlsCa;
-      options.servername = config.host;
+      // SNI carries host names only (RFC 6066 §3)
+      if (!isIP(config.host)) options.servername = config.host;
     }
     const session = new RawSession(options);
     this.session = session;
