@@ -1,0 +1,107 @@
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { parseArgs } from 'node:util';
+import { importDeviceCatalogue, type CatalogueImportReport } from '../../devices/import-catalogue.ts';
+import type { Db } from '../../store/db.ts';
+import { openDb, storeOptionsFromLocation } from '../../store/open-db.ts';
+import { UsageError, type CliIo, type Command } from '../main.ts';
+
+export const IMPORT_USAGE = `usage: otagw import devices FILE.csv [--db URL] [--dry-run] [--skip-invalid]
+  Adds or updates device models and TACs from a CSV catalogue (FILE '-' reads stdin).
+  Columns: tac, manufacturer, model, format, security_methods, max_segments, capabilities, notes
+  (see config/devices.csv). A bad line imports nothing unless --skip-invalid is given.
+  --db URL         postgres://..., file:DIR or a directory; default $DATABASE_URL, else ./var/db.
+                   The embedded database (a directory) can be open in one process only: stop the
+                   server first, or use PostgreSQL.
+  --dry-run        report what would change, change nothing
+  --skip-invalid   import the good lines and report the bad ones
+`;
+
+export interface ImportCommandDeps {
+  /** Opens the store the command writes to. */
+  openStore: (location: string | undefined) => Promise<Db>;
+  /** Where the store is when --db is not given (DATABASE_URL). */
+  defaultLocation: () => string | undefined;
+}
+
+function pluralise(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+function summary(source: string, report: CatalogueImportReport): string {
+  const lines = [
+    `${source}: ${pluralise(report.lines, 'line')} read${report.issues.length ? `, ${pluralise(new Set(report.issues.map((issue) => issue.line)).size, 'bad line')}` : ''}`,
+    `models  ${report.models.added} added, ${report.models.updated} updated, ${report.models.unchanged} unchanged`,
+    `TACs    ${report.tacs.added} added, ${report.tacs.moved} moved, ${report.tacs.unchanged} unchanged`,
+  ];
+  if (report.outcome === 'dry-run') lines.push('dry run: nothing stored (the counts say what would change)');
+  if (report.outcome === 'refused')
+    lines.push('nothing imported: fix the lines above, or give --skip-invalid');
+  return lines.join('\n') + '\n';
+}
+
+export function createImportCommand(deps: ImportCommandDeps): Command {
+  return async (argv: string[], io: CliIo): Promise<number> => {
+    let parsed;
+    try {
+      parsed = parseArgs({
+        args: argv,
+        allowPositionals: true,
+        options: {
+          db: { type: 'string' },
+          'dry-run': { type: 'boolean' },
+          'skip-invalid': { type: 'boolean' },
+          help: { type: 'boolean', short: 'h' },
+        },
+      });
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+    const { values, positionals } = parsed;
+    if (values.help) {
+      io.stdout(IMPORT_USAGE);
+      return 0;
+    }
+    const [kind, file, ...extra] = positionals;
+    if (kind !== 'devices') {
+      throw new UsageError(
+        kind === undefined
+          ? 'say what to import: otagw import devices FILE.csv'
+          : `cannot import '${kind}' (only 'devices')`,
+      );
+    }
+    if (file === undefined) throw new UsageError('give the CSV file to import (or - for stdin)');
+    if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}'`);
+
+    let csv: string;
+    try {
+      csv = file === '-' ? await io.readStdin() : await readFile(file, 'utf8');
+    } catch (error) {
+      throw new UsageError(`cannot read ${file}: ${(error as Error).message}`);
+    }
+    const source = file === '-' ? 'stdin' : basename(file);
+
+    const db = await deps.openStore(values.db ?? deps.defaultLocation());
+    let report: CatalogueImportReport;
+    try {
+      report = await importDeviceCatalogue(db, csv, {
+        dryRun: values['dry-run'] ?? false,
+        skipInvalid: values['skip-invalid'] ?? false,
+        actor: 'cli',
+        source,
+      });
+    } finally {
+      await db.close();
+    }
+    for (const issue of report.issues)
+      io.stderr(`${source}:${issue.line}: ${issue.code}: ${issue.message}\n`);
+    io.stdout(summary(source, report));
+    return report.outcome === 'refused' ? 1 : 0;
+  };
+}
+
+export const importCommand: Command = createImportCommand({
+  openStore: (location) => openDb(storeOptionsFromLocation(location)),
+  // The one place the CLI reads the store location from the environment, until config.ts provides it.
+  defaultLocation: () => process.env.DATABASE_URL,
+});
