@@ -1,10 +1,10 @@
 /**
  * Runs Debian's libwbxml command-line tools (package libwbxml2-utils: `xml2wbxml`, `wbxml2xml`) over a
  * batch of documents: all inputs are written to one temporary directory under os.tmpdir() and converted by a
- * single shell script, one process per document but one spawn from Node, so a corpus of dozens of
- * documents converts in well under a second.
+ * few shell scripts side by side (one process per document, a handful of spawns from Node), so a corpus of
+ * a hundred documents converts in about a second. The directory is removed afterwards.
  *
- * Flags (see /work/notes/libwbxml.md and the cross-check test for why):
+ * Flags (why: below and in the cross-check tests):
  * - `xml2wbxml [-n] -v <version> -o out in`: `-n` disables libwbxml's own string table (which splits values
  *   into words and puts repeated words in the table); without it the output exercises STR_T in our decoder.
  * - `wbxml2xml -m 0 -k [-l OTA] -o out in`: compact output; `-k` keeps leading/trailing whitespace in text
@@ -34,7 +34,7 @@ const BATCH_SHELLS = Math.max(1, Math.min(8, availableParallelism()));
  *    `87 10 06 B5 01` comes back as `value="TRETRA-SDS"`. (The other way round is unaffected: xml2wbxml does not
  *    know "TETRA-SDS", so it sends it as a string, which reads back correctly.) We read TRETRA- as TETRA-.
  *
- * Other libwbxml behaviours that need NO allowance here (see /work/notes/libwbxml.md):
+ * Other libwbxml behaviours that need NO allowance here (found by hand with libwbxml 0.11.8):
  * - it writes `<?xml version="1.0"?>` and a DOCTYPE (PUBLIC FPI for PROV/SI/SL, SYSTEM for Nokia OTA): parseXml
  *   ignores both;
  * - wbxml2xml refuses Nokia OTA (public id 0x01 = unknown) with "Unknown Public ID" unless told `-l OTA`;
