@@ -159,8 +159,13 @@ export class SmppBind<Job> {
 
   /** Starts connecting; resolves once the first attempt has an outcome (bound, refused, or failed). */
   start(): Promise<void> {
+    if (this.state !== 'idle' && this.state !== 'stopped') return this.firstAttemptDone;
     this.stopping = false;
-    if (this.state === 'idle' || this.state === 'stopped') this.connect();
+    if (this.state === 'stopped') {
+      this.firstAttemptDone = new Promise((resolve) => (this.resolveFirstAttempt = resolve));
+      this.reconnectAttempt = 0;
+    }
+    this.connect();
     return this.firstAttemptDone;
   }
 

@@ -124,3 +124,14 @@ describe('SmppConnector link management', () => {
     expect(results[0].ok ? '' : results[0].message).toMatch(/no bound bind/);
   });
 });
+
+describe('SmppConnector restart', () => {
+  it('binds again after stop and start', async () => {
+    harness = await startHarness();
+    await harness.connector.stop();
+    await harness.connector.start();
+    expect(harness.connector.isAvailable()).toBe(true);
+    const results = await harness.connector.submit(pushOf('again', '447700900001'));
+    expect(results[0].ok).toBe(true);
+  });
+});
