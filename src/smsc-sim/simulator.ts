@@ -693,13 +693,16 @@ class Simulator implements SmscSimulator {
           },
         };
         const duplicate = compiled.duplicate.next();
-        this.scheduler.at(outOfOrder ? 0 : behaviour.receiptDelayMs, () => {
+        const send = () => {
           this.deliverReceipt(job);
           if (duplicate) {
             counters.receiptsDuplicated++;
             this.deliverReceipt(job);
           }
-        });
+        };
+        // without a delay the receipt joins the response in the same corked write: one segment, one wake-up
+        if (behaviour.receiptDelayMs === 0 && !outOfOrder) send();
+        else this.scheduler.at(outOfOrder ? 0 : behaviour.receiptDelayMs, send);
       }
     }
 
