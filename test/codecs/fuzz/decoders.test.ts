@@ -6,6 +6,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../../../codecs/bytes/hex.ts';
+import {
+  DM_INITIATORS,
+  DM_UI_MODES,
+  decodeDmNotification,
+  encodeDmNotification,
+  verifyDmNotification,
+} from '../../../codecs/dm/notification.ts';
 import { ByteWriter } from '../../../codecs/bytes/writer.ts';
 import { CodecError } from '../../../codecs/errors.ts';
 import { packDocument, type PackOptions } from '../../../codecs/ota/pack.ts';
@@ -382,6 +389,33 @@ describe('decoders fed random and damaged input throw only CodecError', () => {
     });
     const result = fuzz(cases, (wsp) => unpackWsp(wsp), hex);
     expect(result.findings, JSON.stringify(result.findings.slice(0, 3), null, 1)).toEqual([]);
+  });
+
+  it('decodeDmNotification and verifyDmNotification', () => {
+    const r = new SeededRandom(SEED + 11);
+    const credentials = { serverPassword: 'srvpw', nonce: Uint8Array.from([0, 0, 0, 0]) };
+    const valid = Array.from({ length: 20 }, () =>
+      encodeDmNotification(
+        {
+          uiMode: r.pick(DM_UI_MODES),
+          initiator: r.pick(DM_INITIATORS),
+          sessionId: r.int(0, 0xffff),
+          serverId: r.pick(['com.example.dm', 'dm.northwind.example', 'Ω-server', 'x'.repeat(255)]),
+          vendorSpecific: r.bytes(r.int(0, 8)),
+        },
+        credentials,
+      ),
+    );
+    const result = fuzz(
+      byteInputs(r, valid, INPUTS_PER_DECODER),
+      (bytes) => {
+        decodeDmNotification(bytes);
+        verifyDmNotification(bytes, credentials);
+      },
+      hex,
+      (bytes) => bytes.length,
+    );
+    expectOnlyCodecErrors(result, INPUTS_PER_DECODER, 2);
   });
 
   it('parseXml', () => {
