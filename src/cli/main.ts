@@ -23,6 +23,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'decode SMS segments (or a WSP PDU) back into the document, verifying its MAC',
     load: async () => (await import('./commands/decode.ts')).decodeCommand,
   },
+  import: {
+    summary: 'import data into the store: `otagw import devices FILE.csv`',
+    load: async () => (await import('./commands/import.ts')).importCommand,
+  },
   'smsc-sim': {
     summary: 'run the fault-injecting SMSC simulator with its virtual handsets',
     load: async () => (await import('./commands/smsc-sim.ts')).smscSimCommand,
