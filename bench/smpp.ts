@@ -10,6 +10,8 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { WAP_CL_SESSION_PORT, WAP_PUSH_PORT } from '../codecs/sms/ports.ts';
+import { PART_PAYLOAD_OCTETS_8BIT_REFERENCE, segmentDatagram } from '../codecs/sms/segment.ts';
 import { parseSmscConfig } from '../src/connectors/config.ts';
 import { SmppConnector } from '../src/connectors/smpp/smpp-connector.ts';
 import type { OutboundPush } from '../src/connectors/types.ts';
@@ -83,14 +85,26 @@ class SimulatorProcess {
   }
 }
 
-/** One-segment pushes shaped like a WAP push segment (port + concat UDH, DIGEST §5.2). */
+/** A full-size segment: the 128 payload octets of one part of a concatenated push (DIGEST §5.2). */
+const PART_PAYLOAD = new Uint8Array(PART_PAYLOAD_OCTETS_8BIT_REFERENCE + 1);
+
+/** The first part of a two-part WAP push as codecs/sms makes it, one per concatenation reference. */
+const FIRST_PARTS = Array.from(
+  { length: 256 },
+  (_, reference) =>
+    segmentDatagram(PART_PAYLOAD, {
+      destinationPort: WAP_PUSH_PORT,
+      sourcePort: WAP_CL_SESSION_PORT,
+      reference,
+    })[0],
+);
+
+/** One-segment pushes (segmenting is codec work, not measured here). */
 function pushFor(sequence: number): OutboundPush {
-  const tpud = new Uint8Array(140);
-  tpud.set([0x0b, 0x05, 0x04, 0x0b, 0x84, 0x23, 0xf0, 0x00, 0x03, sequence & 0xff, 1, 1]);
   return {
     id: `bench-${sequence}`,
     destination: `4477009${String(sequence % 100_000).padStart(5, '0')}`,
-    segments: [{ index: 1, total: 1, reference: sequence & 0xff, tpud, udhi: true }],
+    segments: [FIRST_PARTS[sequence & 0xff]],
   };
 }
 

@@ -2,6 +2,8 @@
  * Test harness: an SmppConnector bound over loopback to the in-process SMSC simulator, with short
  * timers, and helpers to build pushes and wait for events.
  */
+import { WAP_CL_SESSION_PORT, WAP_PUSH_PORT } from '../../../codecs/sms/ports.ts';
+import { encodeUdh } from '../../../codecs/sms/udh.ts';
 import { parseSmscConfig, type SmscConfigInput } from '../../../src/connectors/config.ts';
 import { SmppConnector, type SmppConnectorOptions } from '../../../src/connectors/smpp/smpp-connector.ts';
 import type {
@@ -82,39 +84,26 @@ export async function startHarness(
   };
 }
 
-// DIGEST §5.2: port16 + concat8 UDH `0B 05 04 0B 84 23 F0 00 03 rr tt nn`
-const UDH_PORT_CONCAT_LENGTH = 0x0b;
-const IEI_PORT16 = 0x05;
-const IEI_CONCAT8 = 0x00;
-
-/** A push of `count` segments carrying a few payload octets each (not a real WSP push). */
+/**
+ * A push of `count` segments carrying a few payload octets each (not a real WSP push), with the UDH of
+ * DIGEST §5.2 (16-bit ports, 8-bit concatenation) and the same addressing as TLVs.
+ */
 export function pushOf(id: string, destination: string, count = 1): OutboundPush {
   const reference = id.length % 256;
+  const ports = { type: 'ports16', destinationPort: WAP_PUSH_PORT, sourcePort: WAP_CL_SESSION_PORT } as const;
   const segments: SmsSegment[] = [];
   for (let index = 1; index <= count; index++) {
-    const udh = [
-      UDH_PORT_CONCAT_LENGTH,
-      IEI_PORT16,
-      0x04,
-      0x0b,
-      0x84,
-      0x23,
-      0xf0,
-      IEI_CONCAT8,
-      0x03,
-      reference,
-      count,
-      index,
-    ];
+    const udh = encodeUdh([ports, { type: 'concat8', reference, total: count, index }]);
+    const payload = [0x01, 0x06, index]; // WSP transaction id, PDU type push (DIGEST §4), a marker
     segments.push({
       index,
       total: count,
       reference,
-      tpud: Uint8Array.from([...udh, 0x01, 0x06, index]),
+      tpud: Uint8Array.from([...udh, ...payload]),
       udhi: true,
       tlv: {
-        sourcePort: 9200,
-        destinationPort: 2948,
+        sourcePort: WAP_CL_SESSION_PORT,
+        destinationPort: WAP_PUSH_PORT,
         sarMsgRefNum: reference,
         sarTotalSegments: count,
         sarSegmentSeqnum: index,
