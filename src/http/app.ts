@@ -1,0 +1,93 @@
+import Koa from 'koa';
+import type { AppContext } from '../app-context.ts';
+import { ApiRouter, type RouteEntry } from './api-router.ts';
+import { ApiKeyCache, createGuards } from './middleware/auth.ts';
+import { DEFAULT_BODY_LIMIT_BYTES } from './middleware/body.ts';
+import { errorHandler } from './middleware/error-handler.ts';
+import { DEFAULT_RATE_LIMIT, TokenBucketLimiter, type RateLimitOptions } from './middleware/rate-limit.ts';
+import { requestId } from './middleware/request-id.ts';
+import { createValidate } from './middleware/validate.ts';
+import { openApiRoutes } from './openapi.ts';
+import type { ResolvedHttpOptions, RouteKit } from './route-kit.ts';
+import { adminKeyRoutes } from './routes/api-keys/routes.ts';
+import { deviceRoutes } from './routes/devices/routes.ts';
+import { eventRoutes } from './routes/events/routes.ts';
+import { groupRoutes } from './routes/groups/routes.ts';
+import { healthRoutes } from './routes/health/routes.ts';
+import { messageRoutes } from './routes/messages/routes.ts';
+import { profileRoutes } from './routes/profiles/routes.ts';
+import { provisioningRoutes } from './routes/provisionings/routes.ts';
+import { ruleRoutes } from './routes/rules/routes.ts';
+import { smscRoutes } from './routes/smsc/routes.ts';
+import { subscriberRoutes } from './routes/subscribers/routes.ts';
+import { triggerRoutes } from './routes/triggers/routes.ts';
+
+export interface HttpOptions {
+  /** Largest request body accepted (default 1 MiB; CSV imports count too). */
+  bodyLimitBytes?: number;
+  /** Per API key, per process (see middleware/rate-limit.ts). */
+  rateLimit?: RateLimitOptions;
+  /** Trigger routes refuse callers without a client certificate from our CA (needs an https server: src/auth/certs.ts). */
+  requireClientCertOnTriggers?: boolean;
+  metricsAccess?: 'open' | 'operator';
+  /** Accepted from loopback peers on the API-key routes: how `otagw keys` talks to a running server. */
+  localAdminSecret?: string;
+  eventsHeartbeatMs?: number;
+}
+
+const routeTables = new WeakMap<Koa, RouteEntry[]>();
+
+/** The route table of an app made by createApp (for the OpenAPI document and the role-matrix tests). */
+export function routesOf(app: Koa): readonly RouteEntry[] {
+  return routeTables.get(app) ?? [];
+}
+
+/** The whole HTTP API as a Koa app; the caller listens (plain http or https with client certificates). */
+export function createApp(context: AppContext, httpOptions: HttpOptions = {}): Koa {
+  const options: ResolvedHttpOptions = {
+    bodyLimitBytes: httpOptions.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
+    requireClientCertOnTriggers: httpOptions.requireClientCertOnTriggers ?? false,
+    metricsAccess: httpOptions.metricsAccess ?? 'open',
+    eventsHeartbeatMs: httpOptions.eventsHeartbeatMs ?? 15_000,
+  };
+  const keys = new ApiKeyCache(context.db, context.logger);
+  const { auth, open } = createGuards({
+    keys,
+    limiter: new TokenBucketLimiter(httpOptions.rateLimit ?? DEFAULT_RATE_LIMIT),
+    requireClientCertOnTriggers: options.requireClientCertOnTriggers,
+    localAdminSecret: httpOptions.localAdminSecret,
+  });
+  const api = new ApiRouter(context.db, context.logger);
+  const kit: RouteKit = {
+    api,
+    auth,
+    open,
+    validate: createValidate(options.bodyLimitBytes),
+    context,
+    keys,
+    options,
+  };
+
+  healthRoutes(kit);
+  triggerRoutes(kit);
+  deviceRoutes(kit);
+  subscriberRoutes(kit);
+  provisioningRoutes(kit);
+  smscRoutes(kit);
+  messageRoutes(kit);
+  eventRoutes(kit);
+  profileRoutes(kit);
+  ruleRoutes(kit);
+  groupRoutes(kit);
+  adminKeyRoutes(kit);
+  openApiRoutes(kit);
+
+  const app = new Koa({ proxy: false });
+  app.silent = true;
+  app.use(requestId());
+  app.use(errorHandler(context.logger));
+  app.use(api.router.routes());
+  app.use(api.router.allowedMethods());
+  routeTables.set(app, api.routes);
+  return app;
+}

@@ -1,0 +1,48 @@
+import type { Middleware } from 'koa';
+import type { Logger } from 'pino';
+import type { Db } from '../../store/db.ts';
+import { appendAudit, type AuditOutcome } from '../../store/repositories/audit.ts';
+import type { ApiState, Operation } from '../operation.ts';
+import { renderError } from './error-handler.ts';
+
+/**
+ * Writes one audit entry per call of a mutating route (and of reads marked auditRead, such as a
+ * subscriber's timeline): who (key name and role), what (the operation id), on which subject (left by
+ * the handler in ctx.state.audit) and how it ended: ok, denied (401/403) or failed (any other error).
+ * Handlers put no IMSI in clear into audit details; they use maskImsi.
+ */
+export function auditTrail(db: Db, logger: Logger, op: Operation): Middleware<ApiState> {
+  return async (ctx, next) => {
+    let outcome: AuditOutcome = 'ok';
+    let failure: { status: number; code: string } | undefined;
+    try {
+      await next();
+    } catch (error) {
+      const rendered = renderError(error);
+      outcome = rendered.status === 401 || rendered.status === 403 ? 'denied' : 'failed';
+      failure = { status: rendered.status, code: rendered.code };
+      throw error;
+    } finally {
+      const note = ctx.state.audit ?? {};
+      const principal = ctx.state.principal;
+      try {
+        await appendAudit(db, {
+          actor: principal?.name ?? 'anonymous',
+          role: principal?.role ?? null,
+          action: op.operationId,
+          subjectType: note.subjectType ?? null,
+          subjectId: note.subjectId ?? null,
+          outcome,
+          details: { ...note.details, ...(failure ? { status: failure.status, error: failure.code } : {}) },
+          requestId: ctx.state.requestId,
+        });
+      } catch (error) {
+        // The action has happened (or failed) already; losing its audit entry is logged loudly.
+        logger.error(
+          { err: error, requestId: ctx.state.requestId, action: op.operationId },
+          'audit write failed',
+        );
+      }
+    }
+  };
+}

@@ -1,0 +1,205 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { TLSSocket } from 'node:tls';
+import type { Context, Middleware } from 'koa';
+import type { Logger } from 'pino';
+import {
+  hashApiKey,
+  looksLikeApiKey,
+  touchApiKeys,
+  verifyApiKey,
+  type ApiKeyRecord,
+} from '../../auth/api-keys.ts';
+import { roleAllows, type Role } from '../../auth/roles.ts';
+import type { Db } from '../../store/db.ts';
+import { ApiError } from '../errors.ts';
+import type { TokenBucketLimiter } from './rate-limit.ts';
+
+/** Who is calling, once authenticated. */
+export interface Principal {
+  /** The API key id ('local-cli' for the local admin secret). */
+  id: string;
+  /** The key's name: the actor in the audit log. */
+  name: string;
+  role: Role;
+}
+
+export interface AuthOptions {
+  /** Trigger routes: require a verified TLS client certificate when the server is configured for it. */
+  mtls?: boolean;
+  /** Also accept the local admin secret from a loopback peer (the `otagw keys` command while the server runs). */
+  local?: boolean;
+}
+
+/** A route's guard; `role` null means the route is open to everyone. */
+export interface AuthGuard extends Middleware {
+  readonly role: Role | null;
+  readonly options: AuthOptions;
+}
+
+/** Header carrying the local admin secret (see src/auth/local-admin.ts). */
+export const LOCAL_ADMIN_HEADER = 'X-Otagw-Local-Admin';
+
+/**
+ * Verified keys are remembered for a few seconds so a busy key costs no store round trip per request.
+ * A key revoked through this process is forgotten at once; one revoked through another process stops
+ * working here within KEY_CACHE_TTL_MS.
+ */
+export const KEY_CACHE_TTL_MS = 5000;
+
+export class ApiKeyCache {
+  private readonly entries = new Map<string, { record: ApiKeyRecord; untilMs: number }>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly logger: Logger,
+    private readonly ttlMs = KEY_CACHE_TTL_MS,
+  ) {}
+
+  async lookup(presented: string): Promise<ApiKeyRecord | undefined> {
+    if (!looksLikeApiKey(presented)) return undefined;
+    const hash = hashApiKey(presented);
+    const now = Date.now();
+    const cached = this.entries.get(hash);
+    if (cached && cached.untilMs > now) {
+      const expiresAt = cached.record.expiresAt;
+      return expiresAt === null || expiresAt.getTime() > now ? cached.record : undefined;
+    }
+    this.entries.delete(hash);
+    const record = await verifyApiKey(this.db, presented);
+    if (!record) return undefined;
+    if (this.entries.size > 10_000) this.entries.clear();
+    this.entries.set(hash, { record, untilMs: now + this.ttlMs });
+    // last_used_at is therefore accurate to the cache lifetime; failure to record it must not fail the call.
+    touchApiKeys(this.db, [record.id]).catch((error: unknown) =>
+      this.logger.warn({ err: error }, 'api key touch failed'),
+    );
+    return record;
+  }
+
+  /** Forget a key (after revocation) so that it stops working at once in this process. */
+  forget(keyId: string): void {
+    for (const [hash, entry] of this.entries) if (entry.record.id === keyId) this.entries.delete(hash);
+  }
+}
+
+export interface GuardDependencies {
+  keys: ApiKeyCache;
+  limiter: TokenBucketLimiter;
+  /** When true, routes declared with `mtls` refuse callers without a verified client certificate. */
+  requireClientCertOnTriggers: boolean;
+  /** Secret accepted from loopback peers on routes declared with `local`. */
+  localAdminSecret?: string;
+}
+
+function bearerToken(ctx: Context): string | undefined {
+  const header = ctx.get('Authorization');
+  if (!header) return undefined;
+  const match = /^Bearer[ ]+(\S+)\s*$/i.exec(header);
+  if (!match) {
+    throw new ApiError(
+      401,
+      'UNAUTHENTICATED',
+      'use Authorization: Bearer <api key>',
+      {},
+      { 'WWW-Authenticate': 'Bearer' },
+    );
+  }
+  return match[1];
+}
+
+function isLoopback(address: string | undefined): boolean {
+  return address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1';
+}
+
+function sameSecret(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+}
+
+const LOCAL_PRINCIPAL: Principal = { id: 'local-cli', name: 'local-cli', role: 'admin' };
+
+export function createGuards(deps: GuardDependencies): {
+  auth: (role: Role, options?: AuthOptions) => AuthGuard;
+  open: () => AuthGuard;
+} {
+  function auth(role: Role, options: AuthOptions = {}): AuthGuard {
+    const guard: Middleware = async (ctx, next) => {
+      if (options.mtls && deps.requireClientCertOnTriggers) {
+        const socket = ctx.req.socket as Partial<TLSSocket>;
+        if (socket.authorized !== true) {
+          throw new ApiError(
+            401,
+            'CLIENT_CERT_REQUIRED',
+            'this route requires a client certificate issued by our CA',
+          );
+        }
+      }
+      const localSecret = ctx.get(LOCAL_ADMIN_HEADER);
+      if (options.local && localSecret && deps.localAdminSecret && isLoopback(ctx.req.socket.remoteAddress)) {
+        if (!sameSecret(localSecret, deps.localAdminSecret)) {
+          throw new ApiError(401, 'INVALID_LOCAL_SECRET', 'the local admin secret does not match');
+        }
+        ctx.state.principal = LOCAL_PRINCIPAL;
+        await next();
+        return;
+      }
+      const token = bearerToken(ctx);
+      if (token === undefined) {
+        throw new ApiError(
+          401,
+          'UNAUTHENTICATED',
+          'an API key is required: Authorization: Bearer <key>',
+          {},
+          { 'WWW-Authenticate': 'Bearer' },
+        );
+      }
+      const record = await deps.keys.lookup(token);
+      if (!record) {
+        throw new ApiError(
+          401,
+          'INVALID_API_KEY',
+          'the API key is unknown, revoked or expired',
+          {},
+          { 'WWW-Authenticate': 'Bearer error="invalid_token"' },
+        );
+      }
+      const principal: Principal = { id: record.id, name: record.name, role: record.role };
+      ctx.state.principal = principal;
+      if (!roleAllows(record.role, role)) {
+        throw new ApiError(
+          403,
+          'FORBIDDEN',
+          `this route needs the ${role} role; the key has ${record.role}`,
+          {
+            required: role,
+            role: record.role,
+          },
+        );
+      }
+      const waitSeconds = deps.limiter.take(record.id);
+      if (waitSeconds > 0) {
+        throw new ApiError(
+          429,
+          'RATE_LIMITED',
+          'too many requests for this API key',
+          { retryAfterSeconds: waitSeconds },
+          {
+            'Retry-After': String(Math.max(1, Math.ceil(waitSeconds))),
+          },
+        );
+      }
+      await next();
+    };
+    return Object.assign(guard, { role, options });
+  }
+
+  function open(): AuthGuard {
+    const guard: Middleware = async (_ctx, next) => {
+      await next();
+    };
+    return Object.assign(guard, { role: null, options: {} });
+  }
+
+  return { auth, open };
+}

@@ -1,0 +1,112 @@
+import { z } from 'zod';
+import { PROFILE_KEY } from '../../../profiles/seed-files.ts';
+import { profileParametersSchema } from '../../../profiles/schema.ts';
+import { operation } from '../../operation.ts';
+import { imsiSchema } from '../../schemas.ts';
+
+/** A profile by id (uuid) or by name. */
+const profileRef = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a profile id or name');
+const versionNumber = z.coerce.number().int().min(1).max(1_000_000);
+const note = z.string().max(500).optional();
+
+const profileView = z.looseObject({ id: z.string(), name: z.string(), latestVersion: z.number() });
+const versionView = z.looseObject({ id: z.string(), version: z.number(), parameters: z.unknown() });
+
+export const listProfiles = operation({
+  operationId: 'profiles.list',
+  tag: 'admin',
+  summary: 'Profiles (parameter sets)',
+  query: z.strictObject({ includeArchived: z.enum(['true', 'false']).optional() }),
+  response: { status: 200, description: 'profiles', schema: z.object({ profiles: z.array(profileView) }) },
+});
+
+export const createProfile = operation({
+  operationId: 'profiles.create',
+  tag: 'admin',
+  summary: 'Create a profile with its first version',
+  body: z.strictObject({
+    name: z.string().regex(PROFILE_KEY, 'name: lower-case letters, digits and "-" (at most 64)'),
+    description: z.string().max(500).optional(),
+    parameters: profileParametersSchema,
+    note,
+  }),
+  response: {
+    status: 201,
+    description: 'created',
+    schema: z.object({ profile: profileView, version: versionView }),
+  },
+});
+
+export const createVersion = operation({
+  operationId: 'profiles.newVersion',
+  tag: 'admin',
+  summary: 'Save new parameters as the next version (versions never change)',
+  params: z.strictObject({ id: profileRef }),
+  body: z.strictObject({ parameters: profileParametersSchema, note }),
+  response: { status: 201, description: 'the new version', schema: versionView },
+});
+
+export const listVersions = operation({
+  operationId: 'profiles.versions',
+  tag: 'admin',
+  summary: 'Every version of a profile, oldest first (secrets masked)',
+  params: z.strictObject({ id: profileRef }),
+  response: { status: 200, description: 'versions', schema: z.object({ versions: z.array(versionView) }) },
+});
+
+export const diffVersions = operation({
+  operationId: 'profiles.diff',
+  tag: 'admin',
+  summary: 'What changed between two versions (secrets masked)',
+  params: z.strictObject({ id: profileRef }),
+  query: z.strictObject({ from: versionNumber, to: versionNumber }),
+  response: {
+    status: 200,
+    description: 'changes',
+    schema: z.object({
+      from: z.number(),
+      to: z.number(),
+      changes: z.array(z.object({ path: z.string(), old: z.unknown(), new: z.unknown() })),
+    }),
+  },
+});
+
+export const previewVersion = operation({
+  operationId: 'profiles.preview',
+  tag: 'admin',
+  summary: 'Render a version for a device model: XML, WBXML hex, segment count and the exact segments',
+  description:
+    'model: a catalogue model id; or give format (oma-cp, nokia-ota) for a device with no catalogue entry. ' +
+    'The push is signed with sec (default NETWPIN) for imsi (default a test-network IMSI).',
+  params: z.strictObject({ id: profileRef, version: versionNumber }),
+  query: z
+    .strictObject({
+      model: z.coerce.number().int().min(1).optional(),
+      format: z.enum(['oma-cp', 'nokia-ota']).optional(),
+      sec: z.enum(['NETWPIN', 'USERPIN', 'USERNETWPIN', 'USERPINMAC', 'none']).optional(),
+      imsi: imsiSchema.optional(),
+      pin: z
+        .string()
+        .regex(/^[0-9]{4,16}$/, 'pin: 4 to 16 digits')
+        .optional(),
+    })
+    .refine((query) => query.model !== undefined || query.format !== undefined, {
+      message: 'give model (a catalogue id) or format',
+      path: ['model'],
+    }),
+  response: {
+    status: 200,
+    description: 'the rendered push',
+    schema: z.object({
+      format: z.string(),
+      omitted: z.array(z.string()),
+      xml: z.string(),
+      wbxmlHex: z.string(),
+      contentType: z.string(),
+      sec: z.string(),
+      segmentCount: z.number(),
+      maxSegments: z.number().nullable(),
+      segments: z.array(z.object({ index: z.number(), udhi: z.boolean(), hex: z.string() })),
+    }),
+  },
+});

@@ -1,0 +1,23 @@
+import { z } from 'zod';
+import { operation } from '../../operation.ts';
+
+export const smscStatus = operation({
+  operationId: 'smsc.status',
+  tag: 'operator',
+  summary: 'SMSC binds: state, window use, rate, errors by status; queue depth',
+  query: z.strictObject({ windowMinutes: z.coerce.number().int().min(1).max(1440).default(60) }),
+  response: {
+    status: 200,
+    description: 'binds',
+    schema: z.object({
+      binds: z.array(z.looseObject({ smscId: z.string(), bindId: z.string(), state: z.string() })),
+      errorsByStatus: z.array(
+        z.object({ smsc: z.string().nullable(), status: z.string(), count: z.number() }),
+      ),
+      receiptsByState: z.array(
+        z.object({ smsc: z.string().nullable(), state: z.string(), count: z.number() }),
+      ),
+      queue: z.record(z.string(), z.number()).nullable(),
+    }),
+  },
+});
