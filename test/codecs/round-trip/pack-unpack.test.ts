@@ -16,7 +16,7 @@ import {
 } from '../../../codecs/ota/pack.ts';
 import { unpackSegments, type UnpackedPush } from '../../../codecs/ota/unpack.ts';
 import type { SmsSegment } from '../../../codecs/sms/segment.ts';
-import type { XmlElement } from '../../../codecs/xml/element.ts';
+import { el, type XmlElement } from '../../../codecs/xml/element.ts';
 import { parseXml } from '../../../codecs/xml/parse-xml.ts';
 import { randomDocument, type GeneratedDocumentType } from '../../support/random-documents.ts';
 import { SeededRandom, testSeed } from '../../support/seeded-random.ts';
@@ -254,13 +254,6 @@ describe.each(TYPES)(
         expect(packed.segments.length, context()).toBeLessThanOrEqual(MAX_CONCATENATED_PARTS);
         for (const segment of packed.segments) {
           expect(segment.tpud.length, context()).toBeLessThanOrEqual(MAX_TP_UD_OCTETS);
-          // In TLV mode too, every SMS the handset receives (UDH built by the SMSC included) fits 140 octets.
-          if (combination.mode === 'tlv') {
-            expect(
-              overTheAir(segment).length,
-              `${context()}\npart ${segment.index}/${segment.total} over the air`,
-            ).toBeLessThanOrEqual(MAX_TP_UD_OCTETS);
-          }
           expect(segment.udhi, context()).toBe(combination.mode === 'udh');
           if (combination.mode === 'tlv') expect(segment.tlv?.destinationPort, context()).toBe(port);
         }
@@ -387,4 +380,34 @@ describe('a document compiled once and signed for many subscribers', () => {
       expect(unpacked.macValid, context).toBe(options.sec === 'none' ? null : true);
     }
   });
+});
+
+describe('TLV mode, as the handset gets it', () => {
+  // The SMSC turns the port and sar_* TLVs into a UDH (DIGEST §5.4), which counts against the 140 octets
+  // exactly as in UDH mode (DIGEST §5.2): the parts must leave room for it.
+  it.each([133, 134, 140, 141, 300, 1000, 5000])(
+    'a %i-octet push fits one SMS per part once the UDH is added',
+    (length) => {
+      for (const reference of [7, 300]) {
+        const root = el('sl', [['href', `http://example.com/${'x'.repeat(length)}`]]);
+        const packed = packDocument(root, { sec: 'none', mode: 'tlv', reference });
+        const trim = packed.wsp.length - length; // make the WSP PDU exactly `length` octets
+        const exact = packDocument(
+          el('sl', [['href', `http://example.com/${'x'.repeat(Math.max(1, length - trim))}`]]),
+          {
+            sec: 'none',
+            mode: 'tlv',
+            reference,
+          },
+        );
+        for (const segment of exact.segments) {
+          const sms = overTheAir(segment);
+          expect(
+            sms.length,
+            `WSP ${exact.wsp.length} octets, reference ${reference}, part ${segment.index}/${segment.total}: ${sms.length} octets over the air`,
+          ).toBeLessThanOrEqual(MAX_TP_UD_OCTETS);
+        }
+      }
+    },
+  );
 });
