@@ -8,6 +8,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { operatorDeviceDefaultSchema } from './devices/resolve-device.ts';
+import { parseGroupPolicies, PolicyError, type GroupPolicy } from './subscribers/policy.ts';
 import { parseSmscUrl, smscRoutingSchema, type SmscRoutingConfig } from './connectors/config.ts';
 
 const durationMs = z.number().int().min(1);
@@ -84,9 +86,12 @@ const fileSchema = z.strictObject({
         .default('New settings are ready for your phone. Reply YES to receive them.'),
       confirmKeyword: z.string().min(1).default('YES'),
       pinText: z.string().min(1).default('Your PIN for the new phone settings is {pin}.'),
-      /** the operator default when neither the model nor the manufacturer says otherwise */
-      defaultFormat: z.enum(['oma-cp', 'nokia-ota', 'none']).default('oma-cp'),
-      defaultMaxSegments: z.number().int().min(1).max(255).default(10),
+    })
+    .prefault({}),
+  devices: z
+    .strictObject({
+      /** what a handset missing from the catalogue gets; null: it is unsupported */
+      operatorDefault: operatorDeviceDefaultSchema.nullable().default(null),
     })
     .prefault({}),
   seeds: z
@@ -112,7 +117,10 @@ export interface Config {
     readonly simulator: FileConfig['smsc']['simulator'];
   };
   readonly provisioning: FileConfig['provisioning'];
+  readonly devices: FileConfig['devices'];
   readonly seeds: FileConfig['seeds'];
+  /** config/groups.yaml (seeds.groupsFile): the policy of each subscriber group */
+  readonly groups: Readonly<Record<string, GroupPolicy>>;
 }
 
 export class ConfigError extends Error {
@@ -202,6 +210,16 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   } catch (error) {
     throw new ConfigError(`invalid SMSC configuration: ${(error as Error).message}`);
   }
+  let groups: Record<string, GroupPolicy> = {};
+  const groupsPath = resolve(configDir, file.seeds.groupsFile);
+  if (existsSync(groupsPath)) {
+    try {
+      groups = parseGroupPolicies(parseYaml(readFileSync(groupsPath, 'utf8')));
+    } catch (error) {
+      if (error instanceof PolicyError) throw new ConfigError(`${groupsPath}: ${error.message}`);
+      throw error;
+    }
+  }
   return deepFreeze({
     configDir,
     http: file.http,
@@ -210,6 +228,8 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     redis: file.redis,
     smsc: { routing, simulator: file.smsc.simulator },
     provisioning: file.provisioning,
+    devices: file.devices,
     seeds: file.seeds,
+    groups,
   });
 }

@@ -1,0 +1,56 @@
+/**
+ * Prometheus metrics (prom-client), one registry per gateway so tests can run several side by side.
+ */
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export interface GatewayMetrics {
+  registry: Registry;
+  /** transitions into each provisioning state */
+  provisionings: Counter<'state'>;
+  /** first-use triggers by outcome (queued, unchanged, debounced, ...) */
+  triggers: Counter<'outcome'>;
+  /** trigger (request recorded) -> first submit_sm answered */
+  submitLatency: Histogram;
+  /** one connector.submit of a whole push */
+  submitDuration: Histogram<'outcome'>;
+  receipts: Counter<'state' | 'matched'>;
+}
+
+export function createMetrics(options: { defaultMetrics?: boolean } = {}): GatewayMetrics {
+  const registry = new Registry();
+  if (options.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'otagw_' });
+  return {
+    registry,
+    provisionings: new Counter({
+      name: 'otagw_provisionings_total',
+      help: 'Provisioning state transitions, by the state entered',
+      labelNames: ['state'],
+      registers: [registry],
+    }),
+    triggers: new Counter({
+      name: 'otagw_first_use_triggers_total',
+      help: 'First-use triggers by outcome',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    submitLatency: new Histogram({
+      name: 'otagw_trigger_to_submit_seconds',
+      help: 'Time from the recorded request to the first answered submit_sm',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30],
+      registers: [registry],
+    }),
+    submitDuration: new Histogram({
+      name: 'otagw_push_submit_seconds',
+      help: 'Time to submit all segments of a push',
+      labelNames: ['outcome'],
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
+      registers: [registry],
+    }),
+    receipts: new Counter({
+      name: 'otagw_receipts_total',
+      help: 'Delivery receipts by state and whether they matched a segment',
+      labelNames: ['state', 'matched'],
+      registers: [registry],
+    }),
+  };
+}

@@ -1,0 +1,215 @@
+/**
+ * Delivery receipts -> segment states -> the provisioning's outcome: every segment delivered makes it
+ * delivered; a failed, expired, rejected or deleted segment fails it with the SMSC's reason.
+ *
+ * A receipt can overtake the write of its segment's message id (the SMSC answers submit_sm_resp and sends
+ * the receipt at once). The receipt then waits in unmatched_receipts and is applied by the processor right
+ * after it stores the ids; both sides hold the provisioning's row lock, so none slips between them.
+ */
+import type { DeliveryReport, DeliveryState } from '../connectors/types.ts';
+import { asJson, type Db } from '../store/db.ts';
+import { announceTransition, type PipelineDeps } from './pipeline.ts';
+import { isUuid, lockProvisioning, transition, type Transitioned } from './repository.ts';
+import type { Actor } from './types.ts';
+
+const RECEIPT_ACTOR: Actor = { name: 'smsc', role: 'system' };
+
+/** The receipt stat word of each state (SMPP 3.4 appendix B; DIGEST §6.6). */
+const STAT_OF_STATE: Readonly<Record<DeliveryState, string>> = {
+  delivered: 'DELIVRD',
+  failed: 'UNDELIV',
+  expired: 'EXPIRED',
+  rejected: 'REJECTD',
+  deleted: 'DELETED',
+  unknown: 'UNKNOWN',
+  enroute: 'ENROUTE',
+  accepted: 'ACCEPTD',
+};
+
+const FAILING_STATS = new Set(['UNDELIV', 'EXPIRED', 'REJECTD', 'DELETED', 'UNKNOWN']);
+
+export function statOf(report: Pick<DeliveryReport, 'state' | 'stat'>): string {
+  const stat = report.stat?.toUpperCase();
+  return stat && /^[A-Z]{5,8}$/.test(stat) ? stat : STAT_OF_STATE[report.state];
+}
+
+interface SegmentKey {
+  provisioning_id: string;
+  segment_number: number;
+}
+
+async function findSegment(db: Db, smsc: string, messageId: string): Promise<SegmentKey | undefined> {
+  return db.one<SegmentKey>(
+    `SELECT provisioning_id, segment_number FROM segments
+     WHERE smsc = $1 AND message_id_normalised = $2 ORDER BY updated_at DESC LIMIT 1`,
+    [smsc, messageId],
+  );
+}
+
+export interface ReceiptOutcome {
+  matched: boolean;
+  provisioningId?: string;
+  segmentNumber?: number;
+  change?: Transitioned;
+}
+
+/** Applies one receipt from a connector. */
+export async function handleReceipt(deps: PipelineDeps, report: DeliveryReport): Promise<ReceiptOutcome> {
+  // Texts (PIN, confirmation questions) go out under '<provisioning id>:<kind>': their receipts are not segments.
+  if (report.pushId !== undefined && !isUuid(report.pushId)) return { matched: false };
+  const stat = statOf(report);
+  const outcome = await deps.db.transaction(async (tx): Promise<ReceiptOutcome> => {
+    let segment = await findSegment(tx, report.smscId, report.messageId);
+    const provisioningId = segment?.provisioning_id ?? report.pushId;
+    if (provisioningId) await lockProvisioning(tx, provisioningId);
+    if (!segment && provisioningId) segment = await findSegment(tx, report.smscId, report.messageId);
+    if (!segment) {
+      await tx.query(
+        `INSERT INTO unmatched_receipts (smsc, message_id_normalised, receipt_state, receipt_error, details)
+         VALUES ($1, $2, $3, $4, $5::jsonb)`,
+        [
+          report.smscId,
+          report.messageId,
+          stat,
+          report.error ?? null,
+          asJson({
+            pushId: report.pushId,
+            segmentIndex: report.segmentIndex,
+            destination: report.destination,
+          }),
+        ],
+      );
+      return { matched: false };
+    }
+    await applySegmentReceipt(tx, segment, stat, report.error ?? null, report.doneAt ?? deps.now());
+    const change = await settle(tx, segment.provisioning_id, deps.now());
+    return {
+      matched: true,
+      provisioningId: segment.provisioning_id,
+      segmentNumber: segment.segment_number,
+      change,
+    };
+  });
+  deps.metrics.receipts.inc({ state: stat, matched: String(outcome.matched) });
+  if (outcome.matched && outcome.provisioningId !== undefined) {
+    deps.events.publish({
+      type: 'segment.receipt',
+      provisioningId: outcome.provisioningId,
+      segmentNumber: outcome.segmentNumber ?? 0,
+      smscId: report.smscId,
+      messageId: report.messageId,
+      state: report.state,
+      error: report.error,
+      at: deps.now().toISOString(),
+    });
+  }
+  if (outcome.change)
+    announceTransition(
+      deps,
+      outcome.change,
+      outcome.change.provisioning.state === 'delivered' ? 'receipts' : 'receipt',
+    );
+  return outcome;
+}
+
+async function applySegmentReceipt(
+  tx: Db,
+  segment: SegmentKey,
+  stat: string,
+  error: string | null,
+  at: Date,
+): Promise<void> {
+  // A final receipt is not overwritten by a late intermediate one (ENROUTE/ACCEPTD after DELIVRD).
+  await tx.query(
+    `UPDATE segments SET receipt_state = $3, receipt_error = $4, receipt_at = $5, updated_at = now()
+     WHERE provisioning_id = $1 AND segment_number = $2
+       AND (receipt_state IS NULL OR receipt_state IN ('ENROUTE', 'ACCEPTD') OR $3 NOT IN ('ENROUTE', 'ACCEPTD'))`,
+    [segment.provisioning_id, segment.segment_number, stat, error, at],
+  );
+}
+
+/**
+ * Receipts that arrived before the message ids of this provisioning were stored: applied now (the caller
+ * holds the provisioning's row lock and has just stored the ids).
+ */
+export async function applyParkedReceipts(
+  tx: Db,
+  provisioningId: string,
+  now: Date,
+): Promise<Transitioned | undefined> {
+  const parked = await tx.query<{
+    id: number;
+    segment_number: number;
+    receipt_state: string;
+    receipt_error: string | null;
+    received_at: Date;
+  }>(
+    `SELECT u.id, s.segment_number, u.receipt_state, u.receipt_error, u.received_at
+     FROM unmatched_receipts u JOIN segments s
+       ON s.smsc = u.smsc AND s.message_id_normalised = u.message_id_normalised
+     WHERE s.provisioning_id = $1 ORDER BY u.id`,
+    [provisioningId],
+  );
+  if (parked.length === 0) return undefined;
+  for (const receipt of parked) {
+    await applySegmentReceipt(
+      tx,
+      { provisioning_id: provisioningId, segment_number: receipt.segment_number },
+      receipt.receipt_state,
+      receipt.receipt_error,
+      receipt.received_at,
+    );
+  }
+  await tx.query(`DELETE FROM unmatched_receipts WHERE id = ANY($1::bigint[])`, [
+    parked.map((row) => row.id),
+  ]);
+  return settle(tx, provisioningId, now);
+}
+
+/** Decides the provisioning's outcome from its segments' receipts, when they decide it. */
+async function settle(tx: Db, provisioningId: string, now: Date): Promise<Transitioned | undefined> {
+  const segments = await tx.query<{
+    segment_number: number;
+    submit_status: string;
+    receipt_state: string | null;
+    receipt_error: string | null;
+  }>(
+    `SELECT segment_number, submit_status, receipt_state, receipt_error FROM segments
+     WHERE provisioning_id = $1 ORDER BY segment_number`,
+    [provisioningId],
+  );
+  const failing = segments.find(
+    (segment) => segment.receipt_state && FAILING_STATS.has(segment.receipt_state),
+  );
+  if (failing) {
+    const stat = failing.receipt_state!;
+    return transition(tx, {
+      id: provisioningId,
+      from: ['submitting', 'submitted'],
+      to: 'failed',
+      cause: 'receipt',
+      actor: RECEIPT_ACTOR,
+      details: { segment: failing.segment_number, stat, error: failing.receipt_error },
+      patch: {
+        failure_code: `SMSC_${stat}`,
+        failure_reason:
+          `segment ${failing.segment_number}: receipt ${stat}` +
+          (failing.receipt_error ? ` (err ${failing.receipt_error})` : ''),
+        finished_at: now,
+      },
+    });
+  }
+  const allDelivered =
+    segments.length > 0 &&
+    segments.every((segment) => segment.submit_status === 'submitted' && segment.receipt_state === 'DELIVRD');
+  if (!allDelivered) return undefined;
+  return transition(tx, {
+    id: provisioningId,
+    from: ['submitted'],
+    to: 'delivered',
+    cause: 'receipts',
+    actor: RECEIPT_ACTOR,
+    details: { segments: segments.length },
+    patch: { finished_at: now },
+  });
+}

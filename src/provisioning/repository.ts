@@ -1,0 +1,428 @@
+/**
+ * provisionings, provisioning_events and segments. Every state change is one statement that updates the
+ * row (only from the states it is allowed from), appends the event and the audit entry — so the timeline,
+ * the audit log and the state can never disagree, and two workers racing on one row cannot both win.
+ */
+import { asJson, type Db } from '../store/db.ts';
+import type {
+  Actor,
+  Provisioning,
+  ProvisioningEvent,
+  ProvisioningState,
+  SecurityMethod,
+  SegmentView,
+} from './types.ts';
+
+export interface ProvisioningRow {
+  id: string;
+  subscriber_id: string;
+  msisdn?: string | null;
+  imsi?: string;
+  group_name?: string;
+  source: string;
+  reason: string | null;
+  actor: string;
+  state: ProvisioningState;
+  priority: number;
+  idempotency_key: string | null;
+  resend_of: string | null;
+  campaign_id: string | null;
+  imei: string | null;
+  device_model_id: number | null;
+  format: 'oma-cp' | 'nokia-ota' | null;
+  profile_version_id: string | null;
+  security_method: SecurityMethod | null;
+  segment_count: number | null;
+  not_before: Date | null;
+  confirm_by: Date | null;
+  expires_at: Date | null;
+  failure_code: string | null;
+  failure_reason: string | null;
+  created_at: Date;
+  updated_at: Date;
+  queued_at: Date | null;
+  submitted_at: Date | null;
+  finished_at: Date | null;
+  from_state?: ProvisioningState | null;
+}
+
+/** A provisioning with what the worker needs of its subscriber. */
+export interface ProvisioningRecord extends Provisioning {
+  imsi: string;
+  groupName: string;
+}
+
+export function toProvisioning(row: ProvisioningRow): ProvisioningRecord {
+  return {
+    id: row.id,
+    subscriberId: row.subscriber_id,
+    msisdn: row.msisdn ?? null,
+    imsi: row.imsi ?? '',
+    groupName: row.group_name ?? 'default',
+    source: row.source,
+    reason: row.reason,
+    actor: row.actor,
+    state: row.state,
+    priority: row.priority,
+    idempotencyKey: row.idempotency_key,
+    resendOf: row.resend_of,
+    campaignId: row.campaign_id,
+    imei: row.imei,
+    deviceModelId: row.device_model_id,
+    format: row.format,
+    profileVersionId: row.profile_version_id,
+    securityMethod: row.security_method,
+    segmentCount: row.segment_count,
+    notBefore: row.not_before,
+    confirmBy: row.confirm_by,
+    expiresAt: row.expires_at,
+    failureCode: row.failure_code,
+    failureReason: row.failure_reason,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    queuedAt: row.queued_at,
+    submittedAt: row.submitted_at,
+    finishedAt: row.finished_at,
+  };
+}
+
+/** The public shape (without the subscriber's IMSI and group). */
+export function publicProvisioning(record: ProvisioningRecord): Provisioning {
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars
+  const { imsi, groupName, ...rest } = record;
+  return rest;
+}
+
+const WITH_SUBSCRIBER = `SELECT p.*, s.msisdn, s.imsi, s.group_name FROM provisionings p
+  JOIN subscribers s ON s.id = p.subscriber_id`;
+
+export async function getProvisioningRecord(db: Db, id: string): Promise<ProvisioningRecord | undefined> {
+  if (!isUuid(id)) return undefined;
+  const row = await db.one<ProvisioningRow>(`${WITH_SUBSCRIBER} WHERE p.id = $1`, [id]);
+  return row && toProvisioning(row);
+}
+
+export async function lockProvisioning(tx: Db, id: string): Promise<ProvisioningRecord | undefined> {
+  const row = await tx.one<ProvisioningRow>(`${WITH_SUBSCRIBER} WHERE p.id = $1 FOR UPDATE OF p`, [id]);
+  return row && toProvisioning(row);
+}
+
+export function isUuid(text: string): boolean {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(text);
+}
+
+/** Columns a transition may set besides the state (a fixed list: no caller-made SQL). */
+export interface ProvisioningPatch {
+  imei?: string | null;
+  device_model_id?: number | null;
+  format?: 'oma-cp' | 'nokia-ota' | null;
+  profile_version_id?: string | null;
+  security_method?: SecurityMethod | null;
+  segment_count?: number | null;
+  not_before?: Date | null;
+  confirm_by?: Date | null;
+  expires_at?: Date | null;
+  failure_code?: string | null;
+  failure_reason?: string | null;
+  queued_at?: Date | null;
+  submitted_at?: Date | null;
+  finished_at?: Date | null;
+}
+
+const PATCH_COLUMNS: ReadonlyArray<keyof ProvisioningPatch> = [
+  'imei',
+  'device_model_id',
+  'format',
+  'profile_version_id',
+  'security_method',
+  'segment_count',
+  'not_before',
+  'confirm_by',
+  'expires_at',
+  'failure_code',
+  'failure_reason',
+  'queued_at',
+  'submitted_at',
+  'finished_at',
+];
+
+export interface TransitionInput {
+  id: string;
+  /** allowed current states; the transition does nothing when the row is in another one */
+  from: readonly ProvisioningState[];
+  /** the new state; the same as the current one records an event without a change of state */
+  to: ProvisioningState;
+  cause: string;
+  actor: Actor;
+  details?: Record<string, unknown>;
+  patch?: ProvisioningPatch;
+}
+
+export interface Transitioned {
+  provisioning: ProvisioningRecord;
+  from: ProvisioningState;
+  at: Date;
+}
+
+const FAILED_OUTCOME_STATES = new Set<ProvisioningState>(['failed', 'expired']);
+
+/** Applies one transition; undefined when the provisioning is not in one of `from`. */
+export async function transition(db: Db, input: TransitionInput): Promise<Transitioned | undefined> {
+  const params: unknown[] = [input.id, input.to, [...input.from], input.cause, input.actor.name];
+  const sets: string[] = ['state = $2', 'updated_at = now()'];
+  for (const column of PATCH_COLUMNS) {
+    if (input.patch && Object.hasOwn(input.patch, column)) {
+      params.push(input.patch[column] ?? null);
+      sets.push(`${column} = $${params.length}`);
+    }
+  }
+  const details = asJson(input.details ?? {});
+  params.push(details);
+  const detailsParam = `$${params.length}::jsonb`;
+  params.push(input.actor.role ?? null, `provisioning.${input.to}`);
+  const roleParam = `$${params.length - 1}`;
+  const actionParam = `$${params.length}`;
+  params.push(FAILED_OUTCOME_STATES.has(input.to) ? 'failed' : 'ok', input.actor.requestId ?? null);
+  const outcomeParam = `$${params.length - 1}`;
+  const requestParam = `$${params.length}`;
+  const row = await db.one<ProvisioningRow & { event_at: Date }>(
+    `WITH old AS (
+       SELECT id, state FROM provisionings WHERE id = $1 AND state = ANY($3::text[]) FOR UPDATE
+     ), u AS (
+       UPDATE provisionings p SET ${sets.join(', ')} FROM old WHERE p.id = old.id
+       RETURNING p.*, old.state AS from_state
+     ), e AS (
+       INSERT INTO provisioning_events (provisioning_id, from_state, to_state, cause, actor, details)
+       SELECT id, from_state, $2, $4, $5, ${detailsParam} FROM u RETURNING at
+     ), a AS (
+       INSERT INTO audit_log (actor, role, action, subject_type, subject_id, outcome, details, request_id)
+       SELECT $5, ${roleParam}, ${actionParam}, 'provisioning', id::text, ${outcomeParam},
+              jsonb_build_object('cause', $4::text, 'from', from_state) || ${detailsParam}, ${requestParam}
+       FROM u
+     )
+     SELECT u.*, s.msisdn, s.imsi, s.group_name, (SELECT at FROM e) AS event_at
+     FROM u JOIN subscribers s ON s.id = u.subscriber_id`,
+    params as never,
+  );
+  if (!row) return undefined;
+  return { provisioning: toProvisioning(row), from: row.from_state as ProvisioningState, at: row.event_at };
+}
+
+/** Records an event on the timeline without changing the state. */
+export async function appendEvent(
+  db: Db,
+  provisioning: { id: string; state: ProvisioningState },
+  cause: string,
+  actor: Actor,
+  details: Record<string, unknown> = {},
+): Promise<void> {
+  await db.query(
+    `INSERT INTO provisioning_events (provisioning_id, from_state, to_state, cause, actor, details)
+     VALUES ($1, $2, $2, $3, $4, $5::jsonb)`,
+    [provisioning.id, provisioning.state, cause, actor.name, asJson(details)],
+  );
+}
+
+export interface NewProvisioning {
+  id: string;
+  subscriberId: string;
+  source: string;
+  reason: string | null;
+  actor: Actor;
+  state: ProvisioningState;
+  priority: number;
+  idempotencyKey: string;
+  resendOf?: string | null;
+  campaignId?: string | null;
+  imei?: string | null;
+  profileVersionId?: string | null;
+  confirmBy?: Date | null;
+  failureCode?: string | null;
+  failureReason?: string | null;
+  /** events after the creating one (requested), e.g. requested -> queued */
+  cause: string;
+  details?: Record<string, unknown>;
+}
+
+/**
+ * Inserts a provisioning in its first state with its events (null -> requested [-> state]) and the
+ * audit entry. undefined when the idempotency key is taken (the caller reads the existing one).
+ */
+export async function insertProvisioning(
+  db: Db,
+  input: NewProvisioning,
+): Promise<ProvisioningRecord | undefined> {
+  const events: Array<{ from_state: string | null; to_state: string; cause: string; details: unknown }> = [
+    { from_state: null, to_state: 'requested', cause: input.cause, details: input.details ?? {} },
+  ];
+  if (input.state !== 'requested') {
+    events.push({ from_state: 'requested', to_state: input.state, cause: input.cause, details: {} });
+  }
+  const final = input.state === 'failed' || input.state === 'cancelled';
+  const row = await db.one<ProvisioningRow>(
+    `WITH p AS (
+       INSERT INTO provisionings (id, subscriber_id, source, reason, actor, state, priority, idempotency_key,
+         resend_of, campaign_id, imei, profile_version_id, confirm_by, failure_code, failure_reason,
+         queued_at, finished_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
+         CASE WHEN $6 = 'queued' THEN now() END, CASE WHEN $16 THEN now() END)
+       ON CONFLICT (idempotency_key) DO NOTHING
+       RETURNING *
+     ), e AS (
+       INSERT INTO provisioning_events (provisioning_id, from_state, to_state, cause, actor, details)
+       SELECT p.id, x.from_state, x.to_state, x.cause, p.actor, coalesce(x.details, '{}'::jsonb)
+       FROM p, jsonb_to_recordset($17::jsonb) AS x(from_state text, to_state text, cause text, details jsonb)
+     ), a AS (
+       INSERT INTO audit_log (actor, role, action, subject_type, subject_id, outcome, details, request_id)
+       SELECT p.actor, $18, 'provisioning.request', 'provisioning', p.id::text,
+         CASE WHEN p.state = 'failed' THEN 'failed' ELSE 'ok' END,
+         jsonb_build_object('source', p.source, 'reason', p.reason, 'state', p.state,
+           'resendOf', p.resend_of, 'failureCode', p.failure_code), $19
+       FROM p
+     )
+     SELECT p.*, s.msisdn, s.imsi, s.group_name FROM p JOIN subscribers s ON s.id = p.subscriber_id`,
+    [
+      input.id,
+      input.subscriberId,
+      input.source,
+      input.reason,
+      input.actor.name,
+      input.state,
+      input.priority,
+      input.idempotencyKey,
+      input.resendOf ?? null,
+      input.campaignId ?? null,
+      input.imei ?? null,
+      input.profileVersionId ?? null,
+      input.confirmBy ?? null,
+      input.failureCode ?? null,
+      input.failureReason ?? null,
+      final,
+      asJson(events),
+      input.actor.role ?? null,
+      input.actor.requestId ?? null,
+    ],
+  );
+  return row && toProvisioning(row);
+}
+
+export async function findByIdempotencyKey(db: Db, key: string): Promise<ProvisioningRecord | undefined> {
+  const row = await db.one<ProvisioningRow>(`${WITH_SUBSCRIBER} WHERE p.idempotency_key = $1`, [key]);
+  return row && toProvisioning(row);
+}
+
+interface EventRow {
+  id: number;
+  at: Date;
+  from_state: ProvisioningState | null;
+  to_state: ProvisioningState;
+  cause: string;
+  actor: string | null;
+  details: Record<string, unknown>;
+}
+
+export async function listEvents(db: Db, provisioningId: string): Promise<ProvisioningEvent[]> {
+  const rows = await db.query<EventRow>(
+    `SELECT id, at, from_state, to_state, cause, actor, details FROM provisioning_events
+     WHERE provisioning_id = $1 ORDER BY id`,
+    [provisioningId],
+  );
+  return rows.map((row) => ({
+    id: row.id,
+    at: row.at,
+    fromState: row.from_state,
+    toState: row.to_state,
+    cause: row.cause,
+    actor: row.actor,
+    details: row.details,
+  }));
+}
+
+interface SegmentRow {
+  segment_number: number;
+  smsc: string | null;
+  message_id: string | null;
+  message_id_normalised: string | null;
+  submit_status: 'pending' | 'submitted' | 'rejected';
+  submit_error: string | null;
+  submit_attempts: number;
+  submitted_at: Date | null;
+  receipt_state: string | null;
+  receipt_error: string | null;
+  receipt_at: Date | null;
+}
+
+export async function listSegments(db: Db, provisioningId: string): Promise<SegmentView[]> {
+  const rows = await db.query<SegmentRow>(
+    `SELECT segment_number, smsc, message_id, message_id_normalised, submit_status, submit_error,
+            submit_attempts, submitted_at, receipt_state, receipt_error, receipt_at
+     FROM segments WHERE provisioning_id = $1 ORDER BY segment_number`,
+    [provisioningId],
+  );
+  return rows.map((row) => ({
+    segmentNumber: row.segment_number,
+    smsc: row.smsc,
+    messageId: row.message_id,
+    submitStatus: row.submit_status,
+    submitError: row.submit_error,
+    submitAttempts: row.submit_attempts,
+    submittedAt: row.submitted_at,
+    receiptState: row.receipt_state,
+    receiptError: row.receipt_error,
+    receiptAt: row.receipt_at,
+  }));
+}
+
+/** Puts the segments of (another attempt at) a push in place: pending, receipts cleared. */
+export async function resetSegments(db: Db, provisioningId: string, count: number): Promise<void> {
+  await db.query(
+    `INSERT INTO segments (provisioning_id, segment_number)
+     SELECT $1, n FROM generate_series(1, $2::int) AS n
+     ON CONFLICT (provisioning_id, segment_number) DO UPDATE SET
+       smsc = NULL, message_id = NULL, message_id_normalised = NULL, submit_status = 'pending',
+       submit_error = NULL, submitted_at = NULL, receipt_state = NULL, receipt_error = NULL,
+       receipt_at = NULL, updated_at = now()`,
+    [provisioningId, count],
+  );
+  await db.query(`DELETE FROM segments WHERE provisioning_id = $1 AND segment_number > $2`, [
+    provisioningId,
+    count,
+  ]);
+}
+
+export interface SegmentOutcomeRecord {
+  segmentNumber: number;
+  ok: boolean;
+  smsc: string | null;
+  messageId: string | null;
+  error: string | null;
+}
+
+/** Stores the submit results of one attempt (one statement for all segments). */
+export async function recordSubmitResults(
+  db: Db,
+  provisioningId: string,
+  results: readonly SegmentOutcomeRecord[],
+): Promise<void> {
+  await db.query(
+    `UPDATE segments s SET
+       smsc = x.smsc, message_id = x.message_id, message_id_normalised = x.message_id,
+       submit_status = CASE WHEN x.ok THEN 'submitted' ELSE 'rejected' END,
+       submit_error = x.error, submit_attempts = s.submit_attempts + 1,
+       submitted_at = CASE WHEN x.ok THEN now() END, updated_at = now()
+     FROM jsonb_to_recordset($2::jsonb) AS x(segment_number int, ok boolean, smsc text, message_id text, error text)
+     WHERE s.provisioning_id = $1 AND s.segment_number = x.segment_number`,
+    [
+      provisioningId,
+      asJson(
+        results.map((result) => ({
+          segment_number: result.segmentNumber,
+          ok: result.ok,
+          smsc: result.smsc,
+          message_id: result.messageId,
+          error: result.error,
+        })),
+      ),
+    ],
+  );
+}

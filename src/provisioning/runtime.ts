@@ -1,0 +1,109 @@
+/**
+ * The worker side of provisioning, wired up: the BullMQ worker, the connector's receipts and MO
+ * answers (ask-first YES), bind-state events, and the sweeps.
+ */
+import type { Redis } from 'ioredis';
+import type { DeliveryReport, MoMessage, BindStatus, SmscConnector } from '../connectors/types.ts';
+import { createProvisionWorker } from '../queues/workers.ts';
+import { PushComposer } from './compose.ts';
+import { RuleCache, type DeliveryDeps } from './deliver.ts';
+import type { PipelineDeps } from './pipeline.ts';
+import { handleReceipt } from './receipts.ts';
+import { startSweeps } from './sweeps.ts';
+import type { ProvisioningService } from './types.ts';
+
+export interface ProvisioningWorkerOptions {
+  connection: Redis;
+  prefix: string;
+  /** default: config.provisioning.workerConcurrency */
+  concurrency?: number;
+  sweeps?: boolean;
+}
+
+export interface ProvisioningWorker {
+  deps: DeliveryDeps;
+  /** closes the worker (active jobs finish), waits for receipts being written, stops the sweeps */
+  close(): Promise<void>;
+  /** test hook: abandons active jobs as a killed process would (their locks expire, another worker takes them) */
+  kill(): Promise<void>;
+}
+
+export function startProvisioningWorker(
+  base: PipelineDeps,
+  connector: SmscConnector,
+  service: ProvisioningService,
+  options: ProvisioningWorkerOptions,
+): ProvisioningWorker {
+  const deps: DeliveryDeps = {
+    ...base,
+    connector,
+    composer: new PushComposer(base.db),
+    rules: new RuleCache(base.db),
+  };
+  const inFlight = new Set<Promise<unknown>>();
+  const track = (work: Promise<unknown>): void => {
+    inFlight.add(work);
+    void work.finally(() => inFlight.delete(work));
+  };
+  const onReceipt = (report: DeliveryReport): void => {
+    track(
+      handleReceipt(deps, report).catch((error: unknown) =>
+        deps.logger.error(
+          { err: (error as Error).message, messageId: report.messageId },
+          'receipt not recorded',
+        ),
+      ),
+    );
+  };
+  const onMo = (message: MoMessage): void => {
+    if (message.text.trim() === '') return;
+    track(
+      service
+        .confirm(message.from, message.text, { name: `subscriber:${message.from}`, role: 'subscriber' })
+        .catch((error: unknown) =>
+          deps.logger.warn({ err: (error as Error).message }, 'MO answer not handled'),
+        ),
+    );
+  };
+  const onBindState = (status: BindStatus): void => {
+    deps.events.publish({
+      type: 'smsc.bind-state',
+      smscId: status.smscId,
+      bindId: status.bindId,
+      state: status.state,
+      lastError: status.lastError,
+      at: deps.now().toISOString(),
+    });
+  };
+  connector.on('receipt', onReceipt);
+  connector.on('mo', onMo);
+  connector.on('bind-state', onBindState);
+  const worker = createProvisionWorker(deps, {
+    connection: options.connection,
+    prefix: options.prefix,
+    concurrency: options.concurrency ?? deps.config.provisioning.workerConcurrency,
+    lockDurationMs: deps.config.provisioning.lockDurationMs,
+    stalledIntervalMs: deps.config.provisioning.stalledIntervalMs,
+  });
+  const sweeps = options.sweeps === false ? undefined : startSweeps(deps);
+  const detach = (): void => {
+    connector.off('receipt', onReceipt);
+    connector.off('mo', onMo);
+    connector.off('bind-state', onBindState);
+  };
+  return {
+    deps,
+    close: async () => {
+      await worker.close();
+      await sweeps?.stop();
+      await Promise.allSettled([...inFlight]);
+      detach();
+    },
+    kill: async () => {
+      detach();
+      await sweeps?.stop();
+      // force: no waiting for active jobs, their locks are not released (as when the process dies)
+      await worker.close(true);
+    },
+  };
+}

@@ -1,0 +1,129 @@
+/**
+ * Periodic sweeps that bring every provisioning to a final state:
+ * - expiry: submitted pushes without their final receipts after receiptTimeoutMs -> expired; ask-first
+ *   questions unanswered by confirm_by -> expired;
+ * - recovery: provisionings still queued/submitting whose job vanished (Redis restarted without its data,
+ *   a job removed by hand) are enqueued again; those whose job failed outside the processor (stalled too
+ *   often) are failed with the job's reason.
+ * Both are safe to run in several workers at once: every change is a guarded transition.
+ */
+import { jobIdFor } from './service.ts';
+import { failProvisioning } from './deliver.ts';
+import { announceTransition, SYSTEM_ACTOR, type PipelineDeps } from './pipeline.ts';
+import { appendEvent, transition } from './repository.ts';
+
+const BATCH = 500;
+
+export async function expireOverdue(deps: PipelineDeps): Promise<number> {
+  const now = deps.now();
+  const overdue = await deps.db.query<{ id: string; state: 'submitted' | 'awaiting-confirmation' }>(
+    `SELECT id, state FROM provisionings
+     WHERE (state = 'submitted' AND expires_at < $1) OR (state = 'awaiting-confirmation' AND confirm_by < $1)
+     ORDER BY updated_at LIMIT ${BATCH}`,
+    [now],
+  );
+  let expired = 0;
+  for (const row of overdue) {
+    const receipts = row.state === 'submitted';
+    const change = await transition(deps.db, {
+      id: row.id,
+      from: [row.state],
+      to: 'expired',
+      cause: receipts ? 'receipt-timeout' : 'confirmation-timeout',
+      actor: SYSTEM_ACTOR,
+      patch: {
+        failure_code: receipts ? 'RECEIPT_TIMEOUT' : 'CONFIRMATION_TIMEOUT',
+        failure_reason: receipts
+          ? `no final delivery receipt within ${deps.config.provisioning.receiptTimeoutMs} ms`
+          : 'the subscriber did not answer in time',
+        finished_at: now,
+      },
+    });
+    if (change) {
+      expired += 1;
+      announceTransition(deps, change, change.provisioning.failureCode ?? 'expired');
+    }
+  }
+  return expired;
+}
+
+export async function recoverLostJobs(deps: PipelineDeps): Promise<number> {
+  const now = deps.now();
+  const staleBefore = new Date(now.getTime() - deps.config.provisioning.recoveryStaleMs);
+  const stuck = await deps.db.query<{
+    id: string;
+    state: string;
+    idempotency_key: string | null;
+    priority: number;
+  }>(
+    `SELECT id, state, idempotency_key, priority FROM provisionings
+     WHERE state IN ('requested', 'queued', 'submitting') AND updated_at < $1
+       AND (not_before IS NULL OR not_before < $2)
+     ORDER BY updated_at LIMIT ${BATCH}`,
+    [staleBefore, now],
+  );
+  let recovered = 0;
+  for (const row of stuck) {
+    const jobId = jobIdFor(row.idempotency_key ?? row.id);
+    const job = await deps.queue.queue.getJob(jobId);
+    const jobState = job ? await job.getState() : 'missing';
+    if (jobState === 'failed') {
+      await failProvisioning(deps, row.id, 'JOB_FAILED', job?.failedReason ?? 'the job failed');
+      continue;
+    }
+    if (
+      jobState === 'waiting' ||
+      jobState === 'active' ||
+      jobState === 'delayed' ||
+      jobState === 'prioritized'
+    ) {
+      continue;
+    }
+    // Missing (or completed without a final state): enqueue again under a fresh id so a finished job of
+    // the same id cannot swallow the add.
+    if (job) await job.remove().catch(() => undefined);
+    await deps.queue.add({ provisioningId: row.id }, { jobId, priority: row.priority });
+    await transition(deps.db, {
+      id: row.id,
+      from: [row.state as 'queued'],
+      to: row.state as 'queued',
+      cause: 'recovered',
+      actor: SYSTEM_ACTOR,
+      details: { jobState },
+    }).catch(() => appendEvent(deps.db, { id: row.id, state: 'queued' }, 'recovered', SYSTEM_ACTOR));
+    recovered += 1;
+  }
+  return recovered;
+}
+
+/** Runs both sweeps on their intervals until stopped. */
+export function startSweeps(deps: PipelineDeps): { stop(): Promise<void> } {
+  let running = Promise.resolve();
+  const guard = (name: string, sweep: () => Promise<number>) => () => {
+    running = running
+      .then(async () => {
+        const count = await sweep();
+        if (count > 0) deps.logger.info({ sweep: name, count }, 'sweep acted');
+      })
+      .catch((error: unknown) =>
+        deps.logger.warn({ sweep: name, err: (error as Error).message }, 'sweep failed'),
+      );
+  };
+  const expiry = setInterval(
+    guard('expiry', () => expireOverdue(deps)),
+    deps.config.provisioning.expirySweepIntervalMs,
+  );
+  const recovery = setInterval(
+    guard('recovery', () => recoverLostJobs(deps)),
+    deps.config.provisioning.recoverySweepIntervalMs,
+  );
+  expiry.unref();
+  recovery.unref();
+  return {
+    stop: async () => {
+      clearInterval(expiry);
+      clearInterval(recovery);
+      await running;
+    },
+  };
+}

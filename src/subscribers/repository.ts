@@ -1,0 +1,128 @@
+/**
+ * subscribers and subscriber_devices: who the SIM is, which handset it was last seen in, and when a
+ * trigger last started a provisioning (imei_changed_at, the debounce anchor of first-use detection).
+ */
+import type { Db } from '../store/db.ts';
+
+export interface Subscriber {
+  id: string;
+  imsi: string;
+  msisdn: string | null;
+  groupName: string;
+  currentImei: string | null;
+  imeiChangedAt: Date | null;
+  firmwareVersion: string | null;
+  seenAt: Date | null;
+}
+
+interface SubscriberRow {
+  id: string;
+  imsi: string;
+  msisdn: string | null;
+  group_name: string;
+  current_imei: string | null;
+  imei_changed_at: Date | null;
+  firmware_version: string | null;
+  seen_at: Date | null;
+}
+
+const COLUMNS = 'id, imsi, msisdn, group_name, current_imei, imei_changed_at, firmware_version, seen_at';
+
+function toSubscriber(row: SubscriberRow): Subscriber {
+  return {
+    id: row.id,
+    imsi: row.imsi,
+    msisdn: row.msisdn,
+    groupName: row.group_name,
+    currentImei: row.current_imei,
+    imeiChangedAt: row.imei_changed_at,
+    firmwareVersion: row.firmware_version,
+    seenAt: row.seen_at,
+  };
+}
+
+/** Digits only, international form without '+' (the spelling the subscribers table keeps). */
+export function normaliseMsisdn(msisdn: string): string {
+  return msisdn.replace(/^\+/, '').replace(/[\s-]/g, '');
+}
+
+export async function findSubscriber(
+  db: Db,
+  key: { imsi?: string; msisdn?: string; id?: string },
+): Promise<Subscriber | undefined> {
+  let row: SubscriberRow | undefined;
+  if (key.id) row = await db.one<SubscriberRow>(`SELECT ${COLUMNS} FROM subscribers WHERE id = $1`, [key.id]);
+  else if (key.imsi)
+    row = await db.one<SubscriberRow>(`SELECT ${COLUMNS} FROM subscribers WHERE imsi = $1`, [key.imsi]);
+  else if (key.msisdn)
+    row = await db.one<SubscriberRow>(`SELECT ${COLUMNS} FROM subscribers WHERE msisdn = $1`, [
+      normaliseMsisdn(key.msisdn),
+    ]);
+  return row && toSubscriber(row);
+}
+
+/**
+ * The subscriber of this IMSI, created when new, locked for the rest of the transaction (first-use
+ * decisions for one SIM are serialised). A number that moved to this SIM is taken from its old one.
+ */
+export async function lockSubscriberForTrigger(
+  tx: Db,
+  identity: { imsi: string; msisdn: string; group?: string },
+): Promise<Subscriber> {
+  const msisdn = normaliseMsisdn(identity.msisdn);
+  await tx.query(
+    `UPDATE subscribers SET msisdn = NULL, updated_at = now() WHERE msisdn = $1 AND imsi <> $2`,
+    [msisdn, identity.imsi],
+  );
+  const row = await tx.one<SubscriberRow>(
+    `INSERT INTO subscribers (imsi, msisdn, group_name) VALUES ($1, $2, coalesce($3, 'default'))
+     ON CONFLICT (imsi) DO UPDATE SET msisdn = EXCLUDED.msisdn,
+       updated_at = CASE WHEN subscribers.msisdn IS DISTINCT FROM EXCLUDED.msisdn THEN now()
+                         ELSE subscribers.updated_at END
+     RETURNING ${COLUMNS}`,
+    [identity.imsi, msisdn, identity.group ?? null],
+  );
+  const locked = await tx.one<SubscriberRow>(`SELECT ${COLUMNS} FROM subscribers WHERE id = $1 FOR UPDATE`, [
+    row!.id,
+  ]);
+  return toSubscriber(locked!);
+}
+
+/** The SIM is in a new handset (a first use that starts a provisioning). */
+export async function recordNewHandset(tx: Db, subscriberId: string, imei: string, at: Date): Promise<void> {
+  await tx.query(
+    `UPDATE subscribers SET current_imei = $2, imei_changed_at = $3, seen_at = $3, updated_at = now()
+     WHERE id = $1`,
+    [subscriberId, imei, at],
+  );
+  await recordHandsetSeen(tx, subscriberId, imei, at);
+}
+
+/** The SIM was seen (in the same handset, or in a new one during the debounce window). */
+export async function recordSeen(tx: Db, subscriberId: string, imei: string, at: Date): Promise<void> {
+  await tx.query(`UPDATE subscribers SET seen_at = greatest(seen_at, $2) WHERE id = $1`, [subscriberId, at]);
+  await recordHandsetSeen(tx, subscriberId, imei, at);
+}
+
+async function recordHandsetSeen(tx: Db, subscriberId: string, imei: string, at: Date): Promise<void> {
+  await tx.query(
+    `INSERT INTO subscriber_devices (subscriber_id, imei, first_seen_at, last_seen_at) VALUES ($1, $2, $3, $3)
+     ON CONFLICT (subscriber_id, imei) DO UPDATE SET last_seen_at = greatest(subscriber_devices.last_seen_at, $3)`,
+    [subscriberId, imei, at],
+  );
+}
+
+/** Pushes that count against the daily cap: sent (or being sent) in [start, end). */
+export async function countPushesBetween(
+  db: Db,
+  subscriberId: string,
+  start: Date,
+  end: Date,
+): Promise<number> {
+  const row = await db.one<{ count: number }>(
+    `SELECT count(*)::int AS count FROM provisionings
+     WHERE subscriber_id = $1 AND submitted_at >= $2 AND submitted_at < $3`,
+    [subscriberId, start, end],
+  );
+  return row?.count ?? 0;
+}
