@@ -90,8 +90,11 @@ export const smscConfigSchema = z.strictObject({
   /** on stop: how long outstanding submits may take before they are reported unknown */
   drainTimeoutMs: z.number().int().min(0).default(5_000),
   unbindTimeoutMs: durationMs.default(2_000),
-  /** a receipt that matches nothing yet is retried for this long, then emitted unmatched */
-  receiptParkMs: durationMs.default(60_000),
+  /**
+   * a receipt that matches nothing yet is retried for this long, then emitted unmatched (with several
+   * workers on one SMSC account, receipts for another worker's submits take this path to the store)
+   */
+  receiptParkMs: durationMs.default(10_000),
   /** how long a submitted segment stays matchable by receipts */
   receiptTrackMs: durationMs.default(2 * 24 * 3600_000),
   /** at most this many (~250 bytes each); older ones are matched by the store instead */

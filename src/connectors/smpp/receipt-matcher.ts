@@ -101,16 +101,15 @@ export class ReceiptMatcher {
     const waiting = this.parked.get(report.messageId);
     if (waiting) waiting.reports.push(report);
     else this.parked.set(report.messageId, { since: now, reports: [report] });
+    if (this.parked.size > this.options.trackMax)
+      this.release(this.parked.keys().next().value as string, now);
   }
 
   /** Emits parked receipts whose time is up (unmatched) and forgets old ids. Call it periodically. */
   sweep(now: number): void {
     for (const [messageId, waiting] of this.parked) {
       if (now - waiting.since < this.options.parkMs) break; // Map order = arrival order
-      this.parked.delete(messageId);
-      const progress: Progress = { at: now, emitted: 0, final: false };
-      this.orphans.set(messageId, progress);
-      for (const report of waiting.reports) this.deliver(report, progress);
+      this.release(messageId, now);
     }
     this.trimTracked(now);
     for (const [messageId, progress] of this.orphans) {
@@ -132,6 +131,16 @@ export class ReceiptMatcher {
       duplicatesDropped: this.duplicatesDropped,
       parked: this.parked.size,
     };
+  }
+
+  /** Gives up waiting for the id: its receipts go out unmatched (duplicates still dropped). */
+  private release(messageId: string, now: number): void {
+    const waiting = this.parked.get(messageId);
+    if (!waiting) return;
+    this.parked.delete(messageId);
+    const progress: Progress = { at: now, emitted: 0, final: false };
+    this.orphans.set(messageId, progress);
+    for (const report of waiting.reports) this.deliver(report, progress);
   }
 
   private deliver(report: DeliveryReport, progress: Progress | Tracked): void {

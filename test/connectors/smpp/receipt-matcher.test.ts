@@ -86,3 +86,18 @@ describe('ReceiptMatcher', () => {
     expect(emitted.map((r) => r.pushId)).toEqual(['c']);
   });
 });
+
+describe('ReceiptMatcher limits', () => {
+  it('releases the oldest parked receipt unmatched when too many wait', () => {
+    const emitted: DeliveryReport[] = [];
+    const instance = new ReceiptMatcher({ parkMs: 60_000, trackMs: 60_000, trackMax: 2 }, (r) =>
+      emitted.push(r),
+    );
+    instance.receive(receipt('1', 'delivered'), 0);
+    instance.receive(receipt('2', 'delivered'), 0);
+    expect(emitted).toHaveLength(0);
+    instance.receive(receipt('3', 'delivered'), 0);
+    expect(emitted.map((r) => r.messageId)).toEqual(['1']);
+    expect(instance.counters().parked).toBe(2);
+  });
+});
