@@ -244,12 +244,19 @@ export interface ResolveDeviceOptions {
   operatorDefault: OperatorDeviceDefault | null;
 }
 
-/** Resolves one device against the catalogue (one query). */
-export async function resolveDevice(
-  db: Db,
-  query: DeviceQuery,
-  options: ResolveDeviceOptions,
-): Promise<DeviceResolution> {
+function invalid(message: string): DeviceResolution {
+  return {
+    outcome: 'unsupported',
+    reason: 'INVALID_IMEI',
+    message,
+    manufacturer: null,
+    model: null,
+    tac: null,
+  };
+}
+
+/** What to look up for a query, or the INVALID_IMEI resolution when its IMEI or TAC is malformed. */
+export function catalogueKeysOf(query: DeviceQuery): CatalogueKeys | DeviceResolution {
   const keys: CatalogueKeys = {
     exactTac: null,
     legacyTac: null,
@@ -258,36 +265,89 @@ export async function resolveDevice(
   };
   if (query.imei) {
     const parsed = parseImei(query.imei);
-    if (!parsed.ok) {
-      return {
-        outcome: 'unsupported',
-        reason: 'INVALID_IMEI',
-        message: parsed.message,
-        manufacturer: null,
-        model: null,
-        tac: null,
-      };
-    }
+    if (!parsed.ok) return invalid(parsed.message);
     [keys.exactTac, keys.legacyTac] = tacLookupKeys(parsed.imei.tac);
   } else if (query.tac) {
     const parsed = parseTac(query.tac);
-    if (!parsed.ok) {
-      return {
-        outcome: 'unsupported',
-        reason: 'INVALID_IMEI',
-        message: parsed.message,
-        manufacturer: null,
-        model: null,
-        tac: null,
-      };
-    }
+    if (!parsed.ok) return invalid(parsed.message);
     if (parsed.legacy) keys.legacyTac = parsed.tac;
     else [keys.exactTac, keys.legacyTac] = tacLookupKeys(parsed.tac);
   }
+  return keys;
+}
+
+async function resolveKeys(
+  db: Db,
+  keys: CatalogueKeys,
+  operatorDefault: OperatorDeviceDefault | null,
+): Promise<DeviceResolution> {
   const tacs = [keys.exactTac, keys.legacyTac].filter((tac): tac is string => tac !== null);
   const candidates =
     tacs.length > 0 || keys.manufacturer
       ? await findCatalogueCandidates(db, { tacs, manufacturer: keys.manufacturer, model: keys.model })
       : [];
-  return resolveFromCandidates(keys, candidates, options.operatorDefault);
+  return resolveFromCandidates(keys, candidates, operatorDefault);
+}
+
+/** Resolves one device against the catalogue (one query). */
+export async function resolveDevice(
+  db: Db,
+  query: DeviceQuery,
+  options: ResolveDeviceOptions,
+): Promise<DeviceResolution> {
+  const keys = catalogueKeysOf(query);
+  return 'outcome' in keys ? keys : resolveKeys(db, keys, options.operatorDefault);
+}
+
+export interface DeviceResolverOptions extends ResolveDeviceOptions {
+  /** How long a resolution is reused (default 60 s): catalogue changes show after at most this. */
+  cacheTtlMs?: number;
+  /** Resolutions kept (default 10,000); the oldest go first. */
+  cacheSize?: number;
+  /** Clock in ms, for tests. */
+  now?: () => number;
+}
+
+export interface DeviceResolver {
+  resolve(query: DeviceQuery): Promise<DeviceResolution>;
+  /** Drops every cached resolution (after an import, say). */
+  forget(): void;
+}
+
+/**
+ * resolveDevice with a cache keyed by TAC and model name: a worker resolving the same handful of
+ * handset types thousands of times a second asks the database once per type and TTL. Lookups of one
+ * key already under way are shared; a failed lookup is not kept.
+ */
+export function createDeviceResolver(db: Db, options: DeviceResolverOptions): DeviceResolver {
+  const ttlMs = options.cacheTtlMs ?? 60_000;
+  const size = options.cacheSize ?? 10_000;
+  const now = options.now ?? (() => performance.now());
+  const cache = new Map<string, { expiresAt: number; resolution: Promise<DeviceResolution> }>();
+  return {
+    resolve(query) {
+      const keys = catalogueKeysOf(query);
+      if ('outcome' in keys) return Promise.resolve(keys);
+      const key = [
+        keys.exactTac,
+        keys.legacyTac,
+        keys.manufacturer?.toLowerCase(),
+        keys.model?.toLowerCase(),
+      ].join('\u0000');
+      const cached = cache.get(key);
+      if (cached && cached.expiresAt > now()) return cached.resolution;
+      cache.delete(key);
+      const resolution = resolveKeys(db, keys, options.operatorDefault);
+      cache.set(key, { expiresAt: now() + ttlMs, resolution });
+      resolution.catch(() => {
+        if (cache.get(key)?.resolution === resolution) cache.delete(key);
+      });
+      // Map keeps insertion order: the first key is the oldest.
+      while (cache.size > size) cache.delete(cache.keys().next().value!);
+      return resolution;
+    },
+    forget() {
+      cache.clear();
+    },
+  };
 }

@@ -238,14 +238,23 @@ export interface CandidateQuery {
  * the manufacturer defaults of the manufacturers involved.
  */
 export async function findCatalogueCandidates(db: Db, query: CandidateQuery): Promise<CatalogueCandidate[]> {
+  // Three indexed lookups joined with UNION ALL (an OR across them would scan device_models): the
+  // TAC hits, the named model, and the '*' rows of the manufacturers involved. A row may come twice
+  // (found by TAC and by name); resolution takes the first that fits.
   const rows = await db.query<DeviceModelRow & { matched_tac: string | null }>(
-    `WITH hits AS (SELECT tac, model_id FROM tacs WHERE tac = ANY($1::text[]))
-     SELECT ${MODEL_COLUMNS}, hits.tac AS matched_tac
-       FROM device_models m LEFT JOIN hits ON hits.model_id = m.id
-      WHERE hits.tac IS NOT NULL
-         OR (lower(m.manufacturer) = lower($2::text) AND (lower(m.model) = lower($3::text) OR m.model = '*'))
-         OR (m.model = '*' AND lower(m.manufacturer) IN
-               (SELECT lower(hm.manufacturer) FROM device_models hm JOIN hits ON hits.model_id = hm.id))`,
+    `WITH hits AS (SELECT tac, model_id FROM tacs WHERE tac = ANY($1::text[])),
+          makers AS (
+            SELECT lower(hm.manufacturer) AS maker FROM device_models hm JOIN hits ON hits.model_id = hm.id
+            UNION SELECT lower($2::text) WHERE $2::text IS NOT NULL),
+          found AS (
+            SELECT model_id AS id, tac FROM hits
+            UNION ALL
+            SELECT id, NULL FROM device_models
+             WHERE lower(manufacturer) = lower($2::text) AND lower(model) = lower($3::text)
+            UNION ALL
+            SELECT d.id, NULL FROM device_models d JOIN makers ON lower(d.manufacturer) = makers.maker
+             WHERE lower(d.model) = '*')
+     SELECT ${MODEL_COLUMNS}, found.tac AS matched_tac FROM found JOIN device_models m ON m.id = found.id`,
     [query.tacs, query.manufacturer ?? null, query.model ?? null],
   );
   return rows.map((row) => ({ ...toDeviceModel(row), matchedTac: row.matched_tac }));
