@@ -58,8 +58,14 @@ export const SINGLE_PAYLOAD_OCTETS = MAX_TP_UD_OCTETS - UDHL_OCTETS - PORTS_ELEM
 export const PART_PAYLOAD_OCTETS_8BIT_REFERENCE = SINGLE_PAYLOAD_OCTETS - CONCAT8_ELEMENT_SIZE;
 /** Payload octets per part beside port + 16-bit concatenation elements: 127 (DIGEST §5.2). */
 export const PART_PAYLOAD_OCTETS_16BIT_REFERENCE = SINGLE_PAYLOAD_OCTETS - CONCAT16_ELEMENT_SIZE;
-/** Without a UDH the whole TP-UD is payload: 140 (DIGEST §5.2). */
-export const TLV_PART_PAYLOAD_OCTETS = MAX_TP_UD_OCTETS;
+/**
+ * TLV mode: the SMSC builds the UDH from source/destination_port and sar_* (DIGEST §5.4), and that UDH
+ * counts against the 140-octet TP-UD on the air exactly as in UDH mode (§5.2). A single part therefore
+ * carries 133 octets; a multi-part one 127, since sar_msg_ref_num is 16 bits and an SMSC is free to turn
+ * it into the 16-bit concatenation element (the larger one).
+ */
+export const TLV_SINGLE_PAYLOAD_OCTETS = SINGLE_PAYLOAD_OCTETS;
+export const TLV_PART_PAYLOAD_OCTETS = PART_PAYLOAD_OCTETS_16BIT_REFERENCE;
 
 function checkOption(value: number, max: number, code: string, what: string): void {
   if (!Number.isInteger(value) || value < 0 || value > max)
@@ -125,7 +131,9 @@ function segmentWithUdh(payload: Uint8Array, options: SegmentOptions, referenceB
 
 function segmentWithTlv(payload: Uint8Array, options: SegmentOptions): SmsSegment[] {
   const { reference, sourcePort, destinationPort } = options;
-  const total = partCount(payload.length, TLV_PART_PAYLOAD_OCTETS);
+  const perPart =
+    payload.length <= TLV_SINGLE_PAYLOAD_OCTETS ? TLV_SINGLE_PAYLOAD_OCTETS : TLV_PART_PAYLOAD_OCTETS;
+  const total = partCount(payload.length, perPart);
   const segments: SmsSegment[] = [];
   for (let index = 1; index <= total; index++) {
     const tlv: SmsSegmentTlv = { sourcePort, destinationPort };
@@ -134,7 +142,7 @@ function segmentWithTlv(payload: Uint8Array, options: SegmentOptions): SmsSegmen
       tlv.sarTotalSegments = total;
       tlv.sarSegmentSeqnum = index;
     }
-    const chunk = payload.slice((index - 1) * TLV_PART_PAYLOAD_OCTETS, index * TLV_PART_PAYLOAD_OCTETS);
+    const chunk = payload.slice((index - 1) * perPart, index * perPart);
     segments.push({ index, total, reference, tpud: chunk, udhi: false, tlv });
   }
   return segments;

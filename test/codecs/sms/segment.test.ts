@@ -133,8 +133,8 @@ describe('segmentDatagram, concatenated', () => {
 describe('segmentDatagram, TLV mode (DIGEST §5.4)', () => {
   const TLV: SegmentOptions = { ...WAP_PUSH, mode: 'tlv' };
 
-  it('sends up to 140 octets as one part with ports and no SAR values', () => {
-    const segments = segmentDatagram(new Uint8Array(140).fill(1), TLV);
+  it('sends up to 133 octets as one part with ports and no SAR values (the SMSC adds a 7-octet port UDH)', () => {
+    const segments = segmentDatagram(new Uint8Array(133).fill(1), TLV);
     expect(segments).toHaveLength(1);
     expect(segments[0]).toMatchObject({
       index: 1,
@@ -143,11 +143,12 @@ describe('segmentDatagram, TLV mode (DIGEST §5.4)', () => {
       tlv: { sourcePort: WAP_CL_SESSION_PORT, destinationPort: WAP_PUSH_PORT },
     });
     expect(segments[0].tlv).not.toHaveProperty('sarMsgRefNum');
-    expect(segments[0].tpud.length).toBe(140);
+    expect(segments[0].tpud.length).toBe(133);
   });
 
-  it('splits by 140 with SAR values and no UDH', () => {
-    const payload = new SeededRandom(3).bytes(141);
+  it('splits by 127 with SAR values and no UDH, leaving room for the 16-bit concatenation UDH the SMSC may build', () => {
+    const payload = new SeededRandom(3).bytes(134);
+    expect(segmentDatagram(payload, TLV).map((segment) => segment.tpud.length)).toEqual([127, 7]);
     const segments = segmentDatagram(payload, { ...TLV, reference: 0x1234 });
     expect(segments.map((segment) => segment.tlv)).toEqual([
       {
@@ -170,7 +171,7 @@ describe('segmentDatagram, TLV mode (DIGEST §5.4)', () => {
   });
 
   it('refuses more than 255 parts', () => {
-    expect(codeOf(() => segmentDatagram(new Uint8Array(140 * 255 + 1), TLV))).toBe('SMS_TOO_MANY_SEGMENTS');
+    expect(codeOf(() => segmentDatagram(new Uint8Array(127 * 255 + 1), TLV))).toBe('SMS_TOO_MANY_SEGMENTS');
   });
 });
 
