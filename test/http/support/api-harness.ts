@@ -11,6 +11,7 @@ import { createApp, type HttpOptions } from '../../../src/http/app.ts';
 import { createLogger } from '../../../src/observability/logger.ts';
 import { createMetrics } from '../../../src/observability/metrics.ts';
 import type { PipelineDeps } from '../../../src/provisioning/pipeline.ts';
+import { seedAll } from '../../../src/provisioning/seeds.ts';
 import { DefaultProvisioningService } from '../../../src/provisioning/service.ts';
 import { producerConnection, waitReady } from '../../../src/queues/connection.ts';
 import { ProvisionQueue } from '../../../src/queues/producers.ts';
@@ -37,6 +38,8 @@ export interface HarnessOptions {
   http?: HttpOptions;
   /** Binds reported by the fake SMSC status source (default: one bound transceiver). */
   binds?: BindStatus[];
+  /** Load config/ seeds (groups, profiles, device catalogue). */
+  seed?: boolean;
 }
 
 export const BOUND_BIND: BindStatus = {
@@ -58,6 +61,7 @@ export async function startApi(options: HarnessOptions = {}): Promise<ApiHarness
   const prefix = `otagw-test-${randomBytes(6).toString('hex')}`;
   const config = loadConfig({ env: {}, overrides: { redis: { prefix } } });
   const logger = createLogger({ level: 'silent' });
+  if (options.seed) await seedAll(store.db, config);
   const redis: Redis = producerConnection(
     { url: options.redisUrl ?? REDIS_URL },
     { retryStrategy: () => 200 },
@@ -124,8 +128,8 @@ export async function startApi(options: HarnessOptions = {}): Promise<ApiHarness
 }
 
 /** IMEIs with a valid Luhn digit, different per call. */
-export function testImei(seed: number): string {
-  const body = `35209900${String(seed % 1_000_000).padStart(6, '0')}`;
+export function testImei(seed: number, tac = '35209900'): string {
+  const body = `${tac}${String(seed % 1_000_000).padStart(6, '0')}`;
   let sum = 0;
   for (let index = 0; index < 14; index++) {
     const digit = Number(body[index]);
