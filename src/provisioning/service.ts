@@ -47,6 +47,7 @@ import {
   type ProvisioningView,
 } from './types.ts';
 
+const PROVISIONING_SOURCES = new Set(['first-use', 'dial', 'sms', 'ussd']);
 const IMSI = /^[0-9]{6,15}$/;
 const MSISDN = /^[0-9]{3,15}$/;
 
@@ -83,7 +84,10 @@ export class DefaultProvisioningService implements ProvisioningService {
     const at = trigger.observedAt === undefined ? deps.now() : new Date(trigger.observedAt);
     if (Number.isNaN(at.getTime()))
       throw new ProvisioningError('INVALID_REQUEST', 'observedAt is not a time');
-    const source = trigger.source ?? 'first-use';
+    // The network element that saw the SIM (hlr, eir, probe) is kept as the origin; the provisioning's
+    // source says why it exists.
+    const source = trigger.source && PROVISIONING_SOURCES.has(trigger.source) ? trigger.source : 'first-use';
+    const origin = trigger.source;
 
     const result = await deps.db.transaction(async (tx) => {
       const subscriber = await lockSubscriberForTrigger(tx, { imsi: trigger.imsi, msisdn });
@@ -108,7 +112,7 @@ export class DefaultProvisioningService implements ProvisioningService {
         priority: jobPriority(source, policy.priority),
         idempotencyKey: key,
         imei,
-        details: { imei, observedAt: at.toISOString(), previousImei: subscriber.currentImei },
+        details: { imei, observedAt: at.toISOString(), previousImei: subscriber.currentImei, origin },
       };
       const device = await resolveDevice(
         tx,

@@ -1,0 +1,107 @@
+/**
+ * `otagw start [--role all|api|worker|smsc-sim]`: runs the gateway until SIGINT/SIGTERM, then shuts
+ * down in order (HTTP, workers, SMPP binds, Redis, store). With nothing configured (`npm start`): one
+ * process with HTTP on 127.0.0.1:8080, a worker, PGlite under ./var/db, a redis-server under ./var and
+ * the SMSC simulator on 127.0.0.1:2775 bound over loopback TCP.
+ */
+import { parseArgs } from 'node:util';
+import { createApiKey } from '../../auth/api-keys.ts';
+import { ConfigError, loadConfig } from '../../config.ts';
+import { ROLES, startGateway, type Gateway, type Role } from '../../main.ts';
+import { RedisUnavailableError } from '../../queues/embedded-redis.ts';
+import { UsageError, type CliIo } from '../main.ts';
+
+export const START_USAGE = `usage: otagw start [--role all|api|worker|smsc-sim] [--config DIR]
+  --role R      all (default): everything in one process; api: HTTP only; worker: queue workers with
+                their SMPP binds; smsc-sim: the SMSC simulator alone
+  --config DIR  configuration directory (default ./config; env OTAGW_CONFIG_DIR)
+Environment: PORT, HOST, REDIS_URL, DATABASE_URL, OTAGW_DATA_DIR, SMSC_URL (+ SMSC_PASSWORD), LOG_LEVEL.
+`;
+
+function parseOptions(argv: string[]): { role: Role; configDir?: string } | 'help' {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        role: { type: 'string', default: 'all' },
+        config: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (values.help) return 'help';
+  const role = values.role as Role;
+  if (!ROLES.includes(role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}, not '${role}'`);
+  return { role, configDir: values.config };
+}
+
+/** On a first start there is no API key at all: make one for the network role and show it once. */
+async function firstKeyHint(gateway: Gateway, io: CliIo): Promise<void> {
+  const context = gateway.context;
+  if (!context || !gateway.httpUrl) return;
+  const existing = await context.db.one<{ count: number }>(`SELECT count(*)::int AS count FROM api_keys`);
+  let key = '<network API key>';
+  if ((existing?.count ?? 0) === 0) {
+    const created = await createApiKey(context.db, {
+      name: 'first-start',
+      role: 'network',
+      createdBy: 'otagw start',
+    });
+    key = created.key;
+    io.stdout(`API key         ${key}  (role network, shown once; manage keys with 'otagw keys')\n`);
+  }
+  const body = JSON.stringify({ imsi: '262019876543210', msisdn: '491701234567', imei: '356980010010018' });
+  io.stdout(
+    `\nFirst trigger:\n  curl -s -X POST ${gateway.httpUrl}/v1/triggers/first-use \\\n` +
+      `    -H 'Authorization: Bearer ${key}' -H 'Content-Type: application/json' \\\n    -d '${body}'\n` +
+      `Then: curl -s ${gateway.httpUrl}/v1/provisionings/<provisioningId> -H 'Authorization: Bearer <care key>'\n\n`,
+  );
+}
+
+/** The command body, stoppable by a signal (tests abort it; the CLI wires SIGINT/SIGTERM). */
+export async function runStart(argv: string[], io: CliIo, stop: AbortSignal): Promise<number> {
+  const options = parseOptions(argv);
+  if (options === 'help') {
+    io.stdout(START_USAGE);
+    return 0;
+  }
+  let gateway: Gateway;
+  try {
+    const config = loadConfig({ configDir: options.configDir });
+    gateway = await startGateway({ role: options.role, config, announce: (text) => io.stdout(`${text}\n`) });
+  } catch (error) {
+    if (error instanceof ConfigError || error instanceof RedisUnavailableError) {
+      io.stderr(`otagw start: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+  io.stdout(`otagw start: role ${gateway.role} running (Ctrl-C stops)\n`);
+  await firstKeyHint(gateway, io).catch((error: unknown) =>
+    io.stderr(`otagw start: could not prepare the first API key: ${(error as Error).message}\n`),
+  );
+  if (!stop.aborted)
+    await new Promise<void>((resolve) => stop.addEventListener('abort', () => resolve(), { once: true }));
+  io.stdout('otagw start: stopping\n');
+  await gateway.stop();
+  io.stdout('otagw start: stopped\n');
+  return 0;
+}
+
+export async function startCommand(argv: string[], io: CliIo): Promise<number> {
+  const stop = new AbortController();
+  const onSignal = (): void => stop.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    return await runStart(argv, io, stop.signal);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
