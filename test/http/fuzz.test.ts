@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, routesOf } from '../../src/http/app.ts';
 import type { RouteEntry } from '../../src/http/api-router.ts';
-import { startApi, type ApiHarness } from './support/api-harness.ts';
+import { startApi, type ApiHarness, readJson } from './support/api-harness.ts';
 import { describeRoute, samplePath } from './support/route-samples.ts';
 
 /** A small deterministic PRNG (mulberry32) so a failure can be replayed. */
@@ -207,7 +207,7 @@ describe('fuzzing every route gets only 4xx answers', () => {
       json: { imsi: '12', msisdn: '+491700000001', imei: '352099001761482', extra: 1 },
     });
     expect(response.status).toBe(400);
-    const body = await response.json();
+    const body = await readJson(response);
     expect(body.error.code).toBe('VALIDATION_FAILED');
     const fields = body.error.details.issues.map((issue: { field: string }) => issue.field);
     expect(fields).toEqual(expect.arrayContaining(['body.imsi', 'body.imei', 'body.extra']));

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listAudit } from '../../src/store/repositories/audit.ts';
-import { startApi, testImei, type ApiHarness } from './support/api-harness.ts';
+import { startApi, testImei, type ApiHarness, readJson } from './support/api-harness.ts';
 
 const NOKIA_6230I_TAC = '35216700'; // config/devices.csv
 
@@ -23,12 +23,12 @@ describe('network triggers and customer care', () => {
       imei: testImei(101, NOKIA_6230I_TAC),
     };
     const first = await firstUse(trigger);
-    const body = await first.json();
+    const body = await readJson(first);
     expect(first.status, JSON.stringify(body)).toBe(202);
     expect(body.outcome).toBe('queued');
     expect(body.provisioningId).toMatch(/^[0-9a-f-]{36}$/);
     const again = await firstUse({ ...trigger, observedAt: new Date(Date.now() + 3600_000).toISOString() });
-    expect((await again.json()).outcome).toBe('unchanged');
+    expect((await readJson(again)).outcome).toBe('unchanged');
   });
 
   it('audits triggers with the IMSI masked', async () => {
@@ -48,7 +48,7 @@ describe('network triggers and customer care', () => {
     const wrong = imei.slice(0, 14) + String((Number(imei[14]) + 1) % 10);
     const response = await firstUse({ imsi: '001010000000103', msisdn: '491700000103', imei: wrong });
     expect(response.status).toBe(400);
-    const body = await response.json();
+    const body = await readJson(response);
     expect(body.error.details.issues[0].field).toBe('body.imei');
   });
 
@@ -59,7 +59,7 @@ describe('network triggers and customer care', () => {
       key: api.keys.network,
       json: { msisdn: '491700000104', code: '*123#' },
     });
-    const dialBody = await dial.json();
+    const dialBody = await readJson(dial);
     expect(dial.status, JSON.stringify(dialBody)).toBe(202);
     expect(dialBody.provisioningId).toBeTruthy();
     const report = await api.fetch(`/v1/devices/${testImei(104, NOKIA_6230I_TAC)}/reports`, {
@@ -70,7 +70,7 @@ describe('network triggers and customer care', () => {
         software: [{ name: 'opera', version: '8' }],
       },
     });
-    const reportBody = await report.json();
+    const reportBody = await readJson(report);
     expect(report.status, JSON.stringify(reportBody)).toBe(201);
     expect(reportBody.subscriberId).toBeTruthy();
   });
@@ -82,14 +82,14 @@ describe('network triggers and customer care', () => {
       json: { msisdn: '491799999999', observed: { apn: 'old.apn' } },
     });
     expect(unknown.status).toBe(404);
-    expect((await unknown.json()).error.code).toBe('SUBSCRIBER_NOT_FOUND');
+    expect((await readJson(unknown)).error.code).toBe('SUBSCRIBER_NOT_FOUND');
     await firstUse({ imsi: '001010000000105', msisdn: '491700000105', imei: testImei(105, NOKIA_6230I_TAC) });
     const stale = await api.fetch('/v1/triggers/stale-config', {
       method: 'POST',
       key: api.keys.network,
       json: { imsi: '001010000000105', observed: { apn: 'old.apn' } },
     });
-    const body = await stale.json();
+    const body = await readJson(stale);
     expect(stale.status, JSON.stringify(body)).toBe(202);
     expect(body.outcome).toBe('queued');
   });
@@ -101,7 +101,7 @@ describe('network triggers and customer care', () => {
       key: api.keys.care,
       json: { msisdn: '+491700000106', reason: 'customer called: no MMS' },
     });
-    const provisioning = await requested.json();
+    const provisioning = await readJson(requested);
     expect(requested.status, JSON.stringify(provisioning)).toBe(202);
     expect(provisioning.source).toBe('care');
 
@@ -110,16 +110,16 @@ describe('network triggers and customer care', () => {
       key: api.keys.care,
       json: { reason: 'still no MMS' },
     });
-    const resend = await resent.json();
+    const resend = await readJson(resent);
     expect(resent.status, JSON.stringify(resend)).toBe(202);
     expect(resend.resendOf).toBe(provisioning.id);
 
     const fetched = await api.fetch(`/v1/provisionings/${resend.id}`, { key: api.keys.care });
     expect(fetched.status).toBe(200);
-    expect((await fetched.json()).events.length).toBeGreaterThan(0);
+    expect((await readJson(fetched)).events.length).toBeGreaterThan(0);
 
     const timeline = await api.fetch('/v1/subscribers/491700000106', { key: api.keys.care });
-    const view = await timeline.json();
+    const view = await readJson(timeline);
     expect(timeline.status, JSON.stringify(view)).toBe(200);
     expect(view.subscriber.msisdn).toBe('491700000106');
     expect(view.device.model.model).toBe('6230i');
@@ -143,14 +143,14 @@ describe('network triggers and customer care', () => {
       json: { msisdn: '491700000106' },
     });
     expect(noReason.status).toBe(400);
-    expect((await noReason.json()).error.details.issues[0].field).toBe('body.reason');
+    expect((await readJson(noReason)).error.details.issues[0].field).toBe('body.reason');
     const unknownProfile = await api.fetch('/v1/provisionings', {
       method: 'POST',
       key: api.keys.care,
       json: { msisdn: '491700000106', profile: 'no-such-profile', reason: 'testing' },
     });
     expect(unknownProfile.status).toBe(422);
-    expect((await unknownProfile.json()).error.code).toBe('UNKNOWN_PROFILE');
+    expect((await readJson(unknownProfile)).error.code).toBe('UNKNOWN_PROFILE');
     const missing = await api.fetch('/v1/subscribers/491799999998', { key: api.keys.care });
     expect(missing.status).toBe(404);
     const noSuch = await api.fetch('/v1/provisionings/00000000-0000-4000-8000-000000000001/resend', {
@@ -193,7 +193,7 @@ describe('with Redis down', () => {
       key: api.keys.network,
       json: { imsi: '001010000000201', msisdn: '491700000201', imei: testImei(201, NOKIA_6230I_TAC) },
     });
-    const body = await response.json();
+    const body = await readJson(response);
     expect(response.status, JSON.stringify(body)).toBe(503);
     expect(body.error.code).toBe('QUEUE_UNAVAILABLE');
     expect(response.headers.get('retry-after')).toBe('1');
@@ -206,7 +206,7 @@ describe('with Redis down', () => {
   it('is not ready', async () => {
     const response = await api.fetch('/readyz');
     expect(response.status).toBe(503);
-    const body = await response.json();
+    const body = await readJson(response);
     expect(body.error.code).toBe('NOT_READY');
     expect(body.error.details.checks.redis.ok).toBe(false);
     expect(body.error.details.checks.store.ok).toBe(true);

@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, routesOf } from '../../src/http/app.ts';
 import { openApiPath } from '../../src/http/openapi.ts';
-import { startApi, type ApiHarness } from './support/api-harness.ts';
+import { startApi, type ApiHarness, readJson, type LooseJson } from './support/api-harness.ts';
 
 describe('OpenAPI document', () => {
   let api: ApiHarness;
-  let document: Record<string, any>;
+  let document: LooseJson;
   beforeAll(async () => {
     api = await startApi();
-    document = await (await api.fetch('/openapi.json')).json();
+    document = await readJson(await api.fetch('/openapi.json'));
   });
   afterAll(async () => {
     await api?.close();
@@ -63,7 +63,7 @@ describe('OpenAPI document', () => {
     for (const ref of refs) {
       const pointer = ref.slice(8, -1);
       if (!pointer.startsWith('#/')) continue;
-      let node: any = document;
+      let node: LooseJson = document;
       for (const part of pointer.slice(2).split('/')) node = node?.[part];
       expect(node, pointer).toBeDefined();
     }

@@ -3,7 +3,7 @@ import { generateApiKey } from '../../src/auth/api-keys.ts';
 import { ROLES, roleAllows } from '../../src/auth/roles.ts';
 import { routesOf } from '../../src/http/app.ts';
 import { createApp } from '../../src/http/app.ts';
-import { startApi, type ApiHarness } from './support/api-harness.ts';
+import { startApi, type ApiHarness, readJson } from './support/api-harness.ts';
 import { describeRoute, samplePath } from './support/route-samples.ts';
 
 describe('the route table: authentication and roles on every route', () => {
@@ -59,7 +59,7 @@ describe('the route table: authentication and roles on every route', () => {
     for (const route of routes().filter((r) => r.role !== null)) {
       const response = await api.fetch(samplePath(route), { method: route.method });
       expect(response.status, describeRoute(route)).toBe(401);
-      expect((await response.json()).error.code, describeRoute(route)).toBe('UNAUTHENTICATED');
+      expect((await readJson(response)).error.code, describeRoute(route)).toBe('UNAUTHENTICATED');
     }
   });
 
@@ -68,14 +68,14 @@ describe('the route table: authentication and roles on every route', () => {
       for (const key of [generateApiKey(), 'not-a-key']) {
         const response = await api.fetch(samplePath(route), { method: route.method, key });
         expect(response.status, `${describeRoute(route)} with ${key}`).toBe(401);
-        expect((await response.json()).error.code).toBe('INVALID_API_KEY');
+        expect((await readJson(response)).error.code).toBe('INVALID_API_KEY');
       }
     }
   });
 
   it('answers 401 for a revoked key', async () => {
     const listed = await api.fetch('/v1/keys', { key: api.keys.admin });
-    const care = (await listed.json()).keys.find((k: { name: string }) => k.name === 'test-care');
+    const care = (await readJson(listed)).keys.find((k: { name: string }) => k.name === 'test-care');
     const { createApiKey } = await import('../../src/auth/api-keys.ts');
     const extra = await createApiKey(api.store.db, { name: 'to-revoke', role: 'care' });
     expect((await api.fetch('/v1/provisionings/' + care.id, { key: extra.key })).status).toBe(404);
@@ -92,7 +92,7 @@ describe('the route table: authentication and roles on every route', () => {
         if (roleAllows(role, route.role!)) continue;
         const response = await api.fetch(samplePath(route), { method: route.method, key: api.keys[role] });
         expect(response.status, `${describeRoute(route)} as ${role}`).toBe(403);
-        const body = await response.json();
+        const body = await readJson(response);
         expect(body.error.code).toBe('FORBIDDEN');
         expect(body.error.details).toEqual({ required: route.role, role });
         checked++;

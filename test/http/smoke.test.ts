@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApi, testImei, type ApiHarness } from './support/api-harness.ts';
+import { startApi, testImei, type ApiHarness, readJson } from './support/api-harness.ts';
 
 describe('HTTP API smoke', () => {
   let api: ApiHarness;
@@ -13,7 +13,7 @@ describe('HTTP API smoke', () => {
   it('answers /healthz', async () => {
     const response = await api.fetch('/healthz');
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ status: 'ok' });
+    expect(await readJson(response)).toEqual({ status: 'ok' });
   });
 
   it('queues a first use', async () => {
@@ -22,7 +22,7 @@ describe('HTTP API smoke', () => {
       key: api.keys.network,
       json: { imsi: '001010000000001', msisdn: '+491700000001', imei: testImei(1) },
     });
-    const body = await response.json();
+    const body = await readJson(response);
     expect(response.status, JSON.stringify(body)).toBe(202);
   });
 });

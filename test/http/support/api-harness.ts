@@ -138,3 +138,11 @@ export function testImei(seed: number, tac = '35209900'): string {
   }
   return body + String((10 - (sum % 10)) % 10);
 }
+
+/** A response body as JSON, loosely typed: the tests assert its shape. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type LooseJson = any;
+
+export async function readJson(response: Response): Promise<LooseJson> {
+  return response.json();
+}
