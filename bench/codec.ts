@@ -8,7 +8,10 @@ import { fileURLToPath } from 'node:url';
 import { compileDocument, packCompiled, packXml } from '../codecs/ota/pack.ts';
 
 const SHARED = fileURLToPath(new URL('../../shared/', import.meta.url));
-const referenceXml = readFileSync(process.env.OTAGW_BENCH_XML ?? `${SHARED}fixtures/reference-cp.xml`, 'utf8');
+const referenceXml = readFileSync(
+  process.env.OTAGW_BENCH_XML ?? `${SHARED}fixtures/reference-cp.xml`,
+  'utf8',
+);
 const DURATION_MS = Number(process.env.OTAGW_BENCH_MS ?? 3000);
 const json = process.argv.includes('--json');
 
@@ -17,7 +20,10 @@ function imsiFor(counter: number): string {
   return '00101' + String(counter).padStart(10, '0');
 }
 
-function measure(name: string, run: (iteration: number) => unknown): { name: string; perSec: number; iterations: number } {
+function measure(
+  name: string,
+  run: (iteration: number) => unknown,
+): { name: string; perSec: number; iterations: number } {
   let sink = 0;
   // Warm up so the JIT has settled before timing.
   for (let i = 0; i < 2000; i++) sink += (run(i) as { segments: unknown[] }).segments.length;
@@ -37,7 +43,9 @@ function measure(name: string, run: (iteration: number) => unknown): { name: str
 const compiled = compileDocument(referenceXml);
 const sample = packCompiled(compiled, { imsi: imsiFor(0) });
 
-const xmlToSegments = measure('XML text -> signed segments', (i) => packXml(referenceXml, { sec: 'NETWPIN', imsi: imsiFor(i) }));
+const xmlToSegments = measure('XML text -> signed segments', (i) =>
+  packXml(referenceXml, { sec: 'NETWPIN', imsi: imsiFor(i) }),
+);
 const compiledToSegments = measure('pre-compiled profile -> signed segments', (i) =>
   packCompiled(compiled, { sec: 'NETWPIN', imsi: imsiFor(i) }),
 );
@@ -58,7 +66,12 @@ if (json) {
   const rows = [
     ['path', 'pushes/s', 'µs/push', 'target'],
     [xmlToSegments.name, String(xmlToSegments.perSec), (1e6 / xmlToSegments.perSec).toFixed(1), '>= 10,000'],
-    [compiledToSegments.name, String(compiledToSegments.perSec), (1e6 / compiledToSegments.perSec).toFixed(1), '>= 100,000'],
+    [
+      compiledToSegments.name,
+      String(compiledToSegments.perSec),
+      (1e6 / compiledToSegments.perSec).toFixed(1),
+      '>= 100,000',
+    ],
   ];
   const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
   for (const [index, row] of rows.entries()) {
