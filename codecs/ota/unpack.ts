@@ -57,7 +57,8 @@ export function unpackWsp(wsp: Uint8Array, credentials: Credentials = {}): Unpac
   const push = decodeWspPush(wsp);
   const mediaType = push.contentType.mediaType;
   const known = pushKindForContentType(mediaType);
-  if (!known) throw new CodecError('OTA_UNSUPPORTED_CONTENT_TYPE', `no decoder for content type ${mediaType}`);
+  if (!known)
+    throw new CodecError('OTA_UNSUPPORTED_CONTENT_TYPE', `no decoder for content type ${mediaType}`);
 
   let root: XmlElement;
   if (known.text) {
