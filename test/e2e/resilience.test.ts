@@ -1,4 +1,3 @@
-import { EventEmitter } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { OutboundPush, SegmentResult, SmscConnector } from '../../src/connectors/types.ts';
 import { jobIdFor } from '../../src/provisioning/service.ts';
@@ -16,7 +15,7 @@ import {
 const NETWORK = { name: 'hlr-probe', role: 'network' };
 
 /** An SMSC link that takes the submit and never answers: the worker holding it is stuck mid-job. */
-class SilentSmsc extends EventEmitter implements SmscConnector {
+class SilentSmsc implements SmscConnector {
   readonly id = 'silent';
   submits = 0;
   async start(): Promise<void> {}
@@ -31,6 +30,12 @@ class SilentSmsc extends EventEmitter implements SmscConnector {
   }
   isAvailable(): boolean {
     return true;
+  }
+  on(): this {
+    return this;
+  }
+  off(): this {
+    return this;
   }
 }
 
