@@ -105,16 +105,17 @@ export interface SignedPush {
 
 export function signPush(
   compiled: CompiledDocument,
-  options: { sec: SecurityMethod; imsi: string; reference: number },
+  options: { sec: SecurityMethod; imsi: string; reference: number; mode?: 'udh' | 'tlv' },
 ): SignedPush {
   const { sec, imsi, reference } = options;
-  if (sec === 'none') return { packed: packCompiled(compiled, { sec: 'none', reference }) };
-  if (sec === 'NETWPIN') return { packed: packCompiled(compiled, { sec, imsi, reference }) };
+  const mode = options.mode ?? 'udh';
+  if (sec === 'none') return { packed: packCompiled(compiled, { sec: 'none', reference, mode }) };
+  if (sec === 'NETWPIN') return { packed: packCompiled(compiled, { sec, imsi, reference, mode }) };
   if (sec === 'USERPINMAC') {
     // USERPINMAC: the codec generates the secret half and returns the code the subscriber types (§3.6).
-    const packed = packCompiled(compiled, { sec, imsi, reference, pin: generateUserPin(6) });
+    const packed = packCompiled(compiled, { sec, imsi, reference, mode, pin: generateUserPin(6) });
     return { packed, subscriberCode: packed.userPinMacCode };
   }
   const pin = generateUserPin();
-  return { packed: packCompiled(compiled, { sec, imsi, pin, reference }), subscriberCode: pin };
+  return { packed: packCompiled(compiled, { sec, imsi, pin, reference, mode }), subscriberCode: pin };
 }

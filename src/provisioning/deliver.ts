@@ -178,7 +178,11 @@ export async function deliverProvisioning(
   const sec = chooseSecurity(policy.securityMethod, device);
   const { compiled, omitted } = await deps.composer.compile(versionId, device);
   // The concatenation reference only has to differ between pushes in flight to one handset (DIGEST §5.1).
-  const signed = signPush(compiled, { sec, imsi: record.imsi, reference: randomInt(0, 256) });
+  // UDH in the payload or port/SAR TLVs, as the SMSC that will carry it wants (DIGEST §5.4).
+  const mode = deps.connector.segmentModeFor(record.msisdn);
+  if (mode === undefined)
+    throw new PermanentFailure('NO_SMSC_ROUTE', `no SMSC is configured for ${record.msisdn}`);
+  const signed = signPush(compiled, { sec, imsi: record.imsi, reference: randomInt(0, 256), mode });
   const segments = signed.packed.segments;
   if (device.maxSegments !== null && segments.length > device.maxSegments) {
     throw new PermanentFailure(

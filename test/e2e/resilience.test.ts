@@ -31,6 +31,9 @@ class SilentSmsc implements SmscConnector {
   isAvailable(): boolean {
     return true;
   }
+  segmentModeFor(): 'udh' {
+    return 'udh';
+  }
   on(): this {
     return this;
   }
