@@ -218,7 +218,7 @@ export async function deliverProvisioning(
         not_before: null,
       },
     });
-    if (change) await resetSegments(tx, record.id, segments.length);
+    if (change) await resetSegments(tx, record.id, segments.length, change.from === 'queued');
     return change;
   });
   if (!started) return; // cancelled or finished meanwhile
@@ -246,7 +246,22 @@ export async function deliverProvisioning(
   );
   const changes: Transitioned[] = [];
   await deps.db.transaction(async (tx) => {
-    await lockProvisioning(tx, record.id);
+    // The row lock serialises this with receipt handling (see receipts.ts); the transition takes it.
+    const submitted =
+      failures.length === 0
+        ? await transition(tx, {
+            id: record.id,
+            from: ['submitting'],
+            to: 'submitted',
+            cause: 'submitted',
+            actor: WORKER_ACTOR,
+            details: { messageIds: results.map((result) => (result.ok ? result.messageId : null)) },
+            patch: {
+              submitted_at: deps.now(),
+              expires_at: new Date(deps.now().getTime() + deps.config.provisioning.receiptTimeoutMs),
+            },
+          })
+        : await lockProvisioning(tx, record.id).then(() => undefined);
     await recordSubmitResults(
       tx,
       record.id,
@@ -259,18 +274,6 @@ export async function deliverProvisioning(
       })),
     );
     if (failures.length === 0) {
-      const submitted = await transition(tx, {
-        id: record.id,
-        from: ['submitting'],
-        to: 'submitted',
-        cause: 'submitted',
-        actor: WORKER_ACTOR,
-        details: { messageIds: results.map((result) => (result.ok ? result.messageId : null)) },
-        patch: {
-          submitted_at: deps.now(),
-          expires_at: new Date(deps.now().getTime() + deps.config.provisioning.receiptTimeoutMs),
-        },
-      });
       if (submitted) changes.push(submitted);
       const settled = await applyParkedReceipts(tx, record.id, deps.now());
       if (settled) changes.push(settled);
@@ -320,14 +323,10 @@ async function selectVersion(
   device: ResolvedDevice,
 ): Promise<string> {
   const rules = await deps.rules.get();
-  const subscriber = await deps.db.one<{ firmware_version: string | null }>(
-    `SELECT firmware_version FROM subscribers WHERE id = $1`,
-    [record.subscriberId],
-  );
   const rule = selectProfile(rules, {
     manufacturer: device.manufacturer ?? '',
     model: device.model ?? '',
-    firmware: subscriber?.firmware_version ?? undefined,
+    firmware: record.firmwareVersion ?? undefined,
     group: record.groupName,
   });
   if (!rule) {

@@ -38,10 +38,11 @@ interface SegmentKey {
   segment_number: number;
 }
 
+/** The segment with this message id, its provisioning's row locked (one round trip). */
 async function findSegment(db: Db, smsc: string, messageId: string): Promise<SegmentKey | undefined> {
   return db.one<SegmentKey>(
-    `SELECT provisioning_id, segment_number FROM segments
-     WHERE smsc = $1 AND message_id_normalised = $2 ORDER BY updated_at DESC LIMIT 1`,
+    `SELECT s.provisioning_id, s.segment_number FROM segments s JOIN provisionings p ON p.id = s.provisioning_id
+     WHERE s.smsc = $1 AND s.message_id_normalised = $2 ORDER BY s.updated_at DESC LIMIT 1 FOR UPDATE OF p`,
     [smsc, messageId],
   );
 }
@@ -60,9 +61,11 @@ export async function handleReceipt(deps: PipelineDeps, report: DeliveryReport):
   const stat = statOf(report);
   const outcome = await deps.db.transaction(async (tx): Promise<ReceiptOutcome> => {
     let segment = await findSegment(tx, report.smscId, report.messageId);
-    const provisioningId = segment?.provisioning_id ?? report.pushId;
-    if (provisioningId) await lockProvisioning(tx, provisioningId);
-    if (!segment && provisioningId) segment = await findSegment(tx, report.smscId, report.messageId);
+    if (!segment && report.pushId !== undefined) {
+      // Not stored yet? Wait for the processor's transaction that stores the ids, then look again.
+      await lockProvisioning(tx, report.pushId);
+      segment = await findSegment(tx, report.smscId, report.messageId);
+    }
     if (!segment) {
       await tx.query(
         `INSERT INTO unmatched_receipts (smsc, message_id_normalised, receipt_state, receipt_error, details)

@@ -19,6 +19,7 @@ export interface ProvisioningRow {
   msisdn?: string | null;
   imsi?: string;
   group_name?: string;
+  firmware_version?: string | null;
   source: string;
   reason: string | null;
   actor: string;
@@ -50,6 +51,7 @@ export interface ProvisioningRow {
 export interface ProvisioningRecord extends Provisioning {
   imsi: string;
   groupName: string;
+  firmwareVersion: string | null;
 }
 
 export function toProvisioning(row: ProvisioningRow): ProvisioningRecord {
@@ -59,6 +61,7 @@ export function toProvisioning(row: ProvisioningRow): ProvisioningRecord {
     msisdn: row.msisdn ?? null,
     imsi: row.imsi ?? '',
     groupName: row.group_name ?? 'default',
+    firmwareVersion: row.firmware_version ?? null,
     source: row.source,
     reason: row.reason,
     actor: row.actor,
@@ -89,11 +92,11 @@ export function toProvisioning(row: ProvisioningRow): ProvisioningRecord {
 /** The public shape (without the subscriber's IMSI and group). */
 export function publicProvisioning(record: ProvisioningRecord): Provisioning {
   // eslint-disable-next-line @typescript-eslint/no-unused-vars
-  const { imsi, groupName, ...rest } = record;
+  const { imsi, groupName, firmwareVersion, ...rest } = record;
   return rest;
 }
 
-const WITH_SUBSCRIBER = `SELECT p.*, s.msisdn, s.imsi, s.group_name FROM provisionings p
+const WITH_SUBSCRIBER = `SELECT p.*, s.msisdn, s.imsi, s.group_name, s.firmware_version FROM provisionings p
   JOIN subscribers s ON s.id = p.subscriber_id`;
 
 export async function getProvisioningRecord(db: Db, id: string): Promise<ProvisioningRecord | undefined> {
@@ -374,7 +377,20 @@ export async function listSegments(db: Db, provisioningId: string): Promise<Segm
 }
 
 /** Puts the segments of (another attempt at) a push in place: pending, receipts cleared. */
-export async function resetSegments(db: Db, provisioningId: string, count: number): Promise<void> {
+export async function resetSegments(
+  db: Db,
+  provisioningId: string,
+  count: number,
+  fresh = false,
+): Promise<void> {
+  if (fresh) {
+    // First attempt: no segments yet.
+    await db.query(
+      `INSERT INTO segments (provisioning_id, segment_number) SELECT $1, n FROM generate_series(1, $2::int) AS n`,
+      [provisioningId, count],
+    );
+    return;
+  }
   await db.query(
     `INSERT INTO segments (provisioning_id, segment_number)
      SELECT $1, n FROM generate_series(1, $2::int) AS n

@@ -74,6 +74,8 @@ export async function lockSubscriberForTrigger(
     `UPDATE subscribers SET msisdn = NULL, updated_at = now() WHERE msisdn = $1 AND imsi <> $2`,
     [msisdn, identity.imsi],
   );
+  // INSERT ... ON CONFLICT DO UPDATE locks the row it returns (PostgreSQL docs, INSERT): no separate
+  // SELECT ... FOR UPDATE needed.
   const row = await tx.one<SubscriberRow>(
     `INSERT INTO subscribers (imsi, msisdn, group_name) VALUES ($1, $2, coalesce($3, 'default'))
      ON CONFLICT (imsi) DO UPDATE SET msisdn = EXCLUDED.msisdn,
@@ -82,35 +84,34 @@ export async function lockSubscriberForTrigger(
      RETURNING ${COLUMNS}`,
     [identity.imsi, msisdn, identity.group ?? null],
   );
-  const locked = await tx.one<SubscriberRow>(`SELECT ${COLUMNS} FROM subscribers WHERE id = $1 FOR UPDATE`, [
-    row!.id,
-  ]);
-  return toSubscriber(locked!);
+  return toSubscriber(row!);
 }
 
 /** The SIM is in a new handset (a first use that starts a provisioning). */
 export async function recordNewHandset(tx: Db, subscriberId: string, imei: string, at: Date): Promise<void> {
   await tx.query(
-    `UPDATE subscribers SET current_imei = $2, imei_changed_at = $3, seen_at = $3, updated_at = now()
-     WHERE id = $1`,
+    `WITH moved AS (
+       UPDATE subscribers SET current_imei = $2, imei_changed_at = $3, seen_at = $3, updated_at = now()
+       WHERE id = $1
+     )
+     ${UPSERT_HANDSET}`,
     [subscriberId, imei, at],
   );
-  await recordHandsetSeen(tx, subscriberId, imei, at);
 }
 
 /** The SIM was seen (in the same handset, or in a new one during the debounce window). */
 export async function recordSeen(tx: Db, subscriberId: string, imei: string, at: Date): Promise<void> {
-  await tx.query(`UPDATE subscribers SET seen_at = greatest(seen_at, $2) WHERE id = $1`, [subscriberId, at]);
-  await recordHandsetSeen(tx, subscriberId, imei, at);
-}
-
-async function recordHandsetSeen(tx: Db, subscriberId: string, imei: string, at: Date): Promise<void> {
   await tx.query(
-    `INSERT INTO subscriber_devices (subscriber_id, imei, first_seen_at, last_seen_at) VALUES ($1, $2, $3, $3)
-     ON CONFLICT (subscriber_id, imei) DO UPDATE SET last_seen_at = greatest(subscriber_devices.last_seen_at, $3)`,
+    `WITH seen AS (UPDATE subscribers SET seen_at = greatest(seen_at, $3) WHERE id = $1)
+     ${UPSERT_HANDSET}`,
     [subscriberId, imei, at],
   );
 }
+
+/** subscriber_devices row of ($1 subscriber, $2 IMEI) seen at $3. */
+const UPSERT_HANDSET = `INSERT INTO subscriber_devices (subscriber_id, imei, first_seen_at, last_seen_at)
+  VALUES ($1, $2, $3, $3)
+  ON CONFLICT (subscriber_id, imei) DO UPDATE SET last_seen_at = greatest(subscriber_devices.last_seen_at, $3)`;
 
 /** Pushes that count against the daily cap: sent (or being sent) in [start, end). */
 export async function countPushesBetween(
