@@ -222,8 +222,8 @@ async function run(
   }
   await Promise.all(pending);
 
-  let delivered = 0;
-  let failed = 0;
+  let delivered: number;
+  let failed: number;
   const deadline = performance.now() + 120_000 + durationSeconds * 1000;
   for (;;) {
     const rows = await store.db.query<{ state: string; count: number }>(
