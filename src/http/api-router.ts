@@ -1,6 +1,7 @@
 import Router from '@koa/router';
 import type { Middleware } from 'koa';
 import type { Logger } from 'pino';
+import { AuditWriter } from './audit-writer.ts';
 import type { Db } from '../store/db.ts';
 import type { AuthGuard } from './middleware/auth.ts';
 import { auditTrail } from './middleware/audit.ts';
@@ -27,11 +28,14 @@ export interface RouteEntry {
 export class ApiRouter {
   readonly router = new Router<ApiState>();
   readonly routes: RouteEntry[] = [];
+  private readonly audit: AuditWriter;
 
   constructor(
-    private readonly db: Db,
+    db: Db,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.audit = new AuditWriter(db);
+  }
 
   get<O extends Operation>(
     path: string,
@@ -83,7 +87,7 @@ export class ApiRouter {
   ): void {
     const op = validator.operation;
     const chain: Middleware<ApiState>[] = [];
-    if (method !== 'GET' || op.auditRead) chain.push(auditTrail(this.db, this.logger, op));
+    if (method !== 'GET' || op.auditRead) chain.push(auditTrail(this.audit, this.logger, op));
     chain.push(guard as Middleware<ApiState>, validator as Middleware<ApiState>);
     chain.push(async (ctx) => {
       await handler(ctx as ApiContext, ctx.state.input as OperationInput<O>);

@@ -1,7 +1,7 @@
 import type { Middleware } from 'koa';
 import type { Logger } from 'pino';
-import type { Db } from '../../store/db.ts';
-import { appendAudit, type AuditOutcome } from '../../store/repositories/audit.ts';
+import type { AuditOutcome } from '../../store/repositories/audit.ts';
+import type { AuditWriter } from '../audit-writer.ts';
 import type { ApiState, Operation } from '../operation.ts';
 import { renderError } from './error-handler.ts';
 
@@ -11,7 +11,7 @@ import { renderError } from './error-handler.ts';
  * the handler in ctx.state.audit) and how it ended: ok, denied (401/403) or failed (any other error).
  * Handlers put no IMSI in clear into audit details; they use maskImsi.
  */
-export function auditTrail(db: Db, logger: Logger, op: Operation): Middleware<ApiState> {
+export function auditTrail(writer: AuditWriter, logger: Logger, op: Operation): Middleware<ApiState> {
   return async (ctx, next) => {
     let outcome: AuditOutcome = 'ok';
     let failure: { status: number; code: string } | undefined;
@@ -26,7 +26,7 @@ export function auditTrail(db: Db, logger: Logger, op: Operation): Middleware<Ap
       const note = ctx.state.audit ?? {};
       const principal = ctx.state.principal;
       try {
-        await appendAudit(db, {
+        await writer.write({
           actor: principal?.name ?? 'anonymous',
           role: principal?.role ?? null,
           action: op.operationId,
