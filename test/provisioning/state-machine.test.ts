@@ -1,0 +1,139 @@
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { applyParkedReceipts } from '../../src/provisioning/receipts.ts';
+import {
+  insertProvisioning,
+  listEvents,
+  recordSubmitResults,
+  resetSegments,
+  transition,
+} from '../../src/provisioning/repository.ts';
+import { askJobIdFor, jobIdFor } from '../../src/provisioning/service.ts';
+import { listAudit } from '../../src/store/repositories/audit.ts';
+import type { Db } from '../../src/store/db.ts';
+import { forEachStore } from '../support/stores.ts';
+import { uniqueSubscriber } from './harness.ts';
+
+const ACTOR = { name: 'tester', role: 'care', requestId: 'req-1' };
+
+async function newProvisioning(db: Db): Promise<string> {
+  const subscriber = uniqueSubscriber();
+  const row = await db.one<{ id: string }>(
+    `INSERT INTO subscribers (imsi, msisdn) VALUES ($1, $2) RETURNING id`,
+    [subscriber.imsi, subscriber.msisdn],
+  );
+  const id = randomUUID();
+  await insertProvisioning(db, {
+    id,
+    subscriberId: row!.id,
+    source: 'care',
+    reason: 'test',
+    actor: ACTOR,
+    state: 'queued',
+    priority: 1,
+    idempotencyKey: `test.${id}`,
+    cause: 'care',
+  });
+  return id;
+}
+
+describe('job ids', () => {
+  it('never contain a colon (BullMQ refuses them) and stay distinct', () => {
+    expect(jobIdFor('a:b')).toBe('a%3Ab');
+    expect(jobIdFor('a%3Ab')).not.toBe(jobIdFor('a:b'));
+    expect(askJobIdFor('k')).not.toBe(jobIdFor('k'));
+  });
+});
+
+forEachStore(({ db }) => {
+  describe('provisioning state machine', () => {
+    it('records the creation as requested -> queued, with an audit entry', async () => {
+      const id = await newProvisioning(db());
+      const events = await listEvents(db(), id);
+      expect(events.map((event) => [event.fromState, event.toState])).toEqual([
+        [null, 'requested'],
+        ['requested', 'queued'],
+      ]);
+      const audit = await listAudit(db(), { subjectType: 'provisioning', subjectId: id });
+      expect(audit).toHaveLength(1);
+      expect(audit[0]).toMatchObject({
+        action: 'provisioning.request',
+        actor: 'tester',
+        role: 'care',
+        requestId: 'req-1',
+      });
+    });
+
+    it('applies a transition only from the states it is allowed from, recording event and audit', async () => {
+      const id = await newProvisioning(db());
+      expect(
+        await transition(db(), { id, from: ['submitted'], to: 'delivered', cause: 'x', actor: ACTOR }),
+      ).toBeUndefined();
+      const change = await transition(db(), {
+        id,
+        from: ['queued'],
+        to: 'submitting',
+        cause: 'submit',
+        actor: ACTOR,
+        details: { attempt: 1 },
+        patch: { segment_count: 2, format: 'oma-cp' },
+      });
+      expect(change?.from).toBe('queued');
+      expect(change?.provisioning).toMatchObject({ state: 'submitting', segmentCount: 2, format: 'oma-cp' });
+      const events = await listEvents(db(), id);
+      expect(events.at(-1)).toMatchObject({
+        fromState: 'queued',
+        toState: 'submitting',
+        cause: 'submit',
+        details: { attempt: 1 },
+      });
+      const audit = await listAudit(db(), {
+        subjectType: 'provisioning',
+        subjectId: id,
+        action: 'provisioning.submitting',
+      });
+      expect(audit).toHaveLength(1);
+    });
+
+    it('two racing transitions from one state: only one wins', async () => {
+      const id = await newProvisioning(db());
+      const results = await Promise.all([
+        transition(db(), { id, from: ['queued'], to: 'cancelled', cause: 'a', actor: ACTOR }),
+        transition(db(), { id, from: ['queued'], to: 'submitting', cause: 'b', actor: ACTOR }),
+      ]);
+      expect(results.filter(Boolean)).toHaveLength(1);
+    });
+
+    it('applies receipts that overtook the message ids once the ids are stored', async () => {
+      const id = await newProvisioning(db());
+      await transition(db(), { id, from: ['queued'], to: 'submitting', cause: 'submit', actor: ACTOR });
+      await resetSegments(db(), id, 2, true);
+      const ids = [`m-${randomUUID()}`, `m-${randomUUID()}`];
+      for (const messageId of ids) {
+        await db().query(
+          `INSERT INTO unmatched_receipts (smsc, message_id_normalised, receipt_state) VALUES ('sim', $1, 'DELIVRD')`,
+          [messageId],
+        );
+      }
+      await transition(db(), { id, from: ['submitting'], to: 'submitted', cause: 'submitted', actor: ACTOR });
+      await recordSubmitResults(
+        db(),
+        id,
+        ids.map((messageId, index) => ({
+          segmentNumber: index + 1,
+          ok: true,
+          smsc: 'sim',
+          messageId,
+          error: null,
+        })),
+      );
+      const settled = await db().transaction((tx) => applyParkedReceipts(tx, id, new Date()));
+      expect(settled?.provisioning.state).toBe('delivered');
+      expect(
+        await db().query(`SELECT 1 FROM unmatched_receipts WHERE message_id_normalised = ANY($1::text[])`, [
+          ids,
+        ]),
+      ).toHaveLength(0);
+    });
+  });
+});
