@@ -69,3 +69,32 @@ describe('middleware', () => {
     expect(text.status).toBe(415);
   });
 });
+
+describe('body limit', () => {
+  let api: ApiHarness;
+  beforeAll(async () => {
+    api = await startApi({ http: { bodyLimitBytes: 1024 } });
+  });
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  it('answers 413 for a chunked body that grows past the limit', async () => {
+    const chunks = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let i = 0; i < 64; i++)
+          controller.enqueue(new TextEncoder().encode('{"a":"' + 'x'.repeat(100) + '"}'));
+        controller.close();
+      },
+    });
+    const response = await api.fetch('/v1/keys', {
+      method: 'POST',
+      key: api.keys.admin,
+      headers: { 'Content-Type': 'application/json' },
+      body: chunks,
+      duplex: 'half',
+    } as RequestInit);
+    expect(response.status).toBe(413);
+    expect((await readJson(response)).error.code).toBe('BODY_TOO_LARGE');
+  });
+});

@@ -17,7 +17,8 @@ async function readRaw(ctx: Context, limitBytes: number): Promise<Buffer> {
     const buffer = chunk as Buffer;
     size += buffer.length;
     if (size > limitBytes) {
-      ctx.req.destroy();
+      // Answer 413 instead of reading on; the connection closes after the answer so the rest is dropped.
+      ctx.set('Connection', 'close');
       throw new ApiError(413, 'BODY_TOO_LARGE', `the body may be at most ${limitBytes} bytes`, {
         limitBytes,
       });
