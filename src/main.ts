@@ -20,7 +20,11 @@ import { smscRoutingSchema, type SmscRoutingConfig } from './connectors/config.t
 import { createRedisEventBus } from './events/bus.ts';
 import type { EventBus } from './events/types.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
-import { createMetrics, type GatewayMetrics } from './observability/metrics.ts';
+import {
+  createMetrics,
+  registerOpenProvisioningsGauge,
+  type GatewayMetrics,
+} from './observability/metrics.ts';
 import type { PipelineDeps } from './provisioning/pipeline.ts';
 import { startProvisioningWorker, type ProvisioningWorker } from './provisioning/runtime.ts';
 import { seedAll } from './provisioning/seeds.ts';
@@ -182,6 +186,13 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
     });
     stops.push({ name: 'queue', stop: () => queue.close() });
     const metrics: GatewayMetrics = createMetrics({ defaultMetrics: true });
+    registerOpenProvisioningsGauge(metrics, async () => {
+      const rows = await db.query<{ state: string; count: number }>(
+        `SELECT state, count(*)::int AS count FROM provisionings
+         WHERE state NOT IN ('delivered', 'failed', 'expired', 'cancelled') GROUP BY state`,
+      );
+      return Object.fromEntries(rows.map((row) => [row.state, row.count]));
+    });
     const deps: PipelineDeps = { db, config, queue, events, metrics, logger, now: () => new Date() };
     const service = new DefaultProvisioningService(deps);
 

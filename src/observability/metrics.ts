@@ -1,7 +1,7 @@
 /**
  * Prometheus metrics (prom-client), one registry per gateway so tests can run several side by side.
  */
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export interface GatewayMetrics {
   registry: Registry;
@@ -53,4 +53,25 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Gatew
       registers: [registry],
     }),
   };
+}
+
+/**
+ * `otagw_provisionings_open{state}`: provisionings not yet final, by state, counted when scraped (the
+ * store's partial index on open provisionings keeps that cheap).
+ */
+export function registerOpenProvisioningsGauge(
+  metrics: GatewayMetrics,
+  countOpen: () => Promise<Record<string, number>>,
+): void {
+  new Gauge({
+    name: 'otagw_provisionings_open',
+    help: 'Provisionings under way, by state',
+    labelNames: ['state'],
+    registers: [metrics.registry],
+    async collect() {
+      this.reset();
+      const counts = await countOpen().catch(() => ({}) as Record<string, number>);
+      for (const [state, count] of Object.entries(counts)) this.set({ state }, count);
+    },
+  });
 }

@@ -47,6 +47,7 @@ import {
   type ProvisioningView,
 } from './types.ts';
 
+const DECLINING_ANSWERS = new Set(['NO', 'N', 'STOP', 'CANCEL']);
 const PROVISIONING_SOURCES = new Set(['first-use', 'dial', 'sms', 'ussd']);
 const IMSI = /^[0-9]{6,15}$/;
 const MSISDN = /^[0-9]{3,15}$/;
@@ -244,8 +245,10 @@ export class DefaultProvisioningService implements ProvisioningService {
       [subscriber.id],
     );
     if (!pending) return undefined;
-    const accepted =
-      answer.trim().toUpperCase() === deps.config.provisioning.confirmKeyword.trim().toUpperCase();
+    const word = answer.trim().toUpperCase();
+    const accepted = word === deps.config.provisioning.confirmKeyword.trim().toUpperCase();
+    // Anything but a yes or a no (a keyword for another service) leaves the question open.
+    if (!accepted && !DECLINING_ANSWERS.has(word)) return undefined;
     const change = await deps.db.transaction(async (tx): Promise<Transitioned | undefined> => {
       if (!accepted) {
         return transition(tx, {

@@ -72,12 +72,14 @@ describe.each(STORE_KINDS)('group policies (%s store)', (kind) => {
     expect(h.sim.handset(subscriber.msisdn).count()).toBe(1);
   });
 
-  it('ask-first: an answer other than YES cancels, and no answer in time expires', async () => {
+  it('ask-first: NO cancels, another keyword is ignored, and no answer in time expires', async () => {
     const declining = await subscriberIn('askfirst');
     const declined = await h.service.requestFirstUse(
       { ...declining, imei: imeiWith(TAC.nokiaN95, 7101) },
       NETWORK,
     );
+    expect(await h.service.confirm(declining.msisdn, 'BALANCE', { name: 'subscriber' })).toBeUndefined();
+    expect((await h.service.get(declined.provisioningId!))?.state).toBe('awaiting-confirmation');
     await h.service.confirm(declining.msisdn, 'NO', { name: 'subscriber' });
     expect((await h.service.get(declined.provisioningId!))?.state).toBe('cancelled');
 
