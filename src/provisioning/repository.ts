@@ -211,7 +211,7 @@ export async function transition(db: Db, input: TransitionInput): Promise<Transi
   return { provisioning: toProvisioning(row), from: row.from_state as ProvisioningState, at: row.event_at };
 }
 
-/** Records an event on the timeline without changing the state. */
+/** Records an event on the timeline (and in the audit log) without changing the state. */
 export async function appendEvent(
   db: Db,
   provisioning: { id: string; state: ProvisioningState },
@@ -220,9 +220,21 @@ export async function appendEvent(
   details: Record<string, unknown> = {},
 ): Promise<void> {
   await db.query(
-    `INSERT INTO provisioning_events (provisioning_id, from_state, to_state, cause, actor, details)
-     VALUES ($1, $2, $2, $3, $4, $5::jsonb)`,
-    [provisioning.id, provisioning.state, cause, actor.name, asJson(details)],
+    `WITH e AS (
+       INSERT INTO provisioning_events (provisioning_id, from_state, to_state, cause, actor, details)
+       VALUES ($1, $2, $2, $3, $4, $5::jsonb)
+     )
+     INSERT INTO audit_log (actor, role, action, subject_type, subject_id, outcome, details, request_id)
+     VALUES ($4, $6, 'provisioning.' || $3, 'provisioning', $1::text, 'ok', $5::jsonb, $7)`,
+    [
+      provisioning.id,
+      provisioning.state,
+      cause,
+      actor.name,
+      asJson(details),
+      actor.role ?? null,
+      actor.requestId ?? null,
+    ],
   );
 }
 

@@ -79,18 +79,13 @@ export async function recoverLostJobs(deps: PipelineDeps): Promise<number> {
     ) {
       continue;
     }
-    // Missing (or completed without a final state): enqueue again under a fresh id so a finished job of
-    // the same id cannot swallow the add.
+    // Missing (or completed without a final state): enqueue again; a finished job of the same id is
+    // removed first, else BullMQ would take the add for a duplicate and drop it.
     if (job) await job.remove().catch(() => undefined);
     await deps.queue.add({ provisioningId: row.id }, { jobId, priority: row.priority });
-    await transition(deps.db, {
-      id: row.id,
-      from: [row.state as 'queued'],
-      to: row.state as 'queued',
-      cause: 'recovered',
-      actor: SYSTEM_ACTOR,
-      details: { jobState },
-    }).catch(() => appendEvent(deps.db, { id: row.id, state: 'queued' }, 'recovered', SYSTEM_ACTOR));
+    await appendEvent(deps.db, { id: row.id, state: row.state as 'queued' }, 'recovered', SYSTEM_ACTOR, {
+      jobState,
+    });
     recovered += 1;
   }
   return recovered;
