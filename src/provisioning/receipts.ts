@@ -169,18 +169,30 @@ export async function applyParkedReceipts(
   return settle(tx, provisioningId, now);
 }
 
+interface SegmentReceiptRow {
+  provisioning_id: string;
+  segment_number: number;
+  submit_status: string;
+  receipt_state: string | null;
+  receipt_error: string | null;
+}
+
 /** Decides the provisioning's outcome from its segments' receipts, when they decide it. */
 async function settle(tx: Db, provisioningId: string, now: Date): Promise<Transitioned | undefined> {
-  const segments = await tx.query<{
-    segment_number: number;
-    submit_status: string;
-    receipt_state: string | null;
-    receipt_error: string | null;
-  }>(
-    `SELECT segment_number, submit_status, receipt_state, receipt_error FROM segments
+  const segments = await tx.query<SegmentReceiptRow>(
+    `SELECT provisioning_id, segment_number, submit_status, receipt_state, receipt_error FROM segments
      WHERE provisioning_id = $1 ORDER BY segment_number`,
     [provisioningId],
   );
+  return settleFrom(tx, provisioningId, segments, now);
+}
+
+async function settleFrom(
+  tx: Db,
+  provisioningId: string,
+  segments: readonly SegmentReceiptRow[],
+  now: Date,
+): Promise<Transitioned | undefined> {
   const failing = segments.find(
     (segment) => segment.receipt_state && FAILING_STATS.has(segment.receipt_state),
   );
@@ -215,4 +227,130 @@ async function settle(tx: Db, provisioningId: string, now: Date): Promise<Transi
     details: { segments: segments.length },
     patch: { finished_at: now },
   });
+}
+
+const INTERMEDIATE_STATS = new Set(['ENROUTE', 'ACCEPTD']);
+
+/**
+ * Applies a batch of receipts in one transaction: one query finds (and locks, in id order, so batches
+ * running side by side cannot deadlock) the provisionings of all matched segments, one statement updates
+ * the segments, one reads them back to settle the provisionings. Receipts that match nothing yet but
+ * name their push go through handleReceipt one by one (it waits for the ids to be stored); the others are
+ * kept in unmatched_receipts.
+ */
+export async function handleReceipts(deps: PipelineDeps, reports: readonly DeliveryReport[]): Promise<void> {
+  const relevant = reports.filter((report) => report.pushId === undefined || isUuid(report.pushId));
+  if (relevant.length === 0) return;
+  const now = deps.now();
+  const changes: Transitioned[] = [];
+  const matchedReports: Array<{ report: DeliveryReport; provisioningId: string; segmentNumber: number }> = [];
+  const retryOneByOne: DeliveryReport[] = [];
+  await deps.db.transaction(async (tx) => {
+    const found = await tx.query<{
+      provisioning_id: string;
+      segment_number: number;
+      smsc: string;
+      message_id_normalised: string;
+      updated_at: Date;
+    }>(
+      `SELECT s.provisioning_id, s.segment_number, s.smsc, s.message_id_normalised, s.updated_at
+       FROM segments s
+       JOIN unnest($1::text[], $2::text[]) AS k(smsc, message_id)
+         ON s.smsc = k.smsc AND s.message_id_normalised = k.message_id
+       JOIN provisionings p ON p.id = s.provisioning_id
+       ORDER BY p.id FOR UPDATE OF p`,
+      [relevant.map((report) => report.smscId), relevant.map((report) => report.messageId)],
+    );
+    const newest = new Map<string, (typeof found)[number]>();
+    for (const row of found) {
+      const key = `${row.smsc}\u0000${row.message_id_normalised}`;
+      const known = newest.get(key);
+      if (!known || row.updated_at > known.updated_at) newest.set(key, row);
+    }
+    // One update per segment: a final state wins over an intermediate one, else the later receipt.
+    const updates = new Map<
+      string,
+      { pid: string; n: number; stat: string; error: string | null; at: Date }
+    >();
+    const unmatched: DeliveryReport[] = [];
+    for (const report of relevant) {
+      const row = newest.get(`${report.smscId}\u0000${report.messageId}`);
+      if (!row) {
+        if (report.pushId !== undefined) retryOneByOne.push(report);
+        else unmatched.push(report);
+        continue;
+      }
+      matchedReports.push({ report, provisioningId: row.provisioning_id, segmentNumber: row.segment_number });
+      const stat = statOf(report);
+      const key = `${row.provisioning_id}/${row.segment_number}`;
+      const previous = updates.get(key);
+      if (previous && !INTERMEDIATE_STATS.has(previous.stat) && INTERMEDIATE_STATS.has(stat)) continue;
+      updates.set(key, {
+        pid: row.provisioning_id,
+        n: row.segment_number,
+        stat,
+        error: report.error ?? null,
+        at: report.doneAt ?? now,
+      });
+    }
+    if (unmatched.length > 0) {
+      await tx.query(
+        `INSERT INTO unmatched_receipts (smsc, message_id_normalised, receipt_state, receipt_error, details)
+         SELECT x.smsc, x.message_id, x.stat, x.error, x.details
+         FROM jsonb_to_recordset($1::jsonb) AS x(smsc text, message_id text, stat text, error text, details jsonb)`,
+        [
+          asJson(
+            unmatched.map((report) => ({
+              smsc: report.smscId,
+              message_id: report.messageId,
+              stat: statOf(report),
+              error: report.error ?? null,
+              details: { destination: report.destination },
+            })),
+          ),
+        ],
+      );
+    }
+    if (updates.size === 0) return;
+    await tx.query(
+      `UPDATE segments s SET receipt_state = x.stat, receipt_error = x.error, receipt_at = x.at, updated_at = now()
+       FROM jsonb_to_recordset($1::jsonb) AS x(pid uuid, n int, stat text, error text, at timestamptz)
+       WHERE s.provisioning_id = x.pid AND s.segment_number = x.n
+         AND (s.receipt_state IS NULL OR s.receipt_state IN ('ENROUTE', 'ACCEPTD') OR x.stat NOT IN ('ENROUTE', 'ACCEPTD'))`,
+      [asJson([...updates.values()])],
+    );
+    const ids = [...new Set([...updates.values()].map((update) => update.pid))].sort();
+    const segments = await tx.query<SegmentReceiptRow>(
+      `SELECT provisioning_id, segment_number, submit_status, receipt_state, receipt_error FROM segments
+       WHERE provisioning_id = ANY($1::uuid[]) ORDER BY provisioning_id, segment_number`,
+      [ids],
+    );
+    const byProvisioning = new Map<string, SegmentReceiptRow[]>();
+    for (const segment of segments) {
+      const list = byProvisioning.get(segment.provisioning_id) ?? [];
+      list.push(segment);
+      byProvisioning.set(segment.provisioning_id, list);
+    }
+    for (const id of ids) {
+      const change = await settleFrom(tx, id, byProvisioning.get(id) ?? [], now);
+      if (change) changes.push(change);
+    }
+  });
+  for (const { report, provisioningId, segmentNumber } of matchedReports) {
+    deps.metrics.receipts.inc({ state: statOf(report), matched: 'true' });
+    deps.events.publish({
+      type: 'segment.receipt',
+      provisioningId,
+      segmentNumber,
+      smscId: report.smscId,
+      messageId: report.messageId,
+      state: report.state,
+      error: report.error,
+      at: now.toISOString(),
+    });
+  }
+  for (const change of changes) {
+    announceTransition(deps, change, change.provisioning.state === 'delivered' ? 'receipts' : 'receipt');
+  }
+  for (const report of retryOneByOne) await handleReceipt(deps, report);
 }

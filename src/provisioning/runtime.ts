@@ -8,9 +8,12 @@ import { createProvisionWorker } from '../queues/workers.ts';
 import { PushComposer } from './compose.ts';
 import { RuleCache, type DeliveryDeps } from './deliver.ts';
 import type { PipelineDeps } from './pipeline.ts';
-import { handleReceipt } from './receipts.ts';
+import { handleReceipts } from './receipts.ts';
 import { startSweeps } from './sweeps.ts';
 import type { ProvisioningService } from './types.ts';
+
+const MAX_RECEIPT_BATCH = 200;
+const MAX_RECEIPT_FLUSHES = 2;
 
 export interface ProvisioningWorkerOptions {
   connection: Redis;
@@ -45,15 +48,31 @@ export function startProvisioningWorker(
     inFlight.add(work);
     void work.finally(() => inFlight.delete(work));
   };
+  // Receipts come in bursts: they are written in batches (one transaction per batch, a few at a time).
+  const waiting: DeliveryReport[] = [];
+  let flushing = 0;
+  const flush = (): void => {
+    while (waiting.length > 0 && flushing < MAX_RECEIPT_FLUSHES) {
+      const batch = waiting.splice(0, MAX_RECEIPT_BATCH);
+      flushing += 1;
+      track(
+        handleReceipts(deps, batch)
+          .catch((error: unknown) =>
+            deps.logger.error(
+              { err: (error as Error).message, receipts: batch.length },
+              'receipts not recorded',
+            ),
+          )
+          .finally(() => {
+            flushing -= 1;
+            flush();
+          }),
+      );
+    }
+  };
   const onReceipt = (report: DeliveryReport): void => {
-    track(
-      handleReceipt(deps, report).catch((error: unknown) =>
-        deps.logger.error(
-          { err: (error as Error).message, messageId: report.messageId },
-          'receipt not recorded',
-        ),
-      ),
-    );
+    waiting.push(report);
+    if (waiting.length === 1) queueMicrotask(flush);
   };
   const onMo = (message: MoMessage): void => {
     if (message.text.trim() === '') return;

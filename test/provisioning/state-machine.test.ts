@@ -1,6 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { applyParkedReceipts } from '../../src/provisioning/receipts.ts';
+import { createMemoryEventBus } from '../../src/events/bus.ts';
+import { createLogger } from '../../src/observability/logger.ts';
+import { createMetrics } from '../../src/observability/metrics.ts';
+import type { PipelineDeps } from '../../src/provisioning/pipeline.ts';
+import { applyParkedReceipts, handleReceipts } from '../../src/provisioning/receipts.ts';
 import {
   insertProvisioning,
   listEvents,
@@ -134,6 +138,57 @@ forEachStore(({ db }) => {
           ids,
         ]),
       ).toHaveLength(0);
+    });
+
+    it('applies a batch of receipts: duplicates and late intermediate states do not undo a final one', async () => {
+      const id = await newProvisioning(db());
+      await transition(db(), { id, from: ['queued'], to: 'submitting', cause: 'submit', actor: ACTOR });
+      await resetSegments(db(), id, 2, true);
+      const ids = [`b-${randomUUID()}`, `b-${randomUUID()}`];
+      await transition(db(), { id, from: ['submitting'], to: 'submitted', cause: 'submitted', actor: ACTOR });
+      await recordSubmitResults(
+        db(),
+        id,
+        ids.map((messageId, index) => ({
+          segmentNumber: index + 1,
+          ok: true,
+          smsc: 'sim',
+          messageId,
+          error: null,
+        })),
+      );
+      const deps = {
+        db: db(),
+        events: createMemoryEventBus(),
+        metrics: createMetrics(),
+        logger: createLogger({ level: 'silent' }),
+        now: () => new Date(),
+      } as unknown as PipelineDeps;
+      const receipt = (messageId: string, state: 'delivered' | 'enroute') => ({
+        smscId: 'sim',
+        messageId,
+        rawMessageId: messageId,
+        state,
+        source: 'tlv' as const,
+      });
+      const stray = `stray-${randomUUID()}`;
+      await handleReceipts(deps, [
+        receipt(ids[0], 'delivered'),
+        receipt(ids[0], 'enroute'),
+        receipt(ids[1], 'delivered'),
+        receipt(ids[1], 'delivered'),
+        receipt(stray, 'delivered'),
+      ]);
+      const view = await db().query<{ state: string }>(`SELECT state FROM provisionings WHERE id = $1`, [id]);
+      expect(view[0].state).toBe('delivered');
+      const segments = await db().query<{ receipt_state: string }>(
+        `SELECT receipt_state FROM segments WHERE provisioning_id = $1 ORDER BY segment_number`,
+        [id],
+      );
+      expect(segments.map((segment) => segment.receipt_state)).toEqual(['DELIVRD', 'DELIVRD']);
+      expect(
+        await db().query(`SELECT 1 FROM unmatched_receipts WHERE message_id_normalised = $1`, [stray]),
+      ).toHaveLength(1);
     });
   });
 });
