@@ -271,6 +271,21 @@ describe('not ready without an SMSC bind', () => {
   });
 });
 
+describe('readiness in the api role (no SMSC connector in the process)', () => {
+  let api: ApiHarness;
+  beforeAll(async () => {
+    api = await startApi({ binds: null });
+  });
+  afterAll(async () => {
+    await api?.close();
+  });
+  it('is ready on Redis and the store alone', async () => {
+    const ready = await readJson(await api.fetch('/readyz'));
+    expect(ready.status).toBe('ready');
+    expect(ready.checks.smsc.detail).toMatch(/api role/);
+  });
+});
+
 describe('on both stores', () => {
   forEachStore(({ kind }) => {
     let api: ApiHarness;

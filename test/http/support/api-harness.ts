@@ -36,8 +36,8 @@ export interface HarnessOptions {
   /** Point the queue at a closed port: Redis is down. */
   redisUrl?: string;
   http?: HttpOptions;
-  /** Binds reported by the fake SMSC status source (default: one bound transceiver). */
-  binds?: BindStatus[];
+  /** Binds reported by the fake SMSC status source (default: one bound transceiver); null: no connector (api role). */
+  binds?: BindStatus[] | null;
   /** Load config/ seeds (groups, profiles, device catalogue). */
   seed?: boolean;
 }
@@ -78,7 +78,7 @@ export async function startApi(options: HarnessOptions = {}): Promise<ApiHarness
   const events = createMemoryEventBus(logger);
   const metrics = createMetrics();
   const deps: PipelineDeps = { db: store.db, config, queue, events, metrics, logger, now: () => new Date() };
-  const binds = options.binds ?? [BOUND_BIND];
+  const binds = options.binds === undefined ? [BOUND_BIND] : options.binds;
   const context: AppContext = {
     config,
     db: store.db,
@@ -86,7 +86,7 @@ export async function startApi(options: HarnessOptions = {}): Promise<ApiHarness
     provisioning: new DefaultProvisioningService(deps),
     events,
     queues: { ping: () => queue.ping(), counts: () => queue.counts() },
-    smsc: { status: () => binds },
+    smsc: binds === null ? undefined : { status: () => binds },
     metrics: metrics.registry,
   };
   const app = createApp(context, options.http);
