@@ -15,6 +15,10 @@ export class UsageError extends Error {
 export type Command = (argv: string[], io: CliIo) => Promise<number>;
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  start: {
+    summary: 'run the gateway (roles: all (default), api, worker, smsc-sim)',
+    load: async () => (await import('./commands/start.ts')).startCommand,
+  },
   encode: {
     summary: 'encode a provisioning XML document into signed SMS segments',
     load: async () => (await import('./commands/encode.ts')).encodeCommand,
@@ -26,6 +30,14 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   import: {
     summary: 'import data into the store: `otagw import devices FILE.csv`',
     load: async () => (await import('./commands/import.ts')).importCommand,
+  },
+  keys: {
+    summary: 'create, list or revoke API keys (a new key is printed once)',
+    load: async () => (await import('./commands/keys.ts')).keysCommand,
+  },
+  certs: {
+    summary: 'create a development CA, server and client certificates for mTLS',
+    load: async () => (await import('./commands/certs.ts')).certsCommand,
   },
   'smsc-sim': {
     summary: 'run the fault-injecting SMSC simulator with its virtual handsets',
