@@ -69,20 +69,44 @@ export interface JobControl {
 /** Selection rules change rarely and are read for every push: cached for a few seconds. */
 export class RuleCache {
   private rules: StoredProfileRule[] | undefined;
+  private readonly versions = new Map<string, string>();
   private loadedAt = 0;
   constructor(
     private readonly db: Db,
     private readonly ttlMs = 5_000,
   ) {}
+  private expireWhenStale(): void {
+    if (Date.now() - this.loadedAt > this.ttlMs) {
+      this.rules = undefined;
+      this.versions.clear();
+    }
+  }
   async get(): Promise<StoredProfileRule[]> {
-    if (!this.rules || Date.now() - this.loadedAt > this.ttlMs) {
+    this.expireWhenStale();
+    if (!this.rules) {
       this.rules = await listRules(this.db, { enabledOnly: true });
       this.loadedAt = Date.now();
     }
     return this.rules;
   }
+  /** The id of a rule's version (null: the profile's latest, which a new save changes: cached as long as the rules). */
+  async versionId(profileId: string, version: number | null): Promise<string | undefined> {
+    this.expireWhenStale();
+    const key = `${profileId}/${version ?? 'latest'}`;
+    const cached = this.versions.get(key);
+    if (cached) return cached;
+    const row = await this.db.one<{ id: string }>(
+      version === null
+        ? `SELECT id FROM profile_versions WHERE profile_id = $1 ORDER BY version DESC LIMIT 1`
+        : `SELECT id FROM profile_versions WHERE profile_id = $1 AND version = $2`,
+      version === null ? [profileId] : [profileId, version],
+    );
+    if (row) this.versions.set(key, row.id);
+    return row?.id;
+  }
   clear(): void {
     this.rules = undefined;
+    this.versions.clear();
   }
 }
 
@@ -335,14 +359,9 @@ async function selectVersion(
       `no profile rule matches ${device.manufacturer ?? '?'} ${device.model ?? '?'} in group ${record.groupName}`,
     );
   }
-  const row = await deps.db.one<{ id: string }>(
-    rule.profileVersion === null
-      ? `SELECT id FROM profile_versions WHERE profile_id = $1 ORDER BY version DESC LIMIT 1`
-      : `SELECT id FROM profile_versions WHERE profile_id = $1 AND version = $2`,
-    rule.profileVersion === null ? [rule.profileId] : [rule.profileId, rule.profileVersion],
-  );
-  if (!row) throw new PermanentFailure('NO_PROFILE', `profile ${rule.profileId} has no such version`);
-  return row.id;
+  const versionId = await deps.rules.versionId(rule.profileId, rule.profileVersion);
+  if (!versionId) throw new PermanentFailure('NO_PROFILE', `profile ${rule.profileId} has no such version`);
+  return versionId;
 }
 
 /** Records the end of a provisioning that cannot be completed. */
