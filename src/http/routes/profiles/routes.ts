@@ -4,6 +4,8 @@ import { serializeXml } from '../../../../codecs/xml/serialize-xml.ts';
 import type { Profile } from '../../../profiles/repository.ts';
 import * as profiles from '../../../profiles/repository.ts';
 import { renderProfile, type DeviceCapabilities } from '../../../profiles/render.ts';
+// The worker's own mapping, so that a preview shows what a push to that model would carry.
+import { capabilitiesOf } from '../../../provisioning/compose.ts';
 import { diffParameters, maskParameters } from '../../../profiles/versions.ts';
 import type { Db } from '../../../store/db.ts';
 import { getDeviceModel } from '../../../store/repositories/devices.ts';
@@ -40,19 +42,6 @@ async function versionOf(db: Db, profile: Profile, version: number) {
 
 function maskedVersion(version: profiles.ProfileVersion) {
   return { ...version, parameters: maskParameters(version.parameters) };
-}
-
-/** Catalogue capability words -> what the renderer leaves out; a NULL list means "whatever the format carries". */
-function capabilitiesOf(list: string[] | null): DeviceCapabilities {
-  if (list === null) return {};
-  const has = (word: string) => list.includes(word);
-  return {
-    supportsBrowser: has('browser'),
-    supportsBookmarks: has('bookmarks') || has('browser'),
-    supportsMms: has('mms'),
-    supportsEmail: has('email'),
-    supportsDm: has('dm'),
-  };
 }
 
 export function profileRoutes({ api, auth, validate, context }: RouteKit): void {
