@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { forEachStore } from '../support/stores.ts';
+import { forEachStore, STORE_KINDS } from '../support/stores.ts';
 import { startApi, readJson, testImei, type ApiHarness } from './support/api-harness.ts';
 
 const PARAMETERS = {
@@ -7,10 +7,10 @@ const PARAMETERS = {
   connections: [{ id: 'gprs', name: 'Internet', bearer: 'GPRS', apn: 'internet.example' }],
 };
 
-describe('administration and operations', () => {
+describe.each(STORE_KINDS)('administration and operations (%s store)', (kind) => {
   let api: ApiHarness;
   beforeAll(async () => {
-    api = await startApi({ seed: true, http: { eventsHeartbeatMs: 50 } });
+    api = await startApi({ store: kind, seed: true, http: { eventsHeartbeatMs: 50 } });
   });
   afterAll(async () => {
     await api?.close();
