@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, routesOf } from '../../src/http/app.ts';
 import type { RouteEntry } from '../../src/http/api-router.ts';
-import { startApi, type ApiHarness, readJson } from './support/api-harness.ts';
+import { STORE_KINDS } from '../support/stores.ts';
+import { startApi, testImei, type ApiHarness, readJson } from './support/api-harness.ts';
 import { describeRoute, samplePath } from './support/route-samples.ts';
 
 /** A small deterministic PRNG (mulberry32) so a failure can be replayed. */
@@ -76,11 +77,11 @@ const FUZZ_QUERIES = [
   'includeArchived=maybe',
 ];
 
-describe('fuzzing every route gets only 4xx answers', () => {
+describe.each(STORE_KINDS)('fuzzing every route gets only 4xx answers (%s store)', (kind) => {
   let api: ApiHarness;
   let routes: readonly RouteEntry[];
   beforeAll(async () => {
-    api = await startApi({ http: { rateLimit: { ratePerSecond: 1e6, burst: 1e6 } } });
+    api = await startApi({ store: kind, http: { rateLimit: { ratePerSecond: 1e6, burst: 1e6 } } });
     routes = routesOf(createApp(api.context)).filter((route) => route.role !== null);
   });
   afterAll(async () => {
@@ -196,6 +197,31 @@ describe('fuzzing every route gets only 4xx answers', () => {
           continue;
         }
         await expectClientError(route, `?${query.slice(0, 60)}`, response);
+      }
+    }
+  });
+
+  it('never answers 5xx for valid-looking text the store cannot hold (NUL, lone surrogates)', async () => {
+    const awkward = ['abc\u0000def', 'abc\ud800def', '\u0000\u0000\u0000'];
+    for (const text of awkward) {
+      const requests: Array<[string, string, unknown]> = [
+        ['PUT', '/v1/groups/fuzz-group', { description: text, policy: {} }],
+        ['POST', `/v1/devices/${testImei(777)}/reports`, { properties: { language: text, model: text } }],
+        ['POST', '/v1/provisionings', { msisdn: '491700000777', reason: text }],
+        ['POST', '/v1/keys', { name: 'fuzz', role: 'care', expiresAt: '2999-01-01T00:00:00Z' }],
+        [
+          'POST',
+          '/v1/triggers/stale-config',
+          { msisdn: '491700000777', observed: { apn: text, proxy: text, mmsc: text } },
+        ],
+      ];
+      for (const [method, path, json] of requests) {
+        const response = await api.fetch(path, { method, key: api.keys.admin, json });
+        const answer = await response.text();
+        expect(
+          response.status,
+          `${method} ${path} ${JSON.stringify(json)}: ${answer.slice(0, 200)}`,
+        ).toBeLessThan(500);
       }
     }
   });
