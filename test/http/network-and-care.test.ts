@@ -95,6 +95,38 @@ describe.each(STORE_KINDS)('network triggers and customer care (%s store)', (kin
     expect(body.outcome).toBe('queued');
   });
 
+  it('answers current when the handset uses what the latest delivered version says, and re-provisions otherwise', async () => {
+    const accepted = await readJson(
+      await firstUse({
+        imsi: '001010000000107',
+        msisdn: '491700000107',
+        imei: testImei(107, NOKIA_6230I_TAC),
+      }),
+    );
+    await api.store.db.query(
+      `UPDATE provisionings SET state = 'delivered',
+         profile_version_id = (SELECT v.id FROM profile_versions v JOIN profiles p ON p.id = v.profile_id
+                                WHERE p.name = 'northwind-standard' ORDER BY v.version DESC LIMIT 1)
+       WHERE id = $1`,
+      [accepted.provisioningId],
+    );
+    const stale = (observed: Record<string, string>) =>
+      api.fetch('/v1/triggers/stale-config', {
+        method: 'POST',
+        key: api.keys.network,
+        json: { msisdn: '491700000107', observed },
+      });
+    const current = await stale({ apn: 'web.northwind.example' });
+    expect(await readJson(current)).toEqual({ outcome: 'current' });
+    const old = await readJson(await stale({ apn: 'wap.northwind.example' }));
+    expect(old.outcome).toBe('queued');
+    const reasons = await api.store.db.query<{ reason: string }>(
+      `SELECT reason FROM provisionings WHERE source = 'stale-config' AND id = $1`,
+      [old.provisioningId],
+    );
+    expect(reasons[0].reason).toContain('apn wap.northwind.example');
+  });
+
   it('lets care read the timeline (audited), request, resend and read a provisioning', async () => {
     await firstUse({ imsi: '001010000000106', msisdn: '491700000106', imei: testImei(106, NOKIA_6230I_TAC) });
     const requested = await api.fetch('/v1/provisionings', {
