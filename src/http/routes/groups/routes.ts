@@ -1,5 +1,5 @@
 import { asJson, type Db } from '../../../store/db.ts';
-import { parseGroupPolicy, type GroupPolicy } from '../../../subscribers/policy.ts';
+import { DEFAULT_GROUP_POLICY, groupPolicySchema, type GroupPolicy } from '../../../subscribers/policy.ts';
 import type { RouteKit } from '../../route-kit.ts';
 import { listGroups, putGroup } from './schema.ts';
 
@@ -10,13 +10,10 @@ interface GroupRow {
   subscribers: number;
 }
 
-/** A stored policy document, re-read through the schema (defaults filled in); an empty one is the default policy. */
+/** A stored policy document, re-read through the schema (defaults filled in); an unreadable one counts as the default. */
 function policyOf(row: GroupRow): GroupPolicy {
-  try {
-    return parseGroupPolicy(row.policy ?? {});
-  } catch {
-    return parseGroupPolicy({});
-  }
+  const parsed = groupPolicySchema.safeParse(row.policy ?? {});
+  return parsed.success ? parsed.data : DEFAULT_GROUP_POLICY;
 }
 
 async function readGroups(db: Db, name?: string): Promise<GroupRow[]> {
