@@ -23,7 +23,8 @@ export function eventRoutes({ api, auth, validate, context, options }: RouteKit)
       unsubscribe();
       stream.end();
     };
-    ctx.req.on('close', close);
+    // The response closes when the client goes away (or the server shuts down): stop listening then.
+    ctx.res.on('close', close);
     ctx.req.socket.setTimeout(0);
     ctx.req.socket.setNoDelay(true);
     ctx.set('Cache-Control', 'no-cache, no-transform');
