@@ -105,6 +105,7 @@ describe('the route table: authentication and roles on every route', () => {
     for (const route of routes().filter((r) => r.role !== null && r.path !== '/v1/events')) {
       const response = await api.fetch(samplePath(route), { method: route.method, key: api.keys.admin });
       expect([401, 403], describeRoute(route)).not.toContain(response.status);
+      expect(response.status, describeRoute(route)).toBeLessThan(500);
     }
   });
 
