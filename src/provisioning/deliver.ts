@@ -24,6 +24,7 @@ import {
   recordSubmitResults,
   resetSegments,
   transition,
+  waitForCommit,
   type ProvisioningRecord,
   type Transitioned,
 } from './repository.ts';
@@ -139,12 +140,23 @@ export async function sendText(
   return connector.submit({ id, destination, segments: [textSegment(text)], dataCoding: TEXT_DATA_CODING });
 }
 
+/** The provisioning of a job; waits for the producer's transaction when the job overtook its commit. */
+async function loadForJob(
+  deps: PipelineDeps,
+  provisioningId: string,
+): Promise<ProvisioningRecord | undefined> {
+  const record = await getProvisioningRecord(deps.db, provisioningId);
+  if (record) return record;
+  await waitForCommit(deps.db, provisioningId);
+  return getProvisioningRecord(deps.db, provisioningId);
+}
+
 export async function deliverProvisioning(
   deps: DeliveryDeps,
   provisioningId: string,
   control: JobControl,
 ): Promise<void> {
-  const record = await getProvisioningRecord(deps.db, provisioningId);
+  const record = await loadForJob(deps, provisioningId);
   if (!record) {
     throw new TransientFailure(
       'PROVISIONING_NOT_VISIBLE',
@@ -387,7 +399,7 @@ export async function failProvisioning(
 
 /** Ask-first: the question to the subscriber. */
 export async function askConfirmation(deps: DeliveryDeps, provisioningId: string): Promise<void> {
-  const record = await getProvisioningRecord(deps.db, provisioningId);
+  const record = await loadForJob(deps, provisioningId);
   if (!record)
     throw new TransientFailure(
       'PROVISIONING_NOT_VISIBLE',

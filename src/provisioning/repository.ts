@@ -110,6 +110,20 @@ export async function lockProvisioning(tx: Db, id: string): Promise<Provisioning
   return row && toProvisioning(row);
 }
 
+/**
+ * The job of a provisioning is added before the transaction that records it commits (so a failed add
+ * rolls the record back). A worker can therefore see the job before the row: the producer holds this
+ * transaction-scoped advisory lock until it commits or rolls back, and a worker that finds no row waits
+ * on the same lock, then looks again.
+ */
+export async function holdUntilCommitted(tx: Db, provisioningId: string): Promise<void> {
+  await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [provisioningId]);
+}
+
+export async function waitForCommit(db: Db, provisioningId: string): Promise<void> {
+  await db.transaction((tx) => holdUntilCommitted(tx, provisioningId));
+}
+
 export function isUuid(text: string): boolean {
   return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(text);
 }

@@ -4,9 +4,10 @@
  * Record + enqueue are atomic: the provisioning row, its events and audit entry are written in a
  * transaction and the BullMQ job is added before that transaction commits. When Redis does not take the
  * job the transaction rolls back and the caller gets QUEUE_UNAVAILABLE (HTTP 503) with nothing recorded.
- * The job may start before the commit is visible; the processor then finds no row and retries with
- * backoff (PROVISIONING_NOT_VISIBLE), which also covers a commit that fails after a successful add: the
- * orphan job ends after its attempts without touching anything.
+ * The job may start before the commit is visible: the transaction holds an advisory lock on the
+ * provisioning id until it ends, and a worker that finds no row waits on that lock and looks again
+ * (repository.ts holdUntilCommitted). A job whose transaction rolled back after the add finds nothing and
+ * ends after its attempts without touching anything.
  */
 import { randomUUID } from 'node:crypto';
 import { parseImei } from '../devices/imei.ts';
@@ -26,6 +27,7 @@ import { announceState, announceTransition, type PipelineDeps } from './pipeline
 import {
   findByIdempotencyKey,
   getProvisioningRecord,
+  holdUntilCommitted,
   insertProvisioning,
   isUuid,
   listEvents,
@@ -139,6 +141,7 @@ export class DefaultProvisioningService implements ProvisioningService {
           confirmBy: confirmationDeadline(at > deps.now() ? at : deps.now(), policy),
         });
         if (created) {
+          await holdUntilCommitted(tx, created.id);
           await deps.queue.add(
             { provisioningId: created.id },
             { jobId: askJobIdFor(key), priority: created.priority, name: JOB_ASK_CONFIRMATION },
@@ -147,6 +150,7 @@ export class DefaultProvisioningService implements ProvisioningService {
         return { outcome: 'awaiting-confirmation', created } as const;
       }
       const created = await insertProvisioning(tx, { ...base, state: 'queued', cause: 'first-use' });
+      if (created) await holdUntilCommitted(tx, created.id);
       if (created)
         await deps.queue.add(
           { provisioningId: created.id },
@@ -274,6 +278,7 @@ export class DefaultProvisioningService implements ProvisioningService {
         patch: { queued_at: deps.now() },
       });
       if (moved) {
+        await holdUntilCommitted(tx, moved.provisioning.id);
         await deps.queue.add(
           { provisioningId: moved.provisioning.id },
           {
@@ -295,6 +300,7 @@ export class DefaultProvisioningService implements ProvisioningService {
     const created = await deps.db.transaction(async (tx) => {
       const row = await insertProvisioning(tx, input);
       if (!row) return undefined;
+      await holdUntilCommitted(tx, row.id);
       await deps.queue.add(
         { provisioningId: row.id },
         { jobId: jobIdFor(input.idempotencyKey), priority: input.priority },
