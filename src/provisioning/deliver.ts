@@ -8,12 +8,13 @@
  */
 import { randomInt } from 'node:crypto';
 import type { SegmentResult, SmscConnector } from '../connectors/types.ts';
-import { resolveDevice, type ResolvedDevice } from '../devices/resolve-device.ts';
+import type { ResolvedDevice } from '../devices/resolve-device.ts';
 import { listRules, type StoredProfileRule } from '../profiles/repository.ts';
 import { selectProfile } from '../profiles/rules.ts';
 import { capReached, capWindow, isQuiet, nextAllowedTime, policyFor } from '../subscribers/policy.ts';
 import { countPushesBetween } from '../subscribers/repository.ts';
 import type { Db } from '../store/db.ts';
+import type { DeviceCache } from './device-cache.ts';
 import { chooseSecurity, signPush, type PushComposer } from './compose.ts';
 import { announceTransition, WORKER_ACTOR, type PipelineDeps } from './pipeline.ts';
 import { applyParkedReceipts } from './receipts.ts';
@@ -31,6 +32,7 @@ import {
 import { FINAL_STATES } from './types.ts';
 
 export interface DeliveryDeps extends PipelineDeps {
+  devices: DeviceCache;
   connector: SmscConnector;
   composer: PushComposer;
   rules: RuleCache;
@@ -174,11 +176,7 @@ export async function deliverProvisioning(
   const now = deps.now();
   const policy = policyFor(deps.config.groups, record.groupName);
 
-  const resolution = await resolveDevice(
-    deps.db,
-    { imei: record.imei },
-    { operatorDefault: deps.config.devices.operatorDefault },
-  );
+  const resolution = await deps.devices.resolve(deps.db, record.imei);
   if (resolution.outcome === 'unsupported') {
     throw new PermanentFailure('UNSUPPORTED_DEVICE', resolution.message, { reason: resolution.reason });
   }
@@ -228,35 +226,39 @@ export async function deliverProvisioning(
   }
 
   const resubmit = record.state === 'submitting';
-  const started = await deps.db.transaction(async (tx) => {
-    const change = await transition(tx, {
-      id: record.id,
-      from: ['queued', 'submitting'],
-      to: 'submitting',
-      // A previous attempt may have reached the SMSC without us learning it: this send may duplicate it.
-      cause: resubmit ? 'resubmit-after-unknown-outcome' : 'submit',
-      actor: WORKER_ACTOR,
-      details: {
-        attempt: control.attemptsMade + 1,
-        segments: segments.length,
-        format: device.format,
-        security: sec,
-        profileVersionId: versionId,
-        device: { manufacturer: device.manufacturer, model: device.model, matchedBy: device.matchedBy },
-        omitted,
-      },
-      patch: {
-        device_model_id: device.modelId,
-        format: device.format,
-        profile_version_id: versionId,
-        security_method: sec,
-        segment_count: segments.length,
-        not_before: null,
-      },
-    });
-    if (change) await resetSegments(tx, record.id, segments.length, change.from === 'queued');
-    return change;
-  });
+  const submitTransition = {
+    id: record.id,
+    from: ['queued', 'submitting'] as const,
+    to: 'submitting' as const,
+    // A previous attempt may have reached the SMSC without us learning it: this send may duplicate it.
+    cause: resubmit ? 'resubmit-after-unknown-outcome' : 'submit',
+    actor: WORKER_ACTOR,
+    details: {
+      attempt: control.attemptsMade + 1,
+      segments: segments.length,
+      format: device.format,
+      security: sec,
+      profileVersionId: versionId,
+      device: { manufacturer: device.manufacturer, model: device.model, matchedBy: device.matchedBy },
+      omitted,
+    },
+    patch: {
+      device_model_id: device.modelId,
+      format: device.format,
+      profile_version_id: versionId,
+      security_method: sec,
+      segment_count: segments.length,
+      not_before: null,
+    },
+  };
+  // First attempt: state and segments in one statement. Later ones replace the segments of the last.
+  const started = resubmit
+    ? await deps.db.transaction(async (tx) => {
+        const change = await transition(tx, { ...submitTransition, from: ['submitting'] });
+        if (change) await resetSegments(tx, record.id, segments.length);
+        return change;
+      })
+    : await transition(deps.db, { ...submitTransition, from: ['queued'], insertSegments: segments.length });
   if (!started) return; // cancelled or finished meanwhile
   announceTransition(deps, started, started.from === 'submitting' ? 'resubmit' : 'submit');
 

@@ -173,6 +173,8 @@ export interface TransitionInput {
   actor: Actor;
   details?: Record<string, unknown>;
   patch?: ProvisioningPatch;
+  /** also creates this many pending segments (a first submit: there are none yet), in the same statement */
+  insertSegments?: number;
 }
 
 export interface Transitioned {
@@ -202,6 +204,14 @@ export async function transition(db: Db, input: TransitionInput): Promise<Transi
   params.push(FAILED_OUTCOME_STATES.has(input.to) ? 'failed' : 'ok', input.actor.requestId ?? null);
   const outcomeParam = `$${params.length - 1}`;
   const requestParam = `$${params.length}`;
+  let segmentsCte = '';
+  if (input.insertSegments !== undefined) {
+    params.push(input.insertSegments);
+    segmentsCte = `, s AS (
+       INSERT INTO segments (provisioning_id, segment_number)
+       SELECT u.id, n FROM u, generate_series(1, $${params.length}::int) AS n
+     )`;
+  }
   const row = await db.one<ProvisioningRow & { event_at: Date }>(
     `WITH old AS (
        SELECT id, state FROM provisionings WHERE id = $1 AND state = ANY($3::text[]) FOR UPDATE
@@ -216,9 +226,9 @@ export async function transition(db: Db, input: TransitionInput): Promise<Transi
        SELECT $5, ${roleParam}, ${actionParam}, 'provisioning', id::text, ${outcomeParam},
               jsonb_build_object('cause', $4::text, 'from', from_state) || ${detailsParam}, ${requestParam}
        FROM u
-     )
-     SELECT u.*, s.msisdn, s.imsi, s.group_name, (SELECT at FROM e) AS event_at
-     FROM u JOIN subscribers s ON s.id = u.subscriber_id`,
+     )${segmentsCte}
+     SELECT u.*, sub.msisdn, sub.imsi, sub.group_name, sub.firmware_version, (SELECT at FROM e) AS event_at
+     FROM u JOIN subscribers sub ON sub.id = u.subscriber_id`,
     params as never,
   );
   if (!row) return undefined;

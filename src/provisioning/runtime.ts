@@ -6,6 +6,7 @@ import type { Redis } from 'ioredis';
 import type { DeliveryReport, MoMessage, BindStatus, SmscConnector } from '../connectors/types.ts';
 import { createProvisionWorker } from '../queues/workers.ts';
 import { PushComposer } from './compose.ts';
+import { DeviceCache } from './device-cache.ts';
 import { RuleCache, type DeliveryDeps } from './deliver.ts';
 import type { PipelineDeps } from './pipeline.ts';
 import { handleReceipts } from './receipts.ts';
@@ -41,6 +42,7 @@ export function startProvisioningWorker(
     ...base,
     connector,
     composer: new PushComposer(base.db),
+    devices: base.devices ?? new DeviceCache(base.config.devices.operatorDefault),
     rules: new RuleCache(base.db),
   };
   const inFlight = new Set<Promise<unknown>>();

@@ -11,7 +11,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { parseImei } from '../devices/imei.ts';
-import { resolveDevice } from '../devices/resolve-device.ts';
 import { decideFirstUse } from '../subscribers/first-use.ts';
 import { confirmationDeadline, policyFor, type GroupPolicy } from '../subscribers/policy.ts';
 import {
@@ -23,6 +22,7 @@ import {
 } from '../subscribers/repository.ts';
 import type { Db } from '../store/db.ts';
 import { JOB_ASK_CONFIRMATION, JOB_PROVISION, jobPriority } from '../queues/names.ts';
+import { DeviceCache } from './device-cache.ts';
 import { announceState, announceTransition, type PipelineDeps } from './pipeline.ts';
 import {
   findByIdempotencyKey,
@@ -64,7 +64,11 @@ export function askJobIdFor(idempotencyKey: string): string {
 }
 
 export class DefaultProvisioningService implements ProvisioningService {
-  constructor(private readonly deps: PipelineDeps) {}
+  private readonly devices: DeviceCache;
+
+  constructor(private readonly deps: PipelineDeps) {
+    this.devices = deps.devices ?? new DeviceCache(deps.config.devices.operatorDefault);
+  }
 
   private policy(group: string): GroupPolicy {
     return policyFor(this.deps.config.groups, group);
@@ -117,11 +121,7 @@ export class DefaultProvisioningService implements ProvisioningService {
         imei,
         details: { imei, observedAt: at.toISOString(), previousImei: subscriber.currentImei, origin },
       };
-      const device = await resolveDevice(
-        tx,
-        { imei },
-        { operatorDefault: deps.config.devices.operatorDefault },
-      );
+      const device = await this.devices.resolve(tx, imei);
       if (device.outcome === 'unsupported') {
         const created = await insertProvisioning(tx, {
           ...base,
