@@ -151,7 +151,7 @@ async function run(
   const logger = createLogger({ level: 'warn' });
   const connections: Redis[] = [];
   const producer = producerConnection({ url: REDIS_URL });
-  const publisher = workerConnection({ url: REDIS_URL });
+  const publisher = workerConnection({ url: REDIS_URL }, { enableAutoPipelining: true });
   const subscriber = workerConnection({ url: REDIS_URL });
   const workerRedis = workerConnection({ url: REDIS_URL });
   connections.push(producer, publisher, subscriber, workerRedis);

@@ -157,7 +157,8 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
 
     const connections: Redis[] = [];
     const producer = producerConnection({ url: redisUrl });
-    const publisher = workerConnection({ url: redisUrl });
+    // Events are many small PUBLISHes: pipelined per tick, one write for all of them.
+    const publisher = workerConnection({ url: redisUrl }, { enableAutoPipelining: true });
     const subscriber = workerConnection({ url: redisUrl });
     for (const connection of [producer, publisher, subscriber]) {
       connection.on('error', (error: Error) =>
