@@ -8,10 +8,11 @@
  * Shutdown runs in reverse dependency order: HTTP, workers, SMPP binds, simulator, events, queue, Redis,
  * the store, the embedded redis-server.
  */
-import { existsSync } from 'node:fs';
+import { createApp } from './http/app.ts';
+import { prepareLocalAdmin } from './auth/local-admin.ts';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import type { Redis } from 'ioredis';
 import type { AppContext } from './app-context.ts';
 import { loadConfig, type Config } from './config.ts';
@@ -72,17 +73,6 @@ export function simulatorRouting(host: string, port: number): SmscRoutingConfig 
       },
     ],
   });
-}
-
-async function loadCreateApp(): Promise<
-  ((context: AppContext) => { callback(): Parameters<typeof createServer>[1] }) | undefined
-> {
-  const appFile = fileURLToPath(new URL('./http/app.ts', import.meta.url));
-  if (!existsSync(appFile)) return undefined;
-  const module = (await import(pathToFileURL(appFile).href)) as {
-    createApp?: (context: AppContext) => { callback(): Parameters<typeof createServer>[1] };
-  };
-  return module.createApp;
 }
 
 export async function startGateway(options: GatewayOptions = {}): Promise<Gateway> {
@@ -236,12 +226,11 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
 
     let httpUrl: string | undefined;
     if (role === 'all' || role === 'api') {
-      const createApp = await loadCreateApp();
-      if (!createApp) {
-        logger.warn('src/http/app.ts is not there yet: starting without HTTP');
-        say('HTTP            not started (src/http/app.ts missing)');
-      } else {
-        const app = createApp(context);
+      {
+        // `otagw keys` reaches a running server through this endpoint: PGlite's files are opened by one
+        // process at a time, so the command must not open them while we hold them.
+        const localAdmin = prepareLocalAdmin();
+        const app = createApp(context, { localAdminSecret: localAdmin.secret });
         const server: Server = createServer(app.callback());
         await new Promise<void>((resolve, reject) => {
           server.once('error', reject);
@@ -257,6 +246,8 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
         });
         const address = server.address() as AddressInfo;
         httpUrl = `http://${config.http.host}:${address.port}`;
+        await localAdmin.publish(httpUrl);
+        stops.push({ name: 'local admin endpoint', stop: () => localAdmin.remove() });
         say(`HTTP            ${httpUrl}`);
       }
     }
