@@ -4,7 +4,7 @@
 --
 -- Conventions: ids are uuid (gen_random_uuid) for rows people refer to, bigint identity for high-volume
 -- append-only rows; times are timestamptz; free-form structures are jsonb; enumerations are text with a
--- CHECK; "priority" is always "larger number first".
+-- CHECK; "priority" is always "smaller number first" (rules, groups and the queue agree: 1 goes first).
 
 -- Subscriber groups and their policy (DESIGN: groups (policy)).
 CREATE TABLE groups (
@@ -122,7 +122,7 @@ $$;
 CREATE TRIGGER profile_versions_immutable BEFORE UPDATE OR DELETE ON profile_versions
   FOR EACH ROW EXECUTE FUNCTION profile_versions_are_immutable();
 
--- Which profile a device gets: the enabled rule with the highest priority whose non-NULL conditions
+-- Which profile a device gets: the enabled rule with the lowest priority number whose non-NULL conditions
 -- all match. Firmware bounds are inclusive; how versions compare is the profiles module's business.
 CREATE TABLE profile_rules (
   id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -141,7 +141,7 @@ CREATE TABLE profile_rules (
   created_at timestamptz NOT NULL DEFAULT now(),
   updated_at timestamptz NOT NULL DEFAULT now()
 );
-CREATE INDEX profile_rules_order_idx ON profile_rules (priority DESC) WHERE enabled;
+CREATE INDEX profile_rules_order_idx ON profile_rules (priority) WHERE enabled;
 
 -- Bulk re-provisioning.
 CREATE TABLE campaigns (
