@@ -1,3 +1,4 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { CodecError } from '../../codecs/errors.ts';
 
 /** What a command needs from the outside world; tests pass their own. */
@@ -10,6 +11,18 @@ export interface CliIo {
 /** A user mistake: printed as one line on stderr, exit code 2, never a stack trace. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
+}
+
+/** node:util parseArgs (strict, with positionals) whose mistakes become one-line UsageErrors. */
+export function parseCommandLine<const O extends NonNullable<ParseArgsConfig['options']>>(
+  argv: string[],
+  options: O,
+) {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
 }
 
 export type Command = (argv: string[], io: CliIo) => Promise<number>;

@@ -1,7 +1,6 @@
-import { parseArgs } from 'node:util';
 import { fromHex, toHex } from '../../../codecs/bytes/hex.ts';
 import { unpackSegments, unpackWsp, type UnpackedPush } from '../../../codecs/ota/unpack.ts';
-import { UsageError, type CliIo } from '../main.ts';
+import { parseCommandLine, UsageError, type CliIo } from '../main.ts';
 
 export const DECODE_USAGE = `usage: otagw decode [--imsi N] [--pin P] [--wsp] [--json] HEX...
   HEX: the TP-UD of each segment (UDH included), in any order; or with --wsp one WSP push PDU.
@@ -22,22 +21,13 @@ function macVerdict(push: UnpackedPush): string {
 }
 
 export async function decodeCommand(argv: string[], io: CliIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        imsi: { type: 'string' },
-        pin: { type: 'string' },
-        wsp: { type: 'boolean' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const parsed = parseCommandLine(argv, {
+    imsi: { type: 'string' },
+    pin: { type: 'string' },
+    wsp: { type: 'boolean' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
   const { values } = parsed;
   if (values.help) {
     io.stdout(DECODE_USAGE);

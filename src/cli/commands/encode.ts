@@ -1,8 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { toHex } from '../../../codecs/bytes/hex.ts';
 import { packXml, type SecurityChoice } from '../../../codecs/ota/pack.ts';
-import { UsageError, type CliIo } from '../main.ts';
+import { parseCommandLine, UsageError, type CliIo } from '../main.ts';
 
 const SECURITY_CHOICES: readonly SecurityChoice[] = [
   'NETWPIN',
@@ -35,27 +34,18 @@ function parseInteger(text: string | undefined, name: string, min: number, max: 
 }
 
 export async function encodeCommand(argv: string[], io: CliIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        sec: { type: 'string' },
-        imsi: { type: 'string' },
-        pin: { type: 'string' },
-        dcs: { type: 'string' },
-        ref: { type: 'string' },
-        ref16: { type: 'boolean' },
-        tlv: { type: 'boolean' },
-        'string-table': { type: 'boolean' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const parsed = parseCommandLine(argv, {
+    sec: { type: 'string' },
+    imsi: { type: 'string' },
+    pin: { type: 'string' },
+    dcs: { type: 'string' },
+    ref: { type: 'string' },
+    ref16: { type: 'boolean' },
+    tlv: { type: 'boolean' },
+    'string-table': { type: 'boolean' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
   const { values, positionals } = parsed;
   if (values.help) {
     io.stdout(ENCODE_USAGE);
