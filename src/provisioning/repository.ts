@@ -345,6 +345,88 @@ export async function insertProvisioning(
   return row && toProvisioning(row);
 }
 
+/**
+ * insertProvisioning for several provisionings in one statement, each created one also locked with
+ * holdUntilCommitted. Returns the created ones by id (one whose idempotency key is taken is left out).
+ */
+export async function insertProvisioningsHeld(
+  tx: Db,
+  inputs: readonly NewProvisioning[],
+): Promise<Map<string, ProvisioningRecord>> {
+  if (inputs.length === 0) return new Map();
+  const rows = inputs.map((input, ord) => {
+    const events: Array<{ from_state: string | null; to_state: string; cause: string; details: unknown }> = [
+      { from_state: null, to_state: 'requested', cause: input.cause, details: input.details ?? {} },
+    ];
+    if (input.state !== 'requested') {
+      events.push({ from_state: 'requested', to_state: input.state, cause: input.cause, details: {} });
+    }
+    return {
+      ord,
+      id: input.id,
+      subscriber_id: input.subscriberId,
+      source: input.source,
+      reason: input.reason,
+      actor: input.actor.name,
+      state: input.state,
+      priority: input.priority,
+      idempotency_key: input.idempotencyKey,
+      resend_of: input.resendOf ?? null,
+      campaign_id: input.campaignId ?? null,
+      imei: input.imei ?? null,
+      profile_version_id: input.profileVersionId ?? null,
+      confirm_by: input.confirmBy?.toISOString() ?? null,
+      failure_code: input.failureCode ?? null,
+      failure_reason: input.failureReason ?? null,
+      final: input.state === 'failed' || input.state === 'cancelled',
+      events,
+      role: input.actor.role ?? null,
+      request_id: input.actor.requestId ?? null,
+    };
+  });
+  const created = await tx.query<ProvisioningRow & { held: unknown }>(
+    `WITH x AS (
+       SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(ord int, id uuid, subscriber_id uuid, source text,
+         reason text, actor text, state text, priority int, idempotency_key text, resend_of uuid,
+         campaign_id uuid, imei text, profile_version_id uuid, confirm_by timestamptz, failure_code text,
+         failure_reason text, final boolean, events jsonb, role text, request_id text)
+     ), p AS (
+       INSERT INTO provisionings (id, subscriber_id, source, reason, actor, state, priority, idempotency_key,
+         resend_of, campaign_id, imei, profile_version_id, confirm_by, failure_code, failure_reason,
+         queued_at, finished_at)
+       SELECT id, subscriber_id, source, reason, actor, state, priority, idempotency_key, resend_of,
+         campaign_id, imei, profile_version_id, confirm_by, failure_code, failure_reason,
+         CASE WHEN state = 'queued' THEN now() END, CASE WHEN final THEN now() END
+       FROM x ORDER BY ord
+       ON CONFLICT (idempotency_key) DO NOTHING
+       RETURNING *
+     ), e AS (
+       INSERT INTO provisioning_events (provisioning_id, from_state, to_state, cause, actor, details)
+       SELECT p.id, ev.item ->> 'from_state', ev.item ->> 'to_state', ev.item ->> 'cause', p.actor,
+         coalesce(nullif(ev.item -> 'details', 'null'::jsonb), '{}'::jsonb)
+       FROM p JOIN x ON x.id = p.id, jsonb_array_elements(x.events) WITH ORDINALITY AS ev(item, n)
+       ORDER BY x.ord, ev.n
+     ), a AS (
+       INSERT INTO audit_log (actor, role, action, subject_type, subject_id, outcome, details, request_id)
+       SELECT p.actor, x.role, 'provisioning.request', 'provisioning', p.id::text,
+         CASE WHEN p.state = 'failed' THEN 'failed' ELSE 'ok' END,
+         jsonb_build_object('source', p.source, 'reason', p.reason, 'state', p.state,
+           'resendOf', p.resend_of, 'failureCode', p.failure_code), x.request_id
+       FROM p JOIN x ON x.id = p.id ORDER BY x.ord
+     )
+     SELECT p.*, s.msisdn, s.imsi, s.group_name, pg_advisory_xact_lock(hashtextextended(p.id::text, 0)) AS held
+     FROM p JOIN subscribers s ON s.id = p.subscriber_id`,
+    [asJson(rows)],
+  );
+  return new Map(
+    created.map((row) => {
+      // eslint-disable-next-line @typescript-eslint/no-unused-vars
+      const { held, ...rest } = row;
+      return [row.id, toProvisioning(rest)];
+    }),
+  );
+}
+
 export async function findByIdempotencyKey(db: Db, key: string): Promise<ProvisioningRecord | undefined> {
   const row = await db.one<ProvisioningRow>(`${WITH_SUBSCRIBER} WHERE p.idempotency_key = $1`, [key]);
   return row && toProvisioning(row);

@@ -11,17 +11,23 @@
  */
 import { randomUUID } from 'node:crypto';
 import { parseImei } from '../devices/imei.ts';
-import { decideFirstUse } from '../subscribers/first-use.ts';
+import { decideFirstUse, type FirstUseDecision } from '../subscribers/first-use.ts';
 import { confirmationDeadline, policyFor, type GroupPolicy } from '../subscribers/policy.ts';
 import {
   findSubscriber,
   lockSubscriberForTrigger,
+  lockSubscribersForTriggers,
   normaliseMsisdn,
   recordNewHandset,
   recordSeen,
+  recordTriggerHandsets,
+  type Subscriber,
 } from '../subscribers/repository.ts';
 import type { Db } from '../store/db.ts';
-import { JOB_ASK_CONFIRMATION, JOB_PROVISION, jobPriority } from '../queues/names.ts';
+import { JOB_ASK_CONFIRMATION, JOB_PROVISION, jobPriority, type ProvisionJobData } from '../queues/names.ts';
+import type { EnqueueOptions } from '../queues/producers.ts';
+import type { DeviceResolution } from '../devices/resolve-device.ts';
+import { GroupCommit } from './group-commit.ts';
 import { DeviceCache } from './device-cache.ts';
 import { announceState, announceTransition, type PipelineDeps } from './pipeline.ts';
 import {
@@ -29,6 +35,7 @@ import {
   getProvisioningRecord,
   holdUntilCommitted,
   insertProvisioning,
+  insertProvisioningsHeld,
   isUuid,
   listEvents,
   listSegments,
@@ -63,11 +70,40 @@ export function askJobIdFor(idempotencyKey: string): string {
   return `${jobIdFor(idempotencyKey)}.ask`;
 }
 
+/** A validated first-use trigger. */
+interface FirstUseItem {
+  imsi: string;
+  msisdn: string;
+  imei: string;
+  at: Date;
+  source: string;
+  origin: string | undefined;
+  actor: Actor;
+}
+
+interface FirstUseRecorded {
+  outcome: FirstUseResult['outcome'];
+  created?: ProvisioningRecord;
+}
+
+/** The outcome a caller sees for the provisioning cause planFirstUse chose. */
+const FIRST_USE_OUTCOME: Record<string, FirstUseResult['outcome']> = {
+  'unsupported-device': 'unsupported-device',
+  'ask-first': 'awaiting-confirmation',
+  'first-use': 'queued',
+};
+
 export class DefaultProvisioningService implements ProvisioningService {
   private readonly devices: DeviceCache;
+  /** Concurrent triggers are recorded together; two of one SIM or one number never share a batch. */
+  private readonly firstUses: GroupCommit<FirstUseItem, FirstUseRecorded>;
 
   constructor(private readonly deps: PipelineDeps) {
     this.devices = deps.devices ?? new DeviceCache(deps.config.devices.operatorDefault);
+    this.firstUses = new GroupCommit(
+      (items) => this.recordFirstUses(items),
+      (item) => [`imsi:${item.imsi}`, `msisdn:${item.msisdn}`],
+    );
   }
 
   private policy(group: string): GroupPolicy {
@@ -96,74 +132,166 @@ export class DefaultProvisioningService implements ProvisioningService {
     const source = trigger.source && PROVISIONING_SOURCES.has(trigger.source) ? trigger.source : 'first-use';
     const origin = trigger.source;
 
-    const result = await deps.db.transaction(async (tx) => {
-      const subscriber = await lockSubscriberForTrigger(tx, { imsi: trigger.imsi, msisdn });
-      const decision = decideFirstUse(
-        { imei: subscriber.currentImei ?? undefined, lastTriggerAt: subscriber.imeiChangedAt ?? undefined },
-        { imei, at },
-        deps.config.provisioning.debounceMs,
-      );
-      if (decision !== 'provision') {
-        await recordSeen(tx, subscriber.id, imei, at);
-        return { outcome: decision } as const;
-      }
-      await recordNewHandset(tx, subscriber.id, imei, at);
-      const policy = this.policy(subscriber.groupName);
-      const key = `first-use.${trigger.imsi}.${imei.slice(0, 14)}.${at.getTime()}`;
-      const base: Omit<NewProvisioning, 'state' | 'cause'> = {
-        id: randomUUID(),
-        subscriberId: subscriber.id,
-        source,
-        reason: 'first use of the SIM in a new handset',
-        actor,
-        priority: jobPriority(source, policy.priority),
-        idempotencyKey: key,
-        imei,
-        details: { imei, observedAt: at.toISOString(), previousImei: subscriber.currentImei, origin },
-      };
-      const device = await this.devices.resolve(tx, imei);
-      if (device.outcome === 'unsupported') {
-        const created = await insertProvisioning(tx, {
-          ...base,
-          state: 'failed',
-          cause: 'unsupported-device',
-          failureCode: 'UNSUPPORTED_DEVICE',
-          failureReason: device.message,
-          details: { ...base.details, reason: device.reason },
-        });
-        return { outcome: 'unsupported-device', created } as const;
-      }
-      if (policy.confirmation === 'ask-first') {
-        const created = await insertProvisioning(tx, {
-          ...base,
-          state: 'awaiting-confirmation',
-          cause: 'ask-first',
-          confirmBy: confirmationDeadline(at > deps.now() ? at : deps.now(), policy),
-        });
-        if (created) {
-          await holdUntilCommitted(tx, created.id);
-          await deps.queue.add(
-            { provisioningId: created.id },
-            { jobId: askJobIdFor(key), priority: created.priority, name: JOB_ASK_CONFIRMATION },
-          );
-        }
-        return { outcome: 'awaiting-confirmation', created } as const;
-      }
-      const created = await insertProvisioning(tx, { ...base, state: 'queued', cause: 'first-use' });
-      if (created) await holdUntilCommitted(tx, created.id);
-      if (created)
-        await deps.queue.add(
-          { provisioningId: created.id },
-          { jobId: jobIdFor(key), priority: created.priority },
-        );
-      return { outcome: 'queued', created } as const;
+    const result = await this.firstUses.submit({
+      imsi: trigger.imsi,
+      msisdn,
+      imei,
+      at,
+      source,
+      origin,
+      actor,
     });
     deps.metrics.triggers.inc({ outcome: result.outcome });
-    if ('created' in result && result.created) {
+    if (result.created) {
       announceState(deps, result.created, null, source);
       return { outcome: result.outcome, provisioningId: result.created.id };
     }
     return { outcome: result.outcome };
+  }
+
+  /** Records a group of triggers (distinct SIMs and numbers) in one transaction. */
+  private async recordFirstUses(
+    items: FirstUseItem[],
+  ): Promise<Array<PromiseSettledResult<FirstUseRecorded>>> {
+    try {
+      const recorded = await this.recordFirstUseBatch(items);
+      return recorded.map((value) => ({ status: 'fulfilled', value }));
+    } catch (error) {
+      // Redis did not take the jobs: nothing of the batch is recorded, every caller gets the 503.
+      if (items.length === 1 || (error instanceof ProvisioningError && error.code === 'QUEUE_UNAVAILABLE'))
+        throw error;
+      // Anything else: record each alone, so that one trigger's failure is its own.
+      return Promise.allSettled(items.map((item) => this.recordFirstUseAlone(item)));
+    }
+  }
+
+  /** The provisioning a trigger that provisions starts (its subscriber is locked, its device resolved). */
+  private planFirstUse(
+    item: FirstUseItem,
+    subscriber: Subscriber,
+    device: DeviceResolution | undefined,
+  ): NewProvisioning {
+    const { deps } = this;
+    const policy = this.policy(subscriber.groupName);
+    const key = `first-use.${item.imsi}.${item.imei.slice(0, 14)}.${item.at.getTime()}`;
+    const base: Omit<NewProvisioning, 'state' | 'cause'> = {
+      id: randomUUID(),
+      subscriberId: subscriber.id,
+      source: item.source,
+      reason: 'first use of the SIM in a new handset',
+      actor: item.actor,
+      priority: jobPriority(item.source, policy.priority),
+      idempotencyKey: key,
+      imei: item.imei,
+      details: {
+        imei: item.imei,
+        observedAt: item.at.toISOString(),
+        previousImei: subscriber.currentImei,
+        origin: item.origin,
+      },
+    };
+    if (device?.outcome === 'unsupported') {
+      return {
+        ...base,
+        state: 'failed',
+        cause: 'unsupported-device',
+        failureCode: 'UNSUPPORTED_DEVICE',
+        failureReason: device.message,
+        details: { ...base.details, reason: device.reason },
+      };
+    }
+    if (policy.confirmation === 'ask-first') {
+      return {
+        ...base,
+        state: 'awaiting-confirmation',
+        cause: 'ask-first',
+        confirmBy: confirmationDeadline(item.at > deps.now() ? item.at : deps.now(), policy),
+      };
+    }
+    return { ...base, state: 'queued', cause: 'first-use' };
+  }
+
+  private decide(item: FirstUseItem, subscriber: Subscriber): FirstUseDecision {
+    return decideFirstUse(
+      { imei: subscriber.currentImei ?? undefined, lastTriggerAt: subscriber.imeiChangedAt ?? undefined },
+      { imei: item.imei, at: item.at },
+      this.deps.config.provisioning.debounceMs,
+    );
+  }
+
+  /** The job of a recorded provisioning (none for one that failed at once). */
+  private firstUseJob(
+    created: ProvisioningRecord,
+  ): { data: ProvisionJobData; options: EnqueueOptions } | undefined {
+    const key = created.idempotencyKey ?? created.id;
+    if (created.state === 'awaiting-confirmation')
+      return {
+        data: { provisioningId: created.id },
+        options: { jobId: askJobIdFor(key), priority: created.priority, name: JOB_ASK_CONFIRMATION },
+      };
+    if (created.state === 'queued')
+      return {
+        data: { provisioningId: created.id },
+        options: { jobId: jobIdFor(key), priority: created.priority },
+      };
+    return undefined;
+  }
+
+  private async recordFirstUseBatch(items: FirstUseItem[]): Promise<FirstUseRecorded[]> {
+    const { deps } = this;
+    return deps.db.transaction(async (tx) => {
+      const subscribers = await lockSubscribersForTriggers(tx, items);
+      const handsets: Array<{ subscriberId: string; imei: string; at: Date; newHandset: boolean }> = [];
+      const inserts: NewProvisioning[] = [];
+      const plans: Array<{ outcome: FirstUseRecorded['outcome']; id?: string }> = [];
+      for (const item of items) {
+        const subscriber = subscribers.get(item.imsi)!;
+        const decision = this.decide(item, subscriber);
+        handsets.push({
+          subscriberId: subscriber.id,
+          imei: item.imei,
+          at: item.at,
+          newHandset: decision === 'provision',
+        });
+        if (decision !== 'provision') {
+          plans.push({ outcome: decision });
+          continue;
+        }
+        const planned = this.planFirstUse(item, subscriber, await this.devices.resolve(tx, item.imei));
+        inserts.push(planned);
+        plans.push({ outcome: FIRST_USE_OUTCOME[planned.cause]!, id: planned.id });
+      }
+      await recordTriggerHandsets(tx, handsets);
+      const created = await insertProvisioningsHeld(tx, inserts);
+      const jobs = [...created.values()].flatMap((record) => this.firstUseJob(record) ?? []);
+      await deps.queue.addBulk(jobs);
+      return plans.map((plan) => ({
+        outcome: plan.outcome,
+        created: plan.id === undefined ? undefined : created.get(plan.id),
+      }));
+    });
+  }
+
+  /** One trigger in its own transaction (the path a batch falls back to when one of its triggers fails). */
+  private async recordFirstUseAlone(item: FirstUseItem): Promise<FirstUseRecorded> {
+    const { deps } = this;
+    return deps.db.transaction(async (tx) => {
+      const subscriber = await lockSubscriberForTrigger(tx, { imsi: item.imsi, msisdn: item.msisdn });
+      const decision = this.decide(item, subscriber);
+      if (decision !== 'provision') {
+        await recordSeen(tx, subscriber.id, item.imei, item.at);
+        return { outcome: decision };
+      }
+      await recordNewHandset(tx, subscriber.id, item.imei, item.at);
+      const planned = this.planFirstUse(item, subscriber, await this.devices.resolve(tx, item.imei));
+      const created = await insertProvisioning(tx, planned);
+      const job = created && this.firstUseJob(created);
+      if (created && job) {
+        await holdUntilCommitted(tx, created.id);
+        await deps.queue.add(job.data, job.options);
+      }
+      return { outcome: FIRST_USE_OUTCOME[planned.cause]!, created };
+    });
   }
 
   async request(input: ProvisioningRequest): Promise<Provisioning> {

@@ -53,6 +53,28 @@ export class ProvisionQueue {
 
   /** Adds a provisioning job; throws ProvisioningError('QUEUE_UNAVAILABLE') when Redis does not take it. */
   async add(data: ProvisionJobData, options: EnqueueOptions): Promise<void> {
+    await this.bounded(() => this.queue.add(options.name ?? JOB_PROVISION, data, this.jobOptions(options)));
+  }
+
+  /**
+   * Adds several jobs in one Redis transaction (all or none); throws ProvisioningError('QUEUE_UNAVAILABLE')
+   * when Redis does not take them.
+   */
+  async addBulk(jobs: ReadonlyArray<{ data: ProvisionJobData; options: EnqueueOptions }>): Promise<void> {
+    if (jobs.length === 0) return;
+    if (jobs.length === 1) return this.add(jobs[0]!.data, jobs[0]!.options);
+    await this.bounded(() =>
+      this.queue.addBulk(
+        jobs.map((job) => ({
+          name: job.options.name ?? JOB_PROVISION,
+          data: job.data,
+          opts: this.jobOptions(job.options),
+        })),
+      ),
+    );
+  }
+
+  private async bounded(command: () => Promise<unknown>): Promise<void> {
     const connection = this.options.connection;
     if (connection.status !== 'ready') {
       throw new ProvisioningError(
@@ -63,7 +85,7 @@ export class ProvisionQueue {
     let timer: NodeJS.Timeout | undefined;
     try {
       await Promise.race([
-        this.queue.add(options.name ?? JOB_PROVISION, data, this.jobOptions(options)),
+        command(),
         new Promise<never>((_, reject) => {
           timer = setTimeout(
             () => reject(new Error(`no answer within ${this.timeoutMs} ms`)),

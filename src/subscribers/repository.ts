@@ -127,3 +127,66 @@ export async function countPushesBetween(
   );
   return row?.count ?? 0;
 }
+
+/**
+ * lockSubscriberForTrigger for several SIMs in two statements (numbers moved, then one multi-row upsert).
+ * The IMSIs and the MSISDNs must each be distinct: the caller serialises triggers of one SIM or number.
+ * Rows are upserted in IMSI order, so concurrent batches lock subscribers in the same order.
+ */
+export async function lockSubscribersForTriggers(
+  tx: Db,
+  identities: ReadonlyArray<{ imsi: string; msisdn: string }>,
+): Promise<Map<string, Subscriber>> {
+  const imsis = identities.map((identity) => identity.imsi);
+  const msisdns = identities.map((identity) => normaliseMsisdn(identity.msisdn));
+  await tx.query(
+    `UPDATE subscribers s SET msisdn = NULL, updated_at = now()
+     FROM unnest($1::text[], $2::text[]) AS x(imsi, msisdn)
+     WHERE s.msisdn = x.msisdn AND s.imsi <> x.imsi`,
+    [imsis, msisdns],
+  );
+  const rows = await tx.query<SubscriberRow>(
+    `INSERT INTO subscribers (imsi, msisdn, group_name)
+     SELECT x.imsi, x.msisdn, 'default' FROM unnest($1::text[], $2::text[]) AS x(imsi, msisdn) ORDER BY x.imsi
+     ON CONFLICT (imsi) DO UPDATE SET msisdn = EXCLUDED.msisdn,
+       updated_at = CASE WHEN subscribers.msisdn IS DISTINCT FROM EXCLUDED.msisdn THEN now()
+                         ELSE subscribers.updated_at END
+     RETURNING ${COLUMNS}`,
+    [imsis, msisdns],
+  );
+  return new Map(rows.map((row) => [row.imsi, toSubscriber(row)]));
+}
+
+/**
+ * recordNewHandset (newHandset) or recordSeen for several subscribers in one statement; one entry per
+ * subscriber.
+ */
+export async function recordTriggerHandsets(
+  tx: Db,
+  entries: ReadonlyArray<{ subscriberId: string; imei: string; at: Date; newHandset: boolean }>,
+): Promise<void> {
+  if (entries.length === 0) return;
+  await tx.query(
+    `WITH x AS (
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::boolean[])
+         AS x(subscriber_id, imei, at, new_handset)
+     ), moved AS (
+       UPDATE subscribers s SET
+         current_imei = CASE WHEN x.new_handset THEN x.imei ELSE s.current_imei END,
+         imei_changed_at = CASE WHEN x.new_handset THEN x.at ELSE s.imei_changed_at END,
+         seen_at = CASE WHEN x.new_handset THEN x.at ELSE greatest(s.seen_at, x.at) END,
+         updated_at = CASE WHEN x.new_handset THEN now() ELSE s.updated_at END
+       FROM x WHERE s.id = x.subscriber_id
+     )
+     INSERT INTO subscriber_devices (subscriber_id, imei, first_seen_at, last_seen_at)
+     SELECT subscriber_id, imei, at, at FROM x
+     ON CONFLICT (subscriber_id, imei) DO UPDATE
+       SET last_seen_at = greatest(subscriber_devices.last_seen_at, EXCLUDED.last_seen_at)`,
+    [
+      entries.map((entry) => entry.subscriberId),
+      entries.map((entry) => entry.imei),
+      entries.map((entry) => entry.at.toISOString()),
+      entries.map((entry) => entry.newHandset),
+    ],
+  );
+}

@@ -1,0 +1,70 @@
+/**
+ * Group commit (the pattern of src/http/audit-writer.ts): every caller still waits for its own result,
+ * but items that arrive while a batch is being written go together in the next one, so a busy service
+ * pays one transaction (and its commit) per batch instead of one per call. An idle service writes an
+ * item at once, alone.
+ */
+export class GroupCommit<Item, Result> {
+  private pending: Array<{
+    item: Item;
+    resolve: (result: Result) => void;
+    reject: (error: unknown) => void;
+  }> = [];
+  private writing = false;
+
+  /**
+   * @param write   records a batch; one outcome per item (same order), or throws for all of them
+   * @param keysOf  items sharing a key never go in the same batch (a later one waits for the next batch)
+   */
+  constructor(
+    private readonly write: (items: Item[]) => Promise<Array<PromiseSettledResult<Result>>>,
+    private readonly keysOf: (item: Item) => readonly string[],
+    private readonly maxBatch = 200,
+  ) {}
+
+  submit(item: Item): Promise<Result> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ item, resolve, reject });
+      if (!this.writing) void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.writing = true;
+    try {
+      while (this.pending.length > 0) {
+        const batch = this.take();
+        try {
+          const results = await this.write(batch.map((entry) => entry.item));
+          batch.forEach((entry, index) => {
+            const outcome = results[index]!;
+            if (outcome.status === 'fulfilled') entry.resolve(outcome.value);
+            else entry.reject(outcome.reason);
+          });
+        } catch (error) {
+          for (const entry of batch) entry.reject(error);
+        }
+      }
+    } finally {
+      this.writing = false;
+    }
+  }
+
+  /** The oldest pending items, up to maxBatch, skipping any whose key is already taken in this batch. */
+  private take(): typeof this.pending {
+    const taken: typeof this.pending = [];
+    const rest: typeof this.pending = [];
+    const keys = new Set<string>();
+    for (const entry of this.pending) {
+      const own = this.keysOf(entry.item);
+      if (taken.length >= this.maxBatch || own.some((key) => keys.has(key))) {
+        rest.push(entry);
+        continue;
+      }
+      for (const key of own) keys.add(key);
+      taken.push(entry);
+    }
+    this.pending = rest;
+    return taken;
+  }
+}
