@@ -283,34 +283,35 @@ export async function deliverProvisioning(
     (failure) => failure.outcome === 'permanent' || failure.outcome === 'local-bug',
   );
   const changes: Transitioned[] = [];
+  const outcomes = results.map((result) => ({
+    segmentNumber: result.index,
+    ok: result.ok,
+    smsc: result.smscId ?? null,
+    messageId: result.ok ? result.messageId : null,
+    error: result.ok ? null : (result.statusName ?? result.outcome),
+  }));
   await deps.db.transaction(async (tx) => {
-    // The row lock serialises this with receipt handling (see receipts.ts); the transition takes it.
-    const submitted =
-      failures.length === 0
-        ? await transition(tx, {
-            id: record.id,
-            from: ['submitting'],
-            to: 'submitted',
-            cause: 'submitted',
-            actor: WORKER_ACTOR,
-            details: { messageIds: results.map((result) => (result.ok ? result.messageId : null)) },
-            patch: {
-              submitted_at: deps.now(),
-              expires_at: new Date(deps.now().getTime() + deps.config.provisioning.receiptTimeoutMs),
-            },
-          })
-        : await lockProvisioning(tx, record.id).then(() => undefined);
-    await recordSubmitResults(
-      tx,
-      record.id,
-      results.map((result) => ({
-        segmentNumber: result.index,
-        ok: result.ok,
-        smsc: result.smscId ?? null,
-        messageId: result.ok ? result.messageId : null,
-        error: result.ok ? null : (result.statusName ?? result.outcome),
-      })),
-    );
+    // The row lock serialises this with receipt handling (see receipts.ts); the transition takes it, and
+    // stores the message ids in the same statement.
+    let submitted: Transitioned | undefined;
+    if (failures.length === 0) {
+      submitted = await transition(tx, {
+        id: record.id,
+        from: ['submitting'],
+        to: 'submitted',
+        cause: 'submitted',
+        actor: WORKER_ACTOR,
+        details: { messageIds: results.map((result) => (result.ok ? result.messageId : null)) },
+        patch: {
+          submitted_at: deps.now(),
+          expires_at: new Date(deps.now().getTime() + deps.config.provisioning.receiptTimeoutMs),
+        },
+        segmentResults: outcomes,
+      });
+    } else {
+      await lockProvisioning(tx, record.id);
+      await recordSubmitResults(tx, record.id, outcomes);
+    }
     if (failures.length === 0) {
       if (submitted) changes.push(submitted);
       const settled = await applyParkedReceipts(tx, record.id, deps.now());

@@ -175,6 +175,11 @@ export interface TransitionInput {
   patch?: ProvisioningPatch;
   /** also creates this many pending segments (a first submit: there are none yet), in the same statement */
   insertSegments?: number;
+  /**
+   * also stores these submit results on the segments, in the same statement; they are stored (after the
+   * row lock is taken, as recordSubmitResults would be) even when the provisioning is no longer in `from`
+   */
+  segmentResults?: readonly SegmentOutcomeRecord[];
 }
 
 export interface Transitioned {
@@ -212,10 +217,23 @@ export async function transition(db: Db, input: TransitionInput): Promise<Transi
        SELECT u.id, n FROM u, generate_series(1, $${params.length}::int) AS n
      )`;
   }
-  const row = await db.one<ProvisioningRow & { event_at: Date }>(
-    `WITH old AS (
+  let oldCte = `old AS (
        SELECT id, state FROM provisionings WHERE id = $1 AND state = ANY($3::text[]) FOR UPDATE
-     ), u AS (
+     )`;
+  if (input.segmentResults !== undefined) {
+    params.push(segmentResultsJson(input.segmentResults));
+    // The lock is taken whatever the state, and the segment update joins it so it waits for the lock too.
+    oldCte = `locked AS (
+       SELECT id, state FROM provisionings WHERE id = $1 FOR UPDATE
+     ), old AS (
+       SELECT id, state FROM locked WHERE state = ANY($3::text[])
+     ), r AS (
+       ${SUBMIT_RESULTS_UPDATE} FROM locked, ${submitResultsRecordset(`$${params.length}`)}
+       WHERE s.provisioning_id = locked.id AND s.segment_number = x.segment_number
+     )`;
+  }
+  const row = await db.one<ProvisioningRow & { event_at: Date }>(
+    `WITH ${oldCte}, u AS (
        UPDATE provisionings p SET ${sets.join(', ')} FROM old WHERE p.id = old.id
        RETURNING p.*, old.state AS from_state
      ), e AS (
@@ -532,6 +550,28 @@ export interface SegmentOutcomeRecord {
   error: string | null;
 }
 
+const SUBMIT_RESULTS_UPDATE = `UPDATE segments s SET
+       smsc = x.smsc, message_id = x.message_id, message_id_normalised = x.message_id,
+       submit_status = CASE WHEN x.ok THEN 'submitted' ELSE 'rejected' END,
+       submit_error = x.error, submit_attempts = s.submit_attempts + 1,
+       submitted_at = CASE WHEN x.ok THEN now() END, updated_at = now()`;
+
+function submitResultsRecordset(param: string): string {
+  return `jsonb_to_recordset(${param}::jsonb) AS x(segment_number int, ok boolean, smsc text, message_id text, error text)`;
+}
+
+function segmentResultsJson(results: readonly SegmentOutcomeRecord[]): string {
+  return asJson(
+    results.map((result) => ({
+      segment_number: result.segmentNumber,
+      ok: result.ok,
+      smsc: result.smsc,
+      message_id: result.messageId,
+      error: result.error,
+    })),
+  );
+}
+
 /** Stores the submit results of one attempt (one statement for all segments). */
 export async function recordSubmitResults(
   db: Db,
@@ -539,24 +579,8 @@ export async function recordSubmitResults(
   results: readonly SegmentOutcomeRecord[],
 ): Promise<void> {
   await db.query(
-    `UPDATE segments s SET
-       smsc = x.smsc, message_id = x.message_id, message_id_normalised = x.message_id,
-       submit_status = CASE WHEN x.ok THEN 'submitted' ELSE 'rejected' END,
-       submit_error = x.error, submit_attempts = s.submit_attempts + 1,
-       submitted_at = CASE WHEN x.ok THEN now() END, updated_at = now()
-     FROM jsonb_to_recordset($2::jsonb) AS x(segment_number int, ok boolean, smsc text, message_id text, error text)
+    `${SUBMIT_RESULTS_UPDATE} FROM ${submitResultsRecordset('$2')}
      WHERE s.provisioning_id = $1 AND s.segment_number = x.segment_number`,
-    [
-      provisioningId,
-      asJson(
-        results.map((result) => ({
-          segment_number: result.segmentNumber,
-          ok: result.ok,
-          smsc: result.smsc,
-          message_id: result.messageId,
-          error: result.error,
-        })),
-      ),
-    ],
+    [provisioningId, segmentResultsJson(results)],
   );
 }
