@@ -28,9 +28,7 @@ import {
   waitForCommit,
   type ProvisioningRecord,
   type Transitioned,
-  type TransitionInput,
 } from './repository.ts';
-import { GroupCommit } from './group-commit.ts';
 import { FINAL_STATES } from './types.ts';
 
 export interface DeliveryDeps extends PipelineDeps {
@@ -153,51 +151,6 @@ async function loadForJob(
   if (record) return record;
   await waitForCommit(deps.db, provisioningId);
   return getProvisioningRecord(deps.db, provisioningId);
-}
-
-interface SubmittedItem {
-  transition: TransitionInput;
-  now: Date;
-}
-
-/** One batch writer of "submitted" per store (a WeakMap: tests open and drop many stores). */
-const submittedWriters = new WeakMap<Db, GroupCommit<SubmittedItem, Transitioned[]>>();
-
-function submittedWriter(db: Db): GroupCommit<SubmittedItem, Transitioned[]> {
-  let writer = submittedWriters.get(db);
-  if (!writer) {
-    writer = new GroupCommit(
-      (items) => recordSubmitted(db, items),
-      (item) => [item.transition.id],
-    );
-    submittedWriters.set(db, writer);
-  }
-  return writer;
-}
-
-/**
- * A batch of accepted pushes: each becomes "submitted" with its message ids (the transition takes the
- * row lock, which serialises it with receipt handling, see receipts.ts), then receipts that overtook the
- * ids are applied. Rows are locked in id order, as the receipt batches lock them, so the two never
- * deadlock.
- */
-async function recordSubmitted(
-  db: Db,
-  items: readonly SubmittedItem[],
-): Promise<Array<PromiseSettledResult<Transitioned[]>>> {
-  const order = items.map((_, index) => index);
-  order.sort((a, b) => (items[a]!.transition.id < items[b]!.transition.id ? -1 : 1));
-  const changes: Transitioned[][] = items.map(() => []);
-  await db.transaction(async (tx) => {
-    for (const index of order) {
-      const item = items[index]!;
-      const submitted = await transition(tx, item.transition);
-      if (submitted) changes[index]!.push(submitted);
-      const settled = await applyParkedReceipts(tx, item.transition.id, item.now);
-      if (settled) changes[index]!.push(settled);
-    }
-  });
-  return changes.map((value) => ({ status: 'fulfilled', value }));
 }
 
 export async function deliverProvisioning(
@@ -337,32 +290,33 @@ export async function deliverProvisioning(
     messageId: result.ok ? result.messageId : null,
     error: result.ok ? null : (result.statusName ?? result.outcome),
   }));
-  if (failures.length === 0) {
-    // Concurrent jobs record their "submitted" in one transaction (one commit per batch).
-    changes.push(
-      ...(await submittedWriter(deps.db).submit({
-        now: deps.now(),
-        transition: {
-          id: record.id,
-          from: ['submitting'],
-          to: 'submitted',
-          cause: 'submitted',
-          actor: WORKER_ACTOR,
-          details: { messageIds: results.map((result) => (result.ok ? result.messageId : null)) },
-          patch: {
-            submitted_at: deps.now(),
-            expires_at: new Date(deps.now().getTime() + deps.config.provisioning.receiptTimeoutMs),
-          },
-          segmentResults: outcomes,
+  await deps.db.transaction(async (tx) => {
+    // The row lock serialises this with receipt handling (see receipts.ts); the transition takes it, and
+    // stores the message ids in the same statement.
+    let submitted: Transitioned | undefined;
+    if (failures.length === 0) {
+      submitted = await transition(tx, {
+        id: record.id,
+        from: ['submitting'],
+        to: 'submitted',
+        cause: 'submitted',
+        actor: WORKER_ACTOR,
+        details: { messageIds: results.map((result) => (result.ok ? result.messageId : null)) },
+        patch: {
+          submitted_at: deps.now(),
+          expires_at: new Date(deps.now().getTime() + deps.config.provisioning.receiptTimeoutMs),
         },
-      })),
-    );
-  } else {
-    await deps.db.transaction(async (tx) => {
-      // The row lock serialises this with receipt handling (see receipts.ts).
+        segmentResults: outcomes,
+      });
+    } else {
       await lockProvisioning(tx, record.id);
       await recordSubmitResults(tx, record.id, outcomes);
-      if (permanent) return;
+    }
+    if (failures.length === 0) {
+      if (submitted) changes.push(submitted);
+      const settled = await applyParkedReceipts(tx, record.id, deps.now());
+      if (settled) changes.push(settled);
+    } else if (!permanent) {
       await appendEvent(tx, { id: record.id, state: 'submitting' }, 'submit-incomplete', WORKER_ACTOR, {
         attempt: control.attemptsMade + 1,
         failures: failures.map((failure) => ({
@@ -372,8 +326,8 @@ export async function deliverProvisioning(
           message: failure.message,
         })),
       });
-    });
-  }
+    }
+  });
   for (const change of changes) announceTransition(deps, change, change.provisioning.state);
 
   if (permanent) {
