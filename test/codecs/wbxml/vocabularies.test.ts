@@ -12,7 +12,8 @@ import {
 } from '../../../codecs/wbxml/vocabularies/index.ts';
 
 const FIXTURES = new URL('./fixtures/tables/', import.meta.url);
-const SHARED_TABLES = '/work/shared/specs/tables/';
+// ../shared beside the repository, as on developer machines and in CI.
+const SHARED_TABLES = new URL('../../../../shared/specs/tables/', import.meta.url);
 const TABLE_FILES = ['oma_cp.json', 'nokia_ota7.json', 'si_sl.json'];
 
 const readTable = (file: string): Record<string, unknown> =>
@@ -78,7 +79,7 @@ describe('vocabulary tables equal the digest tables (specs/tables/*.json)', () =
   it.runIf(existsSync(SHARED_TABLES))('the fixture copies equal the shared digest tables', () => {
     for (const file of TABLE_FILES) {
       // Compared as data: a formatter run over test/ may re-indent the copy.
-      expect(readTable(file)).toEqual(JSON.parse(readFileSync(SHARED_TABLES + file, 'utf8')));
+      expect(readTable(file)).toEqual(JSON.parse(readFileSync(new URL(file, SHARED_TABLES), 'utf8')));
     }
   });
 });
