@@ -1,4 +1,5 @@
 import type { PduFields } from 'smpp';
+import { encodeGsmUnpacked } from '../../codecs/sms/gsm-7bit.ts';
 
 /** SMPP data_coding values for MO text (SMPP 3.4 §5.2.19). */
 export const DATA_CODING_SMSC_DEFAULT = 0x00; // GSM 03.38 default alphabet, one septet per octet
@@ -46,42 +47,10 @@ export interface MoMessage {
   systemId?: string;
 }
 
-/**
- * GSM 03.38 default alphabet, septets 0x00-0x7F in order (3GPP TS 23.038 §6.2.1). 0x1B is the escape
- * to the extension table and never stands for a character itself.
- */
-const GSM_DEFAULT_ALPHABET =
-  '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\x1bÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?' +
-  '¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà';
-const GSM_ESCAPE = 0x1b;
-/** Extension table characters reached through the escape (3GPP TS 23.038 §6.2.1.1). */
-const GSM_EXTENSION: ReadonlyArray<[string, number]> = [
-  ['\f', 0x0a],
-  ['^', 0x14],
-  ['{', 0x28],
-  ['}', 0x29],
-  ['\\', 0x2f],
-  ['[', 0x3c],
-  ['~', 0x3d],
-  [']', 0x3e],
-  ['|', 0x40],
-  ['€', 0x65],
-];
-const GSM_SEPTET = new Map<string, number[]>();
-for (let septet = 0; septet < GSM_DEFAULT_ALPHABET.length; septet++) {
-  if (septet !== GSM_ESCAPE) GSM_SEPTET.set(GSM_DEFAULT_ALPHABET[septet], [septet]);
-}
-for (const [char, septet] of GSM_EXTENSION) GSM_SEPTET.set(char, [GSM_ESCAPE, septet]);
-
 /** Unpacked septets (one per octet, as SMPP carries data_coding 0), or null when a character has none. */
 export function encodeGsm7Unpacked(text: string): Buffer | null {
-  const septets: number[] = [];
-  for (const char of text) {
-    const encoded = GSM_SEPTET.get(char);
-    if (!encoded) return null;
-    septets.push(...encoded);
-  }
-  return Buffer.from(septets);
+  const septets = encodeGsmUnpacked(text);
+  return septets && Buffer.from(septets.buffer, septets.byteOffset, septets.byteLength);
 }
 
 function encodeText(text: string, coding: MoCoding | undefined): { dataCoding: number; octets: Buffer } {

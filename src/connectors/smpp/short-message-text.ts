@@ -2,7 +2,7 @@
  * Text of an incoming short message from its SMPP data_coding (SMPP 3.4 §5.2.19; values 0x10 and up
  * follow the GSM 03.38 / TS 23.038 §4 coding groups).
  */
-import { decodeGsmUnpacked } from './gsm-default-alphabet.ts';
+import { decodeGsmUnpacked } from '../../../codecs/sms/gsm-7bit.ts';
 
 export type TextAlphabet = 'gsm' | 'ascii' | 'latin1' | 'cyrillic' | 'hebrew' | 'ucs2' | 'binary';
 

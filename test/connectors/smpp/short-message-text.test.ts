@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeGsmUnpacked } from '../../../src/connectors/smpp/gsm-default-alphabet.ts';
+import { decodeGsmUnpacked } from '../../../codecs/sms/gsm-7bit.ts';
 import {
   alphabetOfDataCoding,
   decodeShortMessageText,

@@ -1,6 +1,7 @@
 /**
- * GSM 03.38 (3GPP TS 23.038 §6.2.1) default alphabet and its extension table, for decoding text that an
- * SMSC hands over one septet per octet (the usual form of data_coding 0 in SMPP short_message).
+ * GSM 03.38 (3GPP TS 23.038 §6.2.1) default alphabet and its extension table, for text that SMPP carries
+ * one septet per octet (the usual form of data_coding 0 in short_message). One table, walked both ways:
+ * the connector decodes MO text with it, the simulator encodes the MO text it injects.
  */
 
 /** Default alphabet, indexed by septet value 0x00–0x7F (TS 23.038 §6.2.1). 0x1B is the escape. */
@@ -55,4 +56,23 @@ export function decodeGsmUnpacked(octets: Uint8Array): string {
     text += GSM_EXTENSION_TABLE.get(next) ?? GSM_DEFAULT_ALPHABET[next];
   }
   return text;
+}
+
+/** Character -> its septets (one, or the escape and one), built once from the two tables above. */
+const SEPTETS_BY_CHARACTER = new Map<string, readonly number[]>();
+GSM_DEFAULT_ALPHABET.forEach((character, septet) => {
+  if (septet !== GSM_ESCAPE) SEPTETS_BY_CHARACTER.set(character, [septet]);
+});
+for (const [septet, character] of GSM_EXTENSION_TABLE)
+  SEPTETS_BY_CHARACTER.set(character, [GSM_ESCAPE, septet]);
+
+/** One septet per octet, or null when a character is in neither table. */
+export function encodeGsmUnpacked(text: string): Uint8Array | null {
+  const septets: number[] = [];
+  for (const character of text) {
+    const encoded = SEPTETS_BY_CHARACTER.get(character);
+    if (!encoded) return null;
+    septets.push(...encoded);
+  }
+  return Uint8Array.from(septets);
 }
