@@ -46,9 +46,30 @@ export function maskPostgresUrl(url: string): string {
   }
 }
 
-function clientSession(client: pg.PoolClient): Session {
+/**
+ * Parameterised statements run as named prepared statements, one name per distinct SQL text, so
+ * PostgreSQL parses each once per connection and can reuse a generic plan. Our hot statements are
+ * CTEs with a dozen parameters whose planning cost as much as their execution (pg_stat_statements with
+ * track_planning, bench:e2e). SQL built at run time could produce unbounded distinct texts, so past
+ * `MAX_PREPARED` names statements go unnamed again (each connection keeps what it prepared).
+ */
+const MAX_PREPARED = 2000;
+
+function statementNamer(): (sql: string, values: unknown[]) => pg.QueryConfig {
+  const names = new Map<string, string>();
+  return (sql, values) => {
+    let name = names.get(sql);
+    if (name === undefined && names.size < MAX_PREPARED) {
+      name = `otagw_${names.size.toString(36)}`;
+      names.set(sql, name);
+    }
+    return name === undefined ? { text: sql, values } : { name, text: sql, values };
+  };
+}
+
+function clientSession(client: pg.PoolClient, statement: ReturnType<typeof statementNamer>): Session {
   return {
-    query: async (sql, params) => (await client.query(sql, params)).rows as Row[],
+    query: async (sql, params) => (await client.query(statement(sql, params))).rows as Row[],
     exec: async (sql) => {
       // Without parameters pg uses the simple query protocol, which runs several statements.
       await client.query(sql);
@@ -78,8 +99,9 @@ export async function openPgDb(options: PgDbOptions): Promise<Db> {
     );
   }
 
+  const statement = statementNamer();
   const query = async <T>(sql: string, params?: readonly SqlParam[]): Promise<T[]> =>
-    (await pool.query(sql, normaliseParams(params))).rows as T[];
+    (await pool.query(statement(sql, normaliseParams(params)))).rows as T[];
 
   return {
     kind: 'pg',
@@ -91,7 +113,7 @@ export async function openPgDb(options: PgDbOptions): Promise<Db> {
     },
     transaction: async <T>(fn: (tx: Db) => Promise<T>): Promise<T> => {
       const client = await pool.connect();
-      const { handle, finish } = transactionHandle('pg', location, clientSession(client));
+      const { handle, finish } = transactionHandle('pg', location, clientSession(client, statement));
       let broken: Error | undefined;
       try {
         await client.query('BEGIN');
