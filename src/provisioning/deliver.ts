@@ -17,7 +17,6 @@ import type { Db } from '../store/db.ts';
 import type { DeviceCache } from './device-cache.ts';
 import { chooseSecurity, signPush, type PushComposer } from './compose.ts';
 import { announceTransition, WORKER_ACTOR, type PipelineDeps } from './pipeline.ts';
-import { applyParkedReceipts } from './receipts.ts';
 import {
   appendEvent,
   getProvisioningRecord,
@@ -30,9 +29,12 @@ import {
   type Transitioned,
 } from './repository.ts';
 import { FINAL_STATES } from './types.ts';
+import type { WorkerBatches } from './worker-batches.ts';
 
 export interface DeliveryDeps extends PipelineDeps {
   devices: DeviceCache;
+  /** the jobs' reads and writes, grouped across the jobs running at the same time */
+  batches: WorkerBatches;
   connector: SmscConnector;
   composer: PushComposer;
   rules: RuleCache;
@@ -144,10 +146,10 @@ export async function sendText(
 
 /** The provisioning of a job; waits for the producer's transaction when the job overtook its commit. */
 async function loadForJob(
-  deps: PipelineDeps,
+  deps: DeliveryDeps,
   provisioningId: string,
 ): Promise<ProvisioningRecord | undefined> {
-  const record = await getProvisioningRecord(deps.db, provisioningId);
+  const record = await deps.batches.load(provisioningId);
   if (record) return record;
   await waitForCommit(deps.db, provisioningId);
   return getProvisioningRecord(deps.db, provisioningId);
@@ -258,7 +260,11 @@ export async function deliverProvisioning(
         if (change) await resetSegments(tx, record.id, segments.length);
         return change;
       })
-    : await transition(deps.db, { ...submitTransition, from: ['queued'], insertSegments: segments.length });
+    : await deps.batches.transition({
+        ...submitTransition,
+        from: ['queued'],
+        insertSegments: segments.length,
+      });
   if (!started) return; // cancelled or finished meanwhile
   announceTransition(deps, started, started.from === 'submitting' ? 'resubmit' : 'submit');
 
@@ -290,33 +296,29 @@ export async function deliverProvisioning(
     messageId: result.ok ? result.messageId : null,
     error: result.ok ? null : (result.statusName ?? result.outcome),
   }));
-  await deps.db.transaction(async (tx) => {
+  if (failures.length === 0) {
     // The row lock serialises this with receipt handling (see receipts.ts); the transition takes it, and
     // stores the message ids in the same statement.
-    let submitted: Transitioned | undefined;
-    if (failures.length === 0) {
-      submitted = await transition(tx, {
-        id: record.id,
-        from: ['submitting'],
-        to: 'submitted',
-        cause: 'submitted',
-        actor: WORKER_ACTOR,
-        details: { messageIds: results.map((result) => (result.ok ? result.messageId : null)) },
-        patch: {
-          submitted_at: deps.now(),
-          expires_at: new Date(deps.now().getTime() + deps.config.provisioning.receiptTimeoutMs),
-        },
-        segmentResults: outcomes,
-      });
-    } else {
+    const { submitted, settled } = await deps.batches.recordSubmitted({
+      id: record.id,
+      from: ['submitting'],
+      to: 'submitted',
+      cause: 'submitted',
+      actor: WORKER_ACTOR,
+      details: { messageIds: results.map((result) => (result.ok ? result.messageId : null)) },
+      patch: {
+        submitted_at: deps.now(),
+        expires_at: new Date(deps.now().getTime() + deps.config.provisioning.receiptTimeoutMs),
+      },
+      segmentResults: outcomes,
+    });
+    if (submitted) changes.push(submitted);
+    if (settled) changes.push(settled);
+  } else {
+    await deps.db.transaction(async (tx) => {
       await lockProvisioning(tx, record.id);
       await recordSubmitResults(tx, record.id, outcomes);
-    }
-    if (failures.length === 0) {
-      if (submitted) changes.push(submitted);
-      const settled = await applyParkedReceipts(tx, record.id, deps.now());
-      if (settled) changes.push(settled);
-    } else if (!permanent) {
+      if (permanent) return;
       await appendEvent(tx, { id: record.id, state: 'submitting' }, 'submit-incomplete', WORKER_ACTOR, {
         attempt: control.attemptsMade + 1,
         failures: failures.map((failure) => ({
@@ -326,8 +328,8 @@ export async function deliverProvisioning(
           message: failure.message,
         })),
       });
-    }
-  });
+    });
+  }
   for (const change of changes) announceTransition(deps, change, change.provisioning.state);
 
   if (permanent) {

@@ -9,7 +9,14 @@
 import type { DeliveryReport, DeliveryState } from '../connectors/types.ts';
 import { asJson, type Db } from '../store/db.ts';
 import { announceTransition, type PipelineDeps } from './pipeline.ts';
-import { isUuid, lockProvisioning, transition, type Transitioned } from './repository.ts';
+import {
+  isUuid,
+  lockProvisioning,
+  transition,
+  transitionMany,
+  type TransitionInput,
+  type Transitioned,
+} from './repository.ts';
 import type { Actor } from './types.ts';
 
 const RECEIPT_ACTOR: Actor = { name: 'smsc', role: 'system' };
@@ -193,12 +200,25 @@ async function settleFrom(
   segments: readonly SegmentReceiptRow[],
   now: Date,
 ): Promise<Transitioned | undefined> {
+  const settlement = settlementOf(provisioningId, segments, now);
+  return settlement && transition(tx, settlement);
+}
+
+/**
+ * The transition the segments' receipts call for: failed when one failed, delivered when every segment
+ * was submitted and delivered, none while receipts are still missing.
+ */
+function settlementOf(
+  provisioningId: string,
+  segments: readonly SegmentReceiptRow[],
+  now: Date,
+): TransitionInput | undefined {
   const failing = segments.find(
     (segment) => segment.receipt_state && FAILING_STATS.has(segment.receipt_state),
   );
   if (failing) {
     const stat = failing.receipt_state!;
-    return transition(tx, {
+    return {
       id: provisioningId,
       from: ['submitting', 'submitted'],
       to: 'failed',
@@ -212,13 +232,13 @@ async function settleFrom(
           (failing.receipt_error ? ` (err ${failing.receipt_error})` : ''),
         finished_at: now,
       },
-    });
+    };
   }
   const allDelivered =
     segments.length > 0 &&
     segments.every((segment) => segment.submit_status === 'submitted' && segment.receipt_state === 'DELIVRD');
   if (!allDelivered) return undefined;
-  return transition(tx, {
+  return {
     id: provisioningId,
     from: ['submitted'],
     to: 'delivered',
@@ -226,7 +246,7 @@ async function settleFrom(
     actor: RECEIPT_ACTOR,
     details: { segments: segments.length },
     patch: { finished_at: now },
-  });
+  };
 }
 
 const INTERMEDIATE_STATS = new Set(['ENROUTE', 'ACCEPTD']);
@@ -331,10 +351,8 @@ export async function handleReceipts(deps: PipelineDeps, reports: readonly Deliv
       list.push(segment);
       byProvisioning.set(segment.provisioning_id, list);
     }
-    for (const id of ids) {
-      const change = await settleFrom(tx, id, byProvisioning.get(id) ?? [], now);
-      if (change) changes.push(change);
-    }
+    const settlements = ids.flatMap((id) => settlementOf(id, byProvisioning.get(id) ?? [], now) ?? []);
+    for (const change of await transitionMany(tx, settlements)) if (change) changes.push(change);
   });
   for (const { report, provisioningId, segmentNumber } of matchedReports) {
     deps.metrics.receipts.inc({ state: statOf(report), matched: 'true' });

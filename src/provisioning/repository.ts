@@ -105,6 +105,17 @@ export async function getProvisioningRecord(db: Db, id: string): Promise<Provisi
   return row && toProvisioning(row);
 }
 
+/** Several provisionings by id (ids that are not UUIDs or not stored are left out). */
+export async function getProvisioningRecords(
+  db: Db,
+  ids: readonly string[],
+): Promise<Map<string, ProvisioningRecord>> {
+  const valid = ids.filter(isUuid);
+  if (valid.length === 0) return new Map();
+  const rows = await db.query<ProvisioningRow>(`${WITH_SUBSCRIBER} WHERE p.id = ANY($1::uuid[])`, [valid]);
+  return new Map(rows.map((row) => [row.id, toProvisioning(row)]));
+}
+
 export async function lockProvisioning(tx: Db, id: string): Promise<ProvisioningRecord | undefined> {
   const row = await tx.one<ProvisioningRow>(`${WITH_SUBSCRIBER} WHERE p.id = $1 FOR UPDATE OF p`, [id]);
   return row && toProvisioning(row);
@@ -190,67 +201,133 @@ export interface Transitioned {
 
 const FAILED_OUTCOME_STATES = new Set<ProvisioningState>(['failed', 'expired']);
 
-/** Applies one transition; undefined when the provisioning is not in one of `from`. */
-export async function transition(db: Db, input: TransitionInput): Promise<Transitioned | undefined> {
-  const params: unknown[] = [input.id, input.to, [...input.from], input.cause, input.actor.name];
-  const sets: string[] = ['state = $2', 'updated_at = now()'];
-  for (const column of PATCH_COLUMNS) {
-    if (input.patch && Object.hasOwn(input.patch, column)) {
-      params.push(input.patch[column] ?? null);
-      sets.push(`${column} = $${params.length}`);
-    }
-  }
-  const details = asJson(input.details ?? {});
-  params.push(details);
-  const detailsParam = `$${params.length}::jsonb`;
-  params.push(input.actor.role ?? null, `provisioning.${input.to}`);
-  const roleParam = `$${params.length - 1}`;
-  const actionParam = `$${params.length}`;
-  params.push(FAILED_OUTCOME_STATES.has(input.to) ? 'failed' : 'ok', input.actor.requestId ?? null);
-  const outcomeParam = `$${params.length - 1}`;
-  const requestParam = `$${params.length}`;
-  let segmentsCte = '';
-  if (input.insertSegments !== undefined) {
-    params.push(input.insertSegments);
-    segmentsCte = `, s AS (
-       INSERT INTO segments (provisioning_id, segment_number)
-       SELECT u.id, n FROM u, generate_series(1, $${params.length}::int) AS n
-     )`;
-  }
-  let oldCte = `old AS (
-       SELECT id, state FROM provisionings WHERE id = $1 AND state = ANY($3::text[]) FOR UPDATE
-     )`;
-  if (input.segmentResults !== undefined) {
-    params.push(segmentResultsJson(input.segmentResults));
-    // The lock is taken whatever the state, and the segment update joins it so it waits for the lock too.
-    oldCte = `locked AS (
-       SELECT id, state FROM provisionings WHERE id = $1 FOR UPDATE
+/** The segment update of submit results read from the recordset `alias` (see submitResultsRecordset). */
+function submitResultsUpdate(alias: string): string {
+  return `UPDATE segments s SET
+       smsc = ${alias}.smsc, message_id = ${alias}.message_id, message_id_normalised = ${alias}.message_id,
+       submit_status = CASE WHEN ${alias}.ok THEN 'submitted' ELSE 'rejected' END,
+       submit_error = ${alias}.error, submit_attempts = s.submit_attempts + 1,
+       submitted_at = CASE WHEN ${alias}.ok THEN now() END, updated_at = now()`;
+}
+
+function submitResultsRecordset(json: string, alias: string): string {
+  return `jsonb_to_recordset(${json}) AS ${alias}(segment_number int, ok boolean, smsc text, message_id text, error text)`;
+}
+
+/** SQL type of each patch column, for reading it back out of the batch's JSON. */
+const PATCH_COLUMN_TYPES: Readonly<Record<keyof ProvisioningPatch, string>> = {
+  imei: 'text',
+  device_model_id: 'bigint',
+  format: 'text',
+  profile_version_id: 'uuid',
+  security_method: 'text',
+  segment_count: 'integer',
+  not_before: 'timestamptz',
+  confirm_by: 'timestamptz',
+  expires_at: 'timestamptz',
+  failure_code: 'text',
+  failure_reason: 'text',
+  queued_at: 'timestamptz',
+  submitted_at: 'timestamptz',
+  finished_at: 'timestamptz',
+};
+
+/** A column is set when the transition's patch names it (to null, too), else kept. */
+const PATCH_SETS = PATCH_COLUMNS.map(
+  (column) =>
+    `${column} = CASE WHEN x.patch ? '${column}' THEN (x.patch ->> '${column}')::${PATCH_COLUMN_TYPES[column]} ELSE p.${column} END`,
+).join(',\n         ');
+
+/**
+ * Every state change, one or a batch of them, is this one statement (one prepared text for all shapes):
+ * lock the rows in id order (two batches never deadlock), store submit results whatever the state (the
+ * segment update joins the lock, so it waits for it), move the rows still in one of their `from` states,
+ * and append one event and one audit entry per moved row, in the batch's order.
+ */
+const TRANSITION_SQL = `WITH x AS (
+       SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(ord int, id uuid, to_state text, from_states text[],
+         cause text, actor text, role text, request_id text, outcome text, details jsonb, patch jsonb,
+         insert_segments int, segment_results jsonb)
+     ), locked AS (
+       SELECT p.id, p.state FROM provisionings p WHERE p.id IN (SELECT id FROM x) ORDER BY p.id FOR UPDATE
      ), old AS (
-       SELECT id, state FROM locked WHERE state = ANY($3::text[])
+       SELECT locked.id, locked.state FROM locked JOIN x ON x.id = locked.id WHERE locked.state = ANY(x.from_states)
      ), r AS (
-       ${SUBMIT_RESULTS_UPDATE} FROM locked, ${submitResultsRecordset(`$${params.length}`)}
-       WHERE s.provisioning_id = locked.id AND s.segment_number = x.segment_number
-     )`;
-  }
-  const row = await db.one<ProvisioningRow & { event_at: Date }>(
-    `WITH ${oldCte}, u AS (
-       UPDATE provisionings p SET ${sets.join(', ')} FROM old WHERE p.id = old.id
+       ${submitResultsUpdate('sr')}
+       FROM locked JOIN x ON x.id = locked.id, ${submitResultsRecordset('x.segment_results', 'sr')}
+       WHERE x.segment_results IS NOT NULL AND s.provisioning_id = locked.id AND s.segment_number = sr.segment_number
+     ), u AS (
+       UPDATE provisionings p SET state = x.to_state, updated_at = now(),
+         ${PATCH_SETS}
+       FROM old JOIN x ON x.id = old.id WHERE p.id = old.id
        RETURNING p.*, old.state AS from_state
      ), e AS (
        INSERT INTO provisioning_events (provisioning_id, from_state, to_state, cause, actor, details)
-       SELECT id, from_state, $2, $4, $5, ${detailsParam} FROM u RETURNING at
+       SELECT u.id, u.from_state, x.to_state, x.cause, x.actor, x.details FROM u JOIN x ON x.id = u.id ORDER BY x.ord
+       RETURNING provisioning_id, at
      ), a AS (
        INSERT INTO audit_log (actor, role, action, subject_type, subject_id, outcome, details, request_id)
-       SELECT $5, ${roleParam}, ${actionParam}, 'provisioning', id::text, ${outcomeParam},
-              jsonb_build_object('cause', $4::text, 'from', from_state) || ${detailsParam}, ${requestParam}
-       FROM u
-     )${segmentsCte}
-     SELECT u.*, sub.msisdn, sub.imsi, sub.group_name, sub.firmware_version, (SELECT at FROM e) AS event_at
-     FROM u JOIN subscribers sub ON sub.id = u.subscriber_id`,
-    params as never,
-  );
-  if (!row) return undefined;
-  return { provisioning: toProvisioning(row), from: row.from_state as ProvisioningState, at: row.event_at };
+       SELECT x.actor, x.role, 'provisioning.' || x.to_state, 'provisioning', u.id::text, x.outcome,
+              jsonb_build_object('cause', x.cause, 'from', u.from_state) || x.details, x.request_id
+       FROM u JOIN x ON x.id = u.id ORDER BY x.ord
+     ), s AS (
+       INSERT INTO segments (provisioning_id, segment_number)
+       SELECT u.id, n FROM u JOIN x ON x.id = u.id, generate_series(1, x.insert_segments) AS n
+       WHERE x.insert_segments IS NOT NULL
+     )
+     SELECT u.*, sub.msisdn, sub.imsi, sub.group_name, sub.firmware_version, e.at AS event_at
+     FROM u JOIN subscribers sub ON sub.id = u.subscriber_id JOIN e ON e.provisioning_id = u.id`;
+
+function transitionRow(input: TransitionInput, ord: number): Record<string, unknown> {
+  const patch: Record<string, unknown> = {};
+  for (const column of PATCH_COLUMNS) {
+    if (input.patch && Object.hasOwn(input.patch, column)) {
+      const value = input.patch[column];
+      patch[column] = value instanceof Date ? value.toISOString() : (value ?? null);
+    }
+  }
+  return {
+    ord,
+    id: input.id,
+    to_state: input.to,
+    from_states: [...input.from],
+    cause: input.cause,
+    actor: input.actor.name,
+    role: input.actor.role ?? null,
+    request_id: input.actor.requestId ?? null,
+    outcome: FAILED_OUTCOME_STATES.has(input.to) ? 'failed' : 'ok',
+    details: input.details ?? {},
+    patch,
+    insert_segments: input.insertSegments ?? null,
+    segment_results:
+      input.segmentResults === undefined ? null : input.segmentResults.map(segmentResultRecord),
+  };
+}
+
+/**
+ * Applies a batch of transitions to distinct provisionings in one statement. The result has one entry
+ * per input, in order: undefined where the provisioning is not in one of that input's `from` states.
+ */
+export async function transitionMany(
+  db: Db,
+  inputs: readonly TransitionInput[],
+): Promise<Array<Transitioned | undefined>> {
+  if (inputs.length === 0) return [];
+  const rows = await db.query<ProvisioningRow & { event_at: Date }>(TRANSITION_SQL, [
+    asJson(inputs.map(transitionRow)),
+  ]);
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  return inputs.map((input) => {
+    const row = byId.get(input.id);
+    if (!row) return undefined;
+    return { provisioning: toProvisioning(row), from: row.from_state as ProvisioningState, at: row.event_at };
+  });
+}
+
+/** Applies one transition; undefined when the provisioning is not in one of `from`. */
+export async function transition(db: Db, input: TransitionInput): Promise<Transitioned | undefined> {
+  const [change] = await transitionMany(db, [input]);
+  return change;
 }
 
 /** Records an event on the timeline (and in the audit log) without changing the state. */
@@ -550,26 +627,18 @@ export interface SegmentOutcomeRecord {
   error: string | null;
 }
 
-const SUBMIT_RESULTS_UPDATE = `UPDATE segments s SET
-       smsc = x.smsc, message_id = x.message_id, message_id_normalised = x.message_id,
-       submit_status = CASE WHEN x.ok THEN 'submitted' ELSE 'rejected' END,
-       submit_error = x.error, submit_attempts = s.submit_attempts + 1,
-       submitted_at = CASE WHEN x.ok THEN now() END, updated_at = now()`;
-
-function submitResultsRecordset(param: string): string {
-  return `jsonb_to_recordset(${param}::jsonb) AS x(segment_number int, ok boolean, smsc text, message_id text, error text)`;
+function segmentResultRecord(result: SegmentOutcomeRecord): Record<string, unknown> {
+  return {
+    segment_number: result.segmentNumber,
+    ok: result.ok,
+    smsc: result.smsc,
+    message_id: result.messageId,
+    error: result.error,
+  };
 }
 
 function segmentResultsJson(results: readonly SegmentOutcomeRecord[]): string {
-  return asJson(
-    results.map((result) => ({
-      segment_number: result.segmentNumber,
-      ok: result.ok,
-      smsc: result.smsc,
-      message_id: result.messageId,
-      error: result.error,
-    })),
-  );
+  return asJson(results.map(segmentResultRecord));
 }
 
 /** Stores the submit results of one attempt (one statement for all segments). */
@@ -579,7 +648,7 @@ export async function recordSubmitResults(
   results: readonly SegmentOutcomeRecord[],
 ): Promise<void> {
   await db.query(
-    `${SUBMIT_RESULTS_UPDATE} FROM ${submitResultsRecordset('$2')}
+    `${submitResultsUpdate('x')} FROM ${submitResultsRecordset('$2::jsonb', 'x')}
      WHERE s.provisioning_id = $1 AND s.segment_number = x.segment_number`,
     [provisioningId, segmentResultsJson(results)],
   );

@@ -11,6 +11,7 @@ import { RuleCache, type DeliveryDeps } from './deliver.ts';
 import type { PipelineDeps } from './pipeline.ts';
 import { handleReceipts } from './receipts.ts';
 import { startSweeps } from './sweeps.ts';
+import { WorkerBatches } from './worker-batches.ts';
 import type { ProvisioningService } from './types.ts';
 
 const MAX_RECEIPT_BATCH = 200;
@@ -44,6 +45,7 @@ export function startProvisioningWorker(
     composer: new PushComposer(base.db),
     devices: base.devices ?? new DeviceCache(base.config.devices.operatorDefault),
     rules: new RuleCache(base.db),
+    batches: new WorkerBatches(base.db, base.now),
   };
   const inFlight = new Set<Promise<unknown>>();
   const track = (work: Promise<unknown>): void => {

@@ -1,0 +1,118 @@
+/**
+ * The store work of the jobs a worker runs side by side, grouped (group-commit.ts): the read of each
+ * job's provisioning, the move to 'submitting' and the move to 'submitted' with the SMSC's answers.
+ * Every job still waits for its own row and outcome; a busy worker pays one round trip and one commit per
+ * batch instead of per job, which is most of what a push costs the store (bench:e2e).
+ *
+ * A batch that fails as a whole (a lost connection, a deadlock, one bad row) is written again one item at
+ * a time, so one job's problem is its own.
+ */
+import type { Db } from '../store/db.ts';
+import { GroupCommit } from './group-commit.ts';
+import { applyParkedReceipts } from './receipts.ts';
+import {
+  getProvisioningRecords,
+  transitionMany,
+  type ProvisioningRecord,
+  type TransitionInput,
+  type Transitioned,
+} from './repository.ts';
+
+const MAX_BATCH = 100;
+
+export interface SubmittedOutcome {
+  /** the move to 'submitted' (undefined: the provisioning had left 'submitting', e.g. cancelled) */
+  submitted?: Transitioned;
+  /** receipts that had arrived before the message ids were stored, and settled the provisioning */
+  settled?: Transitioned;
+}
+
+/** `write` for GroupCommit from a function that returns one result per item: a failed batch is split up. */
+export function isolatingFailures<Item, Result>(
+  write: (items: Item[]) => Promise<Result[]>,
+): (items: Item[]) => Promise<Array<PromiseSettledResult<Result>>> {
+  return async (items) => {
+    try {
+      return (await write(items)).map((value) => ({ status: 'fulfilled', value }));
+    } catch (error) {
+      if (items.length === 1) return [{ status: 'rejected', reason: error }];
+      return Promise.all(
+        items.map(async (item): Promise<PromiseSettledResult<Result>> => {
+          try {
+            const [value] = await write([item]);
+            return { status: 'fulfilled', value: value! };
+          } catch (reason) {
+            return { status: 'rejected', reason };
+          }
+        }),
+      );
+    }
+  };
+}
+
+export class WorkerBatches {
+  private readonly loads: GroupCommit<string, ProvisioningRecord | undefined>;
+  private readonly starts: GroupCommit<TransitionInput, Transitioned | undefined>;
+  private readonly submits: GroupCommit<TransitionInput, SubmittedOutcome>;
+
+  constructor(
+    private readonly db: Db,
+    private readonly now: () => Date,
+  ) {
+    const byId = (input: TransitionInput): string[] => [input.id];
+    const options = { maxBatch: MAX_BATCH };
+    this.loads = new GroupCommit(
+      isolatingFailures(async (ids: string[]) => {
+        const records = await getProvisioningRecords(this.db, ids);
+        return ids.map((id) => records.get(id));
+      }),
+      () => [],
+      options,
+    );
+    this.starts = new GroupCommit(
+      isolatingFailures((inputs: TransitionInput[]) => transitionMany(this.db, inputs)),
+      byId,
+      options,
+    );
+    this.submits = new GroupCommit(
+      isolatingFailures((inputs: TransitionInput[]) => this.writeSubmitted(inputs)),
+      byId,
+      options,
+    );
+  }
+
+  /** The provisioning with what the worker needs of its subscriber. */
+  load(id: string): Promise<ProvisioningRecord | undefined> {
+    return this.loads.submit(id);
+  }
+
+  /** A transition with no transaction around it (the first move to 'submitting'). */
+  transition(input: TransitionInput): Promise<Transitioned | undefined> {
+    return this.starts.submit(input);
+  }
+
+  /**
+   * The move to 'submitted' with the segments' message ids, and then, under the same row locks, the
+   * receipts that overtook it (receipts.ts).
+   */
+  recordSubmitted(input: TransitionInput): Promise<SubmittedOutcome> {
+    return this.submits.submit(input);
+  }
+
+  private async writeSubmitted(inputs: TransitionInput[]): Promise<SubmittedOutcome[]> {
+    return this.db.transaction(async (tx) => {
+      const changes = await transitionMany(tx, inputs);
+      const parked = await tx.query<{ provisioning_id: string }>(
+        `SELECT DISTINCT s.provisioning_id FROM unmatched_receipts u JOIN segments s
+           ON s.smsc = u.smsc AND s.message_id_normalised = u.message_id_normalised
+         WHERE s.provisioning_id = ANY($1::uuid[])`,
+        [inputs.map((input) => input.id)],
+      );
+      const settled = new Map<string, Transitioned | undefined>();
+      for (const { provisioning_id: id } of parked) {
+        settled.set(id, await applyParkedReceipts(tx, id, this.now()));
+      }
+      return inputs.map((input, index) => ({ submitted: changes[index], settled: settled.get(input.id) }));
+    });
+  }
+}
