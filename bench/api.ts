@@ -7,7 +7,8 @@
  * Options: --seconds N (default 10), --connections N (default 64), --db URL (default PGlite in memory;
  * e.g. postgres://postgres@127.0.0.1:5432/test), REDIS_URL (default redis://127.0.0.1:6379),
  * --service stub: a provisioning service that records nothing (measures the HTTP layer alone: auth,
- * validation, audit, routing); --profile DIR writes a CPU profile of the API process.
+ * validation, audit, routing); --profile DIR writes a CPU profile of the API process; --base N existing
+ * subscribers in the store before the run (default 100,000; see support/subscriber-base.ts).
  * Target (issue 5): at least 3,000 accepted requests/s with p99 under 50 ms; the work behind may queue.
  */
 import { fork } from 'node:child_process';
@@ -15,6 +16,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { seedSubscriberBase } from './support/subscriber-base.ts';
 
 const CHILD_ENV = 'OTAGW_BENCH_API_CHILD';
 
@@ -39,6 +41,7 @@ async function runServer(): Promise<void> {
   const prefix = `otagw-bench-${randomBytes(4).toString('hex')}`;
   const config = loadConfig({ env: {}, overrides: { redis: { prefix } } });
   await seedAll(db, config);
+  await seedSubscriberBase(db, Number(process.env.OTAGW_BENCH_BASE ?? 100_000));
   const logger = createLogger({ level: 'warn' });
   const redis = producerConnection({ url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' });
   redis.on('error', () => undefined);
@@ -115,6 +118,7 @@ async function runLoad(): Promise<void> {
       db: { type: 'string' },
       service: { type: 'string', default: 'real' },
       profile: { type: 'string' },
+      base: { type: 'string', default: '100000' },
     },
   });
   const seconds = Number(values.seconds);
@@ -124,6 +128,7 @@ async function runLoad(): Promise<void> {
       ...process.env,
       [CHILD_ENV]: '1',
       OTAGW_BENCH_SERVICE: values.service,
+      OTAGW_BENCH_BASE: values.base,
       ...(values.db ? { OTAGW_BENCH_DB: values.db } : {}),
     },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

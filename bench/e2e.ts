@@ -6,6 +6,8 @@
  *   npm run bench:e2e                       a table; 60 s per run
  *   npm run bench:e2e -- --json             one JSON object
  *   npm run bench:e2e -- --duration 10 --store pglite --kind one
+ *   --base N   existing subscribers (with history) in the store before each run (default 100,000;
+ *              support/subscriber-base.ts)
  *
  * For each store and push kind (one-segment, typical-cp.xml) two open-loop runs:
  * - full load: triggers offered at the target rate (1,000/s one-segment, 400/s typical) for the duration;
@@ -43,6 +45,7 @@ import { ProvisionQueue } from '../src/queues/producers.ts';
 import { startSmscSimulator } from '../src/smsc-sim/index.ts';
 import type { Db, DbKind } from '../src/store/db.ts';
 import { openDb } from '../src/store/open-db.ts';
+import { seedSubscriberBase } from './support/subscriber-base.ts';
 
 const CHILD_ENV = 'OTAGW_BENCH_E2E_CHILD';
 const ACCOUNT = { systemId: 'bench', password: 'bench-pw' };
@@ -115,7 +118,8 @@ async function openStore(kind: DbKind): Promise<{ db: Db; dispose: () => Promise
   };
 }
 
-async function prepareStore(db: Db, kind: Kind): Promise<void> {
+async function prepareStore(db: Db, kind: Kind, base: number): Promise<void> {
+  await seedSubscriberBase(db, base);
   await importDeviceCatalogue(db, readFileSync(resolve(ROOT, 'config/devices.csv'), 'utf8'), {
     actor: 'bench',
     source: 'config/devices.csv',
@@ -135,9 +139,10 @@ async function run(
   offeredPerSecond: number,
   durationSeconds: number,
   simPort: number,
+  baseSubscribers: number,
 ): Promise<RunResult> {
   const store = await openStore(storeKind);
-  await prepareStore(store.db, kind);
+  await prepareStore(store.db, kind, baseSubscribers);
   const prefix = `otagw-bench-${randomBytes(4).toString('hex')}`;
   const base = loadConfig({
     env: {},
@@ -198,6 +203,7 @@ async function run(
   });
 
   const total = Math.round(offeredPerSecond * durationSeconds);
+  const runStartedAt = new Date(Date.now() - 1000); // the base's provisionings are 30 days old
   const tickMs = 10;
   const started = performance.now();
   let issued = 0;
@@ -228,7 +234,8 @@ async function run(
   const deadline = performance.now() + 120_000 + durationSeconds * 1000;
   for (;;) {
     const rows = await store.db.query<{ state: string; count: number }>(
-      `SELECT state, count(*)::int AS count FROM provisionings GROUP BY state`,
+      `SELECT state, count(*)::int AS count FROM provisionings WHERE created_at >= $1 GROUP BY state`,
+      [runStartedAt],
     );
     delivered = rows.find((row) => row.state === 'delivered')?.count ?? 0;
     failed = rows
@@ -270,9 +277,11 @@ async function main(): Promise<void> {
       store: { type: 'string', default: 'both' },
       kind: { type: 'string', default: 'both' },
       'half-only': { type: 'boolean', default: false },
+      base: { type: 'string', default: '100000' },
     },
   });
   const duration = Number(values.duration);
+  const base = Number(values.base);
   const stores: DbKind[] = values.store === 'both' ? ['pg', 'pglite'] : [values.store as DbKind];
   const kinds: Kind[] = values.kind === 'both' ? ['one', 'typical'] : [values.kind as Kind];
   const sim = await startSimulatorProcess();
@@ -282,13 +291,13 @@ async function main(): Promise<void> {
       for (const kind of kinds) {
         const full = values['half-only']
           ? undefined
-          : await run(storeKind, kind, TARGETS[kind], duration, sim.port);
+          : await run(storeKind, kind, TARGETS[kind], duration, sim.port, base);
         // Half load: half of what the full-load run sustained (half the target when it was skipped), so the
         // latency is measured without a growing backlog.
         const halfRate = full
           ? Math.max(1, Math.round(Math.min(full.rate, TARGETS[kind]) / 2))
           : TARGETS[kind] / 2;
-        const half = await run(storeKind, kind, halfRate, duration, sim.port);
+        const half = await run(storeKind, kind, halfRate, duration, sim.port, base);
         report[`${storeKind}.${kind}`] = { full, half };
         if (!values.json) {
           const line = (label: string, result: RunResult | undefined): string =>

@@ -174,5 +174,5 @@ export async function verifyApiKey(
 /** Marks keys as used (batched by the caller: one statement for many keys). */
 export async function touchApiKeys(db: Db, ids: readonly string[], at: Date = new Date()): Promise<void> {
   if (ids.length === 0) return;
-  await db.query(`UPDATE api_keys SET last_used_at = $2 WHERE id::text = ANY($1::text[])`, [ids, at]);
+  await db.query(`UPDATE api_keys SET last_used_at = $2 WHERE id = ANY($1::uuid[])`, [ids, at]);
 }

@@ -63,7 +63,7 @@ export async function subscriberTimeline(db: Db, msisdn: string, limit: number) 
     ? await db.query<{ provisioningId: string }>(
         `SELECT provisioning_id AS "provisioningId", at, from_state AS "fromState", to_state AS "toState", cause,
                 actor, details
-           FROM provisioning_events WHERE provisioning_id::text = ANY($1::text[]) ORDER BY id`,
+           FROM provisioning_events WHERE provisioning_id = ANY($1::uuid[]) ORDER BY id`,
         [ids],
       )
     : [];
@@ -73,7 +73,7 @@ export async function subscriberTimeline(db: Db, msisdn: string, limit: number) 
                 message_id AS "messageId", submit_status AS "submitStatus", submit_error AS "submitError",
                 submitted_at AS "submittedAt", receipt_state AS "receiptState", receipt_error AS "receiptError",
                 receipt_at AS "receiptAt"
-           FROM segments WHERE provisioning_id::text = ANY($1::text[]) ORDER BY segment_number`,
+           FROM segments WHERE provisioning_id = ANY($1::uuid[]) ORDER BY segment_number`,
         [ids],
       )
     : [];
