@@ -7,7 +7,7 @@
  * attempt the provisioning fails with the last error.
  */
 import { randomInt } from 'node:crypto';
-import type { SegmentResult, SmscConnector } from '../connectors/types.ts';
+import type { OutboundPush, SegmentResult, SmscConnector } from '../connectors/types.ts';
 import type { ResolvedDevice } from '../devices/resolve-device.ts';
 import { listRules, type StoredProfileRule } from '../profiles/repository.ts';
 import { selectProfile } from '../profiles/rules.ts';
@@ -268,19 +268,63 @@ export async function deliverProvisioning(
   if (!started) return; // cancelled or finished meanwhile
   announceTransition(deps, started, started.from === 'submitting' ? 'resubmit' : 'submit');
 
+  // Receipts for this push wait until its outcome is stored (runtime.ts), so they find the message ids.
+  const submitStored = deps.batches.beginSubmit(record.id);
+  let results: SegmentResult[];
+  try {
+    results = await submitAndRecord(
+      deps,
+      record,
+      { destination: record.msisdn, segments, dataCoding: signed.packed.dataCoding },
+      { resubmit, attempt: control.attemptsMade + 1 },
+    );
+  } finally {
+    submitStored();
+  }
+  const failures = results.filter((result): result is Extract<SegmentResult, { ok: false }> => !result.ok);
+  const permanent = failures.find(
+    (failure) => failure.outcome === 'permanent' || failure.outcome === 'local-bug',
+  );
+  if (permanent) {
+    throw new PermanentFailure(
+      permanent.outcome === 'local-bug' ? 'SMSC_GENERIC_NACK' : `SMSC_${permanent.statusName ?? 'REJECTED'}`,
+      `segment ${permanent.index} refused by the SMSC: ${permanent.message}`,
+      { status: permanent.status, smsc: permanent.smscId },
+    );
+  }
+  if (failures.length > 0) {
+    const unknown = failures.some((failure) => failure.outcome === 'unknown');
+    throw new TransientFailure(
+      unknown ? 'SMSC_OUTCOME_UNKNOWN' : 'SMSC_UNAVAILABLE',
+      `${failures.length} of ${results.length} segments not accepted: ${failures[0].message}`,
+    );
+  }
+
+  if (signed.subscriberCode !== undefined) {
+    // USER* methods: the PIN travels in its own text, never in logs or the store (DIGEST §3.4).
+    const text = deps.config.provisioning.pinText.replace('{pin}', signed.subscriberCode);
+    const pinResults = await sendText(deps.connector, `${record.id}:pin`, record.msisdn, text);
+    await appendEvent(deps.db, { id: record.id, state: 'submitted' }, 'pin-text', WORKER_ACTOR, {
+      accepted: pinResults.every((result) => result.ok),
+    });
+  }
+}
+
+/** Sends the push and stores what the SMSC answered for each segment (and any state change it makes). */
+async function submitAndRecord(
+  deps: DeliveryDeps,
+  record: ProvisioningRecord,
+  push: Pick<OutboundPush, 'destination' | 'segments' | 'dataCoding'>,
+  attempt: { resubmit: boolean; attempt: number },
+): Promise<SegmentResult[]> {
   const submitStarted = performance.now();
-  const results = await deps.connector.submit({
-    id: record.id,
-    destination: record.msisdn,
-    segments,
-    dataCoding: signed.packed.dataCoding,
-  });
+  const results = await deps.connector.submit({ id: record.id, ...push });
   const allOk = results.every((result) => result.ok);
   deps.metrics.submitDuration.observe(
     { outcome: allOk ? 'ok' : 'error' },
     (performance.now() - submitStarted) / 1000,
   );
-  if (!resubmit && results.some((result) => result.ok)) {
+  if (!attempt.resubmit && results.some((result) => result.ok)) {
     deps.metrics.submitLatency.observe((deps.now().getTime() - record.createdAt.getTime()) / 1000);
   }
 
@@ -320,7 +364,7 @@ export async function deliverProvisioning(
       await recordSubmitResults(tx, record.id, outcomes);
       if (permanent) return;
       await appendEvent(tx, { id: record.id, state: 'submitting' }, 'submit-incomplete', WORKER_ACTOR, {
-        attempt: control.attemptsMade + 1,
+        attempt: attempt.attempt,
         failures: failures.map((failure) => ({
           segment: failure.index,
           outcome: failure.outcome,
@@ -331,30 +375,7 @@ export async function deliverProvisioning(
     });
   }
   for (const change of changes) announceTransition(deps, change, change.provisioning.state);
-
-  if (permanent) {
-    throw new PermanentFailure(
-      permanent.outcome === 'local-bug' ? 'SMSC_GENERIC_NACK' : `SMSC_${permanent.statusName ?? 'REJECTED'}`,
-      `segment ${permanent.index} refused by the SMSC: ${permanent.message}`,
-      { status: permanent.status, smsc: permanent.smscId },
-    );
-  }
-  if (failures.length > 0) {
-    const unknown = failures.some((failure) => failure.outcome === 'unknown');
-    throw new TransientFailure(
-      unknown ? 'SMSC_OUTCOME_UNKNOWN' : 'SMSC_UNAVAILABLE',
-      `${failures.length} of ${results.length} segments not accepted: ${failures[0].message}`,
-    );
-  }
-
-  if (signed.subscriberCode !== undefined) {
-    // USER* methods: the PIN travels in its own text, never in logs or the store (DIGEST §3.4).
-    const text = deps.config.provisioning.pinText.replace('{pin}', signed.subscriberCode);
-    const pinResults = await sendText(deps.connector, `${record.id}:pin`, record.msisdn, text);
-    await appendEvent(deps.db, { id: record.id, state: 'submitted' }, 'pin-text', WORKER_ACTOR, {
-      accepted: pinResults.every((result) => result.ok),
-    });
-  }
+  return results;
 }
 
 /** The version the selection rules pick for this device and subscriber. */

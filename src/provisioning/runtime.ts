@@ -74,9 +74,16 @@ export function startProvisioningWorker(
       );
     }
   };
-  const onReceipt = (report: DeliveryReport): void => {
+  const enqueueReceipt = (report: DeliveryReport): void => {
     waiting.push(report);
     if (waiting.length === 1) queueMicrotask(flush);
+  };
+  const onReceipt = (report: DeliveryReport): void => {
+    // A receipt can arrive while its push's message ids are still being written: it waits for that write
+    // and is then applied with the others, instead of going through the slow path of receipts.ts.
+    const stored = report.pushId === undefined ? undefined : deps.batches.afterSubmitStored(report.pushId);
+    if (stored) track(stored.then(() => enqueueReceipt(report)));
+    else enqueueReceipt(report);
   };
   const onMo = (message: MoMessage): void => {
     if (message.text.trim() === '') return;

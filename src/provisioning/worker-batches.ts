@@ -51,6 +51,8 @@ export function isolatingFailures<Item, Result>(
 }
 
 export class WorkerBatches {
+  /** pushes between the first submit_sm and the stored outcome, each with what resolves when it is stored */
+  private readonly submitting = new Map<string, { stored: Promise<void>; resolve: () => void }>();
   private readonly loads: GroupCommit<string, ProvisioningRecord | undefined>;
   private readonly starts: GroupCommit<TransitionInput, Transitioned | undefined>;
   private readonly submits: GroupCommit<TransitionInput, SubmittedOutcome>;
@@ -97,6 +99,27 @@ export class WorkerBatches {
    */
   recordSubmitted(input: TransitionInput): Promise<SubmittedOutcome> {
     return this.submits.submit(input);
+  }
+
+  /**
+   * Marks a push as under way from its first submit_sm until the returned function is called (after its
+   * outcome is stored, or it failed). Receipts for it wait for that (afterSubmitStored) rather than
+   * overtake the write of the message ids they are matched on.
+   */
+  beginSubmit(id: string): () => void {
+    let resolve!: () => void;
+    const stored = new Promise<void>((done) => (resolve = done));
+    const entry = { stored, resolve };
+    this.submitting.set(id, entry);
+    return () => {
+      if (this.submitting.get(id) === entry) this.submitting.delete(id);
+      resolve();
+    };
+  }
+
+  /** Resolves when the push's submit outcome is stored; undefined when none is under way here. */
+  afterSubmitStored(id: string): Promise<void> | undefined {
+    return this.submitting.get(id)?.stored;
   }
 
   private async writeSubmitted(inputs: TransitionInput[]): Promise<SubmittedOutcome[]> {
