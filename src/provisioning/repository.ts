@@ -131,6 +131,15 @@ export async function holdUntilCommitted(tx: Db, provisioningId: string): Promis
   await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [provisioningId]);
 }
 
+/** holdUntilCommitted for several provisionings, in one statement (in id order, as every locker does). */
+export async function holdAllUntilCommitted(tx: Db, provisioningIds: readonly string[]): Promise<void> {
+  if (provisioningIds.length === 0) return;
+  await tx.query(
+    `SELECT pg_advisory_xact_lock(hashtextextended(id, 0)) FROM unnest($1::text[]) AS id ORDER BY id`,
+    [[...provisioningIds]],
+  );
+}
+
 export async function waitForCommit(db: Db, provisioningId: string): Promise<void> {
   await db.transaction((tx) => holdUntilCommitted(tx, provisioningId));
 }
@@ -441,10 +450,10 @@ export async function insertProvisioning(
 }
 
 /**
- * insertProvisioning for several provisionings in one statement, each created one also locked with
- * holdUntilCommitted. Returns the created ones by id (one whose idempotency key is taken is left out).
+ * insertProvisioning for several provisionings in one statement. Returns the created ones by id (one
+ * whose idempotency key is taken is left out).
  */
-export async function insertProvisioningsHeld(
+export async function insertProvisionings(
   tx: Db,
   inputs: readonly NewProvisioning[],
 ): Promise<Map<string, ProvisioningRecord>> {
@@ -479,7 +488,7 @@ export async function insertProvisioningsHeld(
       request_id: input.actor.requestId ?? null,
     };
   });
-  const created = await tx.query<ProvisioningRow & { held: unknown }>(
+  const created = await tx.query<ProvisioningRow>(
     `WITH x AS (
        SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(ord int, id uuid, subscriber_id uuid, source text,
          reason text, actor text, state text, priority int, idempotency_key text, resend_of uuid,
@@ -509,17 +518,10 @@ export async function insertProvisioningsHeld(
            'resendOf', p.resend_of, 'failureCode', p.failure_code), x.request_id
        FROM p JOIN x ON x.id = p.id ORDER BY x.ord
      )
-     SELECT p.*, s.msisdn, s.imsi, s.group_name, pg_advisory_xact_lock(hashtextextended(p.id::text, 0)) AS held
-     FROM p JOIN subscribers s ON s.id = p.subscriber_id`,
+     SELECT p.*, s.msisdn, s.imsi, s.group_name FROM p JOIN subscribers s ON s.id = p.subscriber_id`,
     [asJson(rows)],
   );
-  return new Map(
-    created.map((row) => {
-      // eslint-disable-next-line @typescript-eslint/no-unused-vars
-      const { held, ...rest } = row;
-      return [row.id, toProvisioning(rest)];
-    }),
-  );
+  return new Map(created.map((row) => [row.id, toProvisioning(row)]));
 }
 
 export async function findByIdempotencyKey(db: Db, key: string): Promise<ProvisioningRecord | undefined> {

@@ -35,7 +35,8 @@ import {
   getProvisioningRecord,
   holdUntilCommitted,
   insertProvisioning,
-  insertProvisioningsHeld,
+  holdAllUntilCommitted,
+  insertProvisionings,
   isUuid,
   listEvents,
   listSegments,
@@ -72,6 +73,8 @@ export function askJobIdFor(idempotencyKey: string): string {
 
 /** A validated first-use trigger. */
 interface FirstUseItem {
+  /** the provisioning's id if the trigger starts one: fixed per trigger, so a batch written again alone reuses it */
+  provisioningId: string;
   imsi: string;
   msisdn: string;
   imei: string;
@@ -133,6 +136,7 @@ export class DefaultProvisioningService implements ProvisioningService {
     const origin = trigger.source;
 
     const result = await this.firstUses.submit({
+      provisioningId: randomUUID(),
       imsi: trigger.imsi,
       msisdn,
       imei,
@@ -175,7 +179,7 @@ export class DefaultProvisioningService implements ProvisioningService {
     const policy = this.policy(subscriber.groupName);
     const key = `first-use.${item.imsi}.${item.imei.slice(0, 14)}.${item.at.getTime()}`;
     const base: Omit<NewProvisioning, 'state' | 'cause'> = {
-      id: randomUUID(),
+      id: item.provisioningId,
       subscriberId: subscriber.id,
       source: item.source,
       reason: 'first use of the SIM in a new handset',
@@ -219,9 +223,9 @@ export class DefaultProvisioningService implements ProvisioningService {
     );
   }
 
-  /** The job of a recorded provisioning (none for one that failed at once). */
+  /** The job of a provisioning (none for one that failed at once). */
   private firstUseJob(
-    created: ProvisioningRecord,
+    created: Pick<ProvisioningRecord, 'id' | 'state' | 'priority'> & { idempotencyKey: string | null },
   ): { data: ProvisionJobData; options: EnqueueOptions } | undefined {
     const key = created.idempotencyKey ?? created.id;
     if (created.state === 'awaiting-confirmation')
@@ -262,9 +266,22 @@ export class DefaultProvisioningService implements ProvisioningService {
         plans.push({ outcome: FIRST_USE_OUTCOME[planned.cause]!, id: planned.id });
       }
       await recordTriggerHandsets(tx, handsets);
-      const created = await insertProvisioningsHeld(tx, inserts);
-      const jobs = [...created.values()].flatMap((record) => this.firstUseJob(record) ?? []);
-      await deps.queue.addBulk(jobs);
+      // The jobs go to Redis while the rows are written. Each provisioning's advisory lock is taken first,
+      // so a worker that gets its job before the commit waits for it (repository.ts holdUntilCommitted);
+      // a failed add fails the batch before it commits. A job whose row turns out not to be inserted (its
+      // idempotency key was taken) has the key's job id, which BullMQ keeps for the existing job.
+      await holdAllUntilCommitted(
+        tx,
+        inserts.map((insert) => insert.id),
+      );
+      const jobs = inserts.flatMap((insert) => this.firstUseJob(insert) ?? []);
+      const [inserted, queued] = await Promise.allSettled([
+        insertProvisionings(tx, inserts),
+        deps.queue.addBulk(jobs),
+      ]);
+      if (queued.status === 'rejected') throw queued.reason;
+      if (inserted.status === 'rejected') throw inserted.reason;
+      const created = inserted.value;
       return plans.map((plan) => ({
         outcome: plan.outcome,
         created: plan.id === undefined ? undefined : created.get(plan.id),
