@@ -56,6 +56,15 @@ async function firstKeyHint(gateway: Gateway, io: CliIo): Promise<void> {
     io.stdout(`API key         ${key}  (role network, shown once; manage keys with 'otagw keys')\n`);
   }
   const body = JSON.stringify({ imsi: '262019876543210', msisdn: '491701234567', imei: '356980010010018' });
+  // The simulator's virtual handset checks the push's NETWPIN MAC with the IMSI of the SIM it holds.
+  const control = gateway.simulator?.controlUrl;
+  if (control) {
+    io.stdout(
+      `\nPut the SIM in the simulator's handset (it checks the signature with the IMSI):\n` +
+        `  curl -s -X PUT ${control}/subscribers/491701234567 -H 'Content-Type: application/json' \\\n` +
+        `    -d '{"imsi":"262019876543210"}'\n`,
+    );
+  }
   io.stdout(
     `\nFirst trigger:\n  curl -s -X POST ${gateway.httpUrl}/v1/triggers/first-use \\\n` +
       `    -H 'Authorization: Bearer ${key}' -H 'Content-Type: application/json' \\\n    -d '${body}'\n` +
