@@ -2,10 +2,12 @@
  * HTTP API throughput: POST /v1/triggers/first-use with a new subscriber per request (new IMSI, MSISDN
  * and IMEI), against the real app (store, Redis queue, provisioning service) in a child process so the
  * load generator does not share its core.
- *   npm run bench:api                 a short report
- *   npm run bench:api -- --json       one JSON object: { acceptedPerSecond, p50Ms, p99Ms, ... }
- * Options: --seconds N (default 10), --connections N (default 64), --db URL (default PGlite in memory;
- * e.g. postgres://postgres@127.0.0.1:5432/test), REDIS_URL (default redis://127.0.0.1:6379),
+ *   npm run bench:api                 a short report, PostgreSQL then PGlite
+ *   npm run bench:api -- --json       one JSON object: { target, pg: { acceptedPerSecond, p50Ms, p99Ms, ... },
+ *                                     pglite: { ... } }
+ * Options: --seconds N (default 10), --connections N (default 64), --store pg|pglite|both (default both;
+ * PostgreSQL at BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test, in a schema of its
+ * own; PGlite in memory), --db URL (one store at that URL), REDIS_URL (default redis://127.0.0.1:6379),
  * --service stub: a provisioning service that records nothing (measures the HTTP layer alone: auth,
  * validation, audit, routing); --profile DIR writes a CPU profile of the API process; --base N existing
  * subscribers in the store before the run (default 100,000; see support/subscriber-base.ts).
@@ -109,27 +111,68 @@ function percentile(sorted: Float64Array, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
+const PG_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const TARGET = { acceptedPerSecond: 3000, p99Ms: 50 };
+
+interface LoadOptions {
+  seconds: number;
+  connections: number;
+  db: string;
+  service: string;
+  base: string;
+  profile: string | undefined;
+}
+
 async function runLoad(): Promise<void> {
   const { values } = parseArgs({
     options: {
       json: { type: 'boolean' },
       seconds: { type: 'string', default: '10' },
       connections: { type: 'string', default: '64' },
+      store: { type: 'string', default: 'both' },
       db: { type: 'string' },
       service: { type: 'string', default: 'real' },
       profile: { type: 'string' },
       base: { type: 'string', default: '100000' },
     },
   });
-  const seconds = Number(values.seconds);
-  const connections = Number(values.connections);
+  const stores = values.db
+    ? [values.db]
+    : values.store === 'both'
+      ? [PG_URL, 'memory://']
+      : [values.store === 'pg' ? PG_URL : 'memory://'];
+  const report: Record<string, unknown> = { target: TARGET };
+  for (const db of stores) {
+    const result = await measure({
+      seconds: Number(values.seconds),
+      connections: Number(values.connections),
+      db,
+      service: values.service,
+      base: values.base,
+      profile: values.profile,
+    });
+    report[result.store] = result;
+    if (!values.json) {
+      process.stdout.write(
+        `${result.route} (${result.store}, ${result.service} service, ${result.connections} connections, ${result.seconds} s)\n` +
+          `  accepted      ${result.accepted} (${result.acceptedPerSecond}/s; target ${TARGET.acceptedPerSecond}/s)\n` +
+          `  latency       p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms (target p99 < ${TARGET.p99Ms} ms)\n` +
+          `  statuses      ${JSON.stringify(result.statuses)}\n`,
+      );
+    }
+  }
+  if (values.json) process.stdout.write(JSON.stringify(report) + '\n');
+}
+
+async function measure(values: LoadOptions) {
+  const { seconds, connections } = values;
   const child = fork(fileURLToPath(import.meta.url), [], {
     env: {
       ...process.env,
       [CHILD_ENV]: '1',
       OTAGW_BENCH_SERVICE: values.service,
       OTAGW_BENCH_BASE: values.base,
-      ...(values.db ? { OTAGW_BENCH_DB: values.db } : {}),
+      OTAGW_BENCH_DB: values.db,
     },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     // --profile DIR: a V8 CPU profile of the API process, written when it exits.
@@ -205,10 +248,12 @@ async function runLoad(): Promise<void> {
   stop = true;
   await Promise.all(workers);
   agent.destroy();
+  const exited = new Promise((resolve) => child.once('exit', resolve));
   child.disconnect();
+  await exited; // it drops its schema and Redis keys first
 
   const sorted = Float64Array.from(latencies).sort();
-  const result = {
+  return {
     route: 'POST /v1/triggers/first-use',
     store,
     service: values.service,
@@ -219,18 +264,7 @@ async function runLoad(): Promise<void> {
     p50Ms: Math.round(percentile(sorted, 50) * 100) / 100,
     p99Ms: Math.round(percentile(sorted, 99) * 100) / 100,
     statuses: Object.fromEntries(statuses),
-    target: { acceptedPerSecond: 3000, p99Ms: 50 },
   };
-  if (values.json) {
-    process.stdout.write(JSON.stringify(result) + '\n');
-  } else {
-    process.stdout.write(
-      `${result.route} (${store}, ${values.service} service, ${connections} connections, ${result.seconds} s)\n` +
-        `  accepted      ${result.accepted} (${result.acceptedPerSecond}/s; target 3000/s)\n` +
-        `  latency       p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms (target p99 < 50 ms)\n` +
-        `  statuses      ${JSON.stringify(result.statuses)}\n`,
-    );
-  }
 }
 
 if (process.env[CHILD_ENV]) await runServer();

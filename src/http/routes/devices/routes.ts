@@ -14,7 +14,10 @@ export function deviceRoutes({ api, auth, validate, context }: RouteKit): void {
       ctx.state.audit = { subjectType: 'imei', subjectId: params.imei };
       const stored = await context.db.transaction(async (tx) => {
         const subscriber = await tx.one<{ id: string; msisdn: string | null }>(
-          'SELECT id, msisdn FROM subscribers WHERE current_imei = $1 ORDER BY seen_at DESC NULLS LAST LIMIT 1',
+          // The subscriber whose SIM is in this handset now (through subscriber_devices' imei index).
+          `SELECT s.id, s.msisdn FROM subscriber_devices d
+             JOIN subscribers s ON s.id = d.subscriber_id AND s.current_imei = d.imei
+           WHERE d.imei = $1 ORDER BY s.seen_at DESC NULLS LAST LIMIT 1`,
           [params.imei],
         );
         const row = await tx.one<{ id: number }>(
