@@ -27,6 +27,7 @@ import {
   type GatewayMetrics,
 } from './observability/metrics.ts';
 import type { PipelineDeps } from './provisioning/pipeline.ts';
+import { GroupPolicies } from './subscribers/group-policies.ts';
 import { startProvisioningWorker, type ProvisioningWorker } from './provisioning/runtime.ts';
 import { seedAll } from './provisioning/seeds.ts';
 import { DefaultProvisioningService } from './provisioning/service.ts';
@@ -184,7 +185,17 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
       );
       return Object.fromEntries(rows.map((row) => [row.state, row.count]));
     });
-    const deps: PipelineDeps = { db, config, queue, events, metrics, logger, now: () => new Date() };
+    const deps: PipelineDeps = {
+      db,
+      config,
+      queue,
+      events,
+      metrics,
+      logger,
+      now: () => new Date(),
+      // One cache for the service and the worker, so both apply the same policy version.
+      policies: new GroupPolicies(db, config.groups),
+    };
     const service = new DefaultProvisioningService(deps);
 
     let connector: SmscRouter | undefined;

@@ -14,6 +14,7 @@ import { selectProfile } from '../profiles/rules.ts';
 import { capReached, capWindow, isQuiet, nextAllowedTime, policyFor } from '../subscribers/policy.ts';
 import { countPushesBetween } from '../subscribers/repository.ts';
 import type { Db } from '../store/db.ts';
+import type { GroupPolicies } from '../subscribers/group-policies.ts';
 import type { DeviceCache } from './device-cache.ts';
 import { chooseSecurity, signPush, type PushComposer } from './compose.ts';
 import { announceTransition, WORKER_ACTOR, type PipelineDeps } from './pipeline.ts';
@@ -33,6 +34,7 @@ import type { WorkerBatches } from './worker-batches.ts';
 
 export interface DeliveryDeps extends PipelineDeps {
   devices: DeviceCache;
+  policies: GroupPolicies;
   /** the jobs' reads and writes, grouped across the jobs running at the same time */
   batches: WorkerBatches;
   connector: SmscConnector;
@@ -176,7 +178,7 @@ export async function deliverProvisioning(
   }
   if (!record.msisdn) throw new PermanentFailure('NO_MSISDN', 'the subscriber has no MSISDN to send to');
   const now = deps.now();
-  const policy = policyFor(deps.config.groups, record.groupName);
+  const policy = policyFor(await deps.policies.all(), record.groupName);
 
   const resolution = await deps.devices.resolve(deps.db, record.imei);
   if (resolution.outcome === 'unsupported') {

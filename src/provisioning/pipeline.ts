@@ -8,6 +8,7 @@ import type { Logger } from '../observability/logger.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
 import type { ProvisionQueue } from '../queues/producers.ts';
 import type { Db } from '../store/db.ts';
+import type { GroupPolicies } from '../subscribers/group-policies.ts';
 import type { DeviceCache } from './device-cache.ts';
 import type { ProvisioningRecord, Transitioned } from './repository.ts';
 import type { Actor, ProvisioningState } from './types.ts';
@@ -22,6 +23,8 @@ export interface PipelineDeps {
   now: () => Date;
   /** device resolution with a short per-TAC cache; default: one per service/worker */
   devices?: DeviceCache;
+  /** the groups' policies from the store, cached briefly; default: one per service/worker */
+  policies?: GroupPolicies;
 }
 
 export const SYSTEM_ACTOR: Actor = { name: 'system', role: 'system' };

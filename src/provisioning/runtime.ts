@@ -10,6 +10,7 @@ import { DeviceCache } from './device-cache.ts';
 import { RuleCache, type DeliveryDeps } from './deliver.ts';
 import type { PipelineDeps } from './pipeline.ts';
 import { handleReceipts } from './receipts.ts';
+import { GroupPolicies } from '../subscribers/group-policies.ts';
 import { startSweeps } from './sweeps.ts';
 import { WorkerBatches } from './worker-batches.ts';
 import type { ProvisioningService } from './types.ts';
@@ -44,6 +45,7 @@ export function startProvisioningWorker(
     connector,
     composer: new PushComposer(base.db),
     devices: base.devices ?? new DeviceCache(base.config.devices.operatorDefault),
+    policies: base.policies ?? new GroupPolicies(base.db, base.config.groups),
     rules: new RuleCache(base.db),
     batches: new WorkerBatches(base.db, base.now),
   };

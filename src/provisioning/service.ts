@@ -12,6 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import { parseImei } from '../devices/imei.ts';
 import { decideFirstUse, type FirstUseDecision } from '../subscribers/first-use.ts';
+import { GroupPolicies } from '../subscribers/group-policies.ts';
 import { confirmationDeadline, policyFor, type GroupPolicy } from '../subscribers/policy.ts';
 import {
   findSubscriber,
@@ -98,19 +99,21 @@ const FIRST_USE_OUTCOME: Record<string, FirstUseResult['outcome']> = {
 
 export class DefaultProvisioningService implements ProvisioningService {
   private readonly devices: DeviceCache;
+  private readonly policies: GroupPolicies;
   /** Concurrent triggers are recorded together; two of one SIM or one number never share a batch. */
   private readonly firstUses: GroupCommit<FirstUseItem, FirstUseRecorded>;
 
   constructor(private readonly deps: PipelineDeps) {
     this.devices = deps.devices ?? new DeviceCache(deps.config.devices.operatorDefault);
+    this.policies = deps.policies ?? new GroupPolicies(deps.db, deps.config.groups);
     this.firstUses = new GroupCommit(
       (items) => this.recordFirstUses(items),
       (item) => [`imsi:${item.imsi}`, `msisdn:${item.msisdn}`],
     );
   }
 
-  private policy(group: string): GroupPolicy {
-    return policyFor(this.deps.config.groups, group);
+  private async policy(group: string): Promise<GroupPolicy> {
+    return policyFor(await this.policies.all(), group);
   }
 
   async requestFirstUse(trigger: FirstUseTrigger, actor: Actor): Promise<FirstUseResult> {
@@ -174,9 +177,10 @@ export class DefaultProvisioningService implements ProvisioningService {
     item: FirstUseItem,
     subscriber: Subscriber,
     device: DeviceResolution | undefined,
+    policies: Readonly<Record<string, GroupPolicy>>,
   ): NewProvisioning {
     const { deps } = this;
-    const policy = this.policy(subscriber.groupName);
+    const policy = policyFor(policies, subscriber.groupName);
     const key = `first-use.${item.imsi}.${item.imei.slice(0, 14)}.${item.at.getTime()}`;
     const base: Omit<NewProvisioning, 'state' | 'cause'> = {
       id: item.provisioningId,
@@ -243,6 +247,7 @@ export class DefaultProvisioningService implements ProvisioningService {
 
   private async recordFirstUseBatch(items: FirstUseItem[]): Promise<FirstUseRecorded[]> {
     const { deps } = this;
+    const policies = await this.policies.all();
     return deps.db.transaction(async (tx) => {
       const subscribers = await lockSubscribersForTriggers(tx, items);
       const handsets: Array<{ subscriberId: string; imei: string; at: Date; newHandset: boolean }> = [];
@@ -261,7 +266,12 @@ export class DefaultProvisioningService implements ProvisioningService {
           plans.push({ outcome: decision });
           continue;
         }
-        const planned = this.planFirstUse(item, subscriber, await this.devices.resolve(tx, item.imei));
+        const planned = this.planFirstUse(
+          item,
+          subscriber,
+          await this.devices.resolve(tx, item.imei),
+          policies,
+        );
         inserts.push(planned);
         plans.push({ outcome: FIRST_USE_OUTCOME[planned.cause]!, id: planned.id });
       }
@@ -292,6 +302,7 @@ export class DefaultProvisioningService implements ProvisioningService {
   /** One trigger in its own transaction (the path a batch falls back to when one of its triggers fails). */
   private async recordFirstUseAlone(item: FirstUseItem): Promise<FirstUseRecorded> {
     const { deps } = this;
+    const policies = await this.policies.all();
     return deps.db.transaction(async (tx) => {
       const subscriber = await lockSubscriberForTrigger(tx, { imsi: item.imsi, msisdn: item.msisdn });
       const decision = this.decide(item, subscriber);
@@ -300,7 +311,12 @@ export class DefaultProvisioningService implements ProvisioningService {
         return { outcome: decision };
       }
       await recordNewHandset(tx, subscriber.id, item.imei, item.at);
-      const planned = this.planFirstUse(item, subscriber, await this.devices.resolve(tx, item.imei));
+      const planned = this.planFirstUse(
+        item,
+        subscriber,
+        await this.devices.resolve(tx, item.imei),
+        policies,
+      );
       const created = await insertProvisioning(tx, planned);
       const job = created && this.firstUseJob(created);
       if (created && job) {
@@ -324,7 +340,7 @@ export class DefaultProvisioningService implements ProvisioningService {
       if (existing) return publicProvisioning(existing);
     }
     const profileVersionId = input.profileId ? await latestVersionOf(deps.db, input.profileId) : null;
-    const policy = this.policy(subscriber.groupName);
+    const policy = await this.policy(subscriber.groupName);
     const id = randomUUID();
     const key = input.idempotencyKey ?? `request.${id}`;
     const created = await this.insertAndEnqueue({
@@ -361,7 +377,7 @@ export class DefaultProvisioningService implements ProvisioningService {
       source: 'resend',
       reason,
       actor,
-      priority: jobPriority('resend', this.policy(old.groupName).priority),
+      priority: jobPriority('resend', (await this.policy(old.groupName)).priority),
       idempotencyKey: `resend.${newId}`,
       resendOf: old.id,
       imei: old.imei,

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unpackSegments } from '../../codecs/ota/unpack.ts';
 import { jobIdFor } from '../../src/provisioning/service.ts';
+import { seedGroups } from '../../src/provisioning/seeds.ts';
 import { expireOverdue } from '../../src/provisioning/sweeps.ts';
+import { parseGroupPolicy } from '../../src/subscribers/policy.ts';
 import { STORE_KINDS } from '../support/stores.ts';
 import {
   FINAL,
@@ -47,6 +49,22 @@ describe.each(STORE_KINDS)('group policies (%s store)', (kind) => {
     ]);
     return subscriber;
   }
+
+  it('applies the policy stored for a group (as PUT /v1/groups writes it), not only config/groups.yaml', async () => {
+    await seedGroups(h.store.db, { edited: parseGroupPolicy({ confirmation: 'ask-first' }) });
+    const subscriber = await subscriberIn('edited');
+    const asked = await h.service.requestFirstUse(
+      { ...subscriber, imei: imeiWith(TAC.nokiaN95, 7100) },
+      NETWORK,
+    );
+    expect(asked.outcome).toBe('awaiting-confirmation');
+    await h.store.db.query(`UPDATE groups SET policy = $1::jsonb WHERE name = 'edited'`, [
+      JSON.stringify({ confirmation: 'automatic' }),
+    ]);
+    const other = await subscriberIn('edited');
+    const queued = await h.service.requestFirstUse({ ...other, imei: imeiWith(TAC.nokiaN95, 7101) }, NETWORK);
+    expect(queued.outcome).toBe('queued');
+  });
 
   it('ask-first: texts the subscriber, waits, and pushes after YES', async () => {
     const subscriber = await subscriberIn('askfirst');

@@ -17,6 +17,7 @@ import { createMetrics, type GatewayMetrics } from '../../src/observability/metr
 import type { PipelineDeps } from '../../src/provisioning/pipeline.ts';
 import { startProvisioningWorker, type ProvisioningWorker } from '../../src/provisioning/runtime.ts';
 import { seedAll, seedGroups } from '../../src/provisioning/seeds.ts';
+import { GroupPolicies } from '../../src/subscribers/group-policies.ts';
 import { DefaultProvisioningService } from '../../src/provisioning/service.ts';
 import type { ProvisioningState, ProvisioningView } from '../../src/provisioning/types.ts';
 import { producerConnection, waitReady, workerConnection } from '../../src/queues/connection.ts';
@@ -135,7 +136,17 @@ export async function startHarness(kind: DbKind, options: HarnessOptions = {}): 
   const seen: GatewayEvent[] = [];
   events.subscribe((event) => seen.push(event));
   const metrics = createMetrics();
-  const deps: PipelineDeps = { db: store.db, config, queue, events, metrics, logger, now: () => new Date() };
+  const deps: PipelineDeps = {
+    db: store.db,
+    config,
+    queue,
+    events,
+    metrics,
+    logger,
+    now: () => new Date(),
+    // No caching: a test that edits a group's stored policy sees it applied at once.
+    policies: new GroupPolicies(store.db, groups, 0),
+  };
   const service = new DefaultProvisioningService(deps);
   const routing = simulatorRouting('127.0.0.1', sim.port);
   const connector = createSmscConnectors(

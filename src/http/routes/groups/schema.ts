@@ -23,6 +23,8 @@ export const putGroup = operation({
   operationId: 'groups.put',
   tag: 'admin',
   summary: 'Create a group or replace its policy',
+  description:
+    'The policy applies to triggers and pushes from then on: within a few seconds in every process (each keeps the groups cached for 5 s).',
   params: z.strictObject({ name: groupName }),
   body: z.strictObject({ description: z.string().max(500).optional(), policy: groupPolicySchema }),
   response: { status: 200, description: 'the group', schema: groupView },
