@@ -122,6 +122,13 @@ export interface BindStatus {
   windowSize: number;
   /** allowed submit_sm per second right now (Infinity = not limited) */
   currentTps: number;
+  /** submit_sm actually sent per second, over the last second */
+  sentPerSecond: number;
+  /**
+   * submit_sm -> submit_sm_resp round trip in ms: smoothed (EWMA, RFC 6298's 1/8 gain) and the last one;
+   * undefined before the first answer
+   */
+  rttMs?: { smoothed: number; last: number };
   submitted: number;
   throttled: number;
 }

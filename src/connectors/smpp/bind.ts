@@ -85,6 +85,9 @@ export class SmppBind<Job> {
   private readonly bucket: TokenBucket;
   private readonly aimd: AimdRateController;
   private readonly meter = new SendRateMeter();
+  /** submit_sm round trip, smoothed as RFC 6298 smooths TCP's (gain 1/8) */
+  private smoothedRttMs: number | undefined;
+  private lastRttMs = 0;
   private firstAttemptDone: Promise<void>;
   private resolveFirstAttempt: () => void = () => {};
   private closed: Promise<void> = Promise.resolve();
@@ -149,11 +152,18 @@ export class SmppBind<Job> {
       windowUsed: this.outstanding.size,
       windowSize: this.canTransmit ? this.windowSize : 0,
       currentTps: this.canTransmit ? this.aimd.currentRate(Date.now()) : 0,
+      sentPerSecond: Math.round(this.meter.rate(Date.now())),
       submitted: this.submitted,
       throttled: this.throttled,
     };
     if (this.lastError !== undefined) status.lastError = this.lastError;
     if (this.boundSince) status.boundSince = this.boundSince;
+    if (this.smoothedRttMs !== undefined) {
+      status.rttMs = {
+        smoothed: Math.round(this.smoothedRttMs * 10) / 10,
+        last: Math.round(this.lastRttMs * 10) / 10,
+      };
+    }
     return status;
   }
 
@@ -467,6 +477,11 @@ export class SmppBind<Job> {
     const entry = this.outstanding.get(sequence);
     if (!entry) return;
     this.outstanding.delete(sequence);
+    this.lastRttMs = Math.max(0, Date.now() - entry.sentAt);
+    this.smoothedRttMs =
+      this.smoothedRttMs === undefined
+        ? this.lastRttMs
+        : this.smoothedRttMs + (this.lastRttMs - this.smoothedRttMs) / 8;
     if (response.command === 'generic_nack') {
       this.handlers.onAnswer(this, entry.job, { kind: 'generic-nack', status: response.command_status });
     } else {

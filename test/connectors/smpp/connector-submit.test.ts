@@ -32,6 +32,18 @@ describe('SmppConnector submitting', () => {
     expect(ids).toEqual(submitted.map((record) => record.messageId));
   });
 
+  it("reports each bind's submit round trip and actual send rate", async () => {
+    harness = await startHarness({ responseDelayMs: 40 });
+    expect(harness.connector.status()[0].rttMs).toBeUndefined();
+    const results = await harness.connector.submit(pushOf('push-rtt', '447700900003', 4));
+    expect(failed(results)).toEqual([]);
+    const [bind] = harness.connector.status();
+    expect(bind.rttMs!.last).toBeGreaterThanOrEqual(35);
+    expect(bind.rttMs!.smoothed).toBeGreaterThanOrEqual(35);
+    expect(bind.rttMs!.smoothed).toBeLessThan(1000);
+    expect(bind.sentPerSecond).toBeGreaterThanOrEqual(4);
+  });
+
   it('sends ports and SAR as TLVs, without UDH, in TLV mode', async () => {
     harness = await startHarness({}, { segmentMode: 'tlv' });
     const results = await harness.connector.submit(pushOf('push-tlv', '447700900002', 2));

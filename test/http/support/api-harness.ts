@@ -51,6 +51,7 @@ export const BOUND_BIND: BindStatus = {
   windowUsed: 0,
   windowSize: 10,
   currentTps: Infinity,
+  sentPerSecond: 0,
   submitted: 0,
   throttled: 0,
 };

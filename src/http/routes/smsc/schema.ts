@@ -4,7 +4,7 @@ import { operation } from '../../operation.ts';
 export const smscStatus = operation({
   operationId: 'smsc.status',
   tag: 'operator',
-  summary: 'SMSC binds: state, window use, rate, errors by status; queue depth',
+  summary: 'SMSC binds: state, window use, allowed and actual rate, RTT, errors by status; queue depth',
   query: z.strictObject({ windowMinutes: z.coerce.number().int().min(1).max(1440).default(60) }),
   response: {
     status: 200,
