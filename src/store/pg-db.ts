@@ -50,14 +50,17 @@ export function maskPostgresUrl(url: string): string {
  * Parameterised statements run as named prepared statements, one name per distinct SQL text, so
  * PostgreSQL parses each once per connection and can reuse a generic plan. Our hot statements are
  * CTEs with a dozen parameters whose planning cost as much as their execution (pg_stat_statements with
- * track_planning, bench:e2e). SQL built at run time could produce unbounded distinct texts, so past
- * `MAX_PREPARED` names statements go unnamed again (each connection keeps what it prepared).
+ * track_planning, bench:e2e). Left unnamed: statements with many parameters (multi-row VALUES lists,
+ * whose text changes with the row count and which would each hold a plan in every connection), and,
+ * past `MAX_PREPARED` names, any new text (SQL built at run time cannot grow the set without bound).
  */
-const MAX_PREPARED = 2000;
+const MAX_PREPARED = 500;
+const MAX_PREPARED_PARAMS = 64;
 
 function statementNamer(): (sql: string, values: unknown[]) => pg.QueryConfig {
   const names = new Map<string, string>();
   return (sql, values) => {
+    if (values.length > MAX_PREPARED_PARAMS) return { text: sql, values };
     let name = names.get(sql);
     if (name === undefined && names.size < MAX_PREPARED) {
       name = `otagw_${names.size.toString(36)}`;

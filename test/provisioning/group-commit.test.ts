@@ -33,30 +33,6 @@ describe('group commit', () => {
     expect(batches[2]).toEqual(['b2']);
   });
 
-  it('writes several batches at once, but never two items with one key at the same time', async () => {
-    const writing = new Set<string>();
-    let most = 0;
-    const group = new GroupCommit<string, string>(
-      async (items) => {
-        for (const item of items) {
-          expect(writing.has(item[0]!)).toBe(false);
-          writing.add(item[0]!);
-        }
-        most = Math.max(most, group.batchesInFlight);
-        await new Promise((resolve) => setTimeout(resolve, 2 + Math.floor(Math.random() * 4)));
-        for (const item of items) writing.delete(item[0]!);
-        return items.map((item) => ({ status: 'fulfilled', value: item.toUpperCase() }));
-      },
-      (item) => [item[0]!],
-      { maxInFlight: 3, maxBatch: 4 },
-    );
-    const items = Array.from({ length: 60 }, (_, index) => `${'abcdefg'[index % 7]}${index}`);
-    const results = await Promise.all(items.map((item) => group.submit(item)));
-    expect(results).toEqual(items.map((item) => item.toUpperCase()));
-    expect(most).toBe(3);
-    expect(group.batchesInFlight).toBe(0);
-  });
-
   it('gives each caller its own outcome, and a thrown write to the whole batch', async () => {
     let fail = false;
     const group = new GroupCommit<number, number>(

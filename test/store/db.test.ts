@@ -165,6 +165,27 @@ forEachStore(({ kind, db }) => {
     expect(isUniqueViolation(new Error('plain'))).toBe(false);
   });
 
+  it('runs one statement text again and again, also after it failed, inside and outside transactions', async () => {
+    await scratchTable(db(), 'repeat_probe');
+    const insert = `INSERT INTO repeat_probe VALUES ($1, $2)`;
+    for (let round = 0; round < 8; round++) {
+      await db().query(insert, [round, `row ${round}`]);
+      const duplicate = await db()
+        .query(insert, [round, 'again'])
+        .catch((caught: unknown) => caught);
+      expect(isUniqueViolation(duplicate)).toBe(true);
+      await db().transaction(async (tx) => {
+        await tx.query(insert, [100 + round, 'in a transaction']);
+      });
+    }
+    // a multi-row VALUES list with many parameters (not kept prepared) works the same
+    const values = Array.from({ length: 40 }, (_, index) => `($${2 * index + 1}::int, $${2 * index + 2})`);
+    const params = Array.from({ length: 40 }, (_, index) => [1000 + index, `bulk ${index}`]).flat();
+    await db().query(`INSERT INTO repeat_probe VALUES ${values.join(', ')}`, params);
+    const counted = await db().one<{ n: number }>(`SELECT count(*)::int AS n FROM repeat_probe`);
+    expect(counted?.n).toBe(8 + 8 + 40);
+  });
+
   it('runs queries issued together without mixing them up', async () => {
     const results = await Promise.all(
       Array.from({ length: 20 }, (_, index) => db().one<{ n: number }>('SELECT $1::int AS n', [index])),
