@@ -24,6 +24,7 @@ import { createLogger, type Logger } from './observability/logger.ts';
 import {
   createMetrics,
   registerOpenProvisioningsGauge,
+  registerSmscBindGauges,
   type GatewayMetrics,
 } from './observability/metrics.ts';
 import type { PipelineDeps } from './provisioning/pipeline.ts';
@@ -210,6 +211,8 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
       connector = createSmscConnectors(routing, { logger });
       await connector.start();
       stops.push({ name: 'smsc binds', stop: () => connector!.stop() });
+      const binds = connector;
+      registerSmscBindGauges(metrics, () => binds.status());
       say(
         `SMSC            ${routing.smscs.map((smsc) => `${smsc.id}=smpp://${smsc.systemId}@${smsc.host}:${smsc.port}`).join(', ')}`,
       );

@@ -75,3 +75,65 @@ export function registerOpenProvisioningsGauge(
     },
   });
 }
+
+/** What the SMSC gauges read of each bind (connectors/types.ts BindStatus). */
+export interface BindGaugeSource {
+  smscId: string;
+  bindId: string;
+  state: string;
+  windowUsed: number;
+  windowSize: number;
+  sentPerSecond: number;
+  rttMs?: { smoothed: number };
+  submitted: number;
+  throttled: number;
+}
+
+/**
+ * The SMSC operators' view of every bind, read from the connector when scraped: up or not, window in
+ * use and size, submit_sm sent per second, smoothed submit round trip, and the running counts of
+ * submits and congestion answers (ESME_RTHROTTLED / ESME_RMSGQFUL) since the process started.
+ */
+export function registerSmscBindGauges(metrics: GatewayMetrics, binds: () => BindGaugeSource[]): void {
+  const labelNames = ['smsc', 'bind'] as const;
+  const gauge = (name: string, help: string, value: (bind: BindGaugeSource) => number | undefined): void => {
+    new Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [metrics.registry],
+      collect() {
+        this.reset();
+        for (const bind of binds()) {
+          const current = value(bind);
+          if (current !== undefined && Number.isFinite(current)) {
+            this.set({ smsc: bind.smscId, bind: bind.bindId }, current);
+          }
+        }
+      },
+    });
+  };
+  gauge('otagw_smsc_bind_up', 'Whether the bind is bound (1) or not (0)', (bind) =>
+    bind.state === 'bound' ? 1 : 0,
+  );
+  gauge('otagw_smsc_window_used', 'submit_sm sent and not yet answered', (bind) => bind.windowUsed);
+  gauge('otagw_smsc_window_size', 'submit_sm the bind may have unanswered', (bind) => bind.windowSize);
+  gauge(
+    'otagw_smsc_sent_per_second',
+    'submit_sm sent per second over the last second',
+    (bind) => bind.sentPerSecond,
+  );
+  gauge('otagw_smsc_submit_rtt_seconds', 'submit_sm -> submit_sm_resp round trip, smoothed', (bind) =>
+    bind.rttMs === undefined ? undefined : bind.rttMs.smoothed / 1000,
+  );
+  gauge(
+    'otagw_smsc_submitted',
+    'submit_sm sent by this bind since the process started',
+    (bind) => bind.submitted,
+  );
+  gauge(
+    'otagw_smsc_congestion_answers',
+    'ESME_RTHROTTLED and ESME_RMSGQFUL answers since the process started',
+    (bind) => bind.throttled,
+  );
+}

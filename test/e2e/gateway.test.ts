@@ -82,5 +82,10 @@ describe('the gateway in one process (role all)', () => {
     expect(gateway.simulator!.handset(subscriber.msisdn).count()).toBe(1);
     expect(await context.queues.ping()).toBe(true);
     expect(context.smsc?.status().some((bind) => bind.state === 'bound')).toBe(true);
+    // The SMSC operators' view in Prometheus: the bind that carried the push, with its round trip.
+    const metrics = await (await fetch(`${gateway.httpUrl}/metrics`)).text();
+    expect(metrics).toMatch(/^otagw_smsc_bind_up\{smsc="[^"]+",bind="[^"]+"\} 1$/m);
+    expect(metrics).toMatch(/^otagw_smsc_submit_rtt_seconds\{smsc="[^"]+",bind="[^"]+"\} [0-9.e-]+$/m);
+    expect(metrics).toMatch(/^otagw_smsc_submitted\{smsc="[^"]+",bind="[^"]+"\} [1-9][0-9]*$/m);
   });
 });
