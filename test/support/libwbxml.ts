@@ -61,9 +61,7 @@ export const LIBWBXML_DIR_ENV = 'OTAGW_LIBWBXML_DIR';
 
 function findExecutable(name: string): string | undefined {
   const only = process.env[LIBWBXML_DIR_ENV];
-  const directories = only
-    ? [only]
-    : [...(process.env.PATH ?? '').split(delimiter).filter(Boolean), '/usr/bin', '/usr/local/bin'];
+  const directories = only ? [only] : (process.env.PATH ?? '').split(delimiter).filter(Boolean);
   for (const directory of directories) {
     const candidate = join(directory, name);
     try {
