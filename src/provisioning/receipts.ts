@@ -147,24 +147,39 @@ export async function applyParkedReceipts(
   provisioningId: string,
   now: Date,
 ): Promise<Transitioned | undefined> {
+  return (await applyParkedReceiptsOf(tx, [provisioningId], now)).get(provisioningId);
+}
+
+/**
+ * applyParkedReceipts for several provisionings (their rows locked by the caller): one query finds the
+ * parked receipts of all of them; the outcome of each one that had some, by id.
+ */
+export async function applyParkedReceiptsOf(
+  tx: Db,
+  provisioningIds: readonly string[],
+  now: Date,
+): Promise<Map<string, Transitioned | undefined>> {
+  const settled = new Map<string, Transitioned | undefined>();
+  if (provisioningIds.length === 0) return settled;
   const parked = await tx.query<{
     id: number;
+    provisioning_id: string;
     segment_number: number;
     receipt_state: string;
     receipt_error: string | null;
     received_at: Date;
   }>(
-    `SELECT u.id, s.segment_number, u.receipt_state, u.receipt_error, u.received_at
+    `SELECT u.id, s.provisioning_id, s.segment_number, u.receipt_state, u.receipt_error, u.received_at
      FROM unmatched_receipts u JOIN segments s
        ON s.smsc = u.smsc AND s.message_id_normalised = u.message_id_normalised
-     WHERE s.provisioning_id = $1 ORDER BY u.id`,
-    [provisioningId],
+     WHERE s.provisioning_id = ANY($1::uuid[]) ORDER BY u.id`,
+    [[...provisioningIds]],
   );
-  if (parked.length === 0) return undefined;
+  if (parked.length === 0) return settled;
   for (const receipt of parked) {
     await applySegmentReceipt(
       tx,
-      { provisioning_id: provisioningId, segment_number: receipt.segment_number },
+      { provisioning_id: receipt.provisioning_id, segment_number: receipt.segment_number },
       receipt.receipt_state,
       receipt.receipt_error,
       receipt.received_at,
@@ -173,7 +188,10 @@ export async function applyParkedReceipts(
   await tx.query(`DELETE FROM unmatched_receipts WHERE id = ANY($1::bigint[])`, [
     parked.map((row) => row.id),
   ]);
-  return settle(tx, provisioningId, now);
+  for (const id of new Set(parked.map((row) => row.provisioning_id))) {
+    settled.set(id, await settle(tx, id, now));
+  }
+  return settled;
 }
 
 interface SegmentReceiptRow {

@@ -9,7 +9,7 @@
  */
 import type { Db } from '../store/db.ts';
 import { GroupCommit } from './group-commit.ts';
-import { applyParkedReceipts } from './receipts.ts';
+import { applyParkedReceiptsOf } from './receipts.ts';
 import {
   getProvisioningRecords,
   transitionMany,
@@ -125,16 +125,11 @@ export class WorkerBatches {
   private async writeSubmitted(inputs: TransitionInput[]): Promise<SubmittedOutcome[]> {
     return this.db.transaction(async (tx) => {
       const changes = await transitionMany(tx, inputs);
-      const parked = await tx.query<{ provisioning_id: string }>(
-        `SELECT DISTINCT s.provisioning_id FROM unmatched_receipts u JOIN segments s
-           ON s.smsc = u.smsc AND s.message_id_normalised = u.message_id_normalised
-         WHERE s.provisioning_id = ANY($1::uuid[])`,
-        [inputs.map((input) => input.id)],
+      const settled = await applyParkedReceiptsOf(
+        tx,
+        inputs.map((input) => input.id),
+        this.now(),
       );
-      const settled = new Map<string, Transitioned | undefined>();
-      for (const { provisioning_id: id } of parked) {
-        settled.set(id, await applyParkedReceipts(tx, id, this.now()));
-      }
       return inputs.map((input, index) => ({ submitted: changes[index], settled: settled.get(input.id) }));
     });
   }

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
-  insertProvisioning,
   listEvents,
   listSegments,
   transitionMany,
@@ -11,29 +10,12 @@ import { isolatingFailures, WorkerBatches } from '../../src/provisioning/worker-
 import { listAudit } from '../../src/store/repositories/audit.ts';
 import type { Db } from '../../src/store/db.ts';
 import { forEachStore } from '../support/stores.ts';
-import { uniqueSubscriber } from './harness.ts';
+import { queuedProvisioning } from './harness.ts';
 
 const WORKER = { name: 'worker', role: 'system' };
 
-async function queuedProvisioning(db: Db): Promise<string> {
-  const subscriber = uniqueSubscriber();
-  const row = await db.one<{ id: string }>(
-    `INSERT INTO subscribers (imsi, msisdn) VALUES ($1, $2) RETURNING id`,
-    [subscriber.imsi, subscriber.msisdn],
-  );
-  const id = randomUUID();
-  await insertProvisioning(db, {
-    id,
-    subscriberId: row!.id,
-    source: 'first-use',
-    reason: 'test',
-    actor: WORKER,
-    state: 'queued',
-    priority: 5,
-    idempotencyKey: `batch-test.${id}`,
-    cause: 'first-use',
-  });
-  return id;
+function newProvisioning(db: Db): Promise<string> {
+  return queuedProvisioning(db, WORKER, 'first-use');
 }
 
 describe('isolatingFailures', () => {
@@ -60,9 +42,9 @@ forEachStore(({ db }) => {
   describe('transitions in a batch', () => {
     it('moves only the rows in their own allowed states, each with its own patch, event and audit entry', async () => {
       const [a, b, c] = await Promise.all([
-        queuedProvisioning(db()),
-        queuedProvisioning(db()),
-        queuedProvisioning(db()),
+        newProvisioning(db()),
+        newProvisioning(db()),
+        newProvisioning(db()),
       ]);
       const notBefore = new Date('2030-01-02T03:04:05.000Z');
       const inputs: TransitionInput[] = [
@@ -127,7 +109,7 @@ forEachStore(({ db }) => {
     });
 
     it('stores submit results on the segments even when the row has left the allowed states', async () => {
-      const id = await queuedProvisioning(db());
+      const id = await newProvisioning(db());
       await transitionMany(db(), [
         { id, from: ['queued'], to: 'submitting', cause: 'submit', actor: WORKER, insertSegments: 2 },
       ]);
@@ -167,7 +149,7 @@ forEachStore(({ db }) => {
 
   describe('worker batches', () => {
     it('reads and moves provisionings of jobs running side by side, each getting its own outcome', async () => {
-      const ids = await Promise.all(Array.from({ length: 12 }, () => queuedProvisioning(db())));
+      const ids = await Promise.all(Array.from({ length: 12 }, () => newProvisioning(db())));
       const batches = new WorkerBatches(db(), () => new Date());
       const records = await Promise.all([...ids, randomUUID(), 'not-a-uuid'].map((id) => batches.load(id)));
       expect(records.slice(0, 12).map((record) => record?.id)).toEqual(ids);
@@ -210,7 +192,7 @@ forEachStore(({ db }) => {
     });
 
     it('applies a receipt that was parked before the message id was stored, under the same lock', async () => {
-      const id = await queuedProvisioning(db());
+      const id = await newProvisioning(db());
       const batches = new WorkerBatches(db(), () => new Date());
       await batches.transition({
         id,

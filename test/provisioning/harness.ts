@@ -3,7 +3,7 @@
  * the SMSC simulator in-process on an ephemeral port reached over a real SMPP bind, the provisioning
  * service and one or more workers. Timings are short so the suite stays fast.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { Redis } from 'ioredis';
 import { loadConfig, type Config } from '../../src/config.ts';
@@ -19,12 +19,13 @@ import { startProvisioningWorker, type ProvisioningWorker } from '../../src/prov
 import { seedAll, seedGroups } from '../../src/provisioning/seeds.ts';
 import { GroupPolicies } from '../../src/subscribers/group-policies.ts';
 import { DefaultProvisioningService } from '../../src/provisioning/service.ts';
-import type { ProvisioningState, ProvisioningView } from '../../src/provisioning/types.ts';
+import { insertProvisioning } from '../../src/provisioning/repository.ts';
+import type { Actor, ProvisioningState, ProvisioningView } from '../../src/provisioning/types.ts';
 import { producerConnection, waitReady, workerConnection } from '../../src/queues/connection.ts';
 import { ProvisionQueue } from '../../src/queues/producers.ts';
 import { startSmscSimulator, type SimBehaviour, type SmscSimulator } from '../../src/smsc-sim/index.ts';
 import type { SmscConnector } from '../../src/connectors/types.ts';
-import type { DbKind } from '../../src/store/db.ts';
+import type { Db, DbKind } from '../../src/store/db.ts';
 import type { GroupPolicyInput } from '../../src/subscribers/policy.ts';
 import { parseGroupPolicies } from '../../src/subscribers/policy.ts';
 import { openTestStore, type TestStore } from '../support/stores.ts';
@@ -57,6 +58,28 @@ export function uniqueSubscriber(): { imsi: string; msisdn: string } {
     imsi: `26201${n}${String(Math.floor(Math.random() * 1000)).padStart(3, '0')}`,
     msisdn: `4917${n}${Math.floor(Math.random() * 10)}`,
   };
+}
+
+/** A subscriber and a queued provisioning of it, written straight to the store (repository tests). */
+export async function queuedProvisioning(db: Db, actor: Actor, source: string): Promise<string> {
+  const subscriber = uniqueSubscriber();
+  const row = await db.one<{ id: string }>(
+    `INSERT INTO subscribers (imsi, msisdn) VALUES ($1, $2) RETURNING id`,
+    [subscriber.imsi, subscriber.msisdn],
+  );
+  const id = randomUUID();
+  await insertProvisioning(db, {
+    id,
+    subscriberId: row!.id,
+    source,
+    reason: 'test',
+    actor,
+    state: 'queued',
+    priority: 1,
+    idempotencyKey: `test.${id}`,
+    cause: source,
+  });
+  return id;
 }
 
 export interface HarnessOptions {

@@ -6,7 +6,6 @@ import { createMetrics } from '../../src/observability/metrics.ts';
 import type { PipelineDeps } from '../../src/provisioning/pipeline.ts';
 import { applyParkedReceipts, handleReceipts } from '../../src/provisioning/receipts.ts';
 import {
-  insertProvisioning,
   listEvents,
   recordSubmitResults,
   resetSegments,
@@ -16,29 +15,12 @@ import { askJobIdFor, jobIdFor } from '../../src/provisioning/service.ts';
 import { listAudit } from '../../src/store/repositories/audit.ts';
 import type { Db } from '../../src/store/db.ts';
 import { forEachStore } from '../support/stores.ts';
-import { uniqueSubscriber } from './harness.ts';
+import { queuedProvisioning } from './harness.ts';
 
 const ACTOR = { name: 'tester', role: 'care', requestId: 'req-1' };
 
-async function newProvisioning(db: Db): Promise<string> {
-  const subscriber = uniqueSubscriber();
-  const row = await db.one<{ id: string }>(
-    `INSERT INTO subscribers (imsi, msisdn) VALUES ($1, $2) RETURNING id`,
-    [subscriber.imsi, subscriber.msisdn],
-  );
-  const id = randomUUID();
-  await insertProvisioning(db, {
-    id,
-    subscriberId: row!.id,
-    source: 'care',
-    reason: 'test',
-    actor: ACTOR,
-    state: 'queued',
-    priority: 1,
-    idempotencyKey: `test.${id}`,
-    cause: 'care',
-  });
-  return id;
+function newProvisioning(db: Db): Promise<string> {
+  return queuedProvisioning(db, ACTOR, 'care');
 }
 
 describe('job ids', () => {
