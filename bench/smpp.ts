@@ -85,7 +85,7 @@ class SimulatorProcess {
   }
 }
 
-/** A full-size segment: the 128 payload octets of one part of a concatenated push (DIGEST §5.2). */
+/** A full-size segment: the 128 payload octets of one part of a concatenated push (docs/protocol.md §5.2). */
 const PART_PAYLOAD = new Uint8Array(PART_PAYLOAD_OCTETS_8BIT_REFERENCE + 1);
 
 /** The first part of a two-part WAP push as codecs/sms makes it, one per concatenation reference. */

@@ -1,6 +1,6 @@
 import { CodecError } from '../errors.ts';
 
-const MAX_UINTVAR_OCTETS = 5; // 32-bit value, DIGEST §1.2
+const MAX_UINTVAR_OCTETS = 5; // 32-bit value, docs/protocol.md §1.2
 
 /** Cursor over bytes for decoders. Every read past the end throws CodecError('TRUNCATED', offset). */
 export class ByteReader {
@@ -58,7 +58,7 @@ export class ByteReader {
     return slice;
   }
 
-  /** mb_u_int32 / uintvar (DIGEST §1.2). */
+  /** mb_u_int32 / uintvar (docs/protocol.md §1.2). */
   uintvar(what = 'a uintvar'): number {
     const start = this.offset;
     let value = 0;

@@ -39,7 +39,7 @@ export class ByteWriter {
     return this;
   }
 
-  /** mb_u_int32 (WBXML) = uintvar (WSP): big-endian base-128, continuation bit 0x80 (DIGEST §1.2). */
+  /** mb_u_int32 (WBXML) = uintvar (WSP): big-endian base-128, continuation bit 0x80 (docs/protocol.md §1.2). */
   uintvar(value: number): this {
     if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) {
       throw new CodecError('UINTVAR_RANGE', `uintvar value out of range: ${value}`);

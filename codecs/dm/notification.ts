@@ -1,5 +1,5 @@
 /**
- * OMA DM 1.2 package #0, the server-alerted notification pushed to a handset (DIGEST §9.2; DMD §6.2,
+ * OMA DM 1.2 package #0, the server-alerted notification pushed to a handset (docs/protocol.md §9.2; DMD §6.2,
  * libdmclient `package0.c`). Layout, big-endian:
  *   digest (16) | version (10 bits) ui-mode (2) initiator (1) future (27) session-id (16) | id length (8)
  *   | server identifier | vendor-specific (rest)
@@ -9,14 +9,14 @@
 import { createHash } from 'node:crypto';
 import { CodecError } from '../errors.ts';
 
-/** The version field carries version x 10; DM Notification 1.2 messages carry 11 (DIGEST §9.2, §10 #16). */
+/** The version field carries version x 10; DM Notification 1.2 messages carry 11 (docs/protocol.md §9.2, §10 #16). */
 export const DM_NOTIFICATION_VERSION = 11;
 
-/** ui-mode values 0-3 (DIGEST §9.2). */
+/** ui-mode values 0-3 (docs/protocol.md §9.2). */
 export const DM_UI_MODES = ['not-specified', 'background', 'informative', 'user-interaction'] as const;
 export type DmUiMode = (typeof DM_UI_MODES)[number];
 
-/** initiator bit: 0 client/user, 1 server (DIGEST §9.2). */
+/** initiator bit: 0 client/user, 1 server (docs/protocol.md §9.2). */
 export const DM_INITIATORS = ['client', 'server'] as const;
 export type DmInitiator = (typeof DM_INITIATORS)[number];
 
@@ -37,7 +37,7 @@ export interface DecodedDmNotification extends Required<Omit<DmNotification, 've
   digest: Uint8Array;
 }
 
-/** The secrets a DM account shares for server-to-client authentication (CLCRED, DIGEST §9.1). */
+/** The secrets a DM account shares for server-to-client authentication (CLCRED, docs/protocol.md §9.1). */
 export interface DmServerCredentials {
   serverPassword: string;
   /** The server nonce the client holds for that account (AAUTHDATA). */

@@ -94,7 +94,7 @@ export interface PackedPush {
   segments: SmsSegment[];
 }
 
-const DEFAULT_TRANSACTION_ID = 0x01; // any value is valid over SMS (DIGEST §4.1)
+const DEFAULT_TRANSACTION_ID = 0x01; // any value is valid over SMS (docs/protocol.md §4.1)
 
 function isBookmarksOnly(root: XmlElement): boolean {
   const characteristics = root.children.filter(isElement);
@@ -152,7 +152,7 @@ function sign(compiled: CompiledDocument, options: PackOptions): Signature {
 function contentTypeFor(kind: PushKind, signature: Signature): WspContentType {
   const parameters: WspContentType['parameters'] = [];
   if (kind.charsetParameter) parameters.push({ name: 'charset', value: 'utf-8' });
-  // SEC before MAC: CPC's parser only accepts that order (DIGEST §3.1).
+  // SEC before MAC: CPC's parser only accepts that order (docs/protocol.md §3.1).
   if (signature.sec !== 'none') parameters.push({ name: 'sec', value: SEC_CODES[signature.sec] });
   if (signature.mac !== undefined) parameters.push({ name: 'mac', value: signature.mac });
   return { mediaType: kind.contentType, parameters };
@@ -170,7 +170,7 @@ function signingTemplate(
     contentType: contentTypeFor(compiled.pushKind, { sec, mac: MAC_PLACEHOLDER }),
     body: compiled.wbxml,
   });
-  // The MAC is the last header item: Token-text, NUL-terminated, right before the body (DIGEST §4.6).
+  // The MAC is the last header item: Token-text, NUL-terminated, right before the body (docs/protocol.md §4.6).
   const macOffset = wsp.length - compiled.wbxml.length - 1 - MAC_PLACEHOLDER.length;
   const template = {
     sec,

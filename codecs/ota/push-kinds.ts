@@ -21,13 +21,13 @@ export interface PushKind {
   textContentType?: string;
   destinationPort: number;
   sourcePort: number;
-  /** Only OMA CP carries SEC/MAC (ProvBoot 1.1, DIGEST §3.1). */
+  /** Only OMA CP carries SEC/MAC (ProvBoot 1.1, docs/protocol.md §3.1). */
   signable: boolean;
-  /** Text media types carry charset=utf-8 as a parameter (DIGEST §4.6, Nokia rows). */
+  /** Text media types carry charset=utf-8 as a parameter (docs/protocol.md §4.6, Nokia rows). */
   charsetParameter: boolean;
 }
 
-// Source ports: 9200 for WAP push (DIGEST §10 #9), 49154 for Nokia OTA (§10 #10); handsets route on the destination.
+// Source ports: 9200 for WAP push (docs/protocol.md §10 #9), 49154 for Nokia OTA (§10 #10); handsets route on the destination.
 
 export const PUSH_KINDS: readonly PushKind[] = [
   {

@@ -1,5 +1,5 @@
 /**
- * OMA ProvBoot 1.1 push security: the SEC method and the MAC over the WBXML body (DIGEST §3).
+ * OMA ProvBoot 1.1 push security: the SEC method and the MAC over the WBXML body (docs/protocol.md §3).
  * MAC = HMAC-SHA1(key, WBXML body), sent as 40 upper-case hex characters; the key depends on SEC.
  */
 import { createHmac, hash, randomInt, timingSafeEqual } from 'node:crypto';
@@ -7,7 +7,7 @@ import { CodecError } from '../errors.ts';
 
 export type SecurityMethod = 'NETWPIN' | 'USERPIN' | 'USERNETWPIN' | 'USERPINMAC';
 
-/** SEC parameter values (DIGEST §3.1: Wireshark `vals_wsp_parameter_sec`, Gecko, Kannel, CPClient). */
+/** SEC parameter values (docs/protocol.md §3.1: Wireshark `vals_wsp_parameter_sec`, Gecko, Kannel, CPClient). */
 export const SEC_CODES: Readonly<Record<SecurityMethod, number>> = Object.freeze({
   NETWPIN: 0,
   USERPIN: 1,
@@ -37,20 +37,20 @@ export interface SecurityCredentials {
   pin?: string;
 }
 
-/** A MAC is 20 octets, sent as 40 hex characters (DIGEST §3.2). */
+/** A MAC is 20 octets, sent as 40 hex characters (docs/protocol.md §3.2). */
 export const MAC_HEX_LENGTH = 40;
-/** USERPINMAC: each half of the user code has at least 5 digits (DIGEST §3.6, CPClient and Kryten). */
+/** USERPINMAC: each half of the user code has at least 5 digits (docs/protocol.md §3.6, CPClient and Kryten). */
 export const USERPINMAC_MIN_HALF_DIGITS = 5;
-/** An HMAC-SHA1 has 20 octets, so at most 20 check digits can be derived (DIGEST §3.6). */
+/** An HMAC-SHA1 has 20 octets, so at most 20 check digits can be derived (docs/protocol.md §3.6). */
 const USERPINMAC_MAX_HALF_DIGITS = 20;
 
 /** IMSI length limits: 15 digits at most (TS 23.003); shorter ones exist in test networks. */
 const IMSI_MIN_DIGITS = 6;
 const IMSI_MAX_DIGITS = 15;
-/** EF_IMSI first nibble: identity type IMSI (001) with the odd/even indicator bit (DIGEST §3.3). */
+/** EF_IMSI first nibble: identity type IMSI (001) with the odd/even indicator bit (docs/protocol.md §3.3). */
 const IMSI_TYPE_NIBBLE_ODD = 0x9;
 const IMSI_TYPE_NIBBLE_EVEN = 0x1;
-/** Filler nibble completing the last octet of an even-length IMSI (DIGEST §3.3). */
+/** Filler nibble completing the last octet of an even-length IMSI (docs/protocol.md §3.3). */
 const FILLER_NIBBLE = 0xf;
 /** USERPIN keys: printable ASCII, as a user can type them. */
 const PIN_MAX_LENGTH = 32;
@@ -68,7 +68,7 @@ function allDigits(text: string): boolean {
 }
 
 /**
- * NETWPIN key: the IMSI as the body of EF_IMSI, without the length octet (DIGEST §3.3): nibbles
+ * NETWPIN key: the IMSI as the body of EF_IMSI, without the length octet (docs/protocol.md §3.3): nibbles
  * [type+parity, d1..dn, F if n is even], packed low nibble first.
  */
 export function netwpinKey(imsi: string): Uint8Array {
@@ -140,7 +140,7 @@ function userPinMacSecretHalf(code: string): string {
   return code.slice(0, code.length / 2);
 }
 
-/** The HMAC key for a method (DIGEST §3.3-§3.6). */
+/** The HMAC key for a method (docs/protocol.md §3.3-§3.6). */
 export function securityKey(method: SecurityMethod, credentials: SecurityCredentials): Uint8Array {
   switch (method) {
     case 'NETWPIN':
@@ -163,7 +163,7 @@ function hmacSha1(key: Uint8Array, data: Uint8Array): Buffer {
   return createHmac('sha1', key).update(data).digest();
 }
 
-/** MAC parameter value: HMAC-SHA1 over the WBXML body, 40 upper-case hex characters (DIGEST §3.2). */
+/** MAC parameter value: HMAC-SHA1 over the WBXML body, 40 upper-case hex characters (docs/protocol.md §3.2). */
 export function computeMac(
   method: SecurityMethod,
   credentials: SecurityCredentials,
@@ -172,7 +172,7 @@ export function computeMac(
   return hmacSha1(securityKey(method, credentials), wbxml).toString('hex').toUpperCase();
 }
 
-/** Check digit i = HMAC-SHA1(secret half, body)[i] mod 10 (DIGEST §3.6). */
+/** Check digit i = HMAC-SHA1(secret half, body)[i] mod 10 (docs/protocol.md §3.6). */
 function userPinMacCheckDigits(secretHalf: string, wbxml: Uint8Array): string {
   const mac = hmacSha1(Buffer.from(secretHalf, 'latin1'), wbxml);
   let digits = '';
@@ -187,7 +187,7 @@ function cryptoRandomDigits(count: number): string {
 }
 
 /**
- * USERPINMAC user code = secret half + its check digits over this body (DIGEST §3.6). The secret half
+ * USERPINMAC user code = secret half + its check digits over this body (docs/protocol.md §3.6). The secret half
  * (>= 5 digits) is generated with `randomDigits` (default node:crypto randomInt) when not given.
  */
 export function generateUserPinMacCode(
@@ -216,7 +216,7 @@ function equalIgnoringCase(received: string, expectedUpper: string): boolean {
 }
 
 /**
- * Handset-side check (DIGEST §3.2, §3.6). NETWPIN / USERPIN / USERNETWPIN: the header MAC must match,
+ * Handset-side check (docs/protocol.md §3.2, §3.6). NETWPIN / USERPIN / USERNETWPIN: the header MAC must match,
  * in either case (Gecko upper-cases; we always send upper case); no MAC -> false. USERPINMAC: the
  * second half of the user's code must be the check digits of the first half; the header MAC is
  * ignored, as CPClient and Kryten do. A malformed USERPINMAC code is a wrong code (false). Missing

@@ -1,5 +1,5 @@
 /**
- * TP-DCS, TP-PID and SMPP esm_class values for binary push (DIGEST §5.3; TS 23.038 §4 for the DCS
+ * TP-DCS, TP-PID and SMPP esm_class values for binary push (docs/protocol.md §5.3; TS 23.038 §4 for the DCS
  * groups, SMPP 3.4 §5.2.12 for esm_class).
  */
 
@@ -17,5 +17,5 @@ export const ESM_CLASS_UDHI = 0x40;
 export const ESM_CLASS_STORE_AND_FORWARD = 0x03;
 /** UDHI with store-and-forward mode, as Kannel sends it (node-smpp's KANNEL_UDH_INDICATOR). */
 export const ESM_CLASS_UDHI_STORE_AND_FORWARD = ESM_CLASS_UDHI | ESM_CLASS_STORE_AND_FORWARD;
-/** TP-UD of one SMS holds at most 140 octets of 8-bit data, UDH included (DIGEST §5.2). */
+/** TP-UD of one SMS holds at most 140 octets of 8-bit data, UDH included (docs/protocol.md §5.2). */
 export const MAX_TP_UD_OCTETS = 140;

@@ -1,5 +1,5 @@
 /**
- * Putting concatenated SMS back together (TS 23.040 §9.2.3.24.1, DIGEST §5.2, §5.4): in one go from a
+ * Putting concatenated SMS back together (TS 23.040 §9.2.3.24.1, docs/protocol.md §5.2, §5.4): in one go from a
  * complete set (`reassembleSegments`), or part by part as a handset receives them (`SegmentAssembler`).
  */
 import { CodecError } from '../errors.ts';

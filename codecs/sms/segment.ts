@@ -1,5 +1,5 @@
 /**
- * Splitting a WDP datagram (a WSP push) into binary SMS (DIGEST §5.2, §5.4).
+ * Splitting a WDP datagram (a WSP push) into binary SMS (docs/protocol.md §5.2, §5.4).
  *
  * UDH mode: a datagram that fits one TP-UD next to the 16-bit port element goes alone; a longer one is
  * cut into parts that each carry the port element and a concatenation element (Kannel and Gammu
@@ -9,7 +9,7 @@ import { CodecError } from '../errors.ts';
 import { MAX_TP_UD_OCTETS } from './data-coding.ts';
 import { encodeUdh, udhElementSize, UDHL_OCTETS, type ConcatElement, type Ports16Element } from './udh.ts';
 
-/** Port and SAR values for SMPP optional parameters (SMPP 3.4 §5.3.2, DIGEST §5.4). */
+/** Port and SAR values for SMPP optional parameters (SMPP 3.4 §5.3.2, docs/protocol.md §5.4). */
 export interface SmsSegmentTlv {
   sourcePort: number;
   destinationPort: number;
@@ -42,7 +42,7 @@ export interface SegmentOptions {
   mode?: 'udh' | 'tlv';
 }
 
-/** The concatenation element numbers parts in one octet (DIGEST §5.2). */
+/** The concatenation element numbers parts in one octet (docs/protocol.md §5.2). */
 export const MAX_SEGMENTS = 255;
 const PORT_MAX = 0xffff;
 const REFERENCE_8BIT_MAX = 0xff;
@@ -52,14 +52,14 @@ const PORTS_ELEMENT_SIZE = udhElementSize({ type: 'ports16', destinationPort: 0,
 const CONCAT8_ELEMENT_SIZE = udhElementSize({ type: 'concat8', reference: 0, total: 1, index: 1 });
 const CONCAT16_ELEMENT_SIZE = udhElementSize({ type: 'concat16', reference: 0, total: 1, index: 1 });
 
-/** Payload octets per SMS beside the port element alone: 133 (DIGEST §5.2). */
+/** Payload octets per SMS beside the port element alone: 133 (docs/protocol.md §5.2). */
 export const SINGLE_PAYLOAD_OCTETS = MAX_TP_UD_OCTETS - UDHL_OCTETS - PORTS_ELEMENT_SIZE;
-/** Payload octets per part beside port + 8-bit concatenation elements: 128 (DIGEST §5.2). */
+/** Payload octets per part beside port + 8-bit concatenation elements: 128 (docs/protocol.md §5.2). */
 export const PART_PAYLOAD_OCTETS_8BIT_REFERENCE = SINGLE_PAYLOAD_OCTETS - CONCAT8_ELEMENT_SIZE;
-/** Payload octets per part beside port + 16-bit concatenation elements: 127 (DIGEST §5.2). */
+/** Payload octets per part beside port + 16-bit concatenation elements: 127 (docs/protocol.md §5.2). */
 export const PART_PAYLOAD_OCTETS_16BIT_REFERENCE = SINGLE_PAYLOAD_OCTETS - CONCAT16_ELEMENT_SIZE;
 /**
- * TLV mode: the SMSC builds the UDH from source/destination_port and sar_* (DIGEST §5.4), and that UDH
+ * TLV mode: the SMSC builds the UDH from source/destination_port and sar_* (docs/protocol.md §5.4), and that UDH
  * counts against the 140-octet TP-UD on the air exactly as in UDH mode (§5.2). A single part therefore
  * carries 133 octets; a multi-part one 127, since sar_msg_ref_num is 16 bits and an SMSC is free to turn
  * it into the 16-bit concatenation element (the larger one).
@@ -103,7 +103,7 @@ function segmentWithUdh(payload: Uint8Array, options: SegmentOptions, referenceB
   const perPart =
     referenceBits === 16 ? PART_PAYLOAD_OCTETS_16BIT_REFERENCE : PART_PAYLOAD_OCTETS_8BIT_REFERENCE;
   const total = partCount(payload.length, perPart);
-  // Port element first, then concatenation, in every part (Kannel `prepend_catenation_udh`, DIGEST §5.2).
+  // Port element first, then concatenation, in every part (Kannel `prepend_catenation_udh`, docs/protocol.md §5.2).
   // The header differs between parts only in the part number, the last octet of the concatenation element.
   const concat: ConcatElement = {
     type: referenceBits === 16 ? 'concat16' : 'concat8',

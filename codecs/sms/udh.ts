@@ -1,6 +1,6 @@
 /**
  * TP-User-Data-Header (TS 23.040 §9.2.3.24): UDHL then information elements `IEI IEDL data`
- * (DIGEST §5.1). The element table below is walked by both encodeUdh and decodeUdh; elements with an
+ * (docs/protocol.md §5.1). The element table below is walked by both encodeUdh and decodeUdh; elements with an
  * IEI not in the table are kept raw.
  */
 import { CodecError } from '../errors.ts';
@@ -51,7 +51,7 @@ export interface DecodedUdh {
   payload: Uint8Array;
 }
 
-/** IEI values, TS 23.040 §9.2.3.24 (DIGEST §5.1). */
+/** IEI values, TS 23.040 §9.2.3.24 (docs/protocol.md §5.1). */
 export const IEI_CONCAT_8BIT = 0x00;
 export const IEI_PORTS_8BIT = 0x04;
 export const IEI_PORTS_16BIT = 0x05;

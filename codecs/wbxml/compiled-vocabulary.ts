@@ -20,7 +20,7 @@ export interface AttributeNameTokens {
   readonly prefixes: readonly PrefixStart[];
   /** tokens of the bare `name=` ATTRSTART, if there is one. */
   readonly bare: readonly PagedToken[] | undefined;
-  /** the value is a %Datetime (DIGEST §8.3). */
+  /** the value is a %Datetime (docs/protocol.md §8.3). */
   readonly datetime: boolean;
 }
 

@@ -1,5 +1,5 @@
 /**
- * %Datetime as WBXML OPAQUE (DIGEST §8.3): `YYYY-MM-DDThh:mm:ssZ` -> 14 digits, two per octet (first
+ * %Datetime as WBXML OPAQUE (docs/protocol.md §8.3): `YYYY-MM-DDThh:mm:ssZ` -> 14 digits, two per octet (first
  * digit in the high nibble), trailing zero octets dropped.
  */
 

@@ -49,7 +49,7 @@ import { vocabularyForPublicId } from './vocabularies/index.ts';
 export interface DecodeWbxmlOptions {
   /**
    * The vocabulary to use when the document's public id does not name one we know — 1 "unknown" (Nokia
-   * OTA always sends that, DIGEST §7) or an id we have no table for. A known public id wins over it.
+   * OTA always sends that, docs/protocol.md §7) or an id we have no table for. A known public id wins over it.
    */
   vocabulary?: Vocabulary;
 }
@@ -66,7 +66,7 @@ export interface DecodedWbxml {
 }
 
 /**
- * Decodes a WBXML 1.0–1.3 document (DIGEST §1) to an element tree. Any malformed input throws
+ * Decodes a WBXML 1.0–1.3 document (docs/protocol.md §1) to an element tree. Any malformed input throws
  * CodecError, never anything else: TRUNCATED, WBXML_UNSUPPORTED_VERSION, WBXML_UNKNOWN_PUBLIC_ID,
  * WBXML_UNSUPPORTED_CHARSET, WBXML_UNKNOWN_TOKEN (a tag/attribute token the vocabulary lacks),
  * WBXML_UNEXPECTED_TOKEN (a global token where it may not stand), WBXML_UNSUPPORTED_TOKEN (EXT*),
@@ -220,7 +220,7 @@ const UTF_16LE = utf16(true, false, 'UTF-16LE');
 
 function textCodecFor(charset: number, offset: number): TextCodec {
   switch (charset) {
-    case CHARSET_UNKNOWN: // LW parse_charset: no charset -> UTF-8 (DIGEST §1.1)
+    case CHARSET_UNKNOWN: // LW parse_charset: no charset -> UTF-8 (docs/protocol.md §1.1)
     case CHARSET_UTF_8:
       return UTF_8;
     case CHARSET_US_ASCII:
@@ -263,7 +263,7 @@ class StringTableReader {
     private readonly text: TextCodec,
   ) {}
 
-  /** The string at a byte offset into the table (STR_T, LITERAL*, public id; DIGEST §1.1). */
+  /** The string at a byte offset into the table (STR_T, LITERAL*, public id; docs/protocol.md §1.1). */
   at(index: number, tokenOffset: number): string {
     const cached = this.cache.get(index);
     if (cached !== undefined) return cached;
@@ -502,7 +502,7 @@ class BodyDecoder {
     }
   }
 
-  /** PI = PI attrStart *attrValue END (DIGEST §1.3): parsed to stay in step, then dropped. */
+  /** PI = PI attrStart *attrValue END (docs/protocol.md §1.3): parsed to stay in step, then dropped. */
   private skipProcessingInstruction(): void {
     this.attributes([]);
   }

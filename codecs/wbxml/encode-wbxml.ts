@@ -38,7 +38,7 @@ export interface EncodeWbxmlOptions {
 }
 
 /**
- * Encodes an element tree as WBXML with a vocabulary (DIGEST §1; tables §2, §7, §8).
+ * Encodes an element tree as WBXML with a vocabulary (docs/protocol.md §1; tables §2, §7, §8).
  *
  * Header: the vocabulary's version octet, its public id, charset UTF-8 (0x6A), the string table.
  * Tags: the token on the current tag page when the name has one there, else switch pages (OMA CP's
@@ -47,9 +47,9 @@ export interface EncodeWbxmlOptions {
  * markWrittenWithEndTag in codecs/xml/element.ts).
  * Attributes: the value-carrying ATTRSTART that matches (exactly, or as the longest prefix where the
  * vocabulary says so), else the bare `name=`; the rest of the value as ATTRVALUE tokens (whole value or
- * substrings, per vocabulary) and inline strings; %Datetime attributes as OPAQUE (DIGEST §8.3).
+ * substrings, per vocabulary) and inline strings; %Datetime attributes as OPAQUE (docs/protocol.md §8.3).
  * Attribute code page: "switch and stay" — SWITCH_PAGE only when the needed token is not on the current
- * page, and the page then persists across elements (DIGEST §1.6, §2.5). A value token that exists only
+ * page, and the page then persists across elements (docs/protocol.md §1.6, §2.5). A value token that exists only
  * on another page (OMA CP IPV4 while on page 1) is sent by switching, not as a string: it is shorter and
  * every handset knows page-0 IPV4.
  */
@@ -158,7 +158,7 @@ class BodyEncoder {
           element.line,
         );
       }
-      // LITERAL, LITERAL_C, LITERAL_A, LITERAL_AC differ by the same two bits as tags (DIGEST §1.3).
+      // LITERAL, LITERAL_C, LITERAL_A, LITERAL_AC differ by the same two bits as tags (docs/protocol.md §1.3).
       sink.u8(LITERAL | flags).uintvar(this.table.add(element.name));
     }
 
@@ -180,7 +180,7 @@ class BodyEncoder {
   private attributes(element: XmlElement): void {
     const compiled = this.compiled;
     const attributes = element.attributes;
-    // DIGEST §10 #2: the value of e.g. <parm name="AAUTHTYPE" value="…"/> always goes as a string.
+    // docs/protocol.md §10 #2: the value of e.g. <parm name="AAUTHTYPE" value="…"/> always goes as a string.
     let stringOnlyAttribute: string | undefined;
     const stringOnly = compiled.vocabulary.stringOnlyValues;
     if (stringOnly && compiled.stringOnlyNames.size > 0) {
@@ -252,7 +252,7 @@ class BodyEncoder {
     } else this.valueWithFragments(rest, element);
   }
 
-  /** Value text with ATTRVALUE tokens wherever their text occurs (SI/SL `.com/`, DIGEST §8.1). */
+  /** Value text with ATTRVALUE tokens wherever their text occurs (SI/SL `.com/`, docs/protocol.md §8.1). */
   private valueWithFragments(value: string, element: XmlElement): void {
     const { valueFragments, fragmentFirstChars } = this.compiled;
     let pending = 0;
@@ -319,7 +319,7 @@ function chooseTableStrings(counts: Map<string, number>, table: StringTable): Ma
   return chosen;
 }
 
-/** The string table being built: NUL-terminated UTF-8 strings, referenced by byte offset (DIGEST §1.1). */
+/** The string table being built: NUL-terminated UTF-8 strings, referenced by byte offset (docs/protocol.md §1.1). */
 class StringTable {
   private readonly offsets = new Map<string, number>();
 
@@ -366,7 +366,7 @@ class Sink {
     return this;
   }
 
-  /** mb_u_int32 (DIGEST §1.2). */
+  /** mb_u_int32 (docs/protocol.md §1.2). */
   uintvar(value: number): this {
     if (value < 0x80) return this.u8(value);
     for (let shift = 28; shift > 0; shift -= 7) {

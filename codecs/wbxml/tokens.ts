@@ -1,4 +1,4 @@
-/** WBXML global tokens, valid in every code page and in tag and attribute state (DIGEST §1.3). */
+/** WBXML global tokens, valid in every code page and in tag and attribute state (docs/protocol.md §1.3). */
 export const SWITCH_PAGE = 0x00;
 export const END = 0x01;
 export const ENTITY = 0x02;
@@ -20,18 +20,18 @@ export const EXT_2 = 0xc2;
 export const OPAQUE = 0xc3;
 export const LITERAL_AC = 0xc4;
 
-/** Tag token bits (DIGEST §1.4): low six bits = tag identity; 0x40 = content follows; 0x80 = attributes follow. */
+/** Tag token bits (docs/protocol.md §1.4): low six bits = tag identity; 0x40 = content follows; 0x80 = attributes follow. */
 export const TAG_IDENTITY_MASK = 0x3f;
 export const TAG_HAS_CONTENT = 0x40;
 export const TAG_HAS_ATTRIBUTES = 0x80;
 
-/** Attribute tokens below this are ATTRSTART, at or above it ATTRVALUE (DIGEST §1.5). */
+/** Attribute tokens below this are ATTRSTART, at or above it ATTRVALUE (docs/protocol.md §1.5). */
 export const FIRST_ATTRIBUTE_VALUE_TOKEN = 0x80;
 
 /** The low six bits every global token has in common (0x00–0x04 in each quarter of the octet range). */
 export const LAST_GLOBAL_IDENTITY = 0x04;
 
-/** Charsets by IANA MIBenum (DIGEST §1.1). */
+/** Charsets by IANA MIBenum (docs/protocol.md §1.1). */
 export const CHARSET_UNKNOWN = 0; // decoder falls back to UTF-8 (LW parse_charset)
 export const CHARSET_US_ASCII = 3;
 export const CHARSET_ISO_8859_1 = 4;
@@ -41,12 +41,12 @@ export const CHARSET_UTF_16BE = 1013;
 export const CHARSET_UTF_16LE = 1014;
 export const CHARSET_UTF_16 = 1015;
 
-/** WBXML version octet 0x00 = 1.0: its header has no charset field (DIGEST §1.1). */
+/** WBXML version octet 0x00 = 1.0: its header has no charset field (docs/protocol.md §1.1). */
 export const WBXML_VERSION_1_0 = 0x00;
 /** Highest version this codec reads: 0x03 = WBXML 1.3. */
 export const WBXML_VERSION_1_3 = 0x03;
 
-/** Public id 0: "the FPI text is in the string table at the offset that follows" (DIGEST §1.1, §10 #12). */
+/** Public id 0: "the FPI text is in the string table at the offset that follows" (docs/protocol.md §1.1, §10 #12). */
 export const PUBLIC_ID_IN_STRING_TABLE = 0x00;
 
 /** Nesting deeper than this is refused by encoder and decoder (no real document comes close; guards the stack). */

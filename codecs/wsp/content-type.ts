@@ -1,5 +1,5 @@
 /**
- * Content-type-value (WAP-230-WSP 8.4.2.24) and its parameters (8.4.2.4), DIGEST §4.3. Encoding and
+ * Content-type-value (WAP-230-WSP 8.4.2.24) and its parameters (8.4.2.4), docs/protocol.md §4.3. Encoding and
  * decoding walk the same tables (tables.ts) and the same per-kind value codecs (below).
  */
 import { ByteReader } from '../bytes/reader.ts';
@@ -277,7 +277,7 @@ function writeMediaText(writer: ByteWriter, mediaType: string): void {
 }
 
 /**
- * Content-type-value (DIGEST §4.3): Constrained-media (one Short-integer, or text) when there are no
+ * Content-type-value (docs/protocol.md §4.3): Constrained-media (one Short-integer, or text) when there are no
  * parameters; otherwise Content-general-form `Value-length Media-type *(Parameter)`.
  */
 export function writeContentType(writer: ByteWriter, contentType: WspContentType): void {

@@ -22,7 +22,7 @@ import type { WspHeader, WspPush } from './types.ts';
 
 export type { WspContentType, WspHeader, WspParameter, WspPush } from './types.ts';
 
-/** X-Wap-Application-Id value: Integer-value (known id -> its URN) or a URI Text-string (DIGEST §4.5). */
+/** X-Wap-Application-Id value: Integer-value (known id -> its URN) or a URI Text-string (docs/protocol.md §4.5). */
 function decodeApplicationId(raw: Uint8Array, offset: number): string | number {
   const reader = new ByteReader(raw);
   try {
@@ -39,7 +39,7 @@ function decodeApplicationId(raw: Uint8Array, offset: number): string | number {
 }
 
 /**
- * Decode a WSP Push (0x06) or ConfirmedPush (0x07) PDU (DIGEST §4.1). Throws only CodecError:
+ * Decode a WSP Push (0x06) or ConfirmedPush (0x07) PDU (docs/protocol.md §4.1). Throws only CodecError:
  * WSP_NOT_PUSH, WSP_BAD_HEADERS_LENGTH, WSP_BAD_CONTENT_TYPE(_LENGTH), WSP_BAD_PARAMETER(_VALUE),
  * WSP_BAD_HEADER, WSP_UNSUPPORTED_HEADER_PAGE, TRUNCATED, ...
  */

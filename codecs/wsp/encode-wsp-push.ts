@@ -15,14 +15,14 @@ import type { WspHeader, WspPush } from './types.ts';
 
 export type { WspContentType, WspHeader, WspParameter, WspPush } from './types.ts';
 
-/** PDU type of a Push, WSP Table 34 (DIGEST §4.1). */
+/** PDU type of a Push, WSP Table 34 (docs/protocol.md §4.1). */
 export const WSP_PDU_TYPE_PUSH = 0x06;
-/** PDU type of a ConfirmedPush (connection-oriented; decoders accept it as Android does, DIGEST §4.1). */
+/** PDU type of a ConfirmedPush (connection-oriented; decoders accept it as Android does, docs/protocol.md §4.1). */
 export const WSP_PDU_TYPE_CONFIRMED_PUSH = 0x07;
 
-const TRANSACTION_ID_MAX = 0xff; // one octet, DIGEST §4.1
+const TRANSACTION_ID_MAX = 0xff; // one octet, docs/protocol.md §4.1
 
-/** X-Wap-Application-Id value: Integer-value for a known id or a number, else the URI as Text-string (DIGEST §4.5). */
+/** X-Wap-Application-Id value: Integer-value for a known id or a number, else the URI as Text-string (docs/protocol.md §4.5). */
 function writeApplicationId(writer: ByteWriter, applicationId: string | number): void {
   writer.u8(SHORT_INTEGER_FLAG | X_WAP_APPLICATION_ID_FIELD);
   if (typeof applicationId === 'number') {
@@ -74,7 +74,7 @@ function writeHeader(writer: ByteWriter, header: WspHeader): void {
 }
 
 /**
- * WSP Push PDU (DIGEST §4.1): TID, 0x06, HeadersLen (uintvar), Content-Type, X-Wap-Application-Id,
+ * WSP Push PDU (docs/protocol.md §4.1): TID, 0x06, HeadersLen (uintvar), Content-Type, X-Wap-Application-Id,
  * other headers, body.
  */
 export function encodeWspPush(push: WspPush): Uint8Array {

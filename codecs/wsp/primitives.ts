@@ -1,25 +1,25 @@
 /**
- * WSP basic value encodings (WAP-230-WSP 8.4.2.1-8.4.2.3), DIGEST §4.2. Readers throw CodecError
+ * WSP basic value encodings (WAP-230-WSP 8.4.2.1-8.4.2.3), docs/protocol.md §4.2. Readers throw CodecError
  * (TRUNCATED from ByteReader, or a WSP_* code for a wrong first octet); writers validate their input.
  */
 import type { ByteReader } from '../bytes/reader.ts';
 import type { ByteWriter } from '../bytes/writer.ts';
 import { CodecError } from '../errors.ts';
 
-/** First octets 0x00-0x1E are a Short-length: that many data octets follow (DIGEST §4.2). */
+/** First octets 0x00-0x1E are a Short-length: that many data octets follow (docs/protocol.md §4.2). */
 export const SHORT_LENGTH_MAX = 30;
-/** 0x1F Length-quote: a uintvar length follows (DIGEST §4.2). */
+/** 0x1F Length-quote: a uintvar length follows (docs/protocol.md §4.2). */
 export const LENGTH_QUOTE = 0x1f;
-/** First octets 0x20-0x7F start a text string (DIGEST §4.2). */
+/** First octets 0x20-0x7F start a text string (docs/protocol.md §4.2). */
 export const TEXT_FIRST_OCTET = 0x20;
-/** Quote prefixed to a Text-string whose first octet is >= 0x80 (DIGEST §4.2). */
+/** Quote prefixed to a Text-string whose first octet is >= 0x80 (docs/protocol.md §4.2). */
 export const TEXT_QUOTE = 0x7f;
-/** `"` starts a Quoted-string (DIGEST §4.2). */
+/** `"` starts a Quoted-string (docs/protocol.md §4.2). */
 export const QUOTED_STRING_MARK = 0x22;
-/** High bit set: a Short-integer, value 0-127 in the low bits (DIGEST §4.2). */
+/** High bit set: a Short-integer, value 0-127 in the low bits (docs/protocol.md §4.2). */
 export const SHORT_INTEGER_FLAG = 0x80;
 export const SHORT_INTEGER_MAX = 0x7f;
-/** No-value: a lone NUL (DIGEST §4.2). */
+/** No-value: a lone NUL (docs/protocol.md §4.2). */
 export const NO_VALUE = 0x00;
 /** End-of-string. */
 const END_OF_STRING = 0x00;
@@ -86,7 +86,7 @@ export function writeValueLength(writer: ByteWriter, length: number): void {
   else writer.u8(LENGTH_QUOTE).uintvar(length);
 }
 
-/** Text-string: octets + NUL, quoted with 0x7F when the first octet could be misread (DIGEST §4.2). */
+/** Text-string: octets + NUL, quoted with 0x7F when the first octet could be misread (docs/protocol.md §4.2). */
 export function writeTextString(writer: ByteWriter, text: string, what = 'Text-string'): void {
   const octets = textOctets(text, what);
   if (octets.length > 0 && (octets[0] >= SHORT_INTEGER_FLAG || octets[0] < TEXT_FIRST_OCTET))
@@ -195,7 +195,7 @@ export function readTextValue(reader: ByteReader, what = 'Text-value'): string {
 }
 
 /**
- * The raw octets of one encoded value of any type, recognised by its first octet alone (DIGEST §4.2):
+ * The raw octets of one encoded value of any type, recognised by its first octet alone (docs/protocol.md §4.2):
  * Short-length / Length-quote + data, text up to NUL, or a single Short-integer octet. Lets the
  * decoder step over header fields it has no typed decoder for.
  */

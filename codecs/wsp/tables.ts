@@ -2,11 +2,11 @@
  * WSP assigned numbers (WAP-230-WSP Appendix A) as data. The push encoder and decoder both look names
  * and codes up here; nothing else in codecs/wsp spells a code.
  *
- * Sources: DIGEST §4.3-§4.5 (Kannel `wsp_strings.def`, Android `WspTypeDecoder`); where the older Kannel
+ * Sources: docs/protocol.md §4.3-§4.5 (Kannel `wsp_strings.def`, Android `WspTypeDecoder`); where the older Kannel
  * table and the WSP 1.3+ numbering differ (0x0A, 0x16) the WSP 1.3+ values are used, as Android does.
  */
 
-/** Well-known content types, WSP Table 40 (codes sent as Short-integer `0x80|code`), DIGEST §4.4. */
+/** Well-known content types, WSP Table 40 (codes sent as Short-integer `0x80|code`), docs/protocol.md §4.4. */
 const WELL_KNOWN_CONTENT_TYPES: ReadonlyArray<readonly [number, string]> = [
   [0x00, '*/*'],
   [0x01, 'text/*'],
@@ -96,7 +96,7 @@ const WELL_KNOWN_CONTENT_TYPES: ReadonlyArray<readonly [number, string]> = [
 ];
 
 /**
- * Registered content types (OMNA "WSP content type codes" >= 0x0201), sent as Long-integer, DIGEST §4.4
+ * Registered content types (OMNA "WSP content type codes" >= 0x0201), sent as Long-integer, docs/protocol.md §4.4
  * (0x020B Nokia SyncML settings, 0x030A EMN) and Android `WspTypeDecoder`.
  */
 const REGISTERED_CONTENT_TYPES: ReadonlyArray<readonly [number, string]> = [
@@ -142,7 +142,7 @@ const REGISTERED_CONTENT_TYPES: ReadonlyArray<readonly [number, string]> = [
   [0x031b, 'application/vnd.oma.bcast.provisioningtrigger'],
 ];
 
-/** Media types the gateway sends, by purpose (DIGEST §4.4, §4.6, §9). */
+/** Media types the gateway sends, by purpose (docs/protocol.md §4.4, §4.6, §9). */
 export const MEDIA_TYPES = {
   /** OMA Client Provisioning, WBXML (0x36). */
   omaCp: 'application/vnd.wap.connectivity-wbxml',
@@ -152,9 +152,9 @@ export const MEDIA_TYPES = {
   si: 'application/vnd.wap.sic',
   /** Service Loading, WBXML (0x30). */
   sl: 'application/vnd.wap.slc',
-  /** Nokia/Ericsson OTA browser settings: no WSP code, always sent as text (DIGEST §4.4). */
+  /** Nokia/Ericsson OTA browser settings: no WSP code, always sent as text (docs/protocol.md §4.4). */
   nokiaBrowserSettings: 'application/x-wap-prov.browser-settings',
-  /** Nokia/Ericsson OTA browser bookmarks: no WSP code, always sent as text (DIGEST §4.4). */
+  /** Nokia/Ericsson OTA browser bookmarks: no WSP code, always sent as text (docs/protocol.md §4.4). */
   nokiaBrowserBookmarks: 'application/x-wap-prov.browser-bookmarks',
   /** Nokia SyncML settings, registered code 0x020B. */
   nokiaSyncSettings: 'application/vnd.nokia.syncset+wbxml',
@@ -174,7 +174,7 @@ export const WSP_CONTENT_TYPES: ReadonlyArray<{ code: number; mediaType: string 
   ...REGISTERED_CONTENT_TYPES,
 ].map(([code, mediaType]) => ({ code, mediaType }));
 
-/** Well-known charsets by IANA MIBenum, WSP Table 42 (DIGEST §4.3: UTF-8 106 -> `EA`). */
+/** Well-known charsets by IANA MIBenum, WSP Table 42 (docs/protocol.md §4.3: UTF-8 106 -> `EA`). */
 export const WSP_CHARSETS: ReadonlyArray<{ mibEnum: number; name: string; aliases?: string[] }> = [
   { mibEnum: 3, name: 'us-ascii', aliases: ['ascii'] },
   { mibEnum: 4, name: 'iso-8859-1', aliases: ['latin1'] },
@@ -221,7 +221,7 @@ export interface WspParameterDefinition {
 }
 
 /**
- * Well-known parameters, WSP Table 38 (DIGEST §4.3). Several names appear twice (WSP 1.1 and 1.4
+ * Well-known parameters, WSP Table 38 (docs/protocol.md §4.3). Several names appear twice (WSP 1.1 and 1.4
  * codes); on encoding the first entry whose kind accepts the value wins, so the older, more widely
  * understood code is sent (and `type` goes to 0x03 for numbers, 0x09 for media-type text).
  */
@@ -242,7 +242,7 @@ export const WSP_PARAMETERS: readonly WspParameterDefinition[] = [
   { code: 0x0e, name: 'max-age', kind: 'integer-value' },
   { code: 0x0f, name: 'path', kind: 'text-string' },
   { code: 0x10, name: 'secure', kind: 'no-value' },
-  // ProvBoot security (WSP 1.4): SEC Short-integer 0-3, MAC 40 hex characters as Token-text (DIGEST §3.1).
+  // ProvBoot security (WSP 1.4): SEC Short-integer 0-3, MAC 40 hex characters as Token-text (docs/protocol.md §3.1).
   { code: 0x11, name: 'sec', kind: 'short-integer' },
   { code: 0x12, name: 'mac', kind: 'text-value' },
   { code: 0x13, name: 'creation-date', kind: 'date-value' },
@@ -258,7 +258,7 @@ export const WSP_PARAMETERS: readonly WspParameterDefinition[] = [
   { code: 0x1d, name: 'path', kind: 'text-value' },
 ];
 
-/** Header field names, WSP Table 39 (Kannel `wsp_strings.def` table 39; DIGEST §4.5). */
+/** Header field names, WSP Table 39 (Kannel `wsp_strings.def` table 39; docs/protocol.md §4.5). */
 const WSP_HEADER_FIELD_NAMES: readonly string[] = [
   'Accept', // 0x00
   'Accept-Charset',
@@ -334,14 +334,14 @@ export const WSP_HEADER_FIELDS: ReadonlyArray<{ code: number; name: string }> = 
   (name, code) => ({ code, name: name.toLowerCase() }),
 );
 
-/** Header field code of X-Wap-Application-Id, sent as `AF` (DIGEST §4.5). */
+/** Header field code of X-Wap-Application-Id, sent as `AF` (docs/protocol.md §4.5). */
 export const X_WAP_APPLICATION_ID_FIELD = 0x2f;
 export const X_WAP_APPLICATION_ID_NAME = 'x-wap-application-id';
 
-/** Prefix of the well-known push application ids (Kannel `application_id`, DIGEST §4.5). */
+/** Prefix of the well-known push application ids (Kannel `application_id`, docs/protocol.md §4.5). */
 const APPLICATION_ID_PREFIX = 'x-wap-application:';
 
-/** Push application ids (OMNA push app-id registry), DIGEST §4.5. */
+/** Push application ids (OMNA push app-id registry), docs/protocol.md §4.5. */
 export const WSP_APPLICATION_IDS: ReadonlyArray<{ code: number; name: string }> = [
   { code: 0x00, name: APPLICATION_ID_PREFIX + '*' },
   { code: 0x01, name: APPLICATION_ID_PREFIX + 'push.sia' },
@@ -369,7 +369,7 @@ export const WSP_APPLICATION_IDS: ReadonlyArray<{ code: number; name: string }> 
   { code: 0x9011, name: 'x-oma-vodafone:otaprov.ua' },
 ];
 
-/** Application ids the gateway uses (DIGEST §4.5, §4.6). */
+/** Application ids the gateway uses (docs/protocol.md §4.5, §4.6). */
 export const APPLICATION_IDS = {
   wmlUserAgent: APPLICATION_ID_PREFIX + 'wml.ua',
   mmsUserAgent: APPLICATION_ID_PREFIX + 'mms.ua',

@@ -9,13 +9,13 @@ export interface WspParameter {
   value: string | number;
 }
 
-/** A WSP Content-type-value (DIGEST §4.3). */
+/** A WSP Content-type-value (docs/protocol.md §4.3). */
 export interface WspContentType {
   mediaType: string;
   parameters: WspParameter[];
   /**
-   * Send the media type as text even though it has a WSP code (Gammu's MMS indicator does, DIGEST
-   * §4.6). The decoder sets it when it met that form, so decode -> encode gives the same bytes.
+   * Send the media type as text even though it has a WSP code (Gammu's MMS indicator does,
+   * docs/protocol.md §4.6). The decoder sets it when it met that form, so decode -> encode gives the same bytes.
    */
   encodeAsText?: boolean;
 }
@@ -31,7 +31,7 @@ export interface WspHeader {
   value: Uint8Array | string;
 }
 
-/** A connectionless WSP Push PDU as carried over SMS (DIGEST §4.1). */
+/** A connectionless WSP Push PDU as carried over SMS (docs/protocol.md §4.1). */
 export interface WspPush {
   /** Transaction id octet, 0-255 (any value over SMS). */
   transactionId: number;

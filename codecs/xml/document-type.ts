@@ -4,7 +4,7 @@ import type { XmlElement } from './element.ts';
 /** The document kinds the gateway speaks; each has one WBXML vocabulary (codecs/wbxml/vocabularies). */
 export type DocumentType = 'prov' | 'si' | 'sl' | 'nokia-ota';
 
-/** Root element name -> document type (DIGEST §2 OMA CP, §8.1 SI, §8.2 SL, §7 Nokia OTA 7.0). */
+/** Root element name -> document type (docs/protocol.md §2 OMA CP, §8.1 SI, §8.2 SL, §7 Nokia OTA 7.0). */
 const DOCUMENT_TYPE_BY_ROOT: ReadonlyMap<string, DocumentType> = new Map([
   ['wap-provisioningdoc', 'prov'],
   ['si', 'si'],

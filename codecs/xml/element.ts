@@ -32,7 +32,7 @@ export const isElement = (node: XmlNode): node is XmlElement => typeof node !== 
  * Elements without children that were written with a start and an end tag (`<x></x>`, or in WBXML with
  * the content flag and an immediate END, e.g. `C6 5B 01 01`) rather than as `<x/>` / `86 5B 01`.
  * The difference is not part of the tree's shape, but keeping it lets a document round-trip byte for byte
- * (the ProvCont Appendix C sample and the empty CP document `45 01` of DIGEST §4.7 use the long form).
+ * (the ProvCont Appendix C sample and the empty CP document `45 01` of docs/protocol.md §4.7 use the long form).
  * parseXml and decodeWbxml record it; encodeWbxml and serializeXml honour it; trees built in code
  * default to the short form.
  */

@@ -10,7 +10,7 @@ const octet = z.number().int().min(0).max(255);
 const durationMs = z.number().int().min(1);
 const messageIdBase = z.enum(['hex', 'dec', 'opaque']);
 
-/** SMPP 3.4 §4.1 field limits (C-string sizes include the NUL; DIGEST §6.2, §6.4). */
+/** SMPP 3.4 §4.1 field limits (C-string sizes include the NUL; docs/protocol.md §6.2, §6.4). */
 const MAX_SYSTEM_ID = 15;
 const MAX_PASSWORD = 8;
 const MAX_SYSTEM_TYPE = 12;
@@ -41,23 +41,23 @@ export const smscConfigSchema = z.strictObject({
   sourceAddr: z.string().max(MAX_ADDRESS).default(''),
   sourceTon: octet.default(0),
   sourceNpi: octet.default(0),
-  destTon: octet.default(1), // international (DIGEST §6.4)
+  destTon: octet.default(1), // international (docs/protocol.md §6.4)
   destNpi: octet.default(1), // ISDN / E.164
   serviceType: z.string().max(MAX_SERVICE_TYPE).default(''),
-  /** 0x04 = 8-bit data, no class (DIGEST §5.3); some handsets want 0xF5 */
+  /** 0x04 = 8-bit data, no class (docs/protocol.md §5.3); some handsets want 0xF5 */
   dataCoding: octet.default(0x04),
   /** UDHI (0x40) is added for segments that carry a UDH */
   esmClass: octet.default(0x00),
   protocolId: octet.default(0x00),
   priorityFlag: z.number().int().min(0).max(3).default(0),
-  /** UDH in short_message (portable) or port/SAR TLVs for the SMSC to build it (DIGEST §5.4) */
+  /** UDH in short_message (portable) or port/SAR TLVs for the SMSC to build it (docs/protocol.md §5.4) */
   segmentMode: z.enum(['udh', 'tlv']).default('udh'),
-  /** 1 = receipt on success or failure (DIGEST §6.4; avoid 3 on 3.4 binds, §10 #14) */
+  /** 1 = receipt on success or failure (docs/protocol.md §6.4; avoid 3 on 3.4 binds, §10 #14) */
   registeredDelivery: octet.default(1),
-  /** base of the id in submit_sm_resp and in receipts (Kannel msg-id-type; DIGEST §6.7) */
+  /** base of the id in submit_sm_resp and in receipts (Kannel msg-id-type; docs/protocol.md §6.7) */
   msgIdResp: messageIdBase.default('opaque'),
   msgIdReceipt: messageIdBase.default('opaque'),
-  /** base of receipted_message_id when it differs from the receipt text's (some SMSCs; DIGEST §6.7) */
+  /** base of receipted_message_id when it differs from the receipt text's (some SMSCs; docs/protocol.md §6.7) */
   msgIdReceiptTlv: messageIdBase.optional(),
 
   /** outstanding submit_sm per bind */

@@ -10,7 +10,7 @@ export type DeviceFormat = (typeof DEVICE_FORMATS)[number];
 export type PushFormat = Exclude<DeviceFormat, 'none'>;
 
 /**
- * SEC methods a handset verifies (DIGEST §3: NETWPIN=0, USERPIN=1, USERNETWPIN=2, USERPINMAC=3), plus
+ * SEC methods a handset verifies (docs/protocol.md §3: NETWPIN=0, USERPIN=1, USERNETWPIN=2, USERPINMAC=3), plus
  * 'none' for "accepts an unsigned push". The same names as the codecs' SecurityChoice.
  */
 export const DEVICE_SECURITY_METHODS = ['NETWPIN', 'USERPIN', 'USERNETWPIN', 'USERPINMAC', 'none'] as const;

@@ -6,7 +6,7 @@
 export type ProfileErrorCode =
   /** The parameter set does not satisfy the schema; details.issues lists `{ path, message }`. */
   | 'PROFILE_INVALID'
-  /** A value is longer than a Nokia OTA 7.0 handset accepts (DIGEST §7); details: path, limit, length. */
+  /** A value is longer than a Nokia OTA 7.0 handset accepts (docs/protocol.md §7); details: path, limit, length. */
   | 'NOKIA_LIMIT_EXCEEDED'
   /** A raw OMA CP document cannot be sent to a device that only understands Nokia OTA. */
   | 'RAW_CP_NOT_RENDERABLE'

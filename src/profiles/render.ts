@@ -1,7 +1,7 @@
 /**
- * Renders a parameter set for one device: an OMA CP `wap-provisioningdoc` (DIGEST §2, ProvCont shapes as in
+ * Renders a parameter set for one device: an OMA CP `wap-provisioningdoc` (docs/protocol.md §2, ProvCont shapes as in
  * fixtures/reference-cp.xml and typical-cp.xml) or a Nokia/Ericsson OTA 7.0 `CHARACTERISTIC-LIST`
- * (DIGEST §7), as an element tree for codecs/ to encode. What the device cannot take is left out and named
+ * (docs/protocol.md §7), as an element tree for codecs/ to encode. What the device cannot take is left out and named
  * in `omitted` (schema paths: `email`, `dm`, `mms`, `browser.bookmarks`, `connections[1]`, ...).
  * Pure: no I/O, no clock.
  */
@@ -103,21 +103,21 @@ function reachOf(parameters: ProfileParameters, section: Section, path: string, 
 const sameReach = (a: Reach, b: Reach): boolean => a.proxy === b.proxy && a.connection === b.connection;
 
 // ---------------------------------------------------------------------------------------------------------
-// OMA Client Provisioning (ProvCont 1.1; DIGEST §2, §9.1)
+// OMA Client Provisioning (ProvCont 1.1; docs/protocol.md §2, §9.1)
 
-const PROV_ROOT = 'wap-provisioningdoc'; // DIGEST §2.1 tag 0x05
-const PROV_VERSION = '1.0'; // DIGEST §2.1: version="1.0" has its own token (0x46)
+const PROV_ROOT = 'wap-provisioningdoc'; // docs/protocol.md §2.1 tag 0x05
+const PROV_VERSION = '1.0'; // docs/protocol.md §2.1: version="1.0" has its own token (0x46)
 
-/** APPLICATION APPIDs (DIGEST §9.1 w7; w2 browser, w4 MMS as in fixtures; IANA ports for e-mail). */
+/** APPLICATION APPIDs (docs/protocol.md §9.1 w7; w2 browser, w4 MMS as in fixtures; IANA ports for e-mail). */
 const APPID = { browser: 'w2', mms: 'w4', dm: 'w7', pop3: '110', imap4: '143', smtp: '25' } as const;
 
-/** NAPDEF BEARER values (DIGEST §2.4: GSM-GPRS 0xAB, GSM-CSD 0xAA). */
+/** NAPDEF BEARER values (docs/protocol.md §2.4: GSM-GPRS 0xAB, GSM-CSD 0xAA). */
 const OMA_BEARER = { GPRS: 'GSM-GPRS', CSD: 'GSM-CSD' } as const;
-/** NAP-ADDRTYPE (DIGEST §2.4: APN 0x89, E164 0x87). */
+/** NAP-ADDRTYPE (docs/protocol.md §2.4: APN 0x89, E164 0x87). */
 const OMA_NAP_ADDRESS_TYPE = { GPRS: 'APN', CSD: 'E164' } as const;
-/** CALLTYPE (DIGEST §2.4: ANALOG-MODEM 0x90, V.110 0x92 — the ISDN rate adaption GSM data calls use). */
+/** CALLTYPE (docs/protocol.md §2.4: ANALOG-MODEM 0x90, V.110 0x92 — the ISDN rate adaption GSM data calls use). */
 const OMA_CALL_TYPE = { ANALOGUE: 'ANALOG-MODEM', ISDN: 'V.110' } as const;
-/** LINKSPEED AUTO (DIGEST §2.4: AUTOBAUDING 0xC5). */
+/** LINKSPEED AUTO (docs/protocol.md §2.4: AUTOBAUDING 0xC5). */
 const OMA_AUTO_LINK_SPEED = 'AUTOBAUDING';
 
 /** Default mail ports, and the SERVICE value that asks for SSL (CPC email.h: 995, 993, 465). */
@@ -127,7 +127,7 @@ const MAIL_PORTS = {
   SMTP: { plain: 25, ssl: 465 },
 } as const;
 
-/** AAUTHLEVEL (DIGEST §9.1: APPSRV page-1 token 0x8D; CLIENT has no token). */
+/** AAUTHLEVEL (docs/protocol.md §9.1: APPSRV page-1 token 0x8D; CLIENT has no token). */
 const AAUTHLEVEL = { server: 'APPSRV', client: 'CLIENT' } as const;
 
 // Attributes as arrays, not records: el() converts a record with Object.entries, ten times slower, and a
@@ -269,7 +269,7 @@ function omaProxy(parameters: ProfileParameters, proxy: Proxy, startPage: string
     parm('PHYSICAL-PROXY-ID', proxy.physicalProxyId ?? `${proxy.id}-PX`),
     parm('PXADDR', proxy.address),
   ];
-  // PXADDR is mandatory; a domain name is flagged by PXADDR-FQDN (DIGEST §2.2 0x3D) since PXADDRTYPE has
+  // PXADDR is mandatory; a domain name is flagged by PXADDR-FQDN (docs/protocol.md §2.2 0x3D) since PXADDRTYPE has
   // no value for it, and PXADDRTYPE would default to IPV4.
   if (proxyAddressType(proxy) === 'IPV4') physical.push(parm('PXADDRTYPE', 'IPV4'));
   else physical.push(parm('PXADDR-FQDN', proxy.address));
@@ -420,7 +420,7 @@ function omaDm(dm: NonNullable<ProfileParameters['dm']>, reach: Reach): XmlEleme
         characteristic('PORT', [parm('PORTNBR', String(dm.port))]),
       ]),
     );
-  // INIT has no token and no value (DIGEST §9.1).
+  // INIT has no token and no value (docs/protocol.md §9.1).
   if (dm.init) children.push(parm('INIT'));
   const appAuth = (level: string, credentials: DmCredentials): XmlElement =>
     characteristic('APPAUTH', [
@@ -461,18 +461,18 @@ function parseRawOmaCp(text: string): XmlElement {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Nokia/Ericsson OTA Settings 7.0 (DIGEST §7)
+// Nokia/Ericsson OTA Settings 7.0 (docs/protocol.md §7)
 
-const NOKIA_ROOT = 'CHARACTERISTIC-LIST'; // DIGEST §7 tag 0x05
+const NOKIA_ROOT = 'CHARACTERISTIC-LIST'; // docs/protocol.md §7 tag 0x05
 
-/** BEARER values (DIGEST §7: GPRS 0x49, GSM/CSD 0x45). */
+/** BEARER values (docs/protocol.md §7: GPRS 0x49, GSM/CSD 0x45). */
 const NOKIA_BEARER = { GPRS: 'GPRS', CSD: 'GSM/CSD' } as const;
-/** CSD_CALLTYPE values (DIGEST §7: ANALOGUE 0x72, ISDN 0x73). */
+/** CSD_CALLTYPE values (docs/protocol.md §7: ANALOGUE 0x72, ISDN 0x73). */
 const NOKIA_CALL_TYPE = { ANALOGUE: 'ANALOGUE', ISDN: 'ISDN' } as const;
-/** PPP_LOGINTYPE / PROXY_LOGINTYPE when the credentials are in the settings (DIGEST §7: AUTOMATIC 0x64). */
+/** PPP_LOGINTYPE / PROXY_LOGINTYPE when the credentials are in the settings (docs/protocol.md §7: AUTOMATIC 0x64). */
 const NOKIA_AUTOMATIC_LOGIN = 'AUTOMATIC';
 
-/** Longest values a Nokia OTA 7.0 handset accepts, in characters (DIGEST §7, from Kannel's comments). */
+/** Longest values a Nokia OTA 7.0 handset accepts, in characters (docs/protocol.md §7, from Kannel's comments). */
 export const NOKIA_LIMITS = {
   accessPointName: 100,
   url: 100,
@@ -581,7 +581,7 @@ function renderNokiaOta(parameters: ProfileParameters, capabilities: DeviceCapab
         omitted,
       },
     );
-  // NAME names a settings set; a document of bookmarks alone has none (DIGEST §7 vector).
+  // NAME names a settings set; a document of bookmarks alone has none (docs/protocol.md §7 vector).
   if (children.length > 0)
     children.push(
       el('CHARACTERISTIC', { TYPE: 'NAME' }, [

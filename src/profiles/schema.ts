@@ -97,9 +97,9 @@ export const proxySchema = z
     address: host,
     /** Inferred from `address` when left out. */
     addressType: z.enum(['IPV4', 'FQDN']).optional(),
-    /** 9200/9201 = WSP connectionless/connection-oriented, 9202/9203 = the same over WTLS (DIGEST §7). */
+    /** 9200/9201 = WSP connectionless/connection-oriented, 9202/9203 = the same over WTLS (docs/protocol.md §7). */
     port: port.optional(),
-    /** OMA CP PORT/SERVICE, e.g. CO-WSP (DIGEST §2.4 value tokens). */
+    /** OMA CP PORT/SERVICE, e.g. CO-WSP (docs/protocol.md §2.4 value tokens). */
     service: z.enum(['CL-WSP', 'CO-WSP', 'CL-SEC-WSP', 'CO-SEC-WSP', 'CL-SEC-WTA', 'CO-SEC-WTA']).optional(),
     /** The connection the proxy is reached through (TO-NAPID); defaults to the first connection. */
     connection: identifier.optional(),
@@ -180,15 +180,15 @@ export const emailSchema = z.strictObject({
 });
 
 const dmCredentials = z.strictObject({
-  /** Sent as a string, never a token (DIGEST §10 #2). */
+  /** Sent as a string, never a token (docs/protocol.md §10 #2). */
   type: z.enum(['BASIC', 'DIGEST', 'HMAC']).optional(),
   name: z.string(),
   secret: z.string(),
-  /** AAUTHDATA, e.g. the base64 nonce package#0 digests are computed with (DIGEST §9.2). */
+  /** AAUTHDATA, e.g. the base64 nonce package#0 digests are computed with (docs/protocol.md §9.2). */
   nonce: z.string().optional(),
 });
 
-/** OMA DM server bootstrap as an OMA CP APPLICATION w7 (DIGEST §9.1 profile (a)). */
+/** OMA DM server bootstrap as an OMA CP APPLICATION w7 (docs/protocol.md §9.1 profile (a)). */
 export const dmSchema = z.strictObject({
   /** PROVIDER-ID: the DM ServerID. */
   serverId: text,

@@ -9,7 +9,7 @@ import type { ProfileParameters } from './schema.ts';
 const SECRET_FIELDS: ReadonlySet<string> = new Set(['password', 'secret', 'nonce']);
 export const MASK = '***';
 
-/** Parm names whose values are secrets inside raw OMA CP XML (DIGEST §2.2, §2.3, §9.1). */
+/** Parm names whose values are secrets inside raw OMA CP XML (docs/protocol.md §2.2, §2.3, §9.1). */
 const RAW_SECRET_PARMS: ReadonlySet<string> = new Set([
   'AUTHSECRET',
   'AAUTHSECRET',

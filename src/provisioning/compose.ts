@@ -1,7 +1,7 @@
 /**
  * Profile version + device + subscriber -> the SMS segments of a signed push (codecs/ does the bytes).
  * Rendering and WBXML encoding depend only on the version and the device's format and capabilities, so
- * they are done once and cached; signing and segmenting are per subscriber (DIGEST §3: the MAC keys on the
+ * they are done once and cached; signing and segmenting are per subscriber (docs/protocol.md §3: the MAC keys on the
  * IMSI and/or a user PIN).
  */
 import { randomInt } from 'node:crypto';
@@ -90,7 +90,7 @@ export function chooseSecurity(policyMethod: SecurityMethod, device: ResolvedDev
   return accepted[0] ?? policyMethod;
 }
 
-/** A PIN for the USER* methods: digits only (DIGEST §3.4), sent to the subscriber in its own text. */
+/** A PIN for the USER* methods: digits only (docs/protocol.md §3.4), sent to the subscriber in its own text. */
 export function generateUserPin(digits = 4): string {
   let pin = '';
   for (let i = 0; i < digits; i += 1) pin += String(randomInt(0, 10));

@@ -117,8 +117,8 @@ export class RuleCache {
   }
 }
 
-const TEXT_DATA_CODING = 0x00; // SMSC default alphabet (DIGEST §5.3)
-const MAX_TEXT_LENGTH = 160; // one GSM 7-bit SMS (DIGEST §5.2)
+const TEXT_DATA_CODING = 0x00; // SMSC default alphabet (docs/protocol.md §5.3)
+const MAX_TEXT_LENGTH = 160; // one GSM 7-bit SMS (docs/protocol.md §5.2)
 
 /** One plain-text SMS as a connector segment (no UDH). */
 export function textSegment(text: string): {
@@ -215,8 +215,8 @@ export async function deliverProvisioning(
   const versionId = record.profileVersionId ?? (await selectVersion(deps, record, device));
   const sec = chooseSecurity(policy.securityMethod, device);
   const { compiled, omitted } = await deps.composer.compile(versionId, device);
-  // The concatenation reference only has to differ between pushes in flight to one handset (DIGEST §5.1).
-  // UDH in the payload or port/SAR TLVs, as the SMSC that will carry it wants (DIGEST §5.4).
+  // The concatenation reference only has to differ between pushes in flight to one handset (docs/protocol.md §5.1).
+  // UDH in the payload or port/SAR TLVs, as the SMSC that will carry it wants (docs/protocol.md §5.4).
   const mode = deps.connector.segmentModeFor(record.msisdn);
   if (mode === undefined)
     throw new PermanentFailure('NO_SMSC_ROUTE', `no SMSC is configured for ${record.msisdn}`);
@@ -303,7 +303,7 @@ export async function deliverProvisioning(
   }
 
   if (signed.subscriberCode !== undefined) {
-    // USER* methods: the PIN travels in its own text, never in logs or the store (DIGEST §3.4).
+    // USER* methods: the PIN travels in its own text, never in logs or the store (docs/protocol.md §3.4).
     const text = deps.config.provisioning.pinText.replace('{pin}', signed.subscriberCode);
     const pinResults = await sendText(deps.connector, `${record.id}:pin`, record.msisdn, text);
     await appendEvent(deps.db, { id: record.id, state: 'submitted' }, 'pin-text', WORKER_ACTOR, {

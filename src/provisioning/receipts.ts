@@ -21,7 +21,7 @@ import type { Actor } from './types.ts';
 
 const RECEIPT_ACTOR: Actor = { name: 'smsc', role: 'system' };
 
-/** The receipt stat word of each state (SMPP 3.4 appendix B; DIGEST §6.6). */
+/** The receipt stat word of each state (SMPP 3.4 appendix B; docs/protocol.md §6.6). */
 const STAT_OF_STATE: Readonly<Record<DeliveryState, string>> = {
   delivered: 'DELIVRD',
   failed: 'UNDELIV',

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { parseStatus } from './smpp-status.ts';
 
-/** Final receipt states an SMSC reports in `stat:` (DIGEST §6.6). */
+/** Final receipt states an SMSC reports in `stat:` (docs/protocol.md §6.6). */
 export const RECEIPT_STATS = [
   'DELIVRD',
   'EXPIRED',

@@ -184,7 +184,7 @@ export class VirtualHandsets {
       }
       input = segment.shortMessage;
     } else if (segment.destinationPort !== undefined) {
-      // TLV mode: the SMSC would build the UDH from the port and SAR parameters (DIGEST §5.4)
+      // TLV mode: the SMSC would build the UDH from the port and SAR parameters (docs/protocol.md §5.4)
       input = {
         payload: segment.shortMessage,
         tlv: {

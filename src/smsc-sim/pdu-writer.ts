@@ -8,19 +8,19 @@ import type { PduFields } from 'smpp';
  * through node-smpp.
  */
 
-/** command_id values (SMPP 3.4 §5.1.2.1; DIGEST §6.1). */
+/** command_id values (SMPP 3.4 §5.1.2.1; docs/protocol.md §6.1). */
 export const SUBMIT_SM_RESP = 0x80000004;
 export const DELIVER_SM = 0x00000005;
 /** command_length, command_id, command_status, sequence_number: 4 octets each (SMPP 3.4 §3.2). */
 const HEADER_OCTETS = 16;
 /** TLV tag and length, 2 octets each (SMPP 3.4 §3.2.3). */
 const TLV_HEADER_OCTETS = 4;
-/** sequence_number runs 1..0x7FFFFFFF, then wraps (SMPP 3.4 §3.2; DIGEST §6.1). */
+/** sequence_number runs 1..0x7FFFFFFF, then wraps (SMPP 3.4 §3.2; docs/protocol.md §6.1). */
 const MAX_SEQUENCE_NUMBER = 0x7fffffff;
 
 type FieldKind = 'u8' | 'cstring' | 'sm';
 
-/** deliver_sm mandatory parameters in wire order (SMPP 3.4 §4.6.1; DIGEST §6.4 has the same list for submit_sm). */
+/** deliver_sm mandatory parameters in wire order (SMPP 3.4 §4.6.1; docs/protocol.md §6.4 has the same list for submit_sm). */
 const DELIVER_SM_BODY: ReadonlyArray<readonly [keyof PduFields, FieldKind]> = [
   ['service_type', 'cstring'],
   ['source_addr_ton', 'u8'],
@@ -41,7 +41,7 @@ const DELIVER_SM_BODY: ReadonlyArray<readonly [keyof PduFields, FieldKind]> = [
   ['short_message', 'sm'], // sm_length octet, then the octets
 ];
 
-/** The optional parameters the simulator sends (SMPP 3.4 §5.3.2; DIGEST §5.4, §6.6). */
+/** The optional parameters the simulator sends (SMPP 3.4 §5.3.2; docs/protocol.md §5.4, §6.6). */
 const TLVS: Partial<Record<keyof PduFields, readonly [number, 'u8' | 'cstring' | 'octets']>> = {
   receipted_message_id: [0x001e, 'cstring'],
   message_state: [0x0427, 'u8'],

@@ -1,16 +1,16 @@
 import type { PduFields } from 'smpp';
 import type { IdBase, ReceiptStat } from './behaviour.ts';
 
-/** esm_class of an SMSC delivery receipt (SMPP 3.4 §5.2.12, bits 5-2 = 0001; DIGEST §6.6). */
+/** esm_class of an SMSC delivery receipt (SMPP 3.4 §5.2.12, bits 5-2 = 0001; docs/protocol.md §6.6). */
 export const ESM_CLASS_DELIVERY_RECEIPT = 0x04;
-/** registered_delivery bits 1-0 (SMPP 3.4 §5.2.17; DIGEST §6.4). */
+/** registered_delivery bits 1-0 (SMPP 3.4 §5.2.17; docs/protocol.md §6.4). */
 const REGISTERED_DELIVERY_MASK = 0x03;
 const RECEIPT_ON_SUCCESS_OR_FAILURE = 0x01;
 const RECEIPT_ON_FAILURE = 0x02;
 /** SMPP 5.0 meaning of value 3 (reserved in 3.4): receipt on success only. */
 const RECEIPT_ON_SUCCESS = 0x03;
 
-/** message_state TLV values (SMPP 3.4 §5.2.28; DIGEST §6.6). */
+/** message_state TLV values (SMPP 3.4 §5.2.28; docs/protocol.md §6.6). */
 const MESSAGE_STATE: Record<ReceiptStat, number> = {
   DELIVRD: 2, // DELIVERED
   EXPIRED: 3,
@@ -71,7 +71,7 @@ const twoDigits = (value: number) => (value < 10 ? '0' : '') + value;
 let cachedMinute = -1;
 let cachedDate = '';
 
-/** `YYMMDDhhmm` in UTC, the date format of receipt text (DIGEST §6.6). */
+/** `YYMMDDhhmm` in UTC, the date format of receipt text (docs/protocol.md §6.6). */
 export function receiptDate(epochMs: number): string {
   const minute = Math.floor(epochMs / 60_000);
   if (minute !== cachedMinute) {
@@ -105,7 +105,7 @@ export interface ReceiptContent {
   destinationAddrNpi: number;
 }
 
-/** `id:… sub:001 dlvrd:001 submit date:… done date:… stat:DELIVRD err:000 text:…` (DIGEST §6.6). */
+/** `id:… sub:001 dlvrd:001 submit date:… done date:… stat:DELIVRD err:000 text:…` (docs/protocol.md §6.6). */
 export function receiptText(content: ReceiptContent): string {
   const delivered = content.stat === 'DELIVRD' ? '001' : '000';
   const err = String(ERROR_CODE[content.stat]).padStart(3, '0');

@@ -78,7 +78,7 @@ export const DEFAULT_ACCOUNT: Readonly<SmscAccount> = Object.freeze({
   password: 'otagwsim',
 });
 
-/** system_id and password are C-strings of at most 16 and 9 octets with the NUL (SMPP 3.4 §4.1.1; DIGEST §6.2). */
+/** system_id and password are C-strings of at most 16 and 9 octets with the NUL (SMPP 3.4 §4.1.1; docs/protocol.md §6.2). */
 export const MAX_SYSTEM_ID_LENGTH = 15;
 export const MAX_PASSWORD_LENGTH = 8;
 
@@ -214,9 +214,9 @@ const BIND_COMMANDS: Record<string, BindMode> = {
 };
 /** Requests the simulator does not implement; answered with ESME_RINVCMDID in their own response. */
 const UNSUPPORTED_REQUESTS = new Set(['query_sm', 'cancel_sm', 'replace_sm', 'submit_multi', 'data_sm']);
-/** SMPP 3.4 interface version advertised in bind responses (SMPP 3.4 §5.3.2.25; DIGEST §6.2). */
+/** SMPP 3.4 interface version advertised in bind responses (SMPP 3.4 §5.3.2.25; docs/protocol.md §6.2). */
 const SMPP_VERSION_34 = 0x34;
-/** UDHI bit of esm_class (SMPP 3.4 §5.2.12; DIGEST §5.3). */
+/** UDHI bit of esm_class (SMPP 3.4 §5.2.12; docs/protocol.md §5.3). */
 const ESM_CLASS_UDHI = 0x40;
 /** Receipts kept per system_id while it has no receiver-capable bind. */
 const MAX_PARKED_RECEIPTS = 100_000;

@@ -1,7 +1,7 @@
 import smpp from 'smpp';
 
 /**
- * SMPP command_status values the simulator answers with (SMPP 3.4 §5.1.3; DIGEST §6.2, §6.8). Names are
+ * SMPP command_status values the simulator answers with (SMPP 3.4 §5.1.3; docs/protocol.md §6.2, §6.8). Names are
  * the SMPP spec names, which node-smpp also uses.
  */
 export const ESME_ROK = 0x00;

@@ -27,7 +27,7 @@ export {
   type StoredSubscriberState,
 } from './first-use.ts';
 
-/** SEC methods of OMA ProvBoot (DIGEST §3.3–3.6). */
+/** SEC methods of OMA ProvBoot (docs/protocol.md §3.3–3.6). */
 export const SECURITY_METHODS = ['NETWPIN', 'USERPIN', 'USERNETWPIN', 'USERPINMAC'] as const;
 export type SecurityMethod = (typeof SECURITY_METHODS)[number];
 
@@ -120,5 +120,5 @@ export const capWindow = (now: Date, policy: GroupPolicy): { start: Date; end: D
 export const confirmationDeadline = (askedAt: Date, policy: GroupPolicy): Date =>
   new Date(askedAt.getTime() + policy.confirmationTimeoutMinutes * 60_000);
 
-/** The USER* methods key the MAC with a PIN the subscriber must be told, in a separate text (DIGEST §3.4–3.6). */
+/** The USER* methods key the MAC with a PIN the subscriber must be told, in a separate text (docs/protocol.md §3.4–3.6). */
 export const requiresSeparatePin = (method: SecurityMethod): boolean => method !== 'NETWPIN';

@@ -4,7 +4,7 @@ import { ByteWriter } from '../../codecs/bytes/writer.ts';
 import { fromHex, toHex } from '../../codecs/bytes/hex.ts';
 import { CodecError } from '../../codecs/errors.ts';
 
-// DIGEST §1.2 examples
+// docs/protocol.md §1.2 examples
 const UINTVAR_EXAMPLES: Array<[number, string]> = [
   [0, '00'],
   [127, '7f'],

@@ -115,7 +115,7 @@ describe.each(STORE_KINDS)('first use end to end (%s store)', (kind) => {
     expect(view.format).toBe('nokia-ota');
     const [push] = await h.sim.handset(subscriber.msisdn).waitFor(1, 5_000);
     expect(push.documentType).toBe('nokia-ota');
-    expect(push.destinationPort).toBe(49999); // Nokia OTA settings port (DIGEST §7)
+    expect(push.destinationPort).toBe(49999); // Nokia OTA settings port (docs/protocol.md §7)
   });
 
   it('fails an unsupported device with its reason and sends nothing', async () => {

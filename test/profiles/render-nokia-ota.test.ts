@@ -28,7 +28,7 @@ function renderError(run: () => unknown): ProfileError {
 const parm = (name: string, value: string) => el('PARM', { NAME: name, VALUE: value });
 
 describe('renderProfile for a Nokia OTA device', () => {
-  it('renders ADDRESS, URL, MMSURL and NAME in the shape of DIGEST §7', () => {
+  it('renders ADDRESS, URL, MMSURL and NAME in the shape of docs/protocol.md §7', () => {
     const { root, omitted } = nokia(typicalParameters());
     const expected = el(
       'CHARACTERISTIC-LIST',
@@ -167,7 +167,7 @@ describe('renderProfile for a Nokia OTA device', () => {
     expect(error.details.omitted).toEqual(['email', 'dm']);
   });
 
-  describe('length limits (DIGEST §7)', () => {
+  describe('length limits (docs/protocol.md §7)', () => {
     const cases: Array<[string, (input: EditableInput, length: number) => void, string, number]> = [
       ['settings name', (input, n) => (input.name = 'N'.repeat(n)), 'name', NOKIA_LIMITS.settingsName],
       [

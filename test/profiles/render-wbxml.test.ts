@@ -170,7 +170,7 @@ describe('rendered documents on the wire', () => {
     };
     const typed = corpus.filter((item) => !item.label.startsWith('raw'));
 
-    it('OMA CP: parm names and characteristic types (FROM and INIT have none, DIGEST §2.5, §9.1)', () => {
+    it('OMA CP: parm names and characteristic types (FROM and INIT have none, docs/protocol.md §2.5, §9.1)', () => {
       const known = starts(vocabularyFor('prov'));
       const untokenised = new Set<string>();
       for (const item of typed.filter((candidate) => !candidate.nokia))
@@ -206,7 +206,7 @@ describe('rendered documents on the wire', () => {
           const value = attribute(element, 'value');
           if (element.name !== 'parm' || name === undefined || value === undefined || !enumerated.has(name))
             return;
-          // E-mail SERVICE carries a port number and AAUTHLEVEL=CLIENT has no token (DIGEST §2.4, §9.1).
+          // E-mail SERVICE carries a port number and AAUTHLEVEL=CLIENT has no token (docs/protocol.md §2.4, §9.1).
           if (/^\d+$/.test(value) || value === 'CLIENT') return;
           seen.add(`${name}=${value}`);
           if (!known.has(value)) untokenised.add(`${name}=${value}`);
@@ -240,7 +240,7 @@ describe('rendered documents on the wire', () => {
           const name = attribute(element, 'NAME') ?? '';
           if (!known.has(`NAME=${name}`)) missing.add(`NAME=${name}`);
           const value = attribute(element, 'VALUE') ?? '';
-          // PORT values other than the WSP ports 9200–9203 have no token (DIGEST §7).
+          // PORT values other than the WSP ports 9200–9203 have no token (docs/protocol.md §7).
           if (
             enumerated.has(name) &&
             !(name === 'PORT' && !/^920[0-3]$/.test(value)) &&

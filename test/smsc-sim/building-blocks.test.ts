@@ -84,7 +84,7 @@ describe('receipts', () => {
     destinationAddrNpi: 1,
   };
 
-  it('writes the receipt text of DIGEST §6.6', () => {
+  it('writes the receipt text of docs/protocol.md §6.6', () => {
     expect(receiptText(content)).toBe(
       'id:268435466 sub:001 dlvrd:000 submit date:2401020304 done date:2401020305 stat:UNDELIV err:001 text:hello',
     );

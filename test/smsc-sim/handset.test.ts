@@ -8,18 +8,18 @@ import { TestClient } from './smpp-test-client.ts';
 const vectors = publicVectors();
 const vector = (name: string) => vectors.find((entry) => entry.name === name)!;
 
-/** UDHI in esm_class, 8-bit data coding (DIGEST §5.3). */
+/** UDHI in esm_class, 8-bit data coding (docs/protocol.md §5.3). */
 const ESM_CLASS_UDHI = 0x40;
 const DCS_8BIT = 0x04;
 const DCS_8BIT_CLASS_1 = 0xf5;
-/** UDH elements (DIGEST §5.1): 16-bit ports, 8-bit-reference concatenation. */
+/** UDH elements (docs/protocol.md §5.1): 16-bit ports, 8-bit-reference concatenation. */
 const IEI_PORTS_16BIT = 0x05;
 const IEI_CONCAT_8BIT = 0x00;
-const NOKIA_OTA_PORT = [0xc3, 0x4f]; // 49999, DIGEST §5.1
+const NOKIA_OTA_PORT = [0xc3, 0x4f]; // 49999, docs/protocol.md §5.1
 const NOKIA_SOURCE_PORT = [0xc0, 0x02]; // 49154
-/** WSP push header for a signed OMA CP document: TID 01, Push, headers length 0x2F, general form 1F 2D, B6, SEC 91 8s, MAC 92 (DIGEST §4.6). */
+/** WSP push header for a signed OMA CP document: TID 01, Push, headers length 0x2F, general form 1F 2D, B6, SEC 91 8s, MAC 92 (docs/protocol.md §4.6). */
 const SIGNED_CP_WSP_HEADER = [0x01, 0x06, 0x2f, 0x1f, 0x2d, 0xb6, 0x91, 0x80, 0x92];
-const WAP_PUSH_UDH = [0x06, IEI_PORTS_16BIT, 0x04, 0x0b, 0x84, 0x23, 0xf0]; // DIGEST §4.7
+const WAP_PUSH_UDH = [0x06, IEI_PORTS_16BIT, 0x04, 0x0b, 0x84, 0x23, 0xf0]; // docs/protocol.md §4.7
 
 const MSISDN = '447700900123';
 
@@ -58,7 +58,7 @@ function nokiaBookmarkInTwoParts(reference: number): Buffer[] {
   ];
 }
 
-/** DIGEST §4.7: an empty provisioning document signed NETWPIN, as one SMS (public IMSI and MAC). */
+/** docs/protocol.md §4.7: an empty provisioning document signed NETWPIN, as one SMS (public IMSI and MAC). */
 function signedEmptyDocument(): { tpud: Buffer; imsi: string } {
   const netwpin = vector('netwpin-empty-doc');
   const wsp = Buffer.concat([

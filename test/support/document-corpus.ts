@@ -46,7 +46,7 @@ const characteristic = (type: string, children: XmlNode[]): XmlElement =>
 const VALUELESS_PARMS = new Set(['T-BIT', 'INTERNET', 'TRUST', 'MASTER', 'STARTPAGE']);
 
 /**
- * Every OMA CP ATTRSTART token of the shared table (DIGEST §2.2, §2.3): a characteristic of every type,
+ * Every OMA CP ATTRSTART token of the shared table (docs/protocol.md §2.2, §2.3): a characteristic of every type,
  * holding (round robin) a parm of every name — page-1 names in the page-1 characteristics, page-0 names in
  * the others — with a plain value, or none for the flags (T-BIT, INTERNET, TRUST, MASTER, STARTPAGE).
  */
@@ -79,7 +79,7 @@ export function everyCpNameTokenDocument(): XmlElement {
 }
 
 /**
- * Every OMA CP ATTRVALUE token of the shared table (DIGEST §2.4), each in a parm where it makes sense:
+ * Every OMA CP ATTRVALUE token of the shared table (docs/protocol.md §2.4), each in a parm where it makes sense:
  * bearers in NAPDEF BEARER, address types in NAP-ADDRTYPE/ADDRTYPE, call types in CALLTYPE, PAP/CHAP/MD5 in
  * AUTHTYPE, proxy auth types in PXAUTH-TYPE, services in PORT SERVICE, AAA/HA in AUTH-ENTITY, APPSRV/OBEX
  * in AAUTHLEVEL and the page-1 AAUTHTYPE fragments in a combined AAUTHTYPE.

@@ -30,7 +30,7 @@ const BATCH_SHELLS = Math.max(1, Math.min(8, availableParallelism()));
  *    x"`). Any XML parser then normalises them to spaces (XML 1.0 §3.3.3), so the value libwbxml meant is
  *    lost in its own output. We compare attribute values with TAB/LF/CR read as spaces.
  * 2. libwbxml's PROV table misspells two bearer tokens: 0xB5 decodes as "TRETRA-SDS" and 0xB6 as
- *    "TRETRA-PACKET" (DIGEST §10 #4; WS, PW, GK and K spell them TETRA-; ProvCont's name is TETRA-). Our
+ *    "TRETRA-PACKET" (docs/protocol.md §10 #4; WS, PW, GK and K spell them TETRA-; ProvCont's name is TETRA-). Our
  *    `87 10 06 B5 01` comes back as `value="TRETRA-SDS"`. (The other way round is unaffected: xml2wbxml does not
  *    know "TETRA-SDS", so it sends it as a string, which reads back correctly.) We read TRETRA- as TETRA-.
  *

@@ -1,6 +1,6 @@
 /**
  * Seeded generators of valid, operator-realistic documents of every type the gateway pushes: OMA CP
- * (ProvCont, DIGEST §2), SI and SL (DIGEST §8) and Nokia/Ericsson OTA settings and bookmarks (DIGEST §7).
+ * (ProvCont, docs/protocol.md §2), SI and SL (docs/protocol.md §8) and Nokia/Ericsson OTA settings and bookmarks (docs/protocol.md §7).
  *
  * "Valid" means what a real operator would send: NAPDEFs referenced by proxies and applications, proxies
  * referenced by applications, tokenised values where the vocabulary has them (IPV4, APN, GSM-GPRS, PAP,
@@ -126,7 +126,7 @@ const RICH_WORDS = [
 const SECRET_ALPHABET = 'abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789';
 const RICH_SECRET_ALPHABET = `${SECRET_ALPHABET}&<>"'!#%*+-=?@_ é€`;
 
-/** CP BEARER values with an ATTRVALUE token (DIGEST §2.4) and how a NAPDEF of that bearer is addressed. */
+/** CP BEARER values with an ATTRVALUE token (docs/protocol.md §2.4) and how a NAPDEF of that bearer is addressed. */
 const BEARERS: Array<{ bearer: string; addressType: 'APN' | 'E164' | 'IPV4' }> = [
   { bearer: 'GSM-GPRS', addressType: 'APN' },
   { bearer: 'GSM-GPRS', addressType: 'APN' },
@@ -583,7 +583,7 @@ export function randomProvisioningDocument(random: SeededRandom, options: Docume
   if (random.chance(0.15))
     children.push(characteristic('CLIENTIDENTITY', [parm('CLIENT-ID', random.digits(15))]));
   if (random.chance(0.15)) {
-    // Vendor parms have no tokens: encoded as literal names (DIGEST §2.5, last bullet).
+    // Vendor parms have no tokens: encoded as literal names (docs/protocol.md §2.5, last bullet).
     children.push(
       characteristic('VENDORCONFIG', [
         parm('NAME', random.pick(['NOKIA', 'SonyEricsson', 'Samsung'])),
@@ -596,7 +596,7 @@ export function randomProvisioningDocument(random: SeededRandom, options: Docume
   }
   if (random.chance(0.15)) children.push(access(context, napids, proxyIds));
   if (random.chance(0.05)) {
-    // A characteristic type without a token (DIGEST §2.7: Kannel-only types are sent literally).
+    // A characteristic type without a token (docs/protocol.md §2.7: Kannel-only types are sent literally).
     children.push(characteristic('BEARERINFO', [parm('NAME', 'literal type')]));
   }
   const version = random.next();
@@ -610,7 +610,7 @@ export function randomProvisioningDocument(random: SeededRandom, options: Docume
 // ---------------------------------------------------------------------------------------------------------
 // SI and SL
 
-/** `YYYY-MM-DDThh:mm:ssZ` (the %Datetime form, DIGEST §8.3); often with zero seconds/time to exercise the trailing-zero trim. */
+/** `YYYY-MM-DDThh:mm:ssZ` (the %Datetime form, docs/protocol.md §8.3); often with zero seconds/time to exercise the trailing-zero trim. */
 function datetime(context: Context, base?: Date): Date {
   const { random } = context;
   const start = base
@@ -703,7 +703,7 @@ export function randomServiceLoading(random: SeededRandom, options: DocumentOpti
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Nokia/Ericsson OTA 7.0 (DIGEST §7): upper-case names, values within the Kannel-documented length limits.
+// Nokia/Ericsson OTA 7.0 (docs/protocol.md §7): upper-case names, values within the Kannel-documented length limits.
 
 const nokiaParm = (name: string, value: string): XmlElement =>
   el('PARM', [

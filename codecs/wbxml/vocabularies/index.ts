@@ -15,7 +15,7 @@ export const vocabularies: readonly Vocabulary[] = [
   nokiaOtaVocabulary,
 ];
 
-/** WBXML public id meaning "unknown / none" (DIGEST §1.1, §10 #12). */
+/** WBXML public id meaning "unknown / none" (docs/protocol.md §1.1, §10 #12). */
 export const UNKNOWN_PUBLIC_ID = 0x01;
 
 const byDocumentType = new Map<DocumentType, Vocabulary>(vocabularies.map((v) => [v.documentType, v]));

@@ -2,15 +2,15 @@ import type { Vocabulary } from '../vocabulary.ts';
 
 /**
  * Nokia/Ericsson OTA Settings 7.0 (browser settings and bookmarks), WBXML 1.1, public id 0x01 (unknown:
- * the format has no FPI; DIGEST §7, §10 #11). Single code page; every attribute token is an ATTRSTART,
- * including the VALUE=… ones. Tables: DIGEST §7 (= specs/tables/nokia_ota7.json).
+ * the format has no FPI; docs/protocol.md §7, §10 #11). Single code page; every attribute token is an ATTRSTART,
+ * including the VALUE=… ones. Tables: docs/protocol.md §7 (= specs/tables/nokia_ota7.json).
  */
 export const nokiaOtaVocabulary: Vocabulary = {
   name: 'Nokia OTA Settings 7.0',
   documentType: 'nokia-ota',
   rootElement: 'CHARACTERISTIC-LIST',
-  wbxmlVersion: 0x01, // WBXML 1.1, DIGEST §7
-  publicId: 0x01, // unknown public id, DIGEST §7
+  wbxmlVersion: 0x01, // WBXML 1.1, docs/protocol.md §7
+  publicId: 0x01, // unknown public id, docs/protocol.md §7
   tags: {
     0: {
       0x05: 'CHARACTERISTIC-LIST',
@@ -77,7 +77,7 @@ export const nokiaOtaVocabulary: Vocabulary = {
     },
   },
   attributeValues: {},
-  attributeStartMatch: 'exact', // VALUE=GPRS only for the whole value; others VALUE= + string (DIGEST §7)
+  attributeStartMatch: 'exact', // VALUE=GPRS only for the whole value; others VALUE= + string (docs/protocol.md §7)
   attributeValueMatch: 'whole',
   datetimeAttributes: [],
 };

@@ -2,16 +2,16 @@ import type { Vocabulary } from '../vocabulary.ts';
 
 /**
  * OMA Client Provisioning (ProvCont 1.1), public id 0x0B "-//WAPFORUM//DTD PROV 1.0//EN", WBXML 1.3.
- * Tables: DIGEST §2.1–2.4 (= specs/tables/oma_cp.json; test/codecs/wbxml/vocabularies.test.ts keeps them
- * equal). Kannel-only tokens (DIGEST §2.7, §10 #3) are deliberately absent: such names encode as
+ * Tables: docs/protocol.md §2.1–2.4 (= specs/tables/oma_cp.json; test/codecs/wbxml/vocabularies.test.ts keeps them
+ * equal). Kannel-only tokens (docs/protocol.md §2.7, §10 #3) are deliberately absent: such names encode as
  * `name=`/`type=` + string.
  */
 export const provVocabulary: Vocabulary = {
   name: 'OMA CP PROV 1.0',
   documentType: 'prov',
   rootElement: 'wap-provisioningdoc',
-  wbxmlVersion: 0x03, // WBXML 1.3, DIGEST §2
-  publicId: 0x0b, // DIGEST §1.1
+  wbxmlVersion: 0x03, // WBXML 1.3, docs/protocol.md §2
+  publicId: 0x0b, // docs/protocol.md §1.1
   formalPublicId: '-//WAPFORUM//DTD PROV 1.0//EN',
   tags: {
     0: {
@@ -213,12 +213,12 @@ export const provVocabulary: Vocabulary = {
       0x93: 'DIGEST',
     },
   },
-  attributeStartMatch: 'exact', // name="NAPID" is one token; "NAPIDX" is name= + string (DIGEST §2.1 shapes)
-  attributeValueMatch: 'whole', // DIGEST §2.4
+  attributeStartMatch: 'exact', // name="NAPID" is one token; "NAPIDX" is name= + string (docs/protocol.md §2.1 shapes)
+  attributeValueMatch: 'whole', // docs/protocol.md §2.4
   datetimeAttributes: [],
   decodeOnly: {
-    // Page-1 AAUTHTYPE fragments ',' 'HTTP-' 'BASIC' 'DIGEST': two numberings exist (DIGEST §10 #2).
+    // Page-1 AAUTHTYPE fragments ',' 'HTTP-' 'BASIC' 'DIGEST': two numberings exist (docs/protocol.md §10 #2).
     attributeValues: { 1: [0x90, 0x91, 0x92, 0x93] },
   },
-  stringOnlyValues: { nameAttribute: 'name', valueAttribute: 'value', names: ['AAUTHTYPE'] }, // DIGEST §10 #2
+  stringOnlyValues: { nameAttribute: 'name', valueAttribute: 'value', names: ['AAUTHTYPE'] }, // docs/protocol.md §10 #2
 };

@@ -2,14 +2,14 @@ import type { Vocabulary } from '../vocabulary.ts';
 
 /**
  * Service Indication SI 1.0, public id 0x05 "-//WAPFORUM//DTD SI 1.0//EN", WBXML 1.2 as Kannel and
- * Gammu send it. Tables: DIGEST §8.1 (= specs/tables/si_sl.json).
+ * Gammu send it. Tables: docs/protocol.md §8.1 (= specs/tables/si_sl.json).
  */
 export const siVocabulary: Vocabulary = {
   name: 'SI 1.0',
   documentType: 'si',
   rootElement: 'si',
-  wbxmlVersion: 0x02, // WBXML 1.2, DIGEST §8
-  publicId: 0x05, // DIGEST §1.1, §8.1
+  wbxmlVersion: 0x02, // WBXML 1.2, docs/protocol.md §8
+  publicId: 0x05, // docs/protocol.md §1.1, §8.1
   formalPublicId: '-//WAPFORUM//DTD SI 1.0//EN',
   tags: {
     0: {
@@ -45,7 +45,7 @@ export const siVocabulary: Vocabulary = {
       0x88: '.org/',
     },
   },
-  attributeStartMatch: 'prefix', // href="https://www." … longest prefix first (DIGEST §8.1)
-  attributeValueMatch: 'substring', // .com/ etc. anywhere in a value (DIGEST §8.1)
-  datetimeAttributes: ['created', 'si-expires'], // %Datetime as OPAQUE (DIGEST §8.3)
+  attributeStartMatch: 'prefix', // href="https://www." … longest prefix first (docs/protocol.md §8.1)
+  attributeValueMatch: 'substring', // .com/ etc. anywhere in a value (docs/protocol.md §8.1)
+  datetimeAttributes: ['created', 'si-expires'], // %Datetime as OPAQUE (docs/protocol.md §8.3)
 };

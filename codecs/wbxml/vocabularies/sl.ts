@@ -2,14 +2,14 @@ import type { Vocabulary } from '../vocabulary.ts';
 
 /**
  * Service Loading SL 1.0, public id 0x06 "-//WAPFORUM//DTD SL 1.0//EN", WBXML 1.2 as Kannel and
- * Gammu send it. Tables: DIGEST §8.2 (= specs/tables/si_sl.json).
+ * Gammu send it. Tables: docs/protocol.md §8.2 (= specs/tables/si_sl.json).
  */
 export const slVocabulary: Vocabulary = {
   name: 'SL 1.0',
   documentType: 'sl',
   rootElement: 'sl',
-  wbxmlVersion: 0x02, // WBXML 1.2, DIGEST §8
-  publicId: 0x06, // DIGEST §1.1, §8.2
+  wbxmlVersion: 0x02, // WBXML 1.2, docs/protocol.md §8
+  publicId: 0x06, // docs/protocol.md §1.1, §8.2
   formalPublicId: '-//WAPFORUM//DTD SL 1.0//EN',
   tags: {
     0: {
@@ -36,7 +36,7 @@ export const slVocabulary: Vocabulary = {
       0x88: '.org/',
     },
   },
-  attributeStartMatch: 'prefix', // href="https://www." … longest prefix first (DIGEST §8.1)
-  attributeValueMatch: 'substring', // .com/ etc. anywhere in a value (DIGEST §8.1)
-  datetimeAttributes: [], // %Datetime as OPAQUE (DIGEST §8.3)
+  attributeStartMatch: 'prefix', // href="https://www." … longest prefix first (docs/protocol.md §8.1)
+  attributeValueMatch: 'substring', // .com/ etc. anywhere in a value (docs/protocol.md §8.1)
+  datetimeAttributes: [], // %Datetime as OPAQUE (docs/protocol.md §8.3)
 };

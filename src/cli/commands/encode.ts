@@ -10,7 +10,7 @@ const SECURITY_CHOICES: readonly SecurityChoice[] = [
   'USERPINMAC',
   'none',
 ];
-const DATA_CODINGS = [4, 245]; // 0x04 and 0xF5, DIGEST §5.3
+const DATA_CODINGS = [4, 245]; // 0x04 and 0xF5, docs/protocol.md §5.3
 
 export const ENCODE_USAGE = `usage: otagw encode [--sec NETWPIN|USERPIN|USERNETWPIN|USERPINMAC|none] [--imsi N] [--pin P]
                     [--dcs 4|245] [--ref N] [--ref16] [--tlv] [--string-table] [--json] FILE.xml|-

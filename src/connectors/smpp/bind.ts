@@ -504,7 +504,7 @@ export class SmppBind<Job> {
     switch (pdu.command) {
       case 'deliver_sm':
       case 'data_sm': {
-        // always answered, whatever happens to the content (DIGEST §6.6)
+        // always answered, whatever happens to the content (docs/protocol.md §6.6)
         this.corkUntilNextTick(session);
         session.send(pdu.response({ message_id: '' }));
         const raw = rawPdu(pdu);

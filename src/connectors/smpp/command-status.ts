@@ -1,8 +1,8 @@
 /**
  * SMPP command_status values: names and what the gateway does about each.
  * Names and values: SMPP v3.4 §5.1.3 (the list as carried by Kannel `smpp_pdu.h`, Wireshark `packet-smpp.c`
- * and node-smpp `defs.js`), plus the SMPP 5.0 additions 0x100–0x112 (DIGEST §6.8).
- * Classification: Kannel `smpp_status_to_smscconn_failure_reason` (DIGEST §6.8) with two refinements: the
+ * and node-smpp `defs.js`), plus the SMPP 5.0 additions 0x100–0x112 (docs/protocol.md §6.8).
+ * Classification: Kannel `smpp_status_to_smscconn_failure_reason` (docs/protocol.md §6.8) with two refinements: the
  * two congestion codes are retried by the connector itself after slowing down, and ESME_RINVBNDSTS means
  * "rebind, then resubmit".
  */
@@ -10,7 +10,7 @@
 export const ESME_ROK = 0x00; // SMPP 3.4 §5.1.3
 export const ESME_RINVCMDID = 0x03; // invalid command id
 export const ESME_RINVBNDSTS = 0x04; // incorrect bind status
-export const ESME_RALYBND = 0x05; // already bound — Kannel treats it as success (DIGEST §6.2)
+export const ESME_RALYBND = 0x05; // already bound — Kannel treats it as success (docs/protocol.md §6.2)
 export const ESME_RSYSERR = 0x08;
 export const ESME_RINVPASWD = 0x0e;
 export const ESME_RINVSYSID = 0x0f;
@@ -119,7 +119,7 @@ export function commandStatusCode(nameOrNumber: string): number | undefined {
  * What a submit_sm_resp status means for the segment:
  * - `ok`: accepted, the response carries the SMSC message id
  * - `throttle`: congestion; slow the bind down and send the segment again (connector retries)
- * - `rebind`: the SMSC thinks we are not bound; rebind and resubmit (DIGEST §6.8)
+ * - `rebind`: the SMSC thinks we are not bound; rebind and resubmit (docs/protocol.md §6.8)
  * - `transient`: a temporary SMSC failure; the caller may resubmit later
  * - `permanent`: rejected; resubmitting the same segment will fail again
  */
@@ -148,7 +148,7 @@ export function classifySubmitStatus(status: number, overrides: StatusOverrides 
 
 /**
  * What a bind response status means: `bound` (ESME_RALYBND counts, as in Kannel), `fatal` for credentials
- * that will not get better by retrying (stop and report; DIGEST §6.2), `retry` for everything else.
+ * that will not get better by retrying (stop and report; docs/protocol.md §6.2), `retry` for everything else.
  */
 export type BindStatusClass = 'bound' | 'fatal' | 'retry';
 

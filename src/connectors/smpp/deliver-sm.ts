@@ -1,6 +1,6 @@
 /**
  * deliver_sm (and data_sm) bodies read from their raw bytes, and turned into a receipt or an MO message.
- * Field order: SMPP 3.4 §4.6.1 (deliver_sm) and §4.7.1 (data_sm), the same walk as DIGEST §6.4.
+ * Field order: SMPP 3.4 §4.6.1 (deliver_sm) and §4.7.1 (data_sm), the same walk as docs/protocol.md §6.4.
  */
 import { ByteReader } from '../../../codecs/bytes/reader.ts';
 import type { DeliveryReport, MoMessage } from '../types.ts';
@@ -9,19 +9,19 @@ import { parseReceiptDate, parseReceiptText } from './receipt-text.ts';
 import { parseNetworkErrorCode, stateFromMessageState, stateFromStat } from './receipt-state.ts';
 import { decodeShortMessageText } from './short-message-text.ts';
 
-/** SMPP 3.4 §5.3.2 TLV tags read here (DIGEST §6.6, §5.4). */
+/** SMPP 3.4 §5.3.2 TLV tags read here (docs/protocol.md §6.6, §5.4). */
 export const TLV_RECEIPTED_MESSAGE_ID = 0x001e;
 export const TLV_NETWORK_ERROR_CODE = 0x0423;
 export const TLV_MESSAGE_PAYLOAD = 0x0424;
 export const TLV_MESSAGE_STATE = 0x0427;
 export const TLV_USSD_SERVICE_OP = 0x0501;
 
-/** esm_class bits (SMPP 3.4 §5.2.12; DIGEST §6.6): message types that are receipts or acks. */
+/** esm_class bits (SMPP 3.4 §5.2.12; docs/protocol.md §6.6): message types that are receipts or acks. */
 const ESM_SMSC_DELIVERY_RECEIPT = 0x04;
 const ESM_SME_DELIVERY_ACK = 0x08;
 const ESM_INTERMEDIATE_NOTIFICATION = 0x20;
 const ESM_RECEIPT_BITS = ESM_SMSC_DELIVERY_RECEIPT | ESM_SME_DELIVERY_ACK | ESM_INTERMEDIATE_NOTIFICATION;
-/** esm_class bit 6: short_message starts with a UDH (DIGEST §5.3). */
+/** esm_class bit 6: short_message starts with a UDH (docs/protocol.md §5.3). */
 const ESM_UDHI = 0x40;
 /** UCS-2 receipts exist; everything else is read as Latin-1 (receipt text is ASCII). */
 const DCS_UCS2 = 0x08;
@@ -130,7 +130,7 @@ function cstringValue(bytes: Uint8Array): string {
 
 /**
  * The receipt a deliver_sm carries: TLVs first (receipted_message_id, message_state, network_error_code),
- * the text as fallback and for the extra fields (DIGEST §6.6). Undefined when no message id is found.
+ * the text as fallback and for the extra fields (docs/protocol.md §6.6). Undefined when no message id is found.
  */
 export function readReceipt(
   message: IncomingMessage,
@@ -182,7 +182,7 @@ export function readMo(message: IncomingMessage, smscId: string): Omit<MoMessage
   let bytes = message.userData;
   let udh: Uint8Array | undefined;
   if (message.esmClass & ESM_UDHI && bytes.length > 0) {
-    const udhLength = bytes[0] + 1; // UDHL counts the octets after itself (DIGEST §5.1)
+    const udhLength = bytes[0] + 1; // UDHL counts the octets after itself (docs/protocol.md §5.1)
     udh = bytes.subarray(0, Math.min(udhLength, bytes.length));
     bytes = bytes.subarray(Math.min(udhLength, bytes.length));
   }

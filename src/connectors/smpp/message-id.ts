@@ -1,6 +1,6 @@
 /**
  * SMSC message ids, normalised so that the id in submit_sm_resp and the id in a delivery receipt compare
- * equal even when the SMSC writes them in different bases (DIGEST §6.7, Kannel `msg-id-type`).
+ * equal even when the SMSC writes them in different bases (docs/protocol.md §6.7, Kannel `msg-id-type`).
  *
  * - `hex`: the id is a hexadecimal number; normalised to unsigned decimal.
  * - `dec`: the id is a decimal number; normalised to unsigned decimal. As in Kannel, an id with

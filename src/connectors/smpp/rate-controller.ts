@@ -1,5 +1,5 @@
 /**
- * AIMD pacing for one bind. ESME_RTHROTTLED / ESME_RMSGQFUL (DIGEST §6.8–6.9) cut the rate
+ * AIMD pacing for one bind. ESME_RTHROTTLED / ESME_RMSGQFUL (docs/protocol.md §6.8–6.9) cut the rate
  * multiplicatively and remember a ceiling just under the rate that was too much; the rate then climbs
  * back to the ceiling additively and only probes above it slowly, so an SMSC limit is learnt instead of
  * hit again every few seconds. One congestion event (a window full of throttled responses) counts once.

@@ -1,6 +1,6 @@
 /**
  * node-smpp's Session, keeping the raw bytes of every PDU it receives. node-smpp decodes short_message
- * through a text codec chosen from data_coding (DIGEST §6.10), which loses bytes for GSM text and
+ * through a text codec chosen from data_coding (docs/protocol.md §6.10), which loses bytes for GSM text and
  * mangles binary content; MO messages and receipts are read from the raw bytes instead
  * (see deliver-sm.ts), and node-smpp does not decode their bodies at all. Framing, sequence numbers,
  * response callbacks, PDU encoding and the decoding of every other PDU stay node-smpp's.

@@ -1,6 +1,6 @@
 /**
  * Receipt states: the `message_state` TLV values and the `stat:` words of receipt text, mapped onto the
- * gateway's DeliveryState (DIGEST §6.6).
+ * gateway's DeliveryState (docs/protocol.md §6.6).
  */
 import type { DeliveryState } from '../types.ts';
 
@@ -23,7 +23,7 @@ export function stateFromMessageState(messageState: number): DeliveryState {
   return STATE_BY_MESSAGE_STATE.get(messageState) ?? 'unknown';
 }
 
-/** `stat:` words: the seven of SMPP 3.4 Appendix B plus non-standard ones seen in the wild (DIGEST §6.6). */
+/** `stat:` words: the seven of SMPP 3.4 Appendix B plus non-standard ones seen in the wild (docs/protocol.md §6.6). */
 const STAT_WORDS: ReadonlyArray<readonly [string, DeliveryState]> = [
   ['DELIVRD', 'delivered'],
   ['DELIVERED', 'delivered'],
@@ -58,7 +58,7 @@ export function isFinalState(state: DeliveryState): boolean {
 
 /**
  * network_error_code TLV (0x0423): 3 octets, network type then a 16-bit error code (SMPP 3.4 §5.3.2.31).
- * Kannel also copes with SMSCs that send three ASCII digits instead (DIGEST §6.6).
+ * Kannel also copes with SMSCs that send three ASCII digits instead (docs/protocol.md §6.6).
  */
 export function parseNetworkErrorCode(value: Uint8Array): number | undefined {
   if (value.length !== 3) return undefined;

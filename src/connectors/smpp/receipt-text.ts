@@ -1,5 +1,5 @@
 /**
- * The delivery receipt text of SMPP 3.4 Appendix B, parsed tolerantly (DIGEST §6.6 and §10 #13):
+ * The delivery receipt text of SMPP 3.4 Appendix B, parsed tolerantly (docs/protocol.md §6.6 and §10 #13):
  * `id:<id> sub:<NNN> dlvrd:<NNN> submit date:<YYMMDDhhmm> done date:<YYMMDDhhmm> stat:<STAT> err:<NNN> text:<...>`
  * Labels in any case, fields in any order, any of them missing, dates of 10 to 14 digits, `Text:` or
  * `text:` (or none), ids up to 64 characters (Kannel's limit), unknown stat values kept as they are.
@@ -16,7 +16,7 @@ export interface ReceiptText {
   text?: string;
 }
 
-/** Kannel reads `id:%64[^ ]` (DIGEST §6.6). */
+/** Kannel reads `id:%64[^ ]` (docs/protocol.md §6.6). */
 const MAX_ID_LENGTH = 64;
 
 const FIELD_PATTERNS: ReadonlyArray<readonly [keyof ReceiptText, RegExp]> = [

@@ -5,7 +5,7 @@
  * Policy lives here, transport in bind.ts:
  * - a segment is sent on the next bind with a free window slot and a token (round robin)
  * - ESME_RTHROTTLED / ESME_RMSGQFUL: that bind slows down and the segment goes back to the front of the
- *   queue (up to throttleRetryLimit times); ESME_RINVBNDSTS: rebind and resend (DIGEST §6.8)
+ *   queue (up to throttleRetryLimit times); ESME_RINVBNDSTS: rebind and resend (docs/protocol.md §6.8)
  * - a submit that was never written is resent; one that was written but not answered (timeout, link
  *   loss) is reported `unknown`, since the SMSC may have accepted it
  * - receipts are matched through one ReceiptMatcher per SMSC, so the bind they arrive on does not matter

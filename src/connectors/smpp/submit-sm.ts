@@ -1,15 +1,15 @@
 /**
- * submit_sm fields for one segment (SMPP 3.4 §4.4.1, DIGEST §6.4), in UDH or TLV mode (DIGEST §5.3–5.4).
+ * submit_sm fields for one segment (SMPP 3.4 §4.4.1, docs/protocol.md §6.4), in UDH or TLV mode (docs/protocol.md §5.3–5.4).
  */
 import type { PduFields } from 'smpp';
 import type { SmscConfig } from '../config.ts';
 import type { OutboundPush, SmsSegment } from '../types.ts';
 
-/** esm_class bit 6: short_message starts with a UDH (DIGEST §5.3). */
+/** esm_class bit 6: short_message starts with a UDH (docs/protocol.md §5.3). */
 export const ESM_UDHI = 0x40;
-/** registered_delivery 1: receipt on success or failure (DIGEST §6.4). */
+/** registered_delivery 1: receipt on success or failure (docs/protocol.md §6.4). */
 const REGISTERED_DELIVERY_FINAL = 0x01;
-/** GSM TP-UD holds 140 octets; SMPP short_message up to 254 (DIGEST §5.2, §6.4). */
+/** GSM TP-UD holds 140 octets; SMPP short_message up to 254 (docs/protocol.md §5.2, §6.4). */
 const MAX_SHORT_MESSAGE = 254;
 
 export class SubmitSmBuildError extends Error {
@@ -22,7 +22,7 @@ export class SubmitSmBuildError extends Error {
 }
 
 /**
- * Relative validity period `YYMMDDhhmmss000R` (SMPP 3.4 §7.1.1; DIGEST §6.4): the fields are a duration.
+ * Relative validity period `YYMMDDhhmmss000R` (SMPP 3.4 §7.1.1; docs/protocol.md §6.4): the fields are a duration.
  * Durations over 99 days are capped.
  */
 export function relativeValidityPeriod(minutes: number): string {
@@ -91,7 +91,7 @@ export function buildSubmitSm(
     if (segment.udhi) fields.esm_class = config.esmClass | ESM_UDHI;
     return fields;
   }
-  // TLV mode: the SMSC builds the UDH from port and SAR TLVs; no UDHI, no UDH in the payload (DIGEST §5.4).
+  // TLV mode: the SMSC builds the UDH from port and SAR TLVs; no UDHI, no UDH in the payload (docs/protocol.md §5.4).
   // A UDH-mode segment that also carries its TLV addressing is sent without its UDH.
   if (!segment.tlv) {
     throw new SubmitSmBuildError('SEGMENT_WITHOUT_TLV', `segment ${segment.index} has no TLV addressing`);

@@ -13,7 +13,7 @@ CREATE TABLE groups (
   -- automatic: push at once; ask-first: text the subscriber and push after a YES within the timeout.
   confirmation_mode text NOT NULL DEFAULT 'automatic' CHECK (confirmation_mode IN ('automatic', 'ask-first')),
   confirmation_timeout_seconds integer NOT NULL DEFAULT 86400 CHECK (confirmation_timeout_seconds > 0),
-  -- SEC method of the push (DIGEST §3); 'none' sends unsigned (legacy Nokia OTA has no SEC at all).
+  -- SEC method of the push (docs/protocol.md §3); 'none' sends unsigned (legacy Nokia OTA has no SEC at all).
   security_method text NOT NULL DEFAULT 'NETWPIN'
     CHECK (security_method IN ('NETWPIN', 'USERPIN', 'USERNETWPIN', 'USERPINMAC', 'none')),
   -- No push between start and end, local time in time_zone (an IANA name); start > end spans midnight.
@@ -239,7 +239,7 @@ CREATE INDEX campaign_targets_pending_idx ON campaign_targets (campaign_id) WHER
 -- One row per SMS of a push.
 CREATE TABLE segments (
   provisioning_id uuid NOT NULL REFERENCES provisionings (id) ON DELETE CASCADE,
-  -- 1-based, as the sequence number in the concatenation UDH (DIGEST §5).
+  -- 1-based, as the sequence number in the concatenation UDH (docs/protocol.md §5).
   segment_number integer NOT NULL CHECK (segment_number BETWEEN 1 AND 255),
   -- The connector (SMSC) it went through.
   smsc text,

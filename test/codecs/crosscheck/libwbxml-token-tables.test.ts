@@ -12,7 +12,7 @@
  * Allowed, and why (libwbxml's doing, not ours):
  * - LIBWBXML_XML_OUTPUT_QUIRKS (test/support/libwbxml.ts), in particular its "TRETRA-" misspelling of 0xB5/0xB6;
  * - an SI `created`/`si-expires` sent as a string instead of OPAQUE: libwbxml refuses it ("Bad Datetime
- *   Format"); we read the string. DIGEST §8.3 says senders use OPAQUE; reading the string too is leniency.
+ *   Format"); we read the string. docs/protocol.md §8.3 says senders use OPAQUE; reading the string too is leniency.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { toHex } from '../../../codecs/bytes/hex.ts';
@@ -35,7 +35,7 @@ import { treeDifference } from '../../support/tree-compare.ts';
 const tools = findLibwbxml();
 const skip = !tools && process.env[SKIP_LIBWBXML_ENV] === '1';
 
-// WBXML global tokens (DIGEST §1.3): never tag, ATTRSTART or ATTRVALUE tokens.
+// WBXML global tokens (docs/protocol.md §1.3): never tag, ATTRSTART or ATTRVALUE tokens.
 const GLOBAL_TOKENS = new Set([
   0x00, 0x01, 0x02, 0x03, 0x04, 0x40, 0x41, 0x42, 0x43, 0x44, 0x80, 0x81, 0x82, 0x83,
 ]);
@@ -43,9 +43,9 @@ for (const token of [0x84, 0xc0, 0xc1, 0xc2, 0xc3, 0xc4]) GLOBAL_TOKENS.add(toke
 const END = 0x01;
 const STR_I = 0x03;
 const SWITCH_PAGE = 0x00;
-const WITH_ATTRIBUTES = 0x80; // DIGEST §1.4
-const WITH_CONTENT = 0x40; // DIGEST §1.4
-const UTF_8 = 0x6a; // DIGEST §1.1
+const WITH_ATTRIBUTES = 0x80; // docs/protocol.md §1.4
+const WITH_CONTENT = 0x40; // docs/protocol.md §1.4
+const UTF_8 = 0x6a; // docs/protocol.md §1.1
 
 interface Probe {
   label: string;
@@ -72,7 +72,7 @@ const range = (from: number, to: number): number[] =>
   Array.from({ length: to - from + 1 }, (_, i) => from + i).filter((token) => !GLOBAL_TOKENS.has(token));
 const hex2 = (value: number): string => value.toString(16).padStart(2, '0');
 
-/** One-token documents. The header and wrapper bytes are DIGEST §2.1, §7, §8 shapes. */
+/** One-token documents. The header and wrapper bytes are docs/protocol.md §2.1, §7, §8 shapes. */
 function probes(): Probe[] {
   const out: Probe[] = [];
   const add = (
@@ -124,7 +124,7 @@ function probes(): Probe[] {
       add(type, 'tags', 0, token, [0x02, publicId, UTF_8, 0x00, WITH_CONTENT | 0x05, token, END]);
     }
   }
-  // Nokia OTA: <CHARACTERISTIC-LIST><PARM ATTR/></...> (all attribute tokens are ATTRSTART, DIGEST §7).
+  // Nokia OTA: <CHARACTERISTIC-LIST><PARM ATTR/></...> (all attribute tokens are ATTRSTART, docs/protocol.md §7).
   for (const token of range(0x05, 0x7f)) {
     add('nokia-ota', 'attributeStarts', 0, token, [
       0x01,

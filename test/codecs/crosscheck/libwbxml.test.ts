@@ -37,7 +37,7 @@ const tools = findLibwbxml();
 const skip = !tools && process.env[SKIP_LIBWBXML_ENV] === '1';
 if (skip) console.warn(`libwbxml cross-checks SKIPPED (${SKIP_LIBWBXML_ENV}=1): ${LIBWBXML_MISSING_MESSAGE}`);
 
-/** WBXML version real senders use per document type (DIGEST §1.1, §7, §8): the -v given to xml2wbxml. */
+/** WBXML version real senders use per document type (docs/protocol.md §1.1, §7, §8): the -v given to xml2wbxml. */
 const DEPLOYED_VERSION: Record<CorpusDocument['type'], string> = {
   prov: '1.3',
   si: '1.2',
@@ -45,13 +45,13 @@ const DEPLOYED_VERSION: Record<CorpusDocument['type'], string> = {
   'nokia-ota': '1.1',
 };
 
-const WBXML_UTF8_MIBENUM = 106; // IANA MIBenum of UTF-8, DIGEST §1.1
+const WBXML_UTF8_MIBENUM = 106; // IANA MIBenum of UTF-8, docs/protocol.md §1.1
 const PUBLIC_ID: Record<CorpusDocument['type'], number> = {
   prov: 0x0b,
   si: 0x05,
   sl: 0x06,
   'nokia-ota': 0x01,
-}; // DIGEST §1.1, §7
+}; // docs/protocol.md §1.1, §7
 
 const corpus = documentCorpus({ randomPerType: 20 });
 const sourceTrees = new Map<CorpusDocument, XmlElement>(corpus.map((doc) => [doc, parseXml(doc.xml)]));
@@ -165,7 +165,7 @@ describe.skipIf(skip)('libwbxml cross-check', () => {
       expect(encoded.ok, describeFailure(doc, `xml2wbxml failed: ${encoded.error}`)).toBe(true);
       const bytes = encoded.output!;
       const hex = `--- libwbxml WBXML ---\n${toHex(bytes)}`;
-      // Nokia OTA has no public id (0x01 = unknown, DIGEST §7), so the caller names the vocabulary.
+      // Nokia OTA has no public id (0x01 = unknown, docs/protocol.md §7), so the caller names the vocabulary.
       const options = doc.type === 'nokia-ota' ? { vocabulary: vocabularyFor('nokia-ota') } : {};
       let decoded: ReturnType<typeof decodeWbxml>;
       try {
@@ -184,14 +184,14 @@ describe.skipIf(skip)('libwbxml cross-check', () => {
   });
 
   describe('(c) the bytes are equal where libwbxml and the digest choose the same encoding', () => {
-    // libwbxml and DIGEST §8 agree on SI/SL completely (prefix tokens longest first, .com/ etc. anywhere in a
+    // libwbxml and docs/protocol.md §8 agree on SI/SL completely (prefix tokens longest first, .com/ etc. anywhere in a
     // value, %Datetime as OPAQUE with trailing zero octets dropped), except that libwbxml substitutes the
     // value tokens in EVERY attribute (si-id, class) — documents where only href holds one are compared.
     // For Nokia OTA both use a VALUE= token only for a whole value, unless the value merely STARTS with a
     // token text (libwbxml then uses the token as a prefix): such documents are left out.
     // For OMA CP the encodings agree while the attribute page stays 0 (libwbxml switches per attribute, we
-    // switch and stay: DIGEST §2.5 allows both) and no value merely CONTAINS a value token (libwbxml
-    // tokenises substrings, we whole values only: DIGEST §2.4); an empty element written <x></x> is sent
+    // switch and stay: docs/protocol.md §2.5 allows both) and no value merely CONTAINS a value token (libwbxml
+    // tokenises substrings, we whole values only: docs/protocol.md §2.4); an empty element written <x></x> is sent
     // with the content flag by us (`C6 5B 01 01`, as in ProvCont Appendix C) and without by libwbxml.
     const NOKIA_VALUE_TOKENS = [
       'GSM/CSD',
@@ -220,8 +220,8 @@ describe.skipIf(skip)('libwbxml cross-check', () => {
       'MSISDN_NO',
       'IPV4',
       'MS_CHAP',
-    ]; // DIGEST §7 table, VALUE= rows
-    const PUSH_VALUE_TOKENS = ['.com/', '.edu/', '.net/', '.org/']; // DIGEST §8.1
+    ]; // docs/protocol.md §7 table, VALUE= rows
+    const PUSH_VALUE_TOKENS = ['.com/', '.edu/', '.net/', '.org/']; // docs/protocol.md §8.1
     const cpTables = sharedCpTables();
     const cpValueTokens = Object.values(cpTables.attrValue).flatMap((page) => Object.values(page));
     const namesOnPage = (page: string): string[] =>

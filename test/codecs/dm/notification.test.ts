@@ -9,7 +9,7 @@ import {
 } from '../../../codecs/dm/notification.ts';
 import { SeededRandom } from '../../support/seeded-random.ts';
 
-// Computed in the digest (DIGEST §9.2), not a public vector.
+// Computed in the digest (docs/protocol.md §9.2), not a public vector.
 const EXAMPLE: DmNotification = {
   version: 11,
   uiMode: 'informative',
@@ -31,7 +31,7 @@ function codeOf(run: () => unknown): string {
   throw new Error('expected a CodecError');
 }
 
-describe('OMA DM package #0 (example computed in DIGEST §9.2, not a public vector)', () => {
+describe('OMA DM package #0 (example computed in docs/protocol.md §9.2, not a public vector)', () => {
   it('encodes header and digest of the example', () => {
     expect(toHex(encodeDmNotification(EXAMPLE, CREDENTIALS))).toBe(EXAMPLE_HEX);
   });

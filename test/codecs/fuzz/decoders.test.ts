@@ -244,8 +244,8 @@ describe('decoders fed random and damaged input throw only CodecError', () => {
   });
 
   it('decodeWbxml on deeply nested and very long documents', () => {
-    const header = [0x03, 0x0b, 0x6a, 0x00]; // WBXML 1.3, PROV, UTF-8, no string table (DIGEST §2)
-    const CHARACTERISTIC_WITH_CONTENT = 0x46; // tag 0x06 | content flag, DIGEST §1.4, §2.1
+    const header = [0x03, 0x0b, 0x6a, 0x00]; // WBXML 1.3, PROV, UTF-8, no string table (docs/protocol.md §2)
+    const CHARACTERISTIC_WITH_CONTENT = 0x46; // tag 0x06 | content flag, docs/protocol.md §1.4, §2.1
     const deep = Uint8Array.from([
       ...header,
       0x45,

@@ -31,7 +31,7 @@ function compiledFromWbxml(wbxmlHex: string): CompiledDocument {
 }
 
 describe('pack', () => {
-  it('reproduces the worked NETWPIN push of DIGEST §4.7 (MAC of the Gecko vector)', () => {
+  it('reproduces the worked NETWPIN push of docs/protocol.md §4.7 (MAC of the Gecko vector)', () => {
     const packed = packCompiled(compiledFromWbxml('030b6a004501'), { imsi: '466923103145252' });
     expect(packed.mac).toBe('1AF545FE2823DC9347064450F90FF1BBF957E146');
     expect(packed.segments).toHaveLength(1);

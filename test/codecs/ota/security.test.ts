@@ -17,7 +17,7 @@ import { publicVectors } from '../../support/shared-fixtures.ts';
 
 const vectors = publicVectors();
 const vector = (name: string) => vectors.find((entry) => entry.name === name)!;
-const EMPTY_PROV_DOC = fromHex('030b6a004501'); // DIGEST §3.3, §3.5, §3.6
+const EMPTY_PROV_DOC = fromHex('030b6a004501'); // docs/protocol.md §3.3, §3.5, §3.6
 
 function codeOf(run: () => unknown): string {
   try {
@@ -29,7 +29,7 @@ function codeOf(run: () => unknown): string {
   throw new Error('expected a CodecError');
 }
 
-describe('SEC codes (DIGEST §3.1)', () => {
+describe('SEC codes (docs/protocol.md §3.1)', () => {
   it('numbers the methods 0-3', () => {
     expect(SEC_CODES).toEqual({ NETWPIN: 0, USERPIN: 1, USERNETWPIN: 2, USERPINMAC: 3 });
     expect([0, 1, 2, 3].map(securityMethodFromCode)).toEqual(SECURITY_METHODS);
@@ -41,7 +41,7 @@ describe('SEC codes (DIGEST §3.1)', () => {
   });
 });
 
-describe('netwpinKey (DIGEST §3.3)', () => {
+describe('netwpinKey (docs/protocol.md §3.3)', () => {
   it.each([
     ['466923103145252', '4966291330412525', 'odd length (Gecko vector)'],
     ['23415012345678', '21435110325476f8', 'even length: filler F in the high nibble of the last octet'],
@@ -107,9 +107,9 @@ describe('computeMac against public vectors', () => {
   });
 });
 
-// Computed in the digest, not a public vector (DIGEST §3.5, §3.6).
+// Computed in the digest, not a public vector (docs/protocol.md §3.5, §3.6).
 describe('USERNETWPIN and USERPINMAC (examples computed in the digest, not public vectors)', () => {
-  it('USERNETWPIN key = EF_IMSI body followed by the ASCII PIN (DIGEST §3.5)', () => {
+  it('USERNETWPIN key = EF_IMSI body followed by the ASCII PIN (docs/protocol.md §3.5)', () => {
     const credentials = { imsi: '466923103145252', pin: '1234' };
     expect(toHex(securityKey('USERNETWPIN', credentials))).toBe('4966291330412525' + '31323334');
     expect(computeMac('USERNETWPIN', credentials, EMPTY_PROV_DOC)).toBe(
@@ -117,7 +117,7 @@ describe('USERNETWPIN and USERPINMAC (examples computed in the digest, not publi
     );
   });
 
-  it('USERPINMAC: code 1234528080 for secret half 12345 (DIGEST §3.6)', () => {
+  it('USERPINMAC: code 1234528080 for secret half 12345 (docs/protocol.md §3.6)', () => {
     expect(generateUserPinMacCode(EMPTY_PROV_DOC, '12345')).toBe('1234528080');
     expect(toHex(securityKey('USERPINMAC', { pin: '1234528080' }))).toBe('3132333435');
     expect(computeMac('USERPINMAC', { pin: '1234528080' }, EMPTY_PROV_DOC)).toBe(
@@ -178,7 +178,7 @@ describe('verifyMac (handset side)', () => {
     }
   });
 
-  it('USERPINMAC checks the second half of the code and ignores the header MAC (DIGEST §3.6, §10 #8)', () => {
+  it('USERPINMAC checks the second half of the code and ignores the header MAC (docs/protocol.md §3.6, §10 #8)', () => {
     const code = generateUserPinMacCode(body, '98765');
     expect(verifyMac('USERPINMAC', { pin: code }, body, undefined)).toBe(true);
     expect(verifyMac('USERPINMAC', { pin: code }, body, 'not a mac')).toBe(true);

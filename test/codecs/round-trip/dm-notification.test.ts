@@ -1,6 +1,6 @@
 /**
- * Property: an OMA DM package #0 notification (DIGEST §9.2) decodes to what was encoded, its digest is the
- * DIGEST §9.2 formula (computed here independently with node:crypto), and it verifies with the account's
+ * Property: an OMA DM package #0 notification (docs/protocol.md §9.2) decodes to what was encoded, its digest is the
+ * docs/protocol.md §9.2 formula (computed here independently with node:crypto), and it verifies with the account's
  * password and nonce only.
  */
 import { createHash } from 'node:crypto';
@@ -16,7 +16,7 @@ import {
 import { SeededRandom, testSeed } from '../../support/seeded-random.ts';
 
 const SEED = testSeed(0xd30_2024);
-const DIGEST_OCTETS = 16; // MD5, DIGEST §9.2
+const DIGEST_OCTETS = 16; // MD5, docs/protocol.md §9.2
 
 const md5 = (...parts: Array<Uint8Array | string>): Buffer => {
   const hash = createHash('md5');
@@ -24,14 +24,14 @@ const md5 = (...parts: Array<Uint8Array | string>): Buffer => {
   return hash.digest();
 };
 
-/** digest = MD5( B64(MD5(server-id ":" password)) ":" nonce ":" B64(MD5(trigger)) ) — DIGEST §9.2 */
+/** digest = MD5( B64(MD5(server-id ":" password)) ":" nonce ":" B64(MD5(trigger)) ) — docs/protocol.md §9.2 */
 const expectedDigest = (serverId: string, password: string, nonce: Uint8Array, trigger: Uint8Array): string =>
   toHex(
     md5(md5(`${serverId}:${password}`).toString('base64'), ':', nonce, ':', md5(trigger).toString('base64')),
   );
 
 describe('DM notification encode -> decode', () => {
-  it('gives back 2000 random notifications, with the digest of DIGEST §9.2 and a verdict only for the right secrets', () => {
+  it('gives back 2000 random notifications, with the digest of docs/protocol.md §9.2 and a verdict only for the right secrets', () => {
     const random = new SeededRandom(SEED);
     for (let i = 0; i < 2000; i++) {
       const notification = {

@@ -26,12 +26,12 @@ import { toXmlText } from '../../support/xml-text.ts';
 const DOCUMENTS_PER_TYPE = 200;
 const SEED = testSeed(0x0a7_2024);
 
-const MAX_TP_UD_OCTETS = 140; // DIGEST §5.2
-const MAX_CONCATENATED_PARTS = 255; // one-octet part count, DIGEST §5.2
-const DCS_8BIT = 0x04; // DIGEST §5.3
-const DCS_8BIT_CLASS_1 = 0xf5; // DIGEST §5.3
-const WAP_PUSH_PORT = 2948; // DIGEST §5.1
-const NOKIA_OTA_PORT = 49999; // DIGEST §7
+const MAX_TP_UD_OCTETS = 140; // docs/protocol.md §5.2
+const MAX_CONCATENATED_PARTS = 255; // one-octet part count, docs/protocol.md §5.2
+const DCS_8BIT = 0x04; // docs/protocol.md §5.3
+const DCS_8BIT_CLASS_1 = 0xf5; // docs/protocol.md §5.3
+const WAP_PUSH_PORT = 2948; // docs/protocol.md §5.1
+const NOKIA_OTA_PORT = 49999; // docs/protocol.md §7
 
 type Sec = NonNullable<PackOptions['sec']>;
 const SIGNED_METHODS: readonly Sec[] = ['NETWPIN', 'USERPIN', 'USERNETWPIN', 'USERPINMAC'];
@@ -65,7 +65,7 @@ function credentialsFor(
   random: SeededRandom,
   sec: Sec,
 ): { options: Partial<PackOptions>; handset: Credentials } {
-  // Real IMSIs have 15 digits; 14-digit ones exercise the even-length key layout (DIGEST §3.3).
+  // Real IMSIs have 15 digits; 14-digit ones exercise the even-length key layout (docs/protocol.md §3.3).
   const imsi = random.digits(random.chance(0.8) ? 15 : 14);
   const pin = random.chance(0.7)
     ? random.digits(random.int(4, 8))
@@ -88,7 +88,7 @@ function credentialsFor(
 }
 
 /**
- * The MAC written independently from DIGEST §3.2-§3.6 (not with codecs/ota/security.ts): HMAC-SHA1 over the
+ * The MAC written independently from docs/protocol.md §3.2-§3.6 (not with codecs/ota/security.ts): HMAC-SHA1 over the
  * WBXML body; NETWPIN key = EF_IMSI body (type/parity nibble 9 or 1, the digits, filler F, low nibble first);
  * USERNETWPIN = that key + ASCII PIN; USERPIN = ASCII PIN; USERPINMAC = the code's first half.
  */
@@ -143,9 +143,9 @@ function wrongCredentials(random: SeededRandom, sec: Sec, right: Credentials): C
 }
 
 /**
- * TLV mode, what the SMSC sends over the air: it turns the port and sar_* TLVs into a UDH (DIGEST §5.4:
+ * TLV mode, what the SMSC sends over the air: it turns the port and sar_* TLVs into a UDH (docs/protocol.md §5.4:
  * destination_port/source_port -> port IE, sar_* -> concatenation IE) in front of the part. Built here from
- * DIGEST §5.1 directly: 16-bit port IE `05 04 dd dd ss ss`; concatenation `00 03 rr tt nn` when the
+ * docs/protocol.md §5.1 directly: 16-bit port IE `05 04 dd dd ss ss`; concatenation `00 03 rr tt nn` when the
  * reference fits 8 bits, else `08 04 rr rr tt nn`.
  */
 function overTheAir(segment: SmsSegment): Uint8Array {
@@ -268,7 +268,7 @@ describe.each(TYPES)(
           const code = packed.userPinMacCode!;
           expect(code, context()).toMatch(/^\d{10,}$/);
           if (options.pin) expect(code.startsWith(options.pin), context()).toBe(true);
-          // check digit i = HMAC-SHA1(first half, body)[i] mod 10 (DIGEST §3.6)
+          // check digit i = HMAC-SHA1(first half, body)[i] mod 10 (docs/protocol.md §3.6)
           const half = code.slice(0, code.length / 2);
           const digest = hmacSha1(Buffer.from(half, 'latin1'), packed.wbxml);
           const digits = [...half].map((_, i) => String(digest[i] % 10)).join('');
@@ -279,7 +279,7 @@ describe.each(TYPES)(
             .toString('hex')
             .toUpperCase();
           expect(packed.mac, context()).toBe(expected);
-          // The MAC covers exactly the WBXML the WSP push carries after its headers (DIGEST §3.2).
+          // The MAC covers exactly the WBXML the WSP push carries after its headers (docs/protocol.md §3.2).
           expect(toHex(packed.wsp.subarray(packed.wsp.length - packed.wbxml.length)), context()).toBe(
             toHex(packed.wbxml),
           );
@@ -383,8 +383,8 @@ describe('a document compiled once and signed for many subscribers', () => {
 });
 
 describe('TLV mode, as the handset gets it', () => {
-  // The SMSC turns the port and sar_* TLVs into a UDH (DIGEST §5.4), which counts against the 140 octets
-  // exactly as in UDH mode (DIGEST §5.2): the parts must leave room for it.
+  // The SMSC turns the port and sar_* TLVs into a UDH (docs/protocol.md §5.4), which counts against the 140 octets
+  // exactly as in UDH mode (docs/protocol.md §5.2): the parts must leave room for it.
   it.each([133, 134, 140, 141, 300, 1000, 5000])(
     'a %i-octet push fits one SMS per part once the UDH is added',
     (length) => {

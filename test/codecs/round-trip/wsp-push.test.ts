@@ -103,7 +103,7 @@ function randomPush(random: SeededRandom): WspPush {
   if (choice < 0.5) mediaType = random.pick(WSP_CONTENT_TYPES).mediaType;
   else if (choice < 0.7) {
     mediaType = random.pick(WSP_CONTENT_TYPES).mediaType;
-    encodeAsText = true; // a media type with a code, sent as text (Gammu's MMS indicator does, DIGEST §4.6)
+    encodeAsText = true; // a media type with a code, sent as text (Gammu's MMS indicator does, docs/protocol.md §4.6)
   } else mediaType = `application/${token(random)}`;
   const parameters = Array.from({ length: random.pick([0, 0, 1, 2, 3, 5]) }, () => randomParameter(random));
   const push: WspPush = {

@@ -29,7 +29,7 @@ function withUdh(udhHex: string, payloadHex: string): Uint8Array {
 }
 
 describe('reassembleSegments', () => {
-  it('returns ports and payload of a single SMS (DIGEST §4.7 UDH)', () => {
+  it('returns ports and payload of a single SMS (docs/protocol.md §4.7 UDH)', () => {
     expect(reassembleSegments([fromHex('0605040b8423f0' + '010601b6')])).toEqual({
       destinationPort: 2948,
       sourcePort: 9200,
@@ -37,7 +37,7 @@ describe('reassembleSegments', () => {
     });
   });
 
-  it('reassembles hand-written parts given in any order (DIGEST §5.2 layout)', () => {
+  it('reassembles hand-written parts given in any order (docs/protocol.md §5.2 layout)', () => {
     const parts = [
       withUdh('0b0504c34fc002' + '0003' + '070301', 'aa'),
       withUdh('0b0504c34fc002' + '0003' + '070302', 'bbbb'),

@@ -19,7 +19,7 @@ const WAP_PUSH: SegmentOptions = {
   reference: 0x42,
 };
 
-/** DIGEST §4.7: the 56-octet WSP PDU of the worked example (MAC is the Gecko NETWPIN vector). */
+/** docs/protocol.md §4.7: the 56-octet WSP PDU of the worked example (MAC is the Gecko NETWPIN vector). */
 const WORKED_EXAMPLE_WSP =
   '01062f1f2db6918092' +
   '31414635343546453238323344433933343730363434353046393046463142424639353745313436' +
@@ -37,7 +37,7 @@ function codeOf(run: () => unknown): string {
 }
 
 describe('segmentDatagram, one SMS', () => {
-  it('sends the worked example as one SMS with the port element only: 63 octets of TP-UD (DIGEST §4.7)', () => {
+  it('sends the worked example as one SMS with the port element only: 63 octets of TP-UD (docs/protocol.md §4.7)', () => {
     const segments = segmentDatagram(fromHex(WORKED_EXAMPLE_WSP), WAP_PUSH);
     expect(segments).toHaveLength(1);
     expect(toHex(segments[0].tpud)).toBe('0605040b8423f0' + WORKED_EXAMPLE_WSP);
@@ -57,7 +57,7 @@ describe('segmentDatagram, one SMS', () => {
     ]);
   });
 
-  it('fits 133 octets in one SMS and needs two for 134 (DIGEST §5.2)', () => {
+  it('fits 133 octets in one SMS and needs two for 134 (docs/protocol.md §5.2)', () => {
     const one = segmentDatagram(new Uint8Array(133), WAP_PUSH);
     expect(one).toHaveLength(1);
     expect(one[0].tpud.length).toBe(MAX_TP_UD_OCTETS);
@@ -77,7 +77,7 @@ describe('segmentDatagram, concatenated', () => {
     [300, 3],
     [1000, 8],
     [128 * 255, 255],
-  ])('splits %i octets into %i parts of 128 (DIGEST §5.2)', (length, parts) => {
+  ])('splits %i octets into %i parts of 128 (docs/protocol.md §5.2)', (length, parts) => {
     expect(segmentDatagram(new Uint8Array(length), WAP_PUSH)).toHaveLength(parts);
   });
 
@@ -97,7 +97,7 @@ describe('segmentDatagram, concatenated', () => {
     expect(toHex(joined)).toBe(toHex(payload));
   });
 
-  it('carries 127 octets per part with a 16-bit reference (DIGEST §5.2)', () => {
+  it('carries 127 octets per part with a 16-bit reference (docs/protocol.md §5.2)', () => {
     const segments = segmentDatagram(new Uint8Array(254), {
       ...WAP_PUSH,
       reference: 0xbeef,
@@ -130,7 +130,7 @@ describe('segmentDatagram, concatenated', () => {
   });
 });
 
-describe('segmentDatagram, TLV mode (DIGEST §5.4)', () => {
+describe('segmentDatagram, TLV mode (docs/protocol.md §5.4)', () => {
   const TLV: SegmentOptions = { ...WAP_PUSH, mode: 'tlv' };
 
   it('sends up to 133 octets as one part with ports and no SAR values (the SMSC adds a 7-octet port UDH)', () => {

@@ -16,7 +16,7 @@ function onlyCodecError(run: () => unknown, input: () => string): void {
 
 const hexOf = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 
-/** Golden TP-UDs: DIGEST §4.7 single SMS and a 3-part concatenated message in DIGEST §5.2 layout. */
+/** Golden TP-UDs: docs/protocol.md §4.7 single SMS and a 3-part concatenated message in docs/protocol.md §5.2 layout. */
 const GOLDEN_TPUDS = [
   fromHex('0605040b8423f0' + '010601b6'),
   fromHex('0b0504c34fc002' + '0003' + '070301' + 'aa'),

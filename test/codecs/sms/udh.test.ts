@@ -16,13 +16,13 @@ interface GoldenUdh {
 const GOLDEN_UDH: GoldenUdh[] = [
   {
     name: 'WAP push ports 2948 <- 9200',
-    source: 'DIGEST §4.7 / §5.1 (Gammu, smsj)',
+    source: 'docs/protocol.md §4.7 / §5.1 (Gammu, smsj)',
     hex: '0605040b8423f0',
     elements: [{ type: 'ports16', destinationPort: 2948, sourcePort: 9200 }],
   },
   {
     name: "Kannel's OMA CP ports 2948 <- 2948",
-    source: 'DIGEST §5.1',
+    source: 'docs/protocol.md §5.1',
     hex: '0605040b840b84',
     elements: [{ type: 'ports16', destinationPort: 2948, sourcePort: 2948 }],
   },
@@ -34,7 +34,7 @@ const GOLDEN_UDH: GoldenUdh[] = [
   },
   {
     name: 'ports + 8-bit concatenation, part 1 of 3, reference 0x2A',
-    source: 'DIGEST §5.2 layout `0B 05 04 dd dd ss ss 00 03 rr tt nn`',
+    source: 'docs/protocol.md §5.2 layout `0B 05 04 dd dd ss ss 00 03 rr tt nn`',
     hex: '0b0504' + '0b8423f0' + '0003' + '2a0301',
     elements: [
       { type: 'ports16', destinationPort: 2948, sourcePort: 9200 },
@@ -43,7 +43,7 @@ const GOLDEN_UDH: GoldenUdh[] = [
   },
   {
     name: "Gammu's UDH_NokiaWAPLong, part 2 of 2",
-    source: 'DIGEST §5.2 (`05 04 C3 4F 00 00 00 03 ref tot seq`)',
+    source: 'docs/protocol.md §5.2 (`05 04 C3 4F 00 00 00 03 ref tot seq`)',
     hex: '0b0504c34f0000000307' + '0202',
     elements: [
       { type: 'ports16', destinationPort: 49999, sourcePort: 0 },
@@ -52,7 +52,7 @@ const GOLDEN_UDH: GoldenUdh[] = [
   },
   {
     name: 'ports + 16-bit concatenation',
-    source: 'DIGEST §5.1/§5.2 (`0C … 08 04 rr rr tt nn`)',
+    source: 'docs/protocol.md §5.1/§5.2 (`0C … 08 04 rr rr tt nn`)',
     hex: '0c0504' + '0b8423f0' + '0804' + '12340504',
     elements: [
       { type: 'ports16', destinationPort: 2948, sourcePort: 9200 },
@@ -61,7 +61,7 @@ const GOLDEN_UDH: GoldenUdh[] = [
   },
   {
     name: '8-bit ports',
-    source: 'DIGEST §5.1 (IEI 0x04)',
+    source: 'docs/protocol.md §5.1 (IEI 0x04)',
     hex: '040402' + 'e2e3',
     elements: [{ type: 'ports8', destinationPort: 0xe2, sourcePort: 0xe3 }],
   },

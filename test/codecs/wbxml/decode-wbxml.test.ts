@@ -1,6 +1,6 @@
 /**
  * Decoder behaviour on hand-built inputs. Each input is laid out by hand from the WBXML container rules
- * (DIGEST §1: header, global tokens, tag/attribute code pages) and the token tables (§2, §7, §8), written
+ * (docs/protocol.md §1: header, global tokens, tag/attribute code pages) and the token tables (§2, §7, §8), written
  * as `hex octets "and text"`.
  */
 import { describe, expect, it } from 'vitest';
@@ -16,9 +16,9 @@ import type { XmlElement } from '../../../codecs/xml/element.ts';
 import { parseXml } from '../../../codecs/xml/parse-xml.ts';
 import { bytesOf, codecErrorOf, shape } from './support.ts';
 
-/** OMA CP header: WBXML 1.3, public id 0x0B, UTF-8, empty string table (DIGEST §2). */
+/** OMA CP header: WBXML 1.3, public id 0x0B, UTF-8, empty string table (docs/protocol.md §2). */
 const CP = '03 0B 6A 00';
-/** SI header as Kannel sends it: WBXML 1.2, public id 0x05, UTF-8, no string table (DIGEST §8.1). */
+/** SI header as Kannel sends it: WBXML 1.2, public id 0x05, UTF-8, no string table (docs/protocol.md §8.1). */
 const SI = '02 05 6A 00';
 
 const decodeTree = (layout: string, options?: Parameters<typeof decodeWbxml>[1]): XmlElement =>
@@ -62,7 +62,7 @@ describe('decodeWbxml header', () => {
     expect(shape(decoded.root)).toEqual(tree('<sl href="abc"/>'));
   });
 
-  it('uses the caller-given vocabulary for the unknown public id 1 (Nokia OTA, DIGEST §7)', () => {
+  it('uses the caller-given vocabulary for the unknown public id 1 (Nokia OTA, docs/protocol.md §7)', () => {
     const layout = '01 01 6A 00 45 C6 06 01 87 12 49 01 01 01';
     expect(errorOf(layout)).toMatchObject({ code: 'WBXML_UNKNOWN_PUBLIC_ID', offset: 1 });
     expect(decodeTree(layout, { vocabulary: nokiaOtaVocabulary })).toEqual(
@@ -170,7 +170,7 @@ describe('decodeWbxml code pages', () => {
     expect(errorOf(`${CP} 00 01 45 01`)).toMatchObject({ code: 'WBXML_UNKNOWN_TOKEN', offset: 6 });
   });
 
-  it('keeps the attribute page across elements ("switch and stay", DIGEST §1.6)', () => {
+  it('keeps the attribute page across elements ("switch and stay", docs/protocol.md §1.6)', () => {
     // 59 is type=RESOURCE on attribute page 1 but type=PXAUTHINFO on page 0: page 1 is still in force.
     expect(
       decodeTree(`${CP} 45 C6 00 01 55 01 87 36 06 03 "w2" 00 01 86 59 01 01 86 00 00 59 01 01`),
@@ -205,7 +205,7 @@ describe('decodeWbxml code pages', () => {
     );
   });
 
-  it('reads AAA/HA (E0/E1) on attribute page 0 (DIGEST §10 #1)', () => {
+  it('reads AAA/HA (E0/E1) on attribute page 0 (docs/protocol.md §10 #1)', () => {
     expect(decodeTree(`${CP} 45 C6 5A 01 87 4E 06 E1 01 87 4E 06 E0 01 01 01`)).toEqual(
       tree(
         '<wap-provisioningdoc><characteristic type="NAPAUTHINFO"><parm name="AUTH-ENTITY" value="HA"/>' +
@@ -223,7 +223,7 @@ describe('decodeWbxml tokens', () => {
   });
 
   it('reads ENTITY in content and in attribute values, astral planes included', () => {
-    // 0xE9 = 81 69; 0x1D11E = 87 A2 1E (mb_u_int32, DIGEST §1.2)
+    // 0xE9 = 81 69; 0x1D11E = 87 A2 1E (mb_u_int32, docs/protocol.md §1.2)
     expect(decodeTree(`${SI} 45 C6 0B 03 "caf" 00 02 81 69 01 03 "a" 00 02 87 A2 1E 02 81 69 01 01`)).toEqual(
       tree('<si><indication href="café">a𝄞é</indication></si>'),
     );
@@ -276,7 +276,7 @@ describe('decodeWbxml tokens', () => {
     });
   });
 
-  it('turns a %Datetime OPAQUE of 1–7 octets into ISO text, zero-filling dropped octets (DIGEST §8.3)', () => {
+  it('turns a %Datetime OPAQUE of 1–7 octets into ISO text, zero-filling dropped octets (docs/protocol.md §8.3)', () => {
     expect(decodeTree(`${SI} 45 86 10 C3 04 20 24 01 15 01 01`)).toEqual(
       tree('<si><indication si-expires="2024-01-15T00:00:00Z"/></si>'),
     );
@@ -310,7 +310,7 @@ describe('decodeWbxml tokens', () => {
     expect(isWrittenWithEndTag(short)).toBe(false);
   });
 
-  it('decodes a Nokia OTA document where every attribute token is an ATTRSTART (DIGEST §7)', () => {
+  it('decodes a Nokia OTA document where every attribute token is an ATTRSTART (docs/protocol.md §7)', () => {
     const layout =
       '01 01 6A 00 45 C6 06 01 87 12 49 01 87 10 03 "X" 00 11 03 "y" 00 01 01 86 07 11 03 "http://a/" 00 01 01';
     expect(decodeTree(layout, { vocabulary: nokiaOtaVocabulary })).toEqual(

@@ -1,5 +1,5 @@
 /**
- * Encoder behaviour. Expected bytes are laid out by hand from the token tables (DIGEST §2, §7, §8) and
+ * Encoder behaviour. Expected bytes are laid out by hand from the token tables (docs/protocol.md §2, §7, §8) and
  * the container rules (§1) — not produced by the encoder.
  */
 import { describe, expect, it } from 'vitest';
@@ -39,7 +39,7 @@ describe('encodeWbxml OMA CP', () => {
     ).toBe(hexOf(`${CP} C5 46 01 86 5B 01 01`));
   });
 
-  it('sends another version as version= + STR_I (DIGEST §2.1)', () => {
+  it('sends another version as version= + STR_I (docs/protocol.md §2.1)', () => {
     expect(encodeHex('<wap-provisioningdoc version="1.1"/>', provVocabulary)).toBe(
       hexOf(`${CP} 85 45 03 "1.1" 00 01`),
     );
@@ -57,14 +57,14 @@ describe('encodeWbxml OMA CP', () => {
     );
   });
 
-  it('sends names and types without a token as name=/type= + STR_I (DIGEST §2.5)', () => {
+  it('sends names and types without a token as name=/type= + STR_I (docs/protocol.md §2.5)', () => {
     const xml = cp('<characteristic type="VENDOR-X"><parm name="ROLE" value="r"/></characteristic>');
     expect(encodeHex(xml, provVocabulary)).toBe(
       hexOf(`${CP} 45 C6 50 03 "VENDOR-X" 00 01 87 05 03 "ROLE" 00 06 03 "r" 00 01 01 01`),
     );
   });
 
-  it('switches the attribute page only when needed and stays there, never the tag page (DIGEST §1.6, §2.5)', () => {
+  it('switches the attribute page only when needed and stays there, never the tag page (docs/protocol.md §1.6, §2.5)', () => {
     const xml = cp(
       '<characteristic type="APPLICATION"><parm name="APPID" value="w2"/><parm name="NAME" value="n"/>' +
         '<characteristic type="RESOURCE"><parm name="URI" value="u"/></characteristic></characteristic>' +
@@ -100,14 +100,14 @@ describe('encodeWbxml OMA CP', () => {
     );
   });
 
-  it('uses AUTH-ENTITY=HA E1 on attribute page 0 (DIGEST §10 #1)', () => {
+  it('uses AUTH-ENTITY=HA E1 on attribute page 0 (docs/protocol.md §10 #1)', () => {
     const xml = cp(
       '<characteristic type="NAPAUTHINFO"><parm name="AUTH-ENTITY" value="HA"/></characteristic>',
     );
     expect(encodeHex(xml, provVocabulary)).toBe(hexOf(`${CP} 45 C6 5A 01 87 4E 06 E1 01 01 01`));
   });
 
-  it('sends every AAUTHTYPE value as a string and never emits the page-1 fragments (DIGEST §10 #2)', () => {
+  it('sends every AAUTHTYPE value as a string and never emits the page-1 fragments (docs/protocol.md §10 #2)', () => {
     const xml = cp(
       '<characteristic type="APPAUTH"><parm name="AAUTHTYPE" value="HTTP-BASIC"/><parm name="AAUTHTYPE" value="BASIC"/>' +
         '<parm name="NAME" value=","/><parm name="NAME" value="DIGEST"/></characteristic>',
@@ -146,7 +146,7 @@ describe('encodeWbxml OMA CP', () => {
 });
 
 describe('encodeWbxml SI and SL', () => {
-  it('picks the longest href prefix and puts .com/ etc. tokens anywhere in a value (DIGEST §8.1)', () => {
+  it('picks the longest href prefix and puts .com/ etc. tokens anywhere in a value (docs/protocol.md §8.1)', () => {
     expect(encodeHex('<sl href="https://www.a.org/x.com/y" action="cache"/>', slVocabulary)).toBe(
       hexOf(`${SL} 85 0C 03 "a" 00 88 03 "x" 00 85 03 "y" 00 07 01`),
     );
@@ -162,7 +162,7 @@ describe('encodeWbxml SI and SL', () => {
     ).toBe(hexOf(`${SI} 45 C6 0C 03 "a" 00 85 01 03 "see a.com/ now" 00 01 01`));
   });
 
-  it('sends created/si-expires as OPAQUE %Datetime with trailing zero octets dropped (DIGEST §8.3)', () => {
+  it('sends created/si-expires as OPAQUE %Datetime with trailing zero octets dropped (docs/protocol.md §8.3)', () => {
     expect(
       encodeHex(
         '<si><indication si-expires="2024-01-15T00:00:00Z" created="2024-12-01T10:00:00Z"/></si>',
@@ -187,7 +187,7 @@ describe('encodeWbxml SI and SL', () => {
 });
 
 describe('encodeWbxml Nokia OTA', () => {
-  it('uses NAME=/VALUE= ATTRSTART tokens for whole values and VALUE= + STR_I otherwise (DIGEST §7)', () => {
+  it('uses NAME=/VALUE= ATTRSTART tokens for whole values and VALUE= + STR_I otherwise (docs/protocol.md §7)', () => {
     const xml =
       '<CHARACTERISTIC-LIST><CHARACTERISTIC TYPE="ADDRESS"><PARM NAME="BEARER" VALUE="GPRS"/>' +
       '<PARM NAME="GPRS_ACCESSPOINTNAME" VALUE="GPRSinternet"/><PARM NAME="PORT" VALUE="9201"/></CHARACTERISTIC>' +

@@ -83,7 +83,7 @@ describe('NowSMS forum NETWPIN document (netwpin-nowsms-forum): string table + p
   });
 });
 
-describe('Gecko empty document (netwpin-empty-doc) and the DIGEST §4.7 body `03 0B 6A 00 45 01`', () => {
+describe('Gecko empty document (netwpin-empty-doc) and the docs/protocol.md §4.7 body `03 0B 6A 00 45 01`', () => {
   it('decodes to an empty wap-provisioningdoc and re-encodes byte-exactly', () => {
     const bytes = fromHex(publicVector('netwpin-empty-doc').wbxml!);
     const { root } = decodeWbxml(bytes);
@@ -101,7 +101,7 @@ describe('Gecko empty document (netwpin-empty-doc) and the DIGEST §4.7 body `03
 describe('smsj Nokia OTA bookmark (nokia-ota-bookmark)', () => {
   const vector = publicVector('nokia-ota-bookmark');
   // TP-UD = WSP push: TID 00, PDU type 06 (push), HeadersLen 2C, then 0x2C octets of content type
-  // and headers (DIGEST §4.1, §4.6); the WBXML document follows.
+  // and headers (docs/protocol.md §4.1, §4.6); the WBXML document follows.
   const WSP_FIXED_OCTETS = 3;
   const tpud = fromHex(vector.tpud_without_udh!);
   const wbxml = tpud.subarray(WSP_FIXED_OCTETS + tpud[2]);
@@ -122,7 +122,7 @@ describe('smsj Nokia OTA bookmark (nokia-ota-bookmark)', () => {
   });
 });
 
-describe('SI example of DIGEST §8.4', () => {
+describe('SI example of docs/protocol.md §8.4', () => {
   const xml =
     '<si><indication href="http://www.example.com/news" si-id="id1" action="signal-medium" ' +
     'created="2024-01-15T10:30:00Z">Hello</indication></si>';
@@ -142,7 +142,7 @@ describe('SI example of DIGEST §8.4', () => {
   });
 });
 
-describe('%Datetime examples of DIGEST §8.3', () => {
+describe('%Datetime examples of docs/protocol.md §8.3', () => {
   it.each([
     ['2024-01-15T10:30:00Z', 'C3 06 20 24 01 15 10 30'],
     ['1999-06-25T15:23:15Z', 'C3 07 19 99 06 25 15 23 15'],

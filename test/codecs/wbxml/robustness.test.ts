@@ -32,7 +32,7 @@ const goldenDocuments: Array<{ name: string; bytes: Uint8Array }> = [
   ...libwbxmlVectors.map((v) => ({ name: `libwbxml ${v.name}`, bytes: fromHex(v.wbxml) })),
 ];
 
-/** Headers that get random bodies past the header checks (DIGEST §2, §7, §8). */
+/** Headers that get random bodies past the header checks (docs/protocol.md §2, §7, §8). */
 const HEADERS = ['030b6a00', '02056a00', '02066a00', '01016a00', '000b00', '030b6a0461620000', '0305877700'];
 
 describe('decodeWbxml on hostile input throws only CodecError', () => {

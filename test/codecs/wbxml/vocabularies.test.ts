@@ -85,7 +85,7 @@ describe('vocabulary tables equal the digest tables (specs/tables/*.json)', () =
 });
 
 describe('vocabulary facts', () => {
-  it('carries the header each document type is sent with (DIGEST §2, §7, §8)', () => {
+  it('carries the header each document type is sent with (docs/protocol.md §2, §7, §8)', () => {
     expect(vocabularies.map((v) => [v.documentType, v.wbxmlVersion, v.publicId, v.rootElement])).toEqual([
       ['prov', 0x03, 0x0b, 'wap-provisioningdoc'],
       ['si', 0x02, 0x05, 'si'],
@@ -94,7 +94,7 @@ describe('vocabulary facts', () => {
     ]);
   });
 
-  it('never emits Kannel-only OMA CP tokens (DIGEST §2.7, §10 #3)', () => {
+  it('never emits Kannel-only OMA CP tokens (docs/protocol.md §2.7, §10 #3)', () => {
     const page1Starts = Object.values(provVocabulary.attributeStarts[1]).map((s) => s.value);
     for (const kannelOnly of ['APPREF', 'TO-APPREF', 'USERNAME', 'PASSWORD', 'WLAN']) {
       expect(page1Starts).not.toContain(kannelOnly);
@@ -102,12 +102,12 @@ describe('vocabulary facts', () => {
     expect(Object.values(provVocabulary.attributeValues[0])).not.toContain('3G-GSM');
   });
 
-  it('marks the page-1 AAUTHTYPE fragments decode-only (DIGEST §10 #2)', () => {
+  it('marks the page-1 AAUTHTYPE fragments decode-only (docs/protocol.md §10 #2)', () => {
     expect(provVocabulary.decodeOnly?.attributeValues).toEqual({ 1: [0x90, 0x91, 0x92, 0x93] });
     expect(provVocabulary.stringOnlyValues?.names).toEqual(['AAUTHTYPE']);
   });
 
-  it('marks SI created and si-expires as %Datetime (DIGEST §8.3)', () => {
+  it('marks SI created and si-expires as %Datetime (docs/protocol.md §8.3)', () => {
     expect(siVocabulary.datetimeAttributes).toEqual(['created', 'si-expires']);
   });
 });

@@ -1,5 +1,5 @@
 /**
- * Golden WSP push PDUs: the header blocks of DIGEST §4.6 (TID 01 where the digest shows xx), the §4.7
+ * Golden WSP push PDUs: the header blocks of docs/protocol.md §4.6 (TID 01 where the digest shows xx), the §4.7
  * worked example and smsj's Nokia OTA vector from public-vectors.json, each with the structure it
  * decodes to. Shared by the codec tests and the random/truncation tests.
  */
@@ -11,8 +11,8 @@ import { publicVectors } from '../../support/shared-fixtures.ts';
 /** Hex of an ASCII string quoted in the digest (e.g. a text content type), for writing vectors down. */
 export const ascii = (text: string): string => Buffer.from(text, 'latin1').toString('hex');
 
-export const GK_NETWPIN_MAC = '1AF545FE2823DC9347064450F90FF1BBF957E146'; // DIGEST §3.3, Gecko test vector
-export const EMPTY_PROV_DOC = '030b6a004501'; // DIGEST §3.3 / §4.7
+export const GK_NETWPIN_MAC = '1AF545FE2823DC9347064450F90FF1BBF957E146'; // docs/protocol.md §3.3, Gecko test vector
+export const EMPTY_PROV_DOC = '030b6a004501'; // docs/protocol.md §3.3 / §4.7
 
 export interface GoldenPush {
   name: string;
@@ -23,11 +23,11 @@ export interface GoldenPush {
 
 const empty = new Uint8Array(0);
 
-/** Header blocks of DIGEST §4.6 (TID 01 where the digest shows xx), the §4.7 worked example, and smsj's vector. */
+/** Header blocks of docs/protocol.md §4.6 (TID 01 where the digest shows xx), the §4.7 worked example, and smsj's vector. */
 export const GOLDEN_WSP_PUSHES: GoldenPush[] = [
   {
     name: 'OMA CP signed with NETWPIN (worked example)',
-    source: 'DIGEST §4.7 (MAC = Gecko test_cp_hmac_networkpin)',
+    source: 'docs/protocol.md §4.7 (MAC = Gecko test_cp_hmac_networkpin)',
     hex: '01062f1f2db6918092' + ascii(GK_NETWPIN_MAC) + '00' + EMPTY_PROV_DOC,
     push: {
       transactionId: 1,
@@ -43,7 +43,7 @@ export const GOLDEN_WSP_PUSHES: GoldenPush[] = [
   },
   ...[1, 2, 3].map((sec): GoldenPush => ({
     name: `OMA CP signed with SEC=${sec}`,
-    source: 'DIGEST §4.6 row "OMA CP, signed" (91 8s)',
+    source: 'docs/protocol.md §4.6 row "OMA CP, signed" (91 8s)',
     hex: `01062f1f2db691${(0x80 | sec).toString(16)}92` + ascii(GK_NETWPIN_MAC) + '00',
     push: {
       transactionId: 1,
@@ -59,19 +59,19 @@ export const GOLDEN_WSP_PUSHES: GoldenPush[] = [
   })),
   {
     name: 'OMA CP unsigned',
-    source: 'DIGEST §4.6',
+    source: 'docs/protocol.md §4.6',
     hex: '010601b6',
     push: { transactionId: 1, contentType: { mediaType: MEDIA_TYPES.omaCp, parameters: [] }, body: empty },
   },
   {
     name: 'SI',
-    source: 'DIGEST §4.6 (Gammu GSM_EncodeWAPIndicatorSMSText)',
+    source: 'docs/protocol.md §4.6 (Gammu GSM_EncodeWAPIndicatorSMSText)',
     hex: '010601ae',
     push: { transactionId: 1, contentType: { mediaType: MEDIA_TYPES.si, parameters: [] }, body: empty },
   },
   {
     name: 'SI with the wml.ua application id',
-    source: 'DIGEST §4.6',
+    source: 'docs/protocol.md §4.6',
     hex: '010603aeaf82',
     push: {
       transactionId: 1,
@@ -82,7 +82,7 @@ export const GOLDEN_WSP_PUSHES: GoldenPush[] = [
   },
   {
     name: 'SI with charset',
-    source: 'DIGEST §4.6',
+    source: 'docs/protocol.md §4.6',
     hex: '25060403ae81ea',
     push: {
       transactionId: 0x25,
@@ -92,13 +92,13 @@ export const GOLDEN_WSP_PUSHES: GoldenPush[] = [
   },
   {
     name: 'SL',
-    source: 'DIGEST §4.6',
+    source: 'docs/protocol.md §4.6',
     hex: '010601b0',
     push: { transactionId: 1, contentType: { mediaType: MEDIA_TYPES.sl, parameters: [] }, body: empty },
   },
   {
     name: 'SL with the wml.ua application id',
-    source: 'DIGEST §4.6',
+    source: 'docs/protocol.md §4.6',
     hex: '010603b0af82',
     push: {
       transactionId: 1,
@@ -109,7 +109,7 @@ export const GOLDEN_WSP_PUSHES: GoldenPush[] = [
   },
   {
     name: 'Nokia OTA settings',
-    source: 'DIGEST §4.6 (Kannel ota_prov.c, Gammu, smsj)',
+    source: 'docs/protocol.md §4.6 (Kannel ota_prov.c, Gammu, smsj)',
     hex: '01062c1f2a' + ascii(MEDIA_TYPES.nokiaBrowserSettings) + '0081ea',
     push: {
       transactionId: 1,
@@ -122,7 +122,7 @@ export const GOLDEN_WSP_PUSHES: GoldenPush[] = [
   },
   {
     name: 'Nokia OTA bookmarks',
-    source: 'DIGEST §4.6 (Kannel, Gammu)',
+    source: 'docs/protocol.md §4.6 (Kannel, Gammu)',
     hex: '01062d1f2b' + ascii(MEDIA_TYPES.nokiaBrowserBookmarks) + '0081ea',
     push: {
       transactionId: 1,
@@ -135,7 +135,7 @@ export const GOLDEN_WSP_PUSHES: GoldenPush[] = [
   },
   {
     name: 'Nokia SyncML settings (registered content type 0x020B)',
-    source: 'DIGEST §4.6 (Kannel ota_prov.c "syncsettings")',
+    source: 'docs/protocol.md §4.6 (Kannel ota_prov.c "syncsettings")',
     hex: '0106060502020b81ea',
     push: {
       transactionId: 1,
@@ -148,7 +148,7 @@ export const GOLDEN_WSP_PUSHES: GoldenPush[] = [
   },
   {
     name: 'DM notification',
-    source: 'DIGEST §4.6 / §9.2',
+    source: 'docs/protocol.md §4.6 / §9.2',
     hex: '010603c4af87',
     push: {
       transactionId: 1,
@@ -159,7 +159,7 @@ export const GOLDEN_WSP_PUSHES: GoldenPush[] = [
   },
   {
     name: 'DM bootstrap (DM profile)',
-    source: 'DIGEST §4.6',
+    source: 'docs/protocol.md §4.6',
     hex: '01062f1f2dc2918092' + ascii(GK_NETWPIN_MAC) + '00',
     push: {
       transactionId: 1,
@@ -175,7 +175,7 @@ export const GOLDEN_WSP_PUSHES: GoldenPush[] = [
   },
   {
     name: 'MMS notification, text form',
-    source: 'DIGEST §4.6 (Gammu GSM_EncodeMMSIndicatorSMSText)',
+    source: 'docs/protocol.md §4.6 (Gammu GSM_EncodeMMSIndicatorSMSText)',
     hex: '010622' + ascii(MEDIA_TYPES.mmsMessage) + '00af84',
     push: {
       transactionId: 1,
@@ -186,7 +186,7 @@ export const GOLDEN_WSP_PUSHES: GoldenPush[] = [
   },
   {
     name: 'MMS notification, well-known form',
-    source: 'DIGEST §4.6',
+    source: 'docs/protocol.md §4.6',
     hex: '010603beaf84',
     push: {
       transactionId: 1,

@@ -21,7 +21,7 @@ describe('WSP push golden vectors', () => {
     expect(toHex(encodeWspPush(decodeWspPush(fromHex(hex))))).toBe(hex.toLowerCase());
   });
 
-  it('carries the WBXML of the worked example as the body, 56 octets in all (DIGEST §4.7)', () => {
+  it('carries the WBXML of the worked example as the body, 56 octets in all (docs/protocol.md §4.7)', () => {
     const bytes = fromHex(GOLDEN[0].hex);
     expect(bytes.length).toBe(56);
     expect(toHex(decodeWspPush(bytes).body)).toBe(EMPTY_PROV_DOC);
@@ -36,7 +36,7 @@ describe('WSP content type forms', () => {
   const encodeType = (contentType: WspPush['contentType']): string =>
     toHex(encodeWspPush({ transactionId: 0, contentType, body: empty })).slice(6);
 
-  it('uses the general form with a Long-integer for a registered type without parameters (DIGEST §4.3/§4.4)', () => {
+  it('uses the general form with a Long-integer for a registered type without parameters (docs/protocol.md §4.3/§4.4)', () => {
     expect(encodeType({ mediaType: MEDIA_TYPES.emn, parameters: [] })).toBe('0302030a');
   });
 
@@ -125,7 +125,7 @@ describe('WSP content type forms', () => {
   });
 
   it('decodes the WSP 1.4 parameter codes to the same canonical names', () => {
-    // Name 0x17 and Filename 0x18 as Text-value (WSP 1.4), DIGEST §4.3.
+    // Name 0x17 and Filename 0x18 as Text-value (WSP 1.4), docs/protocol.md §4.3.
     const hex = '01060a09ae97' + ascii('abc') + '0098' + ascii('f') + '00';
     expect(decodeWspPush(fromHex(hex)).contentType.parameters).toEqual([
       { name: 'name', value: 'abc' },
@@ -135,7 +135,7 @@ describe('WSP content type forms', () => {
 });
 
 describe('WSP headers', () => {
-  it('encodes a registered application id as a Long-integer (DIGEST §4.5: 9011 -> 02 90 11)', () => {
+  it('encodes a registered application id as a Long-integer (docs/protocol.md §4.5: 9011 -> 02 90 11)', () => {
     const bytes = encodeWspPush({
       transactionId: 1,
       contentType: { mediaType: MEDIA_TYPES.omaCp, parameters: [] },
@@ -189,11 +189,11 @@ describe('WSP headers', () => {
     expect(decodeWspPush(bytes)).toEqual(push);
   });
 
-  it('accepts a ConfirmedPush (0x07) as Android does (DIGEST §4.1)', () => {
+  it('accepts a ConfirmedPush (0x07) as Android does (docs/protocol.md §4.1)', () => {
     expect(decodeWspPush(fromHex('010701b6')).contentType.mediaType).toBe(MEDIA_TYPES.omaCp);
   });
 
-  it('quotes a text value whose first octet is >= 0x80 (DIGEST §4.2)', () => {
+  it('quotes a text value whose first octet is >= 0x80 (docs/protocol.md §4.2)', () => {
     const push: WspPush = {
       transactionId: 1,
       contentType: { mediaType: MEDIA_TYPES.si, parameters: [] },

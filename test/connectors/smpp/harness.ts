@@ -15,7 +15,7 @@ import type {
 } from '../../../src/connectors/types.ts';
 import { startSmscSimulator, type SimBehaviour, type SmscSimulator } from '../../../src/smsc-sim/index.ts';
 
-/** SMPP 3.4 limits: system_id ≤15, password ≤8 characters (DIGEST §6.2). */
+/** SMPP 3.4 limits: system_id ≤15, password ≤8 characters (docs/protocol.md §6.2). */
 export const ACCOUNT = { systemId: 'otagw-test', password: 'pw-test1' };
 
 export interface Harness {
@@ -86,7 +86,7 @@ export async function startHarness(
 
 /**
  * A push of `count` segments carrying a few payload octets each (not a real WSP push), with the UDH of
- * DIGEST §5.2 (16-bit ports, 8-bit concatenation) and the same addressing as TLVs.
+ * docs/protocol.md §5.2 (16-bit ports, 8-bit concatenation) and the same addressing as TLVs.
  */
 export function pushOf(id: string, destination: string, count = 1): OutboundPush {
   const reference = id.length % 256;
@@ -94,7 +94,7 @@ export function pushOf(id: string, destination: string, count = 1): OutboundPush
   const segments: SmsSegment[] = [];
   for (let index = 1; index <= count; index++) {
     const udh = encodeUdh([ports, { type: 'concat8', reference, total: count, index }]);
-    const payload = [0x01, 0x06, index]; // WSP transaction id, PDU type push (DIGEST §4), a marker
+    const payload = [0x01, 0x06, index]; // WSP transaction id, PDU type push (docs/protocol.md §4), a marker
     segments.push({
       index,
       total: count,

@@ -10,7 +10,7 @@ import type { OutboundPush, SmsSegment } from '../../../src/connectors/types.ts'
 
 const base = { host: '127.0.0.1', systemId: 'otagw', password: 'secret' };
 
-// DIGEST §5.2: port16 + concat8 UDH, `0B 05 04 0B 84 23 F0 00 03 rr tt nn`, then the WSP payload
+// docs/protocol.md §5.2: port16 + concat8 UDH, `0B 05 04 0B 84 23 F0 00 03 rr tt nn`, then the WSP payload
 const udh = [0x0b, 0x05, 0x04, 0x0b, 0x84, 0x23, 0xf0, 0x00, 0x03, 0x2a, 0x02, 0x01];
 const segment: SmsSegment = {
   index: 1,
