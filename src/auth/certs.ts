@@ -2,17 +2,21 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile, access } from 'node:fs/promises';
 import { join } from 'node:path';
 import forge from 'node-forge';
+import { certsLayout } from './certs-layout.ts';
 
 /**
- * Development certificates for mutual TLS on the trigger routes: a CA, a server certificate it signs
- * (for localhost and 127.0.0.1 plus any names given) and client certificates (one per network element).
- * Keys come from node:crypto (fast, native RSA); node-forge builds and signs the X.509 certificates.
+ * Development certificates for HTTPS and mutual TLS: a CA, a server certificate it signs (for localhost
+ * and 127.0.0.1 plus any names given) and client certificates (one per network element). Keys come from
+ * node:crypto (fast, native RSA); node-forge builds and signs the X.509 certificates. Where the files go
+ * (default ./var/certs): src/auth/certs-layout.ts.
  *
- * Layout under the directory (default ./var/certs):
- *   ca.key.pem ca.cert.pem server.key.pem server.cert.pem clients/<name>.key.pem clients/<name>.cert.pem
+ * Server and client certificates differ in extendedKeyUsage (serverAuth / clientAuth only): the gateway
+ * refuses a certificate without clientAuth as a client certificate, so the server's own certificate and
+ * key, which sit on the server's disk, cannot stand in for a network element's.
  */
 
-export const DEFAULT_CERTS_DIR = './var/certs';
+export { DEFAULT_CERTS_DIR, certsLayout, type CertsLayout } from './certs-layout.ts';
+
 const RSA_BITS = 2048;
 const CA_VALIDITY_DAYS = 3650;
 const LEAF_VALIDITY_DAYS = 825; // the longest lifetime TLS clients commonly accept for a leaf
@@ -20,28 +24,6 @@ const LEAF_VALIDITY_DAYS = 825; // the longest lifetime TLS clients commonly acc
 export interface CertPair {
   keyPem: string;
   certPem: string;
-}
-
-export interface CertsLayout {
-  dir: string;
-  caKey: string;
-  caCert: string;
-  serverKey: string;
-  serverCert: string;
-  clientKey: (name: string) => string;
-  clientCert: (name: string) => string;
-}
-
-export function certsLayout(dir: string = DEFAULT_CERTS_DIR): CertsLayout {
-  return {
-    dir,
-    caKey: join(dir, 'ca.key.pem'),
-    caCert: join(dir, 'ca.cert.pem'),
-    serverKey: join(dir, 'server.key.pem'),
-    serverCert: join(dir, 'server.cert.pem'),
-    clientKey: (name) => join(dir, 'clients', `${name}.key.pem`),
-    clientCert: (name) => join(dir, 'clients', `${name}.cert.pem`),
-  };
 }
 
 export const CLIENT_NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/;

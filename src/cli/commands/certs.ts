@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { DEFAULT_CERTS_DIR, initCerts } from '../../auth/certs.ts';
+import { DEFAULT_CERTS_DIR, initCerts, type CertsLayout } from '../../auth/certs.ts';
 import { UsageError, type CliIo } from '../main.ts';
 
 export const CERTS_USAGE = `usage: otagw certs init [options]
@@ -7,8 +7,9 @@ export const CERTS_USAGE = `usage: otagw certs init [options]
   --client NAME    a client certificate to create (repeatable; default: network)
   --host NAME      an extra server name or IP besides localhost and 127.0.0.1 (repeatable)
   --force          replace existing files (a new CA invalidates every certificate it signed)
-Creates a development CA, a server certificate and client certificates for mutual TLS on the
-trigger routes. Private keys are written with mode 0600.
+Creates a development CA, a server certificate and client certificates for HTTPS with mutual TLS
+on the network routes (http.tls in config/, or OTAGW_TLS_DIR=DIR). Private keys are written with
+mode 0600. Then prints the configuration lines and a curl example.
 `;
 
 export async function certsCommand(argv: string[], io: CliIo): Promise<number> {
@@ -37,5 +38,25 @@ export async function certsCommand(argv: string[], io: CliIo): Promise<number> {
   for (const path of result.created) io.stdout(`created ${path}\n`);
   for (const path of result.kept) io.stdout(`kept    ${path}\n`);
   io.stdout(`CA certificate (give it to clients): ${result.layout.caCert}\n`);
+  io.stdout(howToServe(result.layout, values.client?.[0] ?? 'network'));
   return 0;
+}
+
+/** What to add to serve HTTPS with these files, and a first call that presents a client certificate. */
+export function howToServe(layout: CertsLayout, client: string): string {
+  return (
+    `\nTo serve HTTPS, add to config/local.yaml (paths are relative to the working directory):\n` +
+    `  http:\n    tls:\n` +
+    `      certFile: ${layout.serverCert}\n      keyFile: ${layout.serverKey}\n` +
+    `      caFile: ${layout.caCert}\n      clientAuth: network\n` +
+    `or set in the environment:\n  OTAGW_TLS_DIR=${layout.dir}\n` +
+    `(clientAuth network: triggers and device reports need a client certificate from this CA and an API key;\n` +
+    ` OTAGW_TLS_CLIENT_AUTH=none|network|all changes it.)\n` +
+    `\nA trigger over mutual TLS (port: your http.port):\n` +
+    `  curl -s --cacert ${layout.caCert} \\\n` +
+    `    --cert ${layout.clientCert(client)} --key ${layout.clientKey(client)} \\\n` +
+    `    -X POST https://localhost:8080/v1/triggers/first-use \\\n` +
+    `    -H 'Authorization: Bearer <network API key>' -H 'Content-Type: application/json' \\\n` +
+    `    -d '{"imsi":"262019876543210","msisdn":"491701234567","imei":"356980010010018"}'\n`
+  );
 }
