@@ -2,7 +2,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile, access } from 'node:fs/promises';
 import { join } from 'node:path';
 import forge from 'node-forge';
-import { certsLayout } from './certs-layout.ts';
+import { certsLayout, DEFAULT_CERTS_DIR, type CertsLayout } from './certs-layout.ts';
 
 /**
  * Development certificates for HTTPS and mutual TLS: a CA, a server certificate it signs (for localhost
