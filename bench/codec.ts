@@ -7,11 +7,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { compileDocument, packCompiled, packXml } from '../codecs/ota/pack.ts';
 
-const SHARED = fileURLToPath(new URL('../../shared/', import.meta.url));
-const referenceXml = readFileSync(
-  process.env.OTAGW_BENCH_XML ?? `${SHARED}fixtures/reference-cp.xml`,
-  'utf8',
-);
+const FIXTURES = fileURLToPath(new URL('../test/fixtures/', import.meta.url));
+const referenceXml = readFileSync(process.env.OTAGW_BENCH_XML ?? `${FIXTURES}reference-cp.xml`, 'utf8');
 const DURATION_MS = Number(process.env.OTAGW_BENCH_MS ?? 3000);
 const json = process.argv.includes('--json');
 

@@ -2,9 +2,10 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { fixturePath } from '../support/fixtures.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/otagw.js', import.meta.url));
-const TYPICAL = fileURLToPath(new URL('../../../shared/fixtures/typical-cp.xml', import.meta.url));
+const TYPICAL = fixturePath('typical-cp.xml');
 const run = promisify(execFile);
 
 /** Runs the real `otagw` command as field engineers do, through the package bin. */

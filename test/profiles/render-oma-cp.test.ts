@@ -4,7 +4,7 @@ import { parseXml } from '../../codecs/xml/parse-xml.ts';
 import { ProfileError } from '../../src/profiles/errors.ts';
 import { renderProfile, type DeviceCapabilities } from '../../src/profiles/render.ts';
 import { parseProfileParameters, type ProfileParameters } from '../../src/profiles/schema.ts';
-import { readSharedFixture } from '../support/shared-fixtures.ts';
+import { readFixture } from '../support/fixtures.ts';
 import { treeDifference } from '../support/tree-compare.ts';
 import { fullParameters, fullParametersWith, typicalParameters } from './sample-parameters.ts';
 import {
@@ -41,13 +41,13 @@ function expectReferencesResolve(root: XmlElement): void {
 describe('renderProfile for an OMA CP device', () => {
   it('renders the typed equivalent of typical-cp.xml as exactly that document', () => {
     const { root, omitted } = omaCp(typicalParameters());
-    const expected = parseXml(readSharedFixture('typical-cp.xml'));
+    const expected = parseXml(readFixture('typical-cp.xml'));
     expect(treeDifference(expected, root)).toBeUndefined();
     expect(omitted).toEqual([]);
   });
 
   it('renders NAPDEF, PXLOGICAL, e-mail and w7 in the shapes of reference-cp.xml', () => {
-    const reference = parseXml(readSharedFixture('reference-cp.xml'));
+    const reference = parseXml(readFixture('reference-cp.xml'));
     const parameters = parseProfileParameters({
       name: 'Example Operator',
       connections: [
@@ -389,7 +389,7 @@ describe('renderProfile for an OMA CP device', () => {
 
   describe('raw OMA CP', () => {
     it('is sent as the document it is', () => {
-      const text = readSharedFixture('reference-cp.xml');
+      const text = readFixture('reference-cp.xml');
       const { root, omitted } = omaCp(parseProfileParameters({ name: 'Raw', rawOmaCp: text }));
       expect(treeDifference(parseXml(text), root)).toBeUndefined();
       expect(omitted).toEqual([]);

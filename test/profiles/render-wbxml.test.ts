@@ -22,7 +22,7 @@ import {
   LIBWBXML_MISSING_MESSAGE,
   SKIP_LIBWBXML_ENV,
 } from '../support/libwbxml.ts';
-import { readSharedFixture } from '../support/shared-fixtures.ts';
+import { readFixture } from '../support/fixtures.ts';
 import { treeDifference } from '../support/tree-compare.ts';
 import { fullParameters, fullParametersWith, typicalParameters } from './sample-parameters.ts';
 
@@ -83,7 +83,7 @@ function renderedCorpus(): Rendered[] {
       });
     }
   }
-  const raw = parseProfileParameters({ name: 'Raw', rawOmaCp: readSharedFixture('reference-cp.xml') });
+  const raw = parseProfileParameters({ name: 'Raw', rawOmaCp: readFixture('reference-cp.xml') });
   corpus.push({
     label: 'raw reference-cp / oma-cp',
     root: renderProfile(raw, { format: 'oma-cp' }).root,

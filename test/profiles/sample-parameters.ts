@@ -5,7 +5,7 @@ import {
   type ProfileParametersInput,
 } from '../../src/profiles/schema.ts';
 
-/** The typed equivalent of ../shared/fixtures/typical-cp.xml. */
+/** The typed equivalent of test/fixtures/typical-cp.xml. */
 export const TYPICAL_CP_INPUT: ProfileParametersInput = {
   name: 'Northwind Mobile',
   connections: [

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { fromHex } from '../../codecs/bytes/hex.ts';
 import { packXml } from '../../codecs/ota/pack.ts';
 import { startSmscSimulator, type SmscSimulator } from '../../src/smsc-sim/index.ts';
-import { publicVectors } from '../support/shared-fixtures.ts';
+import { publicVectors } from '../support/fixtures.ts';
 import { TestClient } from './smpp-test-client.ts';
 
 const vectors = publicVectors();

@@ -1,12 +1,12 @@
 /**
- * A fixed corpus of documents for cross-checks and round trips: the shared reference documents, the public
- * vectors' XML, the digest's SI/SL examples, hand-written edge cases, a document that uses every OMA CP
+ * A fixed corpus of documents for cross-checks and round trips: the reference documents of test/fixtures/, the
+ * public vectors' XML, the SI/SL example of docs/protocol.md §8.4, hand-written edge cases, a document that uses every OMA CP
  * value token in the parm it belongs to, and seeded random documents of every type.
  */
 import { el, type XmlElement, type XmlNode } from '../../codecs/xml/element.ts';
 import { GENERATED_DOCUMENT_TYPES, randomDocument, type GeneratedDocumentType } from './random-documents.ts';
 import { SeededRandom } from './seeded-random.ts';
-import { publicVectors, readSharedFixture, sharedCpTables } from './shared-fixtures.ts';
+import { cpTables, publicVectors, readFixture } from './fixtures.ts';
 import { toXmlText } from './xml-text.ts';
 
 export interface CorpusDocument {
@@ -46,12 +46,12 @@ const characteristic = (type: string, children: XmlNode[]): XmlElement =>
 const VALUELESS_PARMS = new Set(['T-BIT', 'INTERNET', 'TRUST', 'MASTER', 'STARTPAGE']);
 
 /**
- * Every OMA CP ATTRSTART token of the shared table (docs/protocol.md §2.2, §2.3): a characteristic of every type,
+ * Every OMA CP ATTRSTART token of test/fixtures/tables/oma_cp.json (docs/protocol.md §2.2, §2.3): a characteristic of every type,
  * holding (round robin) a parm of every name — page-1 names in the page-1 characteristics, page-0 names in
  * the others — with a plain value, or none for the flags (T-BIT, INTERNET, TRUST, MASTER, STARTPAGE).
  */
 export function everyCpNameTokenDocument(): XmlElement {
-  const tables = sharedCpTables();
+  const tables = cpTables();
   const valuesOf = (page: string, attribute: string): string[] =>
     Object.values(tables.attrStart[page])
       .filter((start) => start.name === attribute && start.value !== undefined)
@@ -79,13 +79,13 @@ export function everyCpNameTokenDocument(): XmlElement {
 }
 
 /**
- * Every OMA CP ATTRVALUE token of the shared table (docs/protocol.md §2.4), each in a parm where it makes sense:
+ * Every OMA CP ATTRVALUE token of test/fixtures/tables/oma_cp.json (docs/protocol.md §2.4), each in a parm where it makes sense:
  * bearers in NAPDEF BEARER, address types in NAP-ADDRTYPE/ADDRTYPE, call types in CALLTYPE, PAP/CHAP/MD5 in
  * AUTHTYPE, proxy auth types in PXAUTH-TYPE, services in PORT SERVICE, AAA/HA in AUTH-ENTITY, APPSRV/OBEX
  * in AAUTHLEVEL and the page-1 AAUTHTYPE fragments in a combined AAUTHTYPE.
  */
 export function everyCpValueTokenDocument(): XmlElement {
-  const page0 = Object.values(sharedCpTables().attrValue['0']);
+  const page0 = Object.values(cpTables().attrValue['0']);
   const addressTypes = ['IPV4', 'IPV6', 'E164', 'ALPHA', 'APN', 'SCODE', 'TETRA-ITSI', 'MAN'];
   const callTypes = [
     'ANALOG-MODEM',
@@ -430,7 +430,7 @@ export interface CorpusOptions {
 export function documentCorpus(options: CorpusOptions = {}): CorpusDocument[] {
   const corpus: CorpusDocument[] = [];
   for (const name of ['reference-cp.xml', 'typical-cp.xml']) {
-    const xml = readSharedFixture(name);
+    const xml = readFixture(name);
     corpus.push({ name: `fixture ${name}`, type: typeOfXml(xml), xml });
   }
   for (const vector of publicVectors()) {
@@ -438,7 +438,7 @@ export function documentCorpus(options: CorpusOptions = {}): CorpusDocument[] {
       corpus.push({ name: `public vector ${vector.name}`, type: typeOfXml(vector.xml), xml: vector.xml });
   }
   corpus.push({
-    name: 'digest §8.4 SI example',
+    name: 'docs/protocol.md §8.4 SI example',
     type: 'si',
     xml: '<si><indication href="http://www.example.com/news" si-id="id1" action="signal-medium" created="2024-01-15T10:30:00Z">Hello</indication></si>',
   });

@@ -1,10 +1,10 @@
 /**
  * Cross-checks of our WBXML codec against another implementation: Debian's libwbxml 0.11.8
- * (package libwbxml2-utils; the digest's source "LW"), driven through its command-line tools.
+ * (package libwbxml2-utils; source "LW" of docs/protocol.md §0), driven through its command-line tools.
  *
  * (a) `wbxml2xml` reads OUR WBXML as the source document.
  * (b) OUR decoder reads what `xml2wbxml` writes (with and without libwbxml's string table) as the source document.
- * (c) Where libwbxml and the digest choose the same encoding, the bytes are equal.
+ * (c) Where libwbxml and docs/protocol.md choose the same encoding, the bytes are equal.
  *
  * "The same document" = the same tree after tree-compare's normalisation (whitespace-only text, attribute
  * order, DOCTYPE/declaration ignored). The only other allowances are libwbxml's own faults, each listed in
@@ -30,7 +30,7 @@ import {
   SKIP_LIBWBXML_ENV,
   type ConversionResult,
 } from '../../support/libwbxml.ts';
-import { publicVectors, sharedCpTables } from '../../support/shared-fixtures.ts';
+import { cpTables, publicVectors } from '../../support/fixtures.ts';
 import { treeDifference } from '../../support/tree-compare.ts';
 
 const tools = findLibwbxml();
@@ -183,7 +183,7 @@ describe.skipIf(skip)('libwbxml cross-check', () => {
     });
   });
 
-  describe('(c) the bytes are equal where libwbxml and the digest choose the same encoding', () => {
+  describe('(c) the bytes are equal where libwbxml and docs/protocol.md choose the same encoding', () => {
     // libwbxml and docs/protocol.md §8 agree on SI/SL completely (prefix tokens longest first, .com/ etc. anywhere in a
     // value, %Datetime as OPAQUE with trailing zero octets dropped), except that libwbxml substitutes the
     // value tokens in EVERY attribute (si-id, class) — documents where only href holds one are compared.
@@ -222,10 +222,10 @@ describe.skipIf(skip)('libwbxml cross-check', () => {
       'MS_CHAP',
     ]; // docs/protocol.md §7 table, VALUE= rows
     const PUSH_VALUE_TOKENS = ['.com/', '.edu/', '.net/', '.org/']; // docs/protocol.md §8.1
-    const cpTables = sharedCpTables();
-    const cpValueTokens = Object.values(cpTables.attrValue).flatMap((page) => Object.values(page));
+    const cpTable = cpTables();
+    const cpValueTokens = Object.values(cpTable.attrValue).flatMap((page) => Object.values(page));
     const namesOnPage = (page: string): string[] =>
-      Object.values(cpTables.attrStart[page]).flatMap((start) =>
+      Object.values(cpTable.attrStart[page]).flatMap((start) =>
         start.value === undefined ? [] : [start.value],
       );
     const cpPage1Only = new Set(namesOnPage('1').filter((value) => !namesOnPage('0').includes(value)));

@@ -9,7 +9,7 @@ import {
 } from '../../../codecs/dm/notification.ts';
 import { SeededRandom } from '../../support/seeded-random.ts';
 
-// Computed in the digest (docs/protocol.md §9.2), not a public vector.
+// Computed in docs/protocol.md §9.2, not a public vector.
 const EXAMPLE: DmNotification = {
   version: 11,
   uiMode: 'informative',

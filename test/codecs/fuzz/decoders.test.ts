@@ -27,7 +27,7 @@ import { parseXml } from '../../../codecs/xml/parse-xml.ts';
 import { mutate, mutateText, prefixes, randomXmlishText } from '../../support/mutations.ts';
 import { GENERATED_DOCUMENT_TYPES, randomDocument } from '../../support/random-documents.ts';
 import { SeededRandom, testSeed } from '../../support/seeded-random.ts';
-import { publicVectors } from '../../support/shared-fixtures.ts';
+import { publicVectors } from '../../support/fixtures.ts';
 import { toXmlText } from '../../support/xml-text.ts';
 
 const SEED = testSeed(0xf022_2024);

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../../../codecs/bytes/hex.ts';
 import { compileDocument, packCompiled, packXml, type CompiledDocument } from '../../../codecs/ota/pack.ts';
@@ -6,19 +5,12 @@ import { pushKindByName } from '../../../codecs/ota/push-kinds.ts';
 import { computeMac, createMacSigner } from '../../../codecs/ota/security.ts';
 import { unpackSegments, unpackWsp } from '../../../codecs/ota/unpack.ts';
 import { el } from '../../../codecs/xml/element.ts';
+import { publicVector, readFixture, type PublicVector } from '../../support/fixtures.ts';
 
-const vectors = JSON.parse(
-  readFileSync(new URL('../../../../shared/fixtures/public-vectors.json', import.meta.url), 'utf8'),
-).vectors as Array<Record<string, string>>;
-const vector = (name: string) => vectors.find((entry) => entry.name === name)!;
-const referenceXml = readFileSync(
-  new URL('../../../../shared/fixtures/reference-cp.xml', import.meta.url),
-  'utf8',
-);
-const typicalXml = readFileSync(
-  new URL('../../../../shared/fixtures/typical-cp.xml', import.meta.url),
-  'utf8',
-);
+/** A vector whose fields the test knows are there. */
+const vector = (name: string) => publicVector(name) as Required<PublicVector>;
+const referenceXml = readFixture('reference-cp.xml');
+const typicalXml = readFixture('typical-cp.xml');
 
 /** A compiled OMA CP document made from given WBXML bytes, to reproduce published pushes byte for byte. */
 function compiledFromWbxml(wbxmlHex: string): CompiledDocument {

@@ -13,7 +13,7 @@ import {
   type SecurityCredentials,
   type SecurityMethod,
 } from '../../../codecs/ota/security.ts';
-import { publicVectors } from '../../support/shared-fixtures.ts';
+import { publicVectors } from '../../support/fixtures.ts';
 
 const vectors = publicVectors();
 const vector = (name: string) => vectors.find((entry) => entry.name === name)!;
@@ -107,8 +107,8 @@ describe('computeMac against public vectors', () => {
   });
 });
 
-// Computed in the digest, not a public vector (docs/protocol.md §3.5, §3.6).
-describe('USERNETWPIN and USERPINMAC (examples computed in the digest, not public vectors)', () => {
+// Examples computed in docs/protocol.md §3.5 and §3.6 (from the key layout the sources agree on), not public vectors.
+describe('USERNETWPIN and USERPINMAC (examples computed in docs/protocol.md §3.5, §3.6, not public vectors)', () => {
   it('USERNETWPIN key = EF_IMSI body followed by the ASCII PIN (docs/protocol.md §3.5)', () => {
     const credentials = { imsi: '466923103145252', pin: '1234' };
     expect(toHex(securityKey('USERNETWPIN', credentials))).toBe('4966291330412525' + '31323334');

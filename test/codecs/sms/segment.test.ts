@@ -10,7 +10,7 @@ import {
 } from '../../../codecs/sms/ports.ts';
 import { segmentDatagram, type SegmentOptions } from '../../../codecs/sms/segment.ts';
 import { decodeUdh } from '../../../codecs/sms/udh.ts';
-import { publicVectors } from '../../support/shared-fixtures.ts';
+import { publicVectors } from '../../support/fixtures.ts';
 import { SeededRandom } from '../../support/seeded-random.ts';
 
 const WAP_PUSH: SegmentOptions = {

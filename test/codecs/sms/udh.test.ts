@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../../../codecs/bytes/hex.ts';
 import { CodecError } from '../../../codecs/errors.ts';
 import { decodeUdh, encodeUdh, type UdhElement } from '../../../codecs/sms/udh.ts';
-import { publicVectors } from '../../support/shared-fixtures.ts';
+import { publicVectors } from '../../support/fixtures.ts';
 
 const nokiaVector = publicVectors().find((vector) => vector.name === 'nokia-ota-bookmark')!;
 

@@ -17,7 +17,8 @@ import type { Vocabulary } from '../../../codecs/wbxml/vocabulary.ts';
 import { el } from '../../../codecs/xml/element.ts';
 import type { XmlElement } from '../../../codecs/xml/element.ts';
 import { parseXml } from '../../../codecs/xml/parse-xml.ts';
-import { bytesOf, codecErrorOf, referenceCpXml, shape, typicalCpXml } from './support.ts';
+import { readFixture } from '../../support/fixtures.ts';
+import { bytesOf, codecErrorOf, shape } from './support.ts';
 
 const CP = '03 0B 6A 00';
 const SI = '02 05 6A 00';
@@ -82,7 +83,7 @@ describe('encodeWbxml OMA CP', () => {
   });
 
   it('round-trips a document with APPLICATION subtrees', () => {
-    const root = parseXml(typicalCpXml);
+    const root = parseXml(readFixture('typical-cp.xml'));
     expect(shape(decodeWbxml(encodeWbxml(root, provVocabulary)).root)).toEqual(shape(root));
   });
 
@@ -263,7 +264,7 @@ describe('encodeWbxml string table', () => {
   });
 
   it("'auto' never makes the reference document larger and decodes to the same tree", () => {
-    const root = parseXml(referenceCpXml);
+    const root = parseXml(readFixture('reference-cp.xml'));
     const plain = encodeWbxml(root, provVocabulary);
     const auto = encodeWbxml(root, provVocabulary, { stringTable: 'auto' });
     expect(auto.length).toBeLessThan(plain.length);

@@ -1,6 +1,7 @@
 /**
- * Golden vectors: every byte string here comes from a public source (the digest, public-vectors.json)
- * or from libwbxml's xml2wbxml (fixtures/libwbxml-vectors.json) — never from our own encoder.
+ * Golden vectors: every byte string here comes from a public source (test/fixtures/public-vectors.json, the
+ * examples of docs/protocol.md) or from libwbxml's xml2wbxml (test/fixtures/libwbxml-vectors.json) — never from
+ * our own encoder.
  */
 import { describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../../../codecs/bytes/hex.ts';
@@ -16,7 +17,8 @@ import {
 import { documentTypeOf } from '../../../codecs/xml/document-type.ts';
 import { parseXml } from '../../../codecs/xml/parse-xml.ts';
 import { serializeXml } from '../../../codecs/xml/serialize-xml.ts';
-import { bytesOf, libwbxmlVectors, publicVector, shape } from './support.ts';
+import { libwbxmlVectors, publicVector } from '../../support/fixtures.ts';
+import { bytesOf, shape } from './support.ts';
 
 describe('ProvCont Appendix C sample (public-vectors: prov-appendix-c)', () => {
   const vector = publicVector('prov-appendix-c');
@@ -154,8 +156,8 @@ describe('%Datetime examples of docs/protocol.md §8.3', () => {
   });
 });
 
-describe('libwbxml xml2wbxml vectors (fixtures/libwbxml-vectors.json)', () => {
-  it.each(libwbxmlVectors.map((v) => [v.name, v] as const))('%s', (_name, vector) => {
+describe('libwbxml xml2wbxml vectors (test/fixtures/libwbxml-vectors.json)', () => {
+  it.each(libwbxmlVectors().map((v) => [v.name, v] as const))('%s', (_name, vector) => {
     const root = parseXml(vector.xml);
     const vocabulary = vocabularyFor(documentTypeOf(root));
     const bytes = fromHex(vector.wbxml);
@@ -168,7 +170,7 @@ describe('libwbxml xml2wbxml vectors (fixtures/libwbxml-vectors.json)', () => {
   });
 
   it('includes the SL example <sl href="http://www.example.com/ota" action="execute-high"/>', () => {
-    const sl = libwbxmlVectors.find((v) => v.name === 'sl-execute-high')!;
+    const sl = libwbxmlVectors().find((v) => v.name === 'sl-execute-high')!;
     expect(sl.wbxml).toBe(toHex(bytesOf('02 06 6A 00 85 0A 03 "example" 00 85 03 "ota" 00 06 01')));
     expect(decodeWbxml(fromHex(sl.wbxml)).vocabulary).toBe(slVocabulary);
   });

@@ -12,7 +12,8 @@ import type { Vocabulary } from '../../../codecs/wbxml/vocabulary.ts';
 import { el } from '../../../codecs/xml/element.ts';
 import type { XmlElement } from '../../../codecs/xml/element.ts';
 import { serializeXml } from '../../../codecs/xml/serialize-xml.ts';
-import { libwbxmlVectors, publicVectors, seededRandom } from './support.ts';
+import { libwbxmlVectors, publicVectors } from '../../support/fixtures.ts';
+import { seededRandom } from './support.ts';
 
 /** Decodes; returns the CodecError code, 'ok', or fails the test on any other throw. */
 function outcome(bytes: Uint8Array, vocabulary?: Vocabulary): string {
@@ -28,8 +29,10 @@ function outcome(bytes: Uint8Array, vocabulary?: Vocabulary): string {
 }
 
 const goldenDocuments: Array<{ name: string; bytes: Uint8Array }> = [
-  ...publicVectors.filter((v) => v.wbxml).map((v) => ({ name: v.name, bytes: fromHex(v.wbxml!) })),
-  ...libwbxmlVectors.map((v) => ({ name: `libwbxml ${v.name}`, bytes: fromHex(v.wbxml) })),
+  ...publicVectors()
+    .filter((v) => v.wbxml)
+    .map((v) => ({ name: v.name, bytes: fromHex(v.wbxml!) })),
+  ...libwbxmlVectors().map((v) => ({ name: `libwbxml ${v.name}`, bytes: fromHex(v.wbxml) })),
 ];
 
 /** Headers that get random bodies past the header checks (docs/protocol.md §2, §7, §8). */

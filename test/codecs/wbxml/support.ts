@@ -1,43 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
 import { CodecError } from '../../../codecs/errors.ts';
 import { el } from '../../../codecs/xml/element.ts';
 import type { XmlElement } from '../../../codecs/xml/element.ts';
-
-export interface PublicVector {
-  name: string;
-  source: string;
-  kind: string;
-  xml?: string;
-  wbxml?: string;
-  udh?: string;
-  tpud_without_udh?: string;
-}
-
-export interface LibwbxmlVector {
-  name: string;
-  command: string;
-  expect: 'byte-equal' | 'tree-equal';
-  notes: string;
-  xml: string;
-  wbxml: string;
-}
-
-const fixture = (name: string): string =>
-  readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
-
-export const publicVectors = (JSON.parse(fixture('public-vectors.json')) as { vectors: PublicVector[] })
-  .vectors;
-export const libwbxmlVectors = (JSON.parse(fixture('libwbxml-vectors.json')) as { vectors: LibwbxmlVector[] })
-  .vectors;
-export const referenceCpXml = fixture('reference-cp.xml');
-export const typicalCpXml = fixture('typical-cp.xml');
-
-export function publicVector(name: string): PublicVector {
-  const vector = publicVectors.find((v) => v.name === name);
-  if (!vector) throw new Error(`no public vector ${name}`);
-  return vector;
-}
 
 /** The tree without `line` (decoded trees have none), for comparing by shape. */
 export function shape(element: XmlElement): XmlElement {

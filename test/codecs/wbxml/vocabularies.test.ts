@@ -1,4 +1,3 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Vocabulary } from '../../../codecs/wbxml/vocabulary.ts';
 import {
@@ -10,16 +9,9 @@ import {
   vocabularyFor,
   vocabularyForPublicId,
 } from '../../../codecs/wbxml/vocabularies/index.ts';
+import { readTable } from '../../support/fixtures.ts';
 
-const FIXTURES = new URL('./fixtures/tables/', import.meta.url);
-// ../shared beside the repository, as on developer machines and in CI.
-const SHARED_TABLES = new URL('../../../../shared/specs/tables/', import.meta.url);
-const TABLE_FILES = ['oma_cp.json', 'nokia_ota7.json', 'si_sl.json'];
-
-const readTable = (file: string): Record<string, unknown> =>
-  JSON.parse(readFileSync(new URL(file, FIXTURES), 'utf8')) as Record<string, unknown>;
-
-/** The digest's key spelling: "0x0A". */
+/** The tables' key spelling: "0x0A". */
 const hexKey = (token: number): string => `0x${token.toString(16).toUpperCase().padStart(2, '0')}`;
 
 function hexKeyed<T, U>(table: Readonly<Record<number, T>>, map: (value: T) => U): Record<string, U> {
@@ -47,7 +39,7 @@ function withoutNote(table: Record<string, unknown>): Record<string, unknown> {
   return rest;
 }
 
-describe('vocabulary tables equal the digest tables (specs/tables/*.json)', () => {
+describe('vocabulary tables equal the token tables of docs/protocol.md §2, §7, §8 (test/fixtures/tables/*.json)', () => {
   it('OMA CP', () => {
     expect({
       tags: paged(provVocabulary.tags, same),
@@ -74,13 +66,6 @@ describe('vocabulary tables equal the digest tables (specs/tables/*.json)', () =
     expect({ si: single(siVocabulary), sl: single(slVocabulary) }).toEqual(
       withoutNote(readTable('si_sl.json')),
     );
-  });
-
-  it.runIf(existsSync(SHARED_TABLES))('the fixture copies equal the shared digest tables', () => {
-    for (const file of TABLE_FILES) {
-      // Compared as data: a formatter run over test/ may re-indent the copy.
-      expect(readTable(file)).toEqual(JSON.parse(readFileSync(new URL(file, SHARED_TABLES), 'utf8')));
-    }
   });
 });
 

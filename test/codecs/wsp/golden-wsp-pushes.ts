@@ -1,14 +1,14 @@
 /**
- * Golden WSP push PDUs: the header blocks of docs/protocol.md §4.6 (TID 01 where the digest shows xx), the §4.7
- * worked example and smsj's Nokia OTA vector from public-vectors.json, each with the structure it
+ * Golden WSP push PDUs: the header blocks of docs/protocol.md §4.6 (TID 01 where §4.6 shows xx), the §4.7
+ * worked example and smsj's Nokia OTA vector from test/fixtures/public-vectors.json, each with the structure it
  * decodes to. Shared by the codec tests and the random/truncation tests.
  */
 import { fromHex } from '../../../codecs/bytes/hex.ts';
 import type { WspPush } from '../../../codecs/wsp/encode-wsp-push.ts';
 import { MEDIA_TYPES, APPLICATION_IDS } from '../../../codecs/wsp/tables.ts';
-import { publicVectors } from '../../support/shared-fixtures.ts';
+import { publicVectors } from '../../support/fixtures.ts';
 
-/** Hex of an ASCII string quoted in the digest (e.g. a text content type), for writing vectors down. */
+/** Hex of an ASCII string quoted in docs/protocol.md (e.g. a text content type), for writing vectors down. */
 export const ascii = (text: string): string => Buffer.from(text, 'latin1').toString('hex');
 
 export const GK_NETWPIN_MAC = '1AF545FE2823DC9347064450F90FF1BBF957E146'; // docs/protocol.md §3.3, Gecko test vector
@@ -23,7 +23,7 @@ export interface GoldenPush {
 
 const empty = new Uint8Array(0);
 
-/** Header blocks of docs/protocol.md §4.6 (TID 01 where the digest shows xx), the §4.7 worked example, and smsj's vector. */
+/** Header blocks of docs/protocol.md §4.6 (TID 01 where §4.6 shows xx), the §4.7 worked example, and smsj's vector. */
 export const GOLDEN_WSP_PUSHES: GoldenPush[] = [
   {
     name: 'OMA CP signed with NETWPIN (worked example)',
