@@ -4,21 +4,40 @@
  *
  * Precedence: built-in defaults < config/default.yaml < config/local.yaml (optional) < environment.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { operatorDeviceDefaultSchema } from './devices/resolve-device.ts';
 import { parseGroupPolicies, PolicyError, type GroupPolicy } from './subscribers/policy.ts';
 import { parseSmscUrl, smscRoutingSchema, type SmscRoutingConfig } from './connectors/config.ts';
+import { certsLayout } from './auth/certs-layout.ts';
 
 const durationMs = z.number().int().min(1);
+
+/**
+ * Which routes ask for a TLS client certificate from http.tls.caFile. network: the routes of the
+ * network role (triggers, device reports); all: every route but /healthz; none: HTTPS alone.
+ */
+export const CLIENT_AUTH_MODES = ['none', 'network', 'all'] as const;
+export type ClientAuth = (typeof CLIENT_AUTH_MODES)[number];
 
 const fileSchema = z.strictObject({
   http: z
     .strictObject({
       host: z.string().min(1).default('127.0.0.1'),
       port: z.number().int().min(0).max(65535).default(8080),
+      /** present: the gateway serves HTTPS only, on http.port (src/http/server.ts) */
+      tls: z
+        .strictObject({
+          certFile: z.string().min(1),
+          keyFile: z.string().min(1),
+          /** the CA client certificates must be issued by */
+          caFile: z.string().min(1).optional(),
+          /** default: network when caFile is given, none otherwise */
+          clientAuth: z.enum(CLIENT_AUTH_MODES).optional(),
+        })
+        .optional(),
     })
     .prefault({}),
   log: z
@@ -105,9 +124,20 @@ const fileSchema = z.strictObject({
 
 type FileConfig = z.infer<typeof fileSchema>;
 
+/** http.tls with its files resolved to absolute paths (each checked readable) and clientAuth decided. */
+export interface TlsConfig {
+  readonly certFile: string;
+  readonly keyFile: string;
+  readonly caFile: string | undefined;
+  readonly clientAuth: ClientAuth;
+}
+
 export interface Config {
   readonly configDir: string;
-  readonly http: FileConfig['http'];
+  readonly http: Omit<FileConfig['http'], 'tls'> & {
+    /** undefined: plain HTTP */
+    readonly tls: TlsConfig | undefined;
+  };
   readonly log: FileConfig['log'];
   readonly store: FileConfig['store'];
   readonly redis: FileConfig['redis'];
@@ -174,14 +204,79 @@ function intFromEnv(name: string, text: string | undefined): number | undefined 
   return Number(text);
 }
 
+/**
+ * OTAGW_TLS_DIR=DIR: the files `otagw certs init --dir DIR` writes, client certificates on the network
+ * routes; OTAGW_TLS_CLIENT_AUTH overrides clientAuth (of OTAGW_TLS_DIR or of http.tls in the files).
+ */
+function tlsEnvPatch(
+  env: Readonly<Record<string, string | undefined>>,
+  fileTls: unknown,
+): Record<string, unknown> | undefined {
+  const clientAuth = env.OTAGW_TLS_CLIENT_AUTH || undefined;
+  if (clientAuth !== undefined && !(CLIENT_AUTH_MODES as readonly string[]).includes(clientAuth)) {
+    throw new ConfigError(
+      `OTAGW_TLS_CLIENT_AUTH must be one of ${CLIENT_AUTH_MODES.join(', ')}, not '${clientAuth}'`,
+    );
+  }
+  if (env.OTAGW_TLS_DIR) {
+    const layout = certsLayout(env.OTAGW_TLS_DIR);
+    return {
+      certFile: layout.serverCert,
+      keyFile: layout.serverKey,
+      caFile: layout.caCert,
+      clientAuth: clientAuth ?? 'network',
+    };
+  }
+  if (clientAuth === undefined) return undefined;
+  if (fileTls === undefined) {
+    throw new ConfigError('OTAGW_TLS_CLIENT_AUTH is set but TLS is not: set OTAGW_TLS_DIR or http.tls');
+  }
+  return { clientAuth };
+}
+
 /** The environment variables that are read, as a patch of the file schema. */
-function envPatch(env: Readonly<Record<string, string | undefined>>): Record<string, unknown> {
+function envPatch(
+  env: Readonly<Record<string, string | undefined>>,
+  fileTls: unknown,
+): Record<string, unknown> {
   const port = intFromEnv('PORT', env.PORT);
   return {
-    http: { host: env.HOST || undefined, port },
+    http: { host: env.HOST || undefined, port, tls: tlsEnvPatch(env, fileTls) },
     log: { level: env.LOG_LEVEL || undefined },
     store: { url: env.DATABASE_URL || undefined, dataDir: env.OTAGW_DATA_DIR || undefined },
     redis: { url: env.REDIS_URL || undefined, prefix: env.OTAGW_QUEUE_PREFIX || undefined },
+  };
+}
+
+/** Missing or unreadable certificate files stop the start here, with the file named, not in the TLS stack. */
+function readableFile(path: string, setting: string, hint = ''): string {
+  const absolute = resolve(path);
+  try {
+    accessSync(absolute, constants.R_OK);
+    if (!statSync(absolute).isFile()) throw new Error('not a file');
+  } catch (error) {
+    const why = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new ConfigError(`${setting}: cannot read ${absolute} (${why})${hint}`);
+  }
+  return absolute;
+}
+
+function resolveTls(tls: NonNullable<FileConfig['http']['tls']>, tlsDir: string | undefined): TlsConfig {
+  const clientAuth = tls.clientAuth ?? (tls.caFile ? 'network' : 'none');
+  if (clientAuth !== 'none' && !tls.caFile) {
+    throw new ConfigError(
+      `http.tls: clientAuth ${clientAuth} needs caFile (the CA client certificates are issued by)`,
+    );
+  }
+  const check = (path: string, key: string): string =>
+    tlsDir
+      ? readableFile(path, 'OTAGW_TLS_DIR', `; create it with: otagw certs init --dir ${tlsDir}`)
+      : readableFile(path, `http.tls.${key}`);
+  return {
+    certFile: check(tls.certFile, 'certFile'),
+    keyFile: check(tls.keyFile, 'keyFile'),
+    caFile: tls.caFile === undefined ? undefined : check(tls.caFile, 'caFile'),
+    clientAuth,
   };
 }
 
@@ -191,7 +286,8 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   const configDir = resolve(options.configDir ?? env.OTAGW_CONFIG_DIR ?? 'config');
   let merged = merge(readYaml(join(configDir, 'default.yaml')), readYaml(join(configDir, 'local.yaml')));
   if (options.overrides) merged = merge(merged, options.overrides as Record<string, unknown>);
-  merged = merge(merged, envPatch(env));
+  const fileTls = isPlainObject(merged.http) ? merged.http.tls : undefined;
+  merged = merge(merged, envPatch(env, fileTls));
   const parsed = fileSchema.safeParse(merged);
   if (!parsed.success) {
     const details = parsed.error.issues
@@ -220,9 +316,10 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       throw error;
     }
   }
+  const tls = file.http.tls && resolveTls(file.http.tls, env.OTAGW_TLS_DIR || undefined);
   return deepFreeze({
     configDir,
-    http: file.http,
+    http: { host: file.http.host, port: file.http.port, tls },
     log: file.log,
     store: file.store,
     redis: file.redis,
