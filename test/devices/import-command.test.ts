@@ -6,7 +6,7 @@ import { UsageError, type CliIo } from '../../src/cli/main.ts';
 import { createImportCommand, importCommand } from '../../src/cli/commands/import.ts';
 import type { Db } from '../../src/store/db.ts';
 import { findModelByTac } from '../../src/store/repositories/devices.ts';
-import { openTestStore, PG_TEST_URL, STORE_KINDS, type TestStore } from '../support/stores.ts';
+import { openTestStore, PG_ENABLED, PG_TEST_URL, type TestStore } from '../support/stores.ts';
 
 const HEADER = 'tac,manufacturer,model,format,security_methods,max_segments,capabilities,notes';
 
@@ -127,7 +127,7 @@ describe('otagw import devices', () => {
   });
 });
 
-describe.skipIf(!STORE_KINDS.includes('pg'))('otagw import devices against PostgreSQL', () => {
+describe.skipIf(!PG_ENABLED)('otagw import devices against PostgreSQL', () => {
   it('opens the database of --db, imports and closes it', async () => {
     const pg = await openTestStore('pg');
     try {

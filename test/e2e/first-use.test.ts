@@ -1,10 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parseXml } from '../../codecs/xml/parse-xml.ts';
 import { renderProfile } from '../../src/profiles/render.ts';
 import { parseProfileParameters } from '../../src/profiles/schema.ts';
 import { capabilitiesOf } from '../../src/provisioning/compose.ts';
 import { listAudit } from '../../src/store/repositories/audit.ts';
-import { STORE_KINDS } from '../support/stores.ts';
+import { describeEachStore } from '../support/stores.ts';
 import { treeDifference } from '../support/tree-compare.ts';
 import {
   FINAL,
@@ -17,7 +17,7 @@ import {
 
 const NETWORK = { name: 'hlr-probe', role: 'network' };
 
-describe.each(STORE_KINDS)('first use end to end (%s store)', (kind) => {
+describeEachStore('first use end to end (%s store)', (kind) => {
   let h: Harness;
   beforeAll(async () => {
     h = await startHarness(kind);

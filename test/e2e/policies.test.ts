@@ -1,10 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { unpackSegments } from '../../codecs/ota/unpack.ts';
 import { jobIdFor } from '../../src/provisioning/service.ts';
 import { seedGroups } from '../../src/provisioning/seeds.ts';
 import { expireOverdue } from '../../src/provisioning/sweeps.ts';
 import { parseGroupPolicy } from '../../src/subscribers/policy.ts';
-import { STORE_KINDS } from '../support/stores.ts';
+import { describeEachStore } from '../support/stores.ts';
 import {
   FINAL,
   imeiWith,
@@ -23,7 +23,7 @@ function quietAroundNow(): { start: string; end: string; timeZone: string } {
   return { start: pad(hour - 1), end: pad(hour + 2), timeZone: 'UTC' };
 }
 
-describe.each(STORE_KINDS)('group policies (%s store)', (kind) => {
+describeEachStore('group policies (%s store)', (kind) => {
   let h: Harness;
   beforeAll(async () => {
     h = await startHarness(kind, {

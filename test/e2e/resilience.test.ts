@@ -1,8 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import type { OutboundPush, SegmentResult, SmscConnector } from '../../src/connectors/types.ts';
 import { jobIdFor } from '../../src/provisioning/service.ts';
 import { recoverLostJobs } from '../../src/provisioning/sweeps.ts';
-import { STORE_KINDS } from '../support/stores.ts';
+import { describeEachStore } from '../support/stores.ts';
 import {
   FINAL,
   imeiWith,
@@ -50,7 +50,7 @@ async function until(check: () => boolean | Promise<boolean>, timeoutMs = 10_000
   }
 }
 
-describe.each(STORE_KINDS)('nothing accepted is lost (%s store)', (kind) => {
+describeEachStore('nothing accepted is lost (%s store)', (kind) => {
   let h: Harness | undefined;
   afterEach(async () => {
     await h?.close();

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { forEachStore, STORE_KINDS } from '../support/stores.ts';
+import { describeEachStore, forEachStore } from '../support/stores.ts';
 import { startApi, readJson, testImei, type ApiHarness } from './support/api-harness.ts';
 
 const PARAMETERS = {
@@ -7,7 +7,7 @@ const PARAMETERS = {
   connections: [{ id: 'gprs', name: 'Internet', bearer: 'GPRS', apn: 'internet.example' }],
 };
 
-describe.each(STORE_KINDS)('administration and operations (%s store)', (kind) => {
+describeEachStore('administration and operations (%s store)', (kind) => {
   let api: ApiHarness;
   beforeAll(async () => {
     api = await startApi({ store: kind, seed: true, http: { eventsHeartbeatMs: 50 } });

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createApp, routesOf } from '../../src/http/app.ts';
 import type { RouteEntry } from '../../src/http/api-router.ts';
-import { STORE_KINDS } from '../support/stores.ts';
+import { describeEachStore } from '../support/stores.ts';
 import { startApi, testImei, type ApiHarness, readJson } from './support/api-harness.ts';
 import { describeRoute, samplePath } from './support/route-samples.ts';
 
@@ -77,7 +77,7 @@ const FUZZ_QUERIES = [
   'includeArchived=maybe',
 ];
 
-describe.each(STORE_KINDS)('fuzzing every route gets only 4xx answers (%s store)', (kind) => {
+describeEachStore('fuzzing every route gets only 4xx answers (%s store)', (kind) => {
   let api: ApiHarness;
   let routes: readonly RouteEntry[];
   beforeAll(async () => {

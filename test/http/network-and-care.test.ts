@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listAudit } from '../../src/store/repositories/audit.ts';
-import { STORE_KINDS } from '../support/stores.ts';
+import { describeEachStore } from '../support/stores.ts';
 import { startApi, testImei, type ApiHarness, readJson } from './support/api-harness.ts';
 
 const NOKIA_6230I_TAC = '35216700'; // config/devices.csv
 
-describe.each(STORE_KINDS)('network triggers and customer care (%s store)', (kind) => {
+describeEachStore('network triggers and customer care (%s store)', (kind) => {
   let api: ApiHarness;
   beforeAll(async () => {
     api = await startApi({ store: kind, seed: true });

@@ -10,7 +10,7 @@ import { DefaultProvisioningService } from '../../src/provisioning/service.ts';
 import type { ProvisioningError } from '../../src/provisioning/types.ts';
 import { producerConnection } from '../../src/queues/connection.ts';
 import { ProvisionQueue } from '../../src/queues/producers.ts';
-import { forEachStore, STORE_KINDS } from '../support/stores.ts';
+import { describeEachStore, forEachStore } from '../support/stores.ts';
 import { FINAL, imeiWith, startHarness, TAC, uniqueSubscriber, type Harness } from './harness.ts';
 
 const NETWORK = { name: 'hlr-probe', role: 'network' };
@@ -53,7 +53,7 @@ describe('group commit', () => {
   });
 });
 
-describe.each(STORE_KINDS)('concurrent first-use triggers (%s store)', (kind) => {
+describeEachStore('concurrent first-use triggers (%s store)', (kind) => {
   let h: Harness;
   beforeAll(async () => {
     h = await startHarness(kind);

@@ -8,8 +8,8 @@ import {
   forEachStore,
   migratedPgliteSnapshot,
   openTestStore,
+  PG_ENABLED,
   PG_TEST_URL,
-  STORE_KINDS,
   uniqueSchemaName,
 } from '../support/stores.ts';
 
@@ -154,7 +154,7 @@ forEachStore(({ db }) => {
   });
 });
 
-describe.skipIf(!STORE_KINDS.includes('pg'))('PostgreSQL, several processes', () => {
+describe.skipIf(!PG_ENABLED)('PostgreSQL, several processes', () => {
   it('applies each migration once when two processes open a new database together', async () => {
     const schema = uniqueSchemaName();
     const [first, second, third] = await Promise.all(

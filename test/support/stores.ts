@@ -15,11 +15,30 @@ import { dumpPgliteDb } from '../../src/store/pglite-db.ts';
  * never see each other's rows.
  *
  * OTAGW_TEST_DATABASE_URL overrides the PostgreSQL URL; set it to `none` to run PGlite only (a machine
- * without PostgreSQL). CI runs both.
+ * without PostgreSQL): the PostgreSQL variants are then reported as skipped. CI runs both.
  */
 export const PG_TEST_URL = process.env.OTAGW_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
-export const STORE_KINDS: DbKind[] = PG_TEST_URL === 'none' ? ['pglite'] : ['pglite', 'pg'];
+/** Both kinds, always: a kind that is turned off is skipped (and reported as skipped), never left out. */
+export const STORE_KINDS: readonly DbKind[] = ['pglite', 'pg'];
+
+/** false with OTAGW_TEST_DATABASE_URL=none: the PostgreSQL variants are skipped. */
+export const PG_ENABLED = PG_TEST_URL !== 'none';
+
+export function storeKindEnabled(kind: DbKind): boolean {
+  return kind !== 'pg' || PG_ENABLED;
+}
+
+/**
+ * `describe(title)` once per store kind (`%s` in the title is the kind), like `describe.each(STORE_KINDS)`,
+ * except that a kind turned off (PostgreSQL with OTAGW_TEST_DATABASE_URL=none) is `describe.skip`ped: its
+ * tests still show, as skipped. The body runs at collection for every kind; do the work in hooks and tests.
+ */
+export function describeEachStore(title: string, body: (kind: DbKind) => void): void {
+  for (const kind of STORE_KINDS) {
+    describe.skipIf(!storeKindEnabled(kind))(title.replace('%s', kind), () => body(kind));
+  }
+}
 
 export function uniqueSchemaName(): string {
   return `otagw_test_${randomBytes(6).toString('hex')}`;
@@ -119,7 +138,7 @@ export interface StoreContext {
  * block. Tests within the block share it: give rows unique keys, or open another with openTestStore.
  */
 export function forEachStore(body: (context: StoreContext) => void): void {
-  describe.each(STORE_KINDS)('%s store', (kind) => {
+  describeEachStore('%s store', (kind) => {
     let store: TestStore | undefined;
     beforeAll(async () => {
       store = await openTestStore(kind);
