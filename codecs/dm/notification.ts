@@ -37,7 +37,7 @@ export interface DecodedDmNotification extends Required<Omit<DmNotification, 've
   digest: Uint8Array;
 }
 
-/** The secrets a DM account shares for server-to-client authentication (CLCRED, docs/protocol.md §9.1). */
+/** The secrets a DM account shares for server-to-client authentication (the SRVCRED entry, AAUTHLEVEL=CLIENT: what the server presents to the handset; docs/protocol.md §9.1). */
 export interface DmServerCredentials {
   serverPassword: string;
   /** The server nonce the client holds for that account (AAUTHDATA). */

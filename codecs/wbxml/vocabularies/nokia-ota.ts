@@ -3,7 +3,7 @@ import type { Vocabulary } from '../vocabulary.ts';
 /**
  * Nokia/Ericsson OTA Settings 7.0 (browser settings and bookmarks), WBXML 1.1, public id 0x01 (unknown:
  * the format has no FPI; docs/protocol.md §7, §10 #11). Single code page; every attribute token is an ATTRSTART,
- * including the VALUE=… ones. Tables: docs/protocol.md §7 (= specs/tables/nokia_ota7.json).
+ * including the VALUE=… ones. Tables: docs/protocol.md §7 (= test/fixtures/tables/nokia_ota7.json).
  */
 export const nokiaOtaVocabulary: Vocabulary = {
   name: 'Nokia OTA Settings 7.0',

@@ -2,7 +2,7 @@ import type { Vocabulary } from '../vocabulary.ts';
 
 /**
  * OMA Client Provisioning (ProvCont 1.1), public id 0x0B "-//WAPFORUM//DTD PROV 1.0//EN", WBXML 1.3.
- * Tables: docs/protocol.md §2.1–2.4 (= specs/tables/oma_cp.json; test/codecs/wbxml/vocabularies.test.ts keeps them
+ * Tables: docs/protocol.md §2.1–2.4 (= test/fixtures/tables/oma_cp.json; test/codecs/wbxml/vocabularies.test.ts keeps them
  * equal). Kannel-only tokens (docs/protocol.md §2.7, §10 #3) are deliberately absent: such names encode as
  * `name=`/`type=` + string.
  */

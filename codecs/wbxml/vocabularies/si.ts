@@ -2,7 +2,7 @@ import type { Vocabulary } from '../vocabulary.ts';
 
 /**
  * Service Indication SI 1.0, public id 0x05 "-//WAPFORUM//DTD SI 1.0//EN", WBXML 1.2 as Kannel and
- * Gammu send it. Tables: docs/protocol.md §8.1 (= specs/tables/si_sl.json).
+ * Gammu send it. Tables: docs/protocol.md §8.1 (= test/fixtures/tables/si_sl.json).
  */
 export const siVocabulary: Vocabulary = {
   name: 'SI 1.0',

@@ -2,7 +2,7 @@ import type { Vocabulary } from '../vocabulary.ts';
 
 /**
  * Service Loading SL 1.0, public id 0x06 "-//WAPFORUM//DTD SL 1.0//EN", WBXML 1.2 as Kannel and
- * Gammu send it. Tables: docs/protocol.md §8.2 (= specs/tables/si_sl.json).
+ * Gammu send it. Tables: docs/protocol.md §8.2 (= test/fixtures/tables/si_sl.json).
  */
 export const slVocabulary: Vocabulary = {
   name: 'SL 1.0',
