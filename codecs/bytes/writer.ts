@@ -1,6 +1,19 @@
 import { CodecError } from '../errors.ts';
 
-/** Growable byte buffer for encoders. */
+/** What ByteWriter.utf8 returns when it wrote the whole text. */
+export const UTF8_WRITTEN = -1;
+
+/** Octets the uintvar of a value in range takes: 1 for 0-127, up to 5 for 2^32 - 1. */
+export function uintvarLength(value: number): number {
+  let groups = 1;
+  for (let rest = value >>> 7; rest > 0; rest >>>= 7) groups++;
+  return groups;
+}
+
+/**
+ * Growable byte buffer for encoders. Writing allocates nothing but the occasional bigger buffer, so a
+ * writer kept and `reset()` between calls (the WBXML encoder does) costs no garbage per encode.
+ */
 export class ByteWriter {
   private buffer: Uint8Array;
   private length = 0;
@@ -11,6 +24,12 @@ export class ByteWriter {
 
   get size(): number {
     return this.length;
+  }
+
+  /** Forgets what was written, keeping the buffer for the next use. */
+  reset(): this {
+    this.length = 0;
+    return this;
   }
 
   private ensure(extra: number): void {
@@ -28,10 +47,6 @@ export class ByteWriter {
     return this;
   }
 
-  u16(value: number): this {
-    return this.u8(value >> 8).u8(value);
-  }
-
   bytes(data: Uint8Array): this {
     this.ensure(data.length);
     this.buffer.set(data, this.length);
@@ -44,24 +59,72 @@ export class ByteWriter {
     if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) {
       throw new CodecError('UINTVAR_RANGE', `uintvar value out of range: ${value}`);
     }
-    const groups: number[] = [value % 128];
-    let rest = Math.floor(value / 128);
-    while (rest > 0) {
-      groups.push((rest % 128) | 0x80);
-      rest = Math.floor(rest / 128);
-    }
-    for (let i = groups.length - 1; i >= 0; i--) this.u8(groups[i]);
+    if (value < 0x80) return this.u8(value);
+    const groups = uintvarLength(value);
+    this.ensure(groups);
+    const buffer = this.buffer;
+    let at = this.length + groups - 1;
+    buffer[at] = value & 0x7f;
+    for (let rest = value >>> 7; rest > 0; rest >>>= 7) buffer[--at] = (rest & 0x7f) | 0x80;
+    this.length += groups;
     return this;
   }
 
-  /** NUL-terminated string in UTF-8. */
-  cstring(text: string): this {
-    return this.bytes(utf8.encode(text)).u8(0);
+  /**
+   * Writes text as UTF-8, without a terminator. Returns UTF8_WRITTEN, or the code unit it refused having
+   * written nothing: U+0000 (in a NUL-terminated string it would end the string early) or an unpaired
+   * surrogate (UTF-8 cannot carry it; TextEncoder would silently send U+FFFD instead). The caller turns a
+   * refusal into its own CodecError, which can say where the text came from.
+   */
+  utf8(text: string): number {
+    this.ensure(text.length * 3); // a UTF-16 code unit takes at most 3 octets (a pair: 4 for 2)
+    const buffer = this.buffer;
+    let at = this.length;
+    for (let i = 0; i < text.length; i++) {
+      let code = text.charCodeAt(i);
+      if (code < 0x80) {
+        if (code === 0) return code;
+        buffer[at++] = code;
+      } else if (code < 0x800) {
+        buffer[at++] = 0xc0 | (code >> 6);
+        buffer[at++] = 0x80 | (code & 0x3f);
+      } else {
+        if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) {
+          const low = text.charCodeAt(i + 1);
+          if (low >= 0xdc00 && low <= 0xdfff) {
+            code = 0x10000 + ((code - 0xd800) << 10) + (low - 0xdc00);
+            i++;
+            buffer[at++] = 0xf0 | (code >> 18);
+            buffer[at++] = 0x80 | ((code >> 12) & 0x3f);
+            buffer[at++] = 0x80 | ((code >> 6) & 0x3f);
+            buffer[at++] = 0x80 | (code & 0x3f);
+            continue;
+          }
+        }
+        if (code >= 0xd800 && code <= 0xdfff) return code;
+        buffer[at++] = 0xe0 | (code >> 12);
+        buffer[at++] = 0x80 | ((code >> 6) & 0x3f);
+        buffer[at++] = 0x80 | (code & 0x3f);
+      }
+    }
+    this.length = at;
+    return UTF8_WRITTEN;
   }
 
   toBytes(): Uint8Array {
     return this.buffer.slice(0, this.length);
   }
-}
 
-const utf8 = new TextEncoder();
+  /** What the writers hold, one after the other, in one new array. */
+  static concat(...writers: ByteWriter[]): Uint8Array {
+    let total = 0;
+    for (const writer of writers) total += writer.length;
+    const bytes = new Uint8Array(total);
+    let at = 0;
+    for (const writer of writers) {
+      bytes.set(writer.buffer.subarray(0, writer.length), at);
+      at += writer.length;
+    }
+    return bytes;
+  }
+}

@@ -1,3 +1,4 @@
+import { ByteWriter, UTF8_WRITTEN, uintvarLength } from '../bytes/writer.ts';
 import { CodecError } from '../errors.ts';
 import { isWrittenWithEndTag } from '../xml/element.ts';
 import type { XmlElement } from '../xml/element.ts';
@@ -101,8 +102,8 @@ export function encodeWbxml(
   if (publicIdOffset >= 0) header.u8(PUBLIC_ID_IN_STRING_TABLE).uintvar(publicIdOffset);
   else header.uintvar(vocabulary.publicId);
   if (vocabulary.wbxmlVersion !== WBXML_VERSION_1_0) header.uintvar(CHARSET_UTF_8);
-  header.uintvar(table.sink.length);
-  return Sink.concat(header, table.sink, body.sink);
+  header.uintvar(table.writer.size);
+  return ByteWriter.concat(header, table.writer, body.writer);
 }
 
 class BodyEncoder {
@@ -112,7 +113,7 @@ class BodyEncoder {
   private attributePage = 0;
 
   constructor(
-    readonly sink: Sink,
+    readonly writer: ByteWriter,
     private readonly compiled: CompiledVocabulary,
     private readonly literals: 'reject' | 'allow' | undefined,
     private readonly tableStrings: Map<string, number> | undefined,
@@ -128,7 +129,7 @@ class BodyEncoder {
         element.line,
       );
     }
-    const sink = this.sink;
+    const writer = this.writer;
     const children = element.children;
     // `<x></x>` keeps its content flag (`C6 5B 01 01`), `<x/>` and code-built trees get none (`86 5B 01`).
     let hasContent = children.length === 0 && isWrittenWithEndTag(element);
@@ -145,10 +146,10 @@ class BodyEncoder {
     if (candidates) {
       const tag = pickToken(candidates, this.tagPage);
       if (tag.page !== this.tagPage) {
-        sink.u8(SWITCH_PAGE).u8(tag.page);
+        writer.u8(SWITCH_PAGE).u8(tag.page);
         this.tagPage = tag.page;
       }
-      sink.u8(tag.token | flags);
+      writer.u8(tag.token | flags);
     } else {
       if (this.literals !== 'allow') {
         throw new CodecError(
@@ -159,12 +160,12 @@ class BodyEncoder {
         );
       }
       // LITERAL, LITERAL_C, LITERAL_A, LITERAL_AC differ by the same two bits as tags (docs/protocol.md §1.3).
-      sink.u8(LITERAL | flags).uintvar(this.table.add(element.name));
+      writer.u8(LITERAL | flags).uintvar(this.table.add(element.name));
     }
 
     if (flags & TAG_HAS_ATTRIBUTES) {
       this.attributes(element);
-      sink.u8(END);
+      writer.u8(END);
     }
     if (hasContent) {
       for (let i = 0; i < children.length; i++) {
@@ -173,7 +174,7 @@ class BodyEncoder {
           if (child !== '') this.string(child, element);
         } else this.element(child, depth + 1);
       }
-      sink.u8(END);
+      writer.u8(END);
     }
   }
 
@@ -229,7 +230,7 @@ class BodyEncoder {
           element.line,
         );
       }
-      this.sink.u8(LITERAL).uintvar(this.table.add(name));
+      this.writer.u8(LITERAL).uintvar(this.table.add(name));
     }
     if (rest === '') return;
 
@@ -243,7 +244,7 @@ class BodyEncoder {
           element.line,
         );
       }
-      this.sink.u8(OPAQUE).uintvar(octets.length).append(octets);
+      this.writer.u8(OPAQUE).uintvar(octets.length).bytes(octets);
     } else if (stringOnly) this.string(rest, element);
     else if (compiled.vocabulary.attributeValueMatch === 'whole') {
       const tokens = compiled.wholeValues.get(rest);
@@ -279,10 +280,10 @@ class BodyEncoder {
 
   private attributeToken(token: PagedToken): void {
     if (token.page !== this.attributePage) {
-      this.sink.u8(SWITCH_PAGE).u8(token.page);
+      this.writer.u8(SWITCH_PAGE).u8(token.page);
       this.attributePage = token.page;
     }
-    this.sink.u8(token.token);
+    this.writer.u8(token.token);
   }
 
   /** An inline string (STR_I) or a string-table reference (STR_T). */
@@ -290,14 +291,14 @@ class BodyEncoder {
     if (this.counts) this.counts.set(text, (this.counts.get(text) ?? 0) + 1);
     const offset = this.tableStrings?.get(text);
     if (offset !== undefined) {
-      this.sink.u8(STR_T).uintvar(offset);
+      this.writer.u8(STR_T).uintvar(offset);
       return;
     }
-    this.sink.u8(STR_I);
-    const refused = this.sink.utf8(text);
-    if (refused !== UTF8_OK)
+    this.writer.u8(STR_I);
+    const refused = this.writer.utf8(text);
+    if (refused !== UTF8_WRITTEN)
       throw unwritableCharacter(refused, `a string in <${element.name}>`, element.line);
-    this.sink.u8(0);
+    this.writer.u8(0);
   }
 }
 
@@ -309,9 +310,9 @@ function chooseTableStrings(counts: Map<string, number>, table: StringTable): Ma
   const chosen = new Map<string, number>();
   for (const [text, count] of counts) {
     if (count < 2) continue;
-    const length = utf8Length(text);
+    const length = Buffer.byteLength(text, 'utf8');
     const inlineCost = count * (length + 2); // STR_I + octets + NUL
-    const offset = table.sink.length;
+    const offset = table.writer.size;
     // one copy + NUL, then STR_T + offset at every use
     const tableCost = length + 1 + count * (1 + uintvarLength(offset));
     if (tableCost < inlineCost) chosen.set(text, table.add(text));
@@ -323,119 +324,20 @@ function chooseTableStrings(counts: Map<string, number>, table: StringTable): Ma
 class StringTable {
   private readonly offsets = new Map<string, number>();
 
-  constructor(readonly sink: Sink = new Sink(64)) {}
+  constructor(readonly writer: ByteWriter = new ByteWriter(64)) {}
 
   add(text: string): number {
     let offset = this.offsets.get(text);
     if (offset === undefined) {
-      offset = this.sink.length;
-      const refused = this.sink.utf8(text);
-      if (refused !== UTF8_OK) throw unwritableCharacter(refused, `the name or string "${text}"`);
-      this.sink.u8(0);
+      offset = this.writer.size;
+      const refused = this.writer.utf8(text);
+      if (refused !== UTF8_WRITTEN) throw unwritableCharacter(refused, `the name or string "${text}"`);
+      this.writer.u8(0);
       this.offsets.set(text, offset);
     }
     return offset;
   }
 }
-
-/** Growable output buffer with an allocation-free UTF-8 writer (the encoder's hot path). */
-class Sink {
-  private buffer: Uint8Array;
-  length = 0;
-
-  constructor(capacity: number) {
-    this.buffer = new Uint8Array(capacity);
-  }
-
-  private grow(extra: number): void {
-    let capacity = this.buffer.length * 2;
-    while (capacity < this.length + extra) capacity *= 2;
-    const next = new Uint8Array(capacity);
-    next.set(this.buffer.subarray(0, this.length));
-    this.buffer = next;
-  }
-
-  u8(value: number): this {
-    if (this.length === this.buffer.length) this.grow(1);
-    this.buffer[this.length++] = value;
-    return this;
-  }
-
-  reset(): this {
-    this.length = 0;
-    return this;
-  }
-
-  /** mb_u_int32 (docs/protocol.md §1.2). */
-  uintvar(value: number): this {
-    if (value < 0x80) return this.u8(value);
-    for (let shift = 28; shift > 0; shift -= 7) {
-      if (value >= 2 ** shift) this.u8(((value / 2 ** shift) & 0x7f) | 0x80);
-    }
-    return this.u8(value & 0x7f);
-  }
-
-  append(bytes: Uint8Array): this {
-    if (this.length + bytes.length > this.buffer.length) this.grow(bytes.length);
-    this.buffer.set(bytes, this.length);
-    this.length += bytes.length;
-    return this;
-  }
-
-  /**
-   * Writes text as UTF-8 without a terminator. Returns UTF8_OK, or the code unit it refused — U+0000
-   * (it would end the string early) or an unpaired surrogate (UTF-8 cannot carry it) — having then
-   * written nothing.
-   */
-  utf8(text: string): number {
-    if (this.length + text.length * 3 > this.buffer.length) this.grow(text.length * 3);
-    const buffer = this.buffer;
-    let at = this.length;
-    for (let i = 0; i < text.length; i++) {
-      let code = text.charCodeAt(i);
-      if (code < 0x80) {
-        if (code === 0) return code;
-        buffer[at++] = code;
-      } else if (code < 0x800) {
-        buffer[at++] = 0xc0 | (code >> 6);
-        buffer[at++] = 0x80 | (code & 0x3f);
-      } else {
-        if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) {
-          const low = text.charCodeAt(i + 1);
-          if (low >= 0xdc00 && low <= 0xdfff) {
-            code = 0x10000 + ((code - 0xd800) << 10) + (low - 0xdc00);
-            i++;
-            buffer[at++] = 0xf0 | (code >> 18);
-            buffer[at++] = 0x80 | ((code >> 12) & 0x3f);
-            buffer[at++] = 0x80 | ((code >> 6) & 0x3f);
-            buffer[at++] = 0x80 | (code & 0x3f);
-            continue;
-          }
-        }
-        if (code >= 0xd800 && code <= 0xdfff) return code;
-        buffer[at++] = 0xe0 | (code >> 12);
-        buffer[at++] = 0x80 | ((code >> 6) & 0x3f);
-        buffer[at++] = 0x80 | (code & 0x3f);
-      }
-    }
-    this.length = at;
-    return UTF8_OK;
-  }
-
-  static concat(...parts: Sink[]): Uint8Array {
-    let total = 0;
-    for (const part of parts) total += part.length;
-    const bytes = new Uint8Array(total);
-    let at = 0;
-    for (const part of parts) {
-      bytes.set(part.buffer.subarray(0, part.length), at);
-      at += part.length;
-    }
-    return bytes;
-  }
-}
-
-const UTF8_OK = -1;
 
 function unwritableCharacter(code: number, where: string, line?: number): CodecError {
   const character = `U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
@@ -454,34 +356,8 @@ function unwritableCharacter(code: number, where: string, line?: number): CodecE
       );
 }
 
-function utf8Length(text: string): number {
-  let length = 0;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code < 0x80) length += 1;
-    else if (code < 0x800) length += 2;
-    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) {
-      const low = text.charCodeAt(i + 1);
-      if (low >= 0xdc00 && low <= 0xdfff) {
-        length += 4;
-        i++;
-      } else length += 3;
-    } else length += 3;
-  }
-  return length;
-}
-
-function uintvarLength(value: number): number {
-  let length = 1;
-  while (value >= 128) {
-    value = Math.floor(value / 128);
-    length++;
-  }
-  return length;
-}
-
 /**
  * Output buffers reused across calls (encoding is synchronous and never re-entered), so a push costs one
  * allocation: the returned bytes.
  */
-const scratch = { header: new Sink(16), table: new Sink(256), body: new Sink(4096) };
+const scratch = { header: new ByteWriter(16), table: new ByteWriter(256), body: new ByteWriter(4096) };
