@@ -6,6 +6,7 @@ import type { AppContext } from '../../../src/app-context.ts';
 import { createApiKey } from '../../../src/auth/api-keys.ts';
 import { ROLES, type Role } from '../../../src/auth/roles.ts';
 import { loadConfig } from '../../../src/config.ts';
+import { luhnCheckDigit } from '../../../src/devices/imei.ts';
 import { createMemoryEventBus } from '../../../src/events/bus.ts';
 import { createApp, type HttpOptions } from '../../../src/http/app.ts';
 import { createLogger } from '../../../src/observability/logger.ts';
@@ -131,13 +132,7 @@ export async function startApi(options: HarnessOptions = {}): Promise<ApiHarness
 /** IMEIs with a valid Luhn digit, different per call. */
 export function testImei(seed: number, tac = '35209900'): string {
   const body = `${tac}${String(seed % 1_000_000).padStart(6, '0')}`;
-  let sum = 0;
-  for (let index = 0; index < 14; index++) {
-    const digit = Number(body[index]);
-    const value = index % 2 === 1 ? digit * 2 : digit;
-    sum += value > 9 ? value - 9 : value;
-  }
-  return body + String((10 - (sum % 10)) % 10);
+  return body + String(luhnCheckDigit(body));
 }
 
 /** A response body as JSON, loosely typed: the tests assert its shape. */
