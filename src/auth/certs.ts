@@ -2,7 +2,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile, access } from 'node:fs/promises';
 import { join } from 'node:path';
 import forge from 'node-forge';
-import { certsLayout, DEFAULT_CERTS_DIR, type CertsLayout } from './certs-layout.ts';
+import { certsLayout, type CertsLayout } from './certs-layout.ts';
 
 /**
  * Development certificates for HTTPS and mutual TLS: a CA, a server certificate it signs (for localhost
@@ -188,16 +188,4 @@ export async function initCerts(options: InitCertsOptions = {}): Promise<InitCer
     }
   }
   return { layout, created, kept };
-}
-
-/** What a TLS server needs to require client certificates from our CA. */
-export async function loadServerTls(
-  dir: string = DEFAULT_CERTS_DIR,
-): Promise<{ key: string; cert: string; ca: string }> {
-  const layout = certsLayout(dir);
-  return {
-    key: await readFile(layout.serverKey, 'utf8'),
-    cert: await readFile(layout.serverCert, 'utf8'),
-    ca: await readFile(layout.caCert, 'utf8'),
-  };
 }

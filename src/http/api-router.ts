@@ -16,7 +16,7 @@ export interface RouteEntry {
   /** Koa-style path: /v1/devices/:imei/reports */
   path: string;
   role: AuthGuard['role'];
-  mtls: boolean;
+  clientCertUnder: AuthGuard['clientCertUnder'];
   operation: Operation;
 }
 
@@ -93,6 +93,12 @@ export class ApiRouter {
       await handler(ctx as ApiContext, ctx.state.input as OperationInput<O>);
     });
     this.router.register(path, [method], chain as never, { name: op.operationId });
-    this.routes.push({ method, path, role: guard.role, mtls: guard.options.mtls === true, operation: op });
+    this.routes.push({
+      method,
+      path,
+      role: guard.role,
+      clientCertUnder: guard.clientCertUnder,
+      operation: op,
+    });
   }
 }

@@ -1,8 +1,11 @@
+import type { X509Certificate } from 'node:crypto';
 import Koa from 'koa';
 import type { AppContext } from '../app-context.ts';
+import type { ClientAuth } from '../config.ts';
 import { ApiRouter, type RouteEntry } from './api-router.ts';
 import { ApiKeyCache, createGuards } from './middleware/auth.ts';
 import { DEFAULT_BODY_LIMIT_BYTES } from './middleware/body.ts';
+import { createClientCertCheck } from './middleware/client-cert.ts';
 import { errorHandler } from './middleware/error-handler.ts';
 import { DEFAULT_RATE_LIMIT, TokenBucketLimiter, type RateLimitOptions } from './middleware/rate-limit.ts';
 import { requestId } from './middleware/request-id.ts';
@@ -27,8 +30,13 @@ export interface HttpOptions {
   bodyLimitBytes?: number;
   /** Per API key, per process (see middleware/rate-limit.ts). */
   rateLimit?: RateLimitOptions;
-  /** Trigger routes refuse callers without a client certificate from our CA (needs an https server: src/auth/certs.ts). */
-  requireClientCertOnTriggers?: boolean;
+  /**
+   * Which routes refuse callers without a TLS client certificate from clientCas (http.tls.clientAuth;
+   * default none). Needs the https server of src/http/server.ts, which requests certificates.
+   */
+  clientAuth?: ClientAuth;
+  /** The CA certificates (http.tls.caFile) a client certificate must be issued by; needed unless clientAuth is none. */
+  clientCas?: readonly X509Certificate[];
   metricsAccess?: 'open' | 'operator';
   /** Accepted from loopback peers on the API-key routes: how `otagw keys` talks to a running server. */
   localAdminSecret?: string;
@@ -46,15 +54,20 @@ export function routesOf(app: Koa): readonly RouteEntry[] {
 export function createApp(context: AppContext, httpOptions: HttpOptions = {}): Koa {
   const options: ResolvedHttpOptions = {
     bodyLimitBytes: httpOptions.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
-    requireClientCertOnTriggers: httpOptions.requireClientCertOnTriggers ?? false,
+    clientAuth: httpOptions.clientAuth ?? 'none',
     metricsAccess: httpOptions.metricsAccess ?? 'open',
     eventsHeartbeatMs: httpOptions.eventsHeartbeatMs ?? 15_000,
   };
+  const clientCas = httpOptions.clientCas ?? [];
+  if (options.clientAuth !== 'none' && clientCas.length === 0) {
+    throw new Error(`clientAuth ${options.clientAuth} needs clientCas (the CA of client certificates)`);
+  }
   const keys = new ApiKeyCache(context.db, context.logger);
   const { auth, open } = createGuards({
     keys,
     limiter: new TokenBucketLimiter(httpOptions.rateLimit ?? DEFAULT_RATE_LIMIT),
-    requireClientCertOnTriggers: options.requireClientCertOnTriggers,
+    clientAuth: options.clientAuth,
+    checkClientCert: createClientCertCheck(clientCas),
     localAdminSecret: httpOptions.localAdminSecret,
   });
   const api = new ApiRouter(context.db, context.logger);

@@ -81,7 +81,10 @@ function operationObject(route: RouteEntry): JsonSchema {
     'x-required-role': route.role,
   };
   if (op.description) result.description = op.description;
-  if (route.mtls) result['x-client-certificate'] = 'required when the server is configured for mutual TLS';
+  if (route.clientCertUnder.length > 0) {
+    result['x-client-certificate'] =
+      `required when http.tls.clientAuth is ${route.clientCertUnder.join(' or ')}`;
+  }
   if (op.body) {
     result.requestBody = {
       required: true,

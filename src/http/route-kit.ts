@@ -1,7 +1,8 @@
 import type { AppContext } from '../app-context.ts';
 import type { Role } from '../auth/roles.ts';
+import type { ClientAuth } from '../config.ts';
 import type { ApiRouter } from './api-router.ts';
-import type { ApiKeyCache, AuthGuard, AuthOptions } from './middleware/auth.ts';
+import type { ApiKeyCache, AuthGuard, AuthOptions, OpenOptions } from './middleware/auth.ts';
 import type { Validator } from './middleware/validate.ts';
 import type { Operation } from './operation.ts';
 
@@ -9,7 +10,7 @@ import type { Operation } from './operation.ts';
 export interface RouteKit {
   api: ApiRouter;
   auth: (role: Role, options?: AuthOptions) => AuthGuard;
-  open: () => AuthGuard;
+  open: (options?: OpenOptions) => AuthGuard;
   validate: <O extends Operation>(op: O) => Validator<O>;
   context: AppContext;
   keys: ApiKeyCache;
@@ -18,7 +19,8 @@ export interface RouteKit {
 
 export interface ResolvedHttpOptions {
   bodyLimitBytes: number;
-  requireClientCertOnTriggers: boolean;
+  /** Which routes ask for a TLS client certificate (http.tls.clientAuth; none over plain HTTP). */
+  clientAuth: ClientAuth;
   /** open: anyone may scrape /metrics; operator: an operator (or admin) key is required. */
   metricsAccess: 'open' | 'operator';
   /** SSE keep-alive comment interval. */

@@ -1,12 +1,13 @@
 import { X509Certificate } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
-import { request, createServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { certsLayout, initCerts, loadServerTls } from '../../src/auth/certs.ts';
+import { certsLayout, initCerts } from '../../src/auth/certs.ts';
+import { loadConfig } from '../../src/config.ts';
 import { createApp } from '../../src/http/app.ts';
+import { listen, readServerTls } from '../../src/http/server.ts';
 import { startApi, testImei, type ApiHarness } from '../http/support/api-harness.ts';
 
 describe('development certificates', () => {
@@ -31,6 +32,9 @@ describe('development certificates', () => {
     expect(server.checkHost('localhost')).toBe('localhost');
     expect(server.checkIP('127.0.0.1')).toBe('127.0.0.1');
     expect(client.subject).toContain('CN=hlr-1');
+    // extendedKeyUsage tells them apart: the gateway takes only clientAuth certificates from callers.
+    expect(server.keyUsage).toEqual(['1.3.6.1.5.5.7.3.1']);
+    expect(client.keyUsage).toEqual(['1.3.6.1.5.5.7.3.2']);
     expect((await stat(layout.clientKey('hlr-1'))).mode & 0o077).toBe(0);
   });
 
@@ -41,27 +45,23 @@ describe('development certificates', () => {
   });
 });
 
-describe('mutual TLS on trigger routes', () => {
+describe('mutual TLS on trigger routes (clientAuth network)', () => {
   let api: ApiHarness;
   let dir: string;
   let url: URL;
-  let close: () => void;
+  let close: () => Promise<void>;
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'otagw-mtls-'));
     await initCerts({ dir, clients: ['network'] });
     api = await startApi();
-    const app = createApp(api.context, { requireClientCertOnTriggers: true });
-    const tls = await loadServerTls(dir);
-    const server = createServer({ ...tls, requestCert: true, rejectUnauthorized: false }, app.callback());
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    url = new URL(`https://127.0.0.1:${(server.address() as AddressInfo).port}`);
-    close = () => {
-      server.closeAllConnections();
-      server.close();
-    };
+    const tls = readServerTls(loadConfig({ env: { OTAGW_TLS_DIR: dir } }).http.tls!);
+    const app = createApp(api.context, { clientAuth: tls.clientAuth, clientCas: tls.clientCas });
+    const server = await listen(app.callback(), { host: '127.0.0.1', port: 0, tls });
+    url = new URL(server.url);
+    close = server.close;
   });
   afterAll(async () => {
-    close?.();
+    await close?.();
     await api?.close();
     await rm(dir, { recursive: true, force: true });
   });

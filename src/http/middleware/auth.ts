@@ -1,5 +1,4 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { TLSSocket } from 'node:tls';
 import type { Context, Middleware } from 'koa';
 import type { Logger } from 'pino';
 import {
@@ -10,6 +9,7 @@ import {
   type ApiKeyRecord,
 } from '../../auth/api-keys.ts';
 import { roleAllows, type Role } from '../../auth/roles.ts';
+import type { ClientAuth } from '../../config.ts';
 import type { Db } from '../../store/db.ts';
 import { ApiError } from '../errors.ts';
 import type { TokenBucketLimiter } from './rate-limit.ts';
@@ -24,16 +24,33 @@ export interface Principal {
 }
 
 export interface AuthOptions {
-  /** Trigger routes: require a verified TLS client certificate when the server is configured for it. */
-  mtls?: boolean;
-  /** Also accept the local admin secret from a loopback peer (the `otagw keys` command while the server runs). */
+  /**
+   * Also accept the local admin secret from a loopback peer (the `otagw keys` command while the server
+   * runs); it stands in for a client certificate too, as only the server's own host can read it.
+   */
   local?: boolean;
+}
+
+export interface OpenOptions {
+  /**
+   * A liveness probe (/healthz): answered without a client certificate even under clientAuth all, since
+   * load balancers and Docker HEALTHCHECK probes hold none.
+   */
+  probe?: boolean;
 }
 
 /** A route's guard; `role` null means the route is open to everyone. */
 export interface AuthGuard extends Middleware {
   readonly role: Role | null;
   readonly options: AuthOptions;
+  /** The http.tls.clientAuth settings under which this route asks for a client certificate. */
+  readonly clientCertUnder: readonly ClientAuth[];
+}
+
+/** Network routes (triggers, device reports) under network and all; probes never; the rest under all. */
+export function clientCertUnder(role: Role | null, probe: boolean): readonly ClientAuth[] {
+  if (probe) return [];
+  return role === 'network' ? ['network', 'all'] : ['all'];
 }
 
 /** Header carrying the local admin secret (see src/auth/local-admin.ts). */
@@ -85,8 +102,10 @@ export class ApiKeyCache {
 export interface GuardDependencies {
   keys: ApiKeyCache;
   limiter: TokenBucketLimiter;
-  /** When true, routes declared with `mtls` refuse callers without a verified client certificate. */
-  requireClientCertOnTriggers: boolean;
+  /** Which routes ask for a client certificate (see clientCertUnder). */
+  clientAuth: ClientAuth;
+  /** Throws a 401 unless the connection presented a valid client certificate (middleware/client-cert.ts). */
+  checkClientCert: (socket: Context['req']['socket']) => void;
   /** Secret accepted from loopback peers on routes declared with `local`. */
   localAdminSecret?: string;
 }
@@ -121,20 +140,12 @@ const LOCAL_PRINCIPAL: Principal = { id: 'local-cli', name: 'local-cli', role: '
 
 export function createGuards(deps: GuardDependencies): {
   auth: (role: Role, options?: AuthOptions) => AuthGuard;
-  open: () => AuthGuard;
+  open: (options?: OpenOptions) => AuthGuard;
 } {
   function auth(role: Role, options: AuthOptions = {}): AuthGuard {
+    const certUnder = clientCertUnder(role, false);
+    const needsClientCert = certUnder.includes(deps.clientAuth);
     const guard: Middleware = async (ctx, next) => {
-      if (options.mtls && deps.requireClientCertOnTriggers) {
-        const socket = ctx.req.socket as Partial<TLSSocket>;
-        if (socket.authorized !== true) {
-          throw new ApiError(
-            401,
-            'CLIENT_CERT_REQUIRED',
-            'this route requires a client certificate issued by our CA',
-          );
-        }
-      }
       const localSecret = ctx.get(LOCAL_ADMIN_HEADER);
       if (options.local && localSecret && deps.localAdminSecret && isLoopback(ctx.req.socket.remoteAddress)) {
         if (!sameSecret(localSecret, deps.localAdminSecret)) {
@@ -144,6 +155,8 @@ export function createGuards(deps: GuardDependencies): {
         await next();
         return;
       }
+      // Before the API key: a caller without the certificate learns nothing about its key.
+      if (needsClientCert) deps.checkClientCert(ctx.req.socket);
       const token = bearerToken(ctx);
       if (token === undefined) {
         throw new ApiError(
@@ -191,14 +204,17 @@ export function createGuards(deps: GuardDependencies): {
       }
       await next();
     };
-    return Object.assign(guard, { role, options });
+    return Object.assign(guard, { role, options, clientCertUnder: certUnder });
   }
 
-  function open(): AuthGuard {
-    const guard: Middleware = async (_ctx, next) => {
+  function open(options: OpenOptions = {}): AuthGuard {
+    const certUnder = clientCertUnder(null, options.probe === true);
+    const needsClientCert = certUnder.includes(deps.clientAuth);
+    const guard: Middleware = async (ctx, next) => {
+      if (needsClientCert) deps.checkClientCert(ctx.req.socket);
       await next();
     };
-    return Object.assign(guard, { role: null, options: {} });
+    return Object.assign(guard, { role: null, options: {}, clientCertUnder: certUnder });
   }
 
   return { auth, open };

@@ -31,7 +31,7 @@ async function probe(run: () => Promise<string>): Promise<Check> {
 }
 
 export function healthRoutes({ api, open, auth, validate, context, options }: RouteKit): void {
-  api.get('/healthz', open(), validate(healthz), async (ctx) => {
+  api.get('/healthz', open({ probe: true }), validate(healthz), async (ctx) => {
     ctx.body = { status: 'ok' };
   });
 

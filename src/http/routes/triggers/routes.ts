@@ -12,85 +12,70 @@ export function actorOf(ctx: ApiContext): Actor {
 }
 
 export function triggerRoutes({ api, auth, validate, context }: RouteKit): void {
-  api.post(
-    '/v1/triggers/first-use',
-    auth('network', { mtls: true }),
-    validate(firstUse),
-    async (ctx, { body }) => {
-      ctx.state.audit = {
-        subjectType: 'msisdn',
-        subjectId: body.msisdn,
-        details: { imsi: maskImsi(body.imsi), imei: body.imei },
-      };
-      const result = await context.provisioning.requestFirstUse(body, actorOf(ctx));
-      ctx.state.audit.details!.outcome = result.outcome;
-      if (result.provisioningId) ctx.state.audit.details!.provisioningId = result.provisioningId;
-      ctx.status = 202;
-      ctx.body = result;
-    },
-  );
+  api.post('/v1/triggers/first-use', auth('network'), validate(firstUse), async (ctx, { body }) => {
+    ctx.state.audit = {
+      subjectType: 'msisdn',
+      subjectId: body.msisdn,
+      details: { imsi: maskImsi(body.imsi), imei: body.imei },
+    };
+    const result = await context.provisioning.requestFirstUse(body, actorOf(ctx));
+    ctx.state.audit.details!.outcome = result.outcome;
+    if (result.provisioningId) ctx.state.audit.details!.provisioningId = result.provisioningId;
+    ctx.status = 202;
+    ctx.body = result;
+  });
 
-  api.post(
-    '/v1/triggers/dial-request',
-    auth('network', { mtls: true }),
-    validate(dialRequest),
-    async (ctx, { body }) => {
-      ctx.state.audit = {
-        subjectType: 'msisdn',
-        subjectId: body.msisdn,
-        details: { code: body.code ?? null },
-      };
-      const provisioning = await context.provisioning.request({
-        msisdn: body.msisdn,
-        imsi: body.imsi,
-        reason: body.code ? `dial request ${body.code}` : 'dial request',
-        source: 'dial',
-        actor: actorOf(ctx),
-      });
-      ctx.state.audit.details!.provisioningId = provisioning.id;
-      ctx.status = 202;
-      ctx.body = {
-        outcome: provisioning.state === 'awaiting-confirmation' ? 'awaiting-confirmation' : 'queued',
-        provisioningId: provisioning.id,
-      };
-    },
-  );
+  api.post('/v1/triggers/dial-request', auth('network'), validate(dialRequest), async (ctx, { body }) => {
+    ctx.state.audit = {
+      subjectType: 'msisdn',
+      subjectId: body.msisdn,
+      details: { code: body.code ?? null },
+    };
+    const provisioning = await context.provisioning.request({
+      msisdn: body.msisdn,
+      imsi: body.imsi,
+      reason: body.code ? `dial request ${body.code}` : 'dial request',
+      source: 'dial',
+      actor: actorOf(ctx),
+    });
+    ctx.state.audit.details!.provisioningId = provisioning.id;
+    ctx.status = 202;
+    ctx.body = {
+      outcome: provisioning.state === 'awaiting-confirmation' ? 'awaiting-confirmation' : 'queued',
+      provisioningId: provisioning.id,
+    };
+  });
 
-  api.post(
-    '/v1/triggers/stale-config',
-    auth('network', { mtls: true }),
-    validate(staleConfig),
-    async (ctx, { body }) => {
-      ctx.state.audit = {
-        subjectType: body.msisdn ? 'msisdn' : 'imsi',
-        subjectId: body.msisdn ?? maskImsi(body.imsi!),
-        details: { observed: body.observed },
-      };
-      const staleness = await findStaleness(
-        context.db,
-        { imsi: body.imsi, msisdn: body.msisdn },
-        body.observed,
-      );
-      if (!staleness) throw notFound('SUBSCRIBER_NOT_FOUND', 'no subscriber with this IMSI/MSISDN');
-      ctx.state.audit.details!.stale = staleness.stale;
-      if (!staleness.stale) {
-        ctx.status = 202;
-        ctx.body = { outcome: 'current' };
-        return;
-      }
-      const provisioning = await context.provisioning.request({
-        msisdn: body.msisdn,
-        imsi: body.imsi,
-        reason: `stale configuration: ${staleness.why}`,
-        source: 'stale-config',
-        actor: actorOf(ctx),
-      });
-      ctx.state.audit.details!.provisioningId = provisioning.id;
+  api.post('/v1/triggers/stale-config', auth('network'), validate(staleConfig), async (ctx, { body }) => {
+    ctx.state.audit = {
+      subjectType: body.msisdn ? 'msisdn' : 'imsi',
+      subjectId: body.msisdn ?? maskImsi(body.imsi!),
+      details: { observed: body.observed },
+    };
+    const staleness = await findStaleness(
+      context.db,
+      { imsi: body.imsi, msisdn: body.msisdn },
+      body.observed,
+    );
+    if (!staleness) throw notFound('SUBSCRIBER_NOT_FOUND', 'no subscriber with this IMSI/MSISDN');
+    ctx.state.audit.details!.stale = staleness.stale;
+    if (!staleness.stale) {
       ctx.status = 202;
-      ctx.body = {
-        outcome: provisioning.state === 'awaiting-confirmation' ? 'awaiting-confirmation' : 'queued',
-        provisioningId: provisioning.id,
-      };
-    },
-  );
+      ctx.body = { outcome: 'current' };
+      return;
+    }
+    const provisioning = await context.provisioning.request({
+      msisdn: body.msisdn,
+      imsi: body.imsi,
+      reason: `stale configuration: ${staleness.why}`,
+      source: 'stale-config',
+      actor: actorOf(ctx),
+    });
+    ctx.state.audit.details!.provisioningId = provisioning.id;
+    ctx.status = 202;
+    ctx.body = {
+      outcome: provisioning.state === 'awaiting-confirmation' ? 'awaiting-confirmation' : 'queued',
+      provisioningId: provisioning.id,
+    };
+  });
 }
