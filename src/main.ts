@@ -9,9 +9,8 @@
  * the store, the embedded redis-server.
  */
 import { createApp } from './http/app.ts';
-import { prepareLocalAdmin } from './auth/local-admin.ts';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listen, readServerTls, type ServerTls } from './http/server.ts';
+import { prepareLocalAdmin, type LocalAdminTrust } from './auth/local-admin.ts';
 import { pathToFileURL } from 'node:url';
 import type { Redis } from 'ioredis';
 import type { AppContext } from './app-context.ts';
@@ -49,6 +48,8 @@ export interface GatewayOptions {
   logger?: Logger;
   /** Print where everything is (default true for the CLI). */
   announce?: (text: string) => void;
+  /** Where the local admin endpoint for `otagw keys` is published (default ./var; tests use their own). */
+  varDir?: string;
 }
 
 export interface Gateway {
@@ -77,12 +78,52 @@ export function simulatorRouting(host: string, port: number): SmscRoutingConfig 
   });
 }
 
+const CLIENT_CERTS_WHERE = {
+  none: 'not asked for',
+  network: 'required on the network routes',
+  all: 'required on every route but /healthz',
+} as const;
+
+/** What `otagw keys` needs to trust this server over https://127.0.0.1 (src/auth/local-admin.ts). */
+function localAdminTrust(tls: ServerTls): LocalAdminTrust {
+  return { caPem: [tls.certPem, tls.clientCaPem ?? ''].join('\n'), fingerprint256: tls.fingerprint256 };
+}
+
+interface Stoppable {
+  name: string;
+  stop: () => Promise<unknown>;
+}
+
+/** The HTTP API and the local admin endpoint of `otagw keys`; returns the URL it listens on. */
+async function serveHttp(
+  context: AppContext,
+  parts: { tls: ServerTls | undefined; varDir?: string; stops: Stoppable[]; say: (text: string) => void },
+): Promise<string> {
+  const { config, logger } = context;
+  const { tls, stops } = parts;
+  // `otagw keys` reaches a running server through this endpoint: PGlite's files are opened by one
+  // process at a time, so the command must not open them while we hold them.
+  const localAdmin = prepareLocalAdmin(parts.varDir);
+  const app = createApp(context, {
+    localAdminSecret: localAdmin.secret,
+    clientAuth: tls?.clientAuth,
+    clientCas: tls?.clientCas,
+  });
+  const http = await listen(app.callback(), { host: config.http.host, port: config.http.port, tls, logger });
+  stops.push({ name: 'http', stop: () => http.close() });
+  await localAdmin.publish(http.url, tls && localAdminTrust(tls));
+  stops.push({ name: 'local admin endpoint', stop: () => localAdmin.remove() });
+  const where = tls ? `  (HTTPS only; client certificates ${CLIENT_CERTS_WHERE[tls.clientAuth]})` : '';
+  parts.say(`HTTP            ${http.url}${where}`);
+  return http.url;
+}
+
 export async function startGateway(options: GatewayOptions = {}): Promise<Gateway> {
   const role = options.role ?? 'all';
   const config = options.config ?? loadConfig();
   const logger = options.logger ?? createLogger({ level: config.log.level });
   const say = options.announce ?? (() => undefined);
-  const stops: Array<{ name: string; stop: () => Promise<unknown> }> = [];
+  const stops: Stoppable[] = [];
   const stopAll = async (): Promise<void> => {
     for (const { name, stop } of stops.splice(0).reverse()) {
       try {
@@ -94,6 +135,9 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
   };
 
   try {
+    // Before anything starts: a bad certificate file is a ConfigError naming it.
+    const tls =
+      (role === 'all' || role === 'api') && config.http.tls ? readServerTls(config.http.tls) : undefined;
     let simulator: SmscSimulator | undefined;
     const wantsSimulator = role === 'smsc-sim' || (role === 'all' && config.smsc.routing === undefined);
     if (wantsSimulator) {
@@ -238,33 +282,10 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
       metrics: metrics.registry,
     };
 
-    let httpUrl: string | undefined;
-    if (role === 'all' || role === 'api') {
-      {
-        // `otagw keys` reaches a running server through this endpoint: PGlite's files are opened by one
-        // process at a time, so the command must not open them while we hold them.
-        const localAdmin = prepareLocalAdmin();
-        const app = createApp(context, { localAdminSecret: localAdmin.secret });
-        const server: Server = createServer(app.callback());
-        await new Promise<void>((resolve, reject) => {
-          server.once('error', reject);
-          server.listen(config.http.port, config.http.host, () => resolve());
-        });
-        stops.push({
-          name: 'http',
-          stop: () =>
-            new Promise<void>((resolve) => {
-              server.close(() => resolve());
-              server.closeAllConnections();
-            }),
-        });
-        const address = server.address() as AddressInfo;
-        httpUrl = `http://${config.http.host}:${address.port}`;
-        await localAdmin.publish(httpUrl);
-        stops.push({ name: 'local admin endpoint', stop: () => localAdmin.remove() });
-        say(`HTTP            ${httpUrl}`);
-      }
-    }
+    const httpUrl =
+      role === 'all' || role === 'api'
+        ? await serveHttp(context, { tls, varDir: options.varDir, stops, say })
+        : undefined;
     return { role, config, context, httpUrl, simulator, worker, stop: stopAll };
   } catch (error) {
     await stopAll();

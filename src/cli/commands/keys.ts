@@ -1,6 +1,11 @@
 import { parseArgs } from 'node:util';
 import { createApiKey, listApiKeys, revokeApiKey, type ApiKeyRecord } from '../../auth/api-keys.ts';
-import { findLocalAdmin, DEFAULT_VAR_DIR, type LocalAdminEndpoint } from '../../auth/local-admin.ts';
+import {
+  callLocalAdmin,
+  findLocalAdmin,
+  DEFAULT_VAR_DIR,
+  type LocalAdminEndpoint,
+} from '../../auth/local-admin.ts';
 import { LOCAL_ADMIN_HEADER } from '../../http/middleware/auth.ts';
 import { ROLES, isRole } from '../../auth/roles.ts';
 import { loadConfig } from '../../config.ts';
@@ -51,17 +56,19 @@ async function callServer(
   path: string,
   body?: unknown,
 ): Promise<unknown> {
-  const response = await fetch(endpoint.url + path, {
+  const response = await callLocalAdmin(
+    endpoint,
     method,
-    headers: {
+    path,
+    {
       [LOCAL_ADMIN_HEADER]: endpoint.secret,
       ...(body ? { 'Content-Type': 'application/json' } : {}),
     },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const payload = (await response.json()) as { error?: { code: string; message: string } };
-  if (!response.ok)
-    throw new Error(`${payload.error?.code ?? response.status}: ${payload.error?.message ?? ''}`);
+    body ? JSON.stringify(body) : undefined,
+  );
+  const payload = response.body as { error?: { code: string; message: string } } | undefined;
+  if (response.status < 200 || response.status > 299)
+    throw new Error(`${payload?.error?.code ?? response.status}: ${payload?.error?.message ?? ''}`);
   return payload;
 }
 
