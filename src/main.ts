@@ -10,7 +10,7 @@
  */
 import { createApp } from './http/app.ts';
 import { listen, readServerTls, type ServerTls } from './http/server.ts';
-import { prepareLocalAdmin, type LocalAdminTrust } from './auth/local-admin.ts';
+import { prepareLocalAdmin } from './auth/local-admin.ts';
 import { pathToFileURL } from 'node:url';
 import type { Redis } from 'ioredis';
 import type { AppContext } from './app-context.ts';
@@ -84,11 +84,6 @@ const CLIENT_CERTS_WHERE = {
   all: 'required on every route but /healthz',
 } as const;
 
-/** What `otagw keys` needs to trust this server over https://127.0.0.1 (src/auth/local-admin.ts). */
-function localAdminTrust(tls: ServerTls): LocalAdminTrust {
-  return { caPem: [tls.certPem, tls.clientCaPem ?? ''].join('\n'), fingerprint256: tls.fingerprint256 };
-}
-
 interface Stoppable {
   name: string;
   stop: () => Promise<unknown>;
@@ -111,7 +106,8 @@ async function serveHttp(
   });
   const http = await listen(app.callback(), { host: config.http.host, port: config.http.port, tls, logger });
   stops.push({ name: 'http', stop: () => http.close() });
-  await localAdmin.publish(http.url, tls && localAdminTrust(tls));
+  // Over HTTPS `otagw keys` recognises this server by its certificate's fingerprint.
+  await localAdmin.publish(http.url, tls && { fingerprint256: tls.fingerprint256 });
   stops.push({ name: 'local admin endpoint', stop: () => localAdmin.remove() });
   const where = tls ? `  (HTTPS only; client certificates ${CLIENT_CERTS_WHERE[tls.clientAuth]})` : '';
   parts.say(`HTTP            ${http.url}${where}`);

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { isIP } from 'node:net';
 import { dirname, join } from 'node:path';
-import { rootCertificates, type PeerCertificate } from 'node:tls';
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 
 /**
  * How `otagw keys` reaches a running server. PGlite is opened by one process at a time, so while the
@@ -12,17 +12,14 @@ import { rootCertificates, type PeerCertificate } from 'node:tls';
  * ./var/run/api.json (mode 0600: whoever can read it could read the data directory anyway).
  * When that file names a live process, the command goes through the server; otherwise it opens the store.
  *
- * A server serving HTTPS also writes what the command needs to trust it at https://127.0.0.1: the
- * certificates to accept as its chain's anchor and the fingerprint of its own certificate, which
- * replaces the host name check (a production certificate names the public host, not 127.0.0.1).
+ * A server serving HTTPS also writes the fingerprint of its certificate, so that the command can
+ * reach it at https://127.0.0.1 and send the secret only to it (see connectPinned).
  */
 
 export const DEFAULT_VAR_DIR = './var';
 
 /** How the command recognises its own server over HTTPS. */
 export interface LocalAdminTrust {
-  /** PEM: the server certificate and http.tls.caFile (public CAs are trusted besides) */
-  caPem: string;
   /** SHA-256 fingerprint of the server certificate (X509Certificate#fingerprint256) */
   fingerprint256: string;
 }
@@ -104,17 +101,35 @@ export interface LocalAdminResponse {
   body: unknown;
 }
 
-function pinnedTo(fingerprint256: string) {
-  return (_host: string, cert: PeerCertificate): Error | undefined =>
-    cert.fingerprint256 === fingerprint256
-      ? undefined
-      : new Error(`the server at this address is not the one that published the local endpoint`);
+/**
+ * A TLS connection to the server that published the endpoint, or an error before anything is sent.
+ * The certificate is pinned, not verified against a CA: the handshake proves the peer holds the key of
+ * exactly the certificate the server published, which a CA chain (not always at hand: http.tls.caFile is
+ * the clients' CA) and a host name (a production certificate does not name 127.0.0.1) prove no better.
+ */
+function connectPinned(url: URL, fingerprint256: string): Promise<TLSSocket> {
+  return new Promise((resolve, reject) => {
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    const socket = tlsConnect({
+      host,
+      port: Number(url.port || 443),
+      servername: isIP(host) ? undefined : host,
+      rejectUnauthorized: false,
+    });
+    socket.once('error', reject);
+    socket.once('secureConnect', () => {
+      socket.off('error', reject);
+      if (socket.getPeerCertificate().fingerprint256 === fingerprint256) {
+        resolve(socket);
+        return;
+      }
+      socket.destroy();
+      reject(new Error(`the server at ${url.host} is not the one that published the local endpoint`));
+    });
+  });
 }
 
-/**
- * One request to a running server's local admin endpoint, over http or https as it serves (fetch
- * cannot be told which CA to trust without undici, which is not a dependency).
- */
+/** One request to a running server's local admin endpoint, over HTTP or HTTPS as the server serves. */
 export async function callLocalAdmin(
   endpoint: LocalAdminEndpoint,
   method: string,
@@ -123,19 +138,24 @@ export async function callLocalAdmin(
   body?: string,
 ): Promise<LocalAdminResponse> {
   const url = new URL(path, endpoint.url);
-  const https = url.protocol === 'https:';
-  if (https && !endpoint.tls)
-    throw new Error('the local endpoint names an https URL but no certificate to trust');
-  const tlsOptions =
-    https && endpoint.tls
-      ? {
-          ca: [...rootCertificates, endpoint.tls.caPem],
-          checkServerIdentity: pinnedTo(endpoint.tls.fingerprint256),
-        }
-      : {};
+  let socket: TLSSocket | undefined;
+  if (url.protocol === 'https:') {
+    if (!endpoint.tls) throw new Error('the local endpoint names an https URL but no certificate');
+    socket = await connectPinned(url, endpoint.tls.fingerprint256);
+  }
   const response = await new Promise<IncomingMessage>((resolve, reject) => {
-    const send = https ? httpsRequest : httpRequest;
-    const req = send(url, { method, headers, ...tlsOptions }, resolve);
+    const req = httpRequest(
+      {
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname + url.search,
+        method,
+        headers,
+        // Over HTTPS: HTTP/1.1 on the connection checked above.
+        ...(socket ? { createConnection: () => socket } : {}),
+      },
+      resolve,
+    );
     req.on('error', reject);
     req.end(body);
   });
