@@ -1,4 +1,4 @@
-import { asJson, type Db } from '../db.ts';
+import { asJson, type Db, type SqlParam } from '../db.ts';
 
 /** The audit log: append-only, one row per action. */
 
@@ -64,25 +64,113 @@ function toAuditEntry(row: AuditRow): AuditEntry {
   };
 }
 
+/** The columns an entry fills, in the order of every insert into audit_log. */
+const ENTRY_COLUMNS = [
+  'at',
+  'actor',
+  'role',
+  'action',
+  'subject_type',
+  'subject_id',
+  'outcome',
+  'details',
+  'request_id',
+] as const;
+export type AuditColumn = (typeof ENTRY_COLUMNS)[number];
+
+/**
+ * The one INSERT INTO audit_log; every writer of the audit log calls it. Its rows come from `source`:
+ * a VALUES list of parameters (appendAudit, appendAuditEntries), or a SELECT whose list auditSelectList
+ * makes, when the entry is written by the statement of the action it records (a provisioning's state
+ * change writes its event and its audit entry in one statement, repository.ts).
+ */
+export function auditInsertSql(source: string, options: { returning?: boolean } = {}): string {
+  return (
+    `INSERT INTO audit_log (${ENTRY_COLUMNS.join(', ')}) ${source}` +
+    (options.returning ? ` RETURNING ${AUDIT_COLUMNS}` : '')
+  );
+}
+
+/** What a column gets when auditSelectList is not given an expression for it. */
+const SELECT_DEFAULTS: Readonly<Record<AuditColumn, string>> = {
+  at: 'now()',
+  actor: 'NULL',
+  role: 'NULL',
+  action: 'NULL',
+  subject_type: 'NULL',
+  subject_id: 'NULL',
+  outcome: `'ok'`,
+  details: `'{}'::jsonb`,
+  request_id: 'NULL',
+};
+
+/** The select list of audit rows for auditInsertSql, from an SQL expression per column (in any order). */
+export function auditSelectList(
+  expressions: Partial<Record<AuditColumn, string>> & { actor: string; action: string },
+): string {
+  return ENTRY_COLUMNS.map((column) => expressions[column] ?? SELECT_DEFAULTS[column]).join(', ');
+}
+
+/** How a parameter of each column is read in a VALUES row. */
+const PARAMETER_SQL: Readonly<Record<AuditColumn, (parameter: string) => string>> = {
+  at: (parameter) => `coalesce(${parameter}::timestamptz, now())`,
+  actor: (parameter) => parameter,
+  role: (parameter) => parameter,
+  action: (parameter) => parameter,
+  subject_type: (parameter) => parameter,
+  subject_id: (parameter) => parameter,
+  outcome: (parameter) => parameter,
+  details: (parameter) => `${parameter}::jsonb`,
+  request_id: (parameter) => parameter,
+};
+
+function entryParameters(entry: AuditEntryInput): Record<AuditColumn, SqlParam> {
+  return {
+    at: entry.at ?? null,
+    actor: entry.actor,
+    role: entry.role ?? null,
+    action: entry.action,
+    subject_type: entry.subjectType ?? null,
+    subject_id: entry.subjectId ?? null,
+    outcome: entry.outcome ?? 'ok',
+    details: asJson(entry.details ?? {}),
+    request_id: entry.requestId ?? null,
+  };
+}
+
+/**
+ * A multi-row VALUES list of the entries and its parameters. (A fixed-text INSERT from one JSON or array
+ * parameter was measured slower on PGlite: 1,450 against 1,900 requests/s, bench:api --service stub.)
+ */
+function valuesOf(entries: readonly AuditEntryInput[]): { sql: string; params: SqlParam[] } {
+  const params: SqlParam[] = [];
+  const rows = entries.map((entry) => {
+    const values = entryParameters(entry);
+    const row = ENTRY_COLUMNS.map((column) => {
+      params.push(values[column]);
+      return PARAMETER_SQL[column](`$${params.length}`);
+    });
+    return `(${row.join(', ')})`;
+  });
+  return { sql: `VALUES ${rows.join(', ')}`, params };
+}
+
+/** Entries per statement: PostgreSQL takes at most 65,535 parameters. */
+const MAX_ENTRIES_PER_STATEMENT = Math.floor(65_535 / ENTRY_COLUMNS.length);
+
 /** Appends one entry; pass a transaction handle to make it part of the action it records. */
 export async function appendAudit(db: Db, entry: AuditEntryInput): Promise<AuditEntry> {
-  const row = await db.one<AuditRow>(
-    `INSERT INTO audit_log (at, actor, role, action, subject_type, subject_id, outcome, details, request_id)
-     VALUES (coalesce($1::timestamptz, now()), $2, $3, $4, $5, $6, $7, $8::jsonb, $9)
-     RETURNING ${AUDIT_COLUMNS}`,
-    [
-      entry.at ?? null,
-      entry.actor,
-      entry.role ?? null,
-      entry.action,
-      entry.subjectType ?? null,
-      entry.subjectId ?? null,
-      entry.outcome ?? 'ok',
-      asJson(entry.details ?? {}),
-      entry.requestId ?? null,
-    ],
-  );
+  const values = valuesOf([entry]);
+  const row = await db.one<AuditRow>(auditInsertSql(values.sql, { returning: true }), values.params);
   return toAuditEntry(row!);
+}
+
+/** Appends several entries, one multi-row statement per MAX_ENTRIES_PER_STATEMENT of them. */
+export async function appendAuditEntries(db: Db, entries: readonly AuditEntryInput[]): Promise<void> {
+  for (let start = 0; start < entries.length; start += MAX_ENTRIES_PER_STATEMENT) {
+    const values = valuesOf(entries.slice(start, start + MAX_ENTRIES_PER_STATEMENT));
+    await db.query(auditInsertSql(values.sql), values.params);
+  }
 }
 
 export interface AuditFilter {
