@@ -9,7 +9,11 @@ export interface GatewayMetrics {
   provisionings: Counter<'state'>;
   /** first-use triggers by outcome (queued, unchanged, debounced, ...) */
   triggers: Counter<'outcome'>;
-  /** trigger (request recorded) -> first submit_sm answered */
+  /**
+   * provisioning created (the trigger recorded in the store) -> the SMSC has answered every segment of
+   * the push's first submission (its last submit_sm_resp), when at least one was accepted; resubmissions
+   * are not observed
+   */
   submitLatency: Histogram;
   /** one connector.submit of a whole push */
   submitDuration: Histogram<'outcome'>;
@@ -35,7 +39,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Gatew
     }),
     submitLatency: new Histogram({
       name: 'otagw_trigger_to_submit_seconds',
-      help: 'Time from the recorded request to the first answered submit_sm',
+      help: "Time from a provisioning's creation (its trigger recorded in the store) to the SMSC's answers to every segment of its first submission (the last submit_sm_resp); resubmissions are not observed",
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30],
       registers: [registry],
     }),
