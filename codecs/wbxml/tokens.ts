@@ -28,9 +28,6 @@ export const TAG_HAS_ATTRIBUTES = 0x80;
 /** Attribute tokens below this are ATTRSTART, at or above it ATTRVALUE (docs/protocol.md §1.5). */
 export const FIRST_ATTRIBUTE_VALUE_TOKEN = 0x80;
 
-/** The low six bits every global token has in common (0x00–0x04 in each quarter of the octet range). */
-export const LAST_GLOBAL_IDENTITY = 0x04;
-
 /** Charsets by IANA MIBenum (docs/protocol.md §1.1). */
 export const CHARSET_UNKNOWN = 0; // decoder falls back to UTF-8 (LW parse_charset)
 export const CHARSET_US_ASCII = 3;

@@ -425,11 +425,6 @@ export function contentTypeName(code: number): string {
   return contentTypeByCode.get(code) ?? UNKNOWN_CONTENT_TYPE_PREFIX + code.toString(16).padStart(2, '0');
 }
 
-/** True when the code is one of the assigned (or registered) content types. */
-export function isKnownContentTypeCode(code: number): boolean {
-  return contentTypeByCode.has(code);
-}
-
 /** WSP code for a media type (case-insensitive), or undefined when it has none (send it as text). */
 export function contentTypeCode(mediaType: string): number | undefined {
   const lower = mediaType.toLowerCase();
