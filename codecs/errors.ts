@@ -16,5 +16,3 @@ export class CodecError extends Error {
     this.line = line;
   }
 }
-
-export const isCodecError = (error: unknown): error is CodecError => error instanceof CodecError;

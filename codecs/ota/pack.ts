@@ -14,6 +14,7 @@ import {
   createMacSigner,
   SEC_CODES,
   generateUserPinMacCode,
+  MAC_HEX_LENGTH,
   type SecurityMethod,
 } from './security.ts';
 import { PUSH_KINDS, pushKindByName, type PushKind } from './push-kinds.ts';
@@ -60,7 +61,7 @@ interface SigningTemplate {
   sign: ReturnType<typeof createMacSigner>;
 }
 
-const MAC_PLACEHOLDER = '0'.repeat(40);
+const MAC_PLACEHOLDER = '0'.repeat(MAC_HEX_LENGTH);
 
 export interface PackOptions {
   /** Security method; default NETWPIN for OMA CP. SI, SL and Nokia OTA carry no SEC/MAC. */
@@ -241,12 +242,7 @@ export function packCompiled(compiled: CompiledDocument, options: PackOptions = 
   };
 }
 
-/** XML text -> signed segments in one call. */
-export function packXml(xml: string, options: PackOptions & CompileOptions = {}): PackedPush {
-  return packCompiled(compileDocument(xml, options), options);
-}
-
-/** Element tree -> signed segments in one call. */
-export function packDocument(root: XmlElement, options: PackOptions & CompileOptions = {}): PackedPush {
-  return packCompiled(compileDocument(root, options), options);
+/** XML text (or an element tree) -> signed segments in one call: compileDocument, then packCompiled. */
+export function packXml(input: string | XmlElement, options: PackOptions & CompileOptions = {}): PackedPush {
+  return packCompiled(compileDocument(input, options), options);
 }

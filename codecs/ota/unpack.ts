@@ -7,14 +7,13 @@ import { decodeWbxml } from '../wbxml/decode-wbxml.ts';
 import { vocabularyFor } from '../wbxml/vocabularies/index.ts';
 import { decodeWspPush } from '../wsp/decode-wsp-push.ts';
 import { reassembleSegments } from '../sms/reassemble.ts';
-import { SEC_CODES, verifyMac, type SecurityMethod } from './security.ts';
+import {
+  securityMethodFromCode,
+  verifyMac,
+  type SecurityCredentials,
+  type SecurityMethod,
+} from './security.ts';
 import { pushKindForContentType, type PushKind } from './push-kinds.ts';
-
-export interface Credentials {
-  imsi?: string;
-  /** USERPIN / USERNETWPIN: the PIN; USERPINMAC: the whole code the user was given. */
-  pin?: string;
-}
 
 export interface UnpackedPush {
   contentType: string;
@@ -32,15 +31,11 @@ export interface UnpackedPush {
   sourcePort?: number;
 }
 
-const SEC_BY_CODE = new Map<number, SecurityMethod>(
-  (Object.entries(SEC_CODES) as Array<[SecurityMethod, number]>).map(([name, code]) => [code, name]),
-);
-
 function parameter(parameters: Array<{ name: string; value: string | number }>, name: string) {
   return parameters.find((entry) => entry.name === name)?.value;
 }
 
-function hasCredentialsFor(sec: SecurityMethod, credentials: Credentials): boolean {
+function hasCredentialsFor(sec: SecurityMethod, credentials: SecurityCredentials): boolean {
   switch (sec) {
     case 'NETWPIN':
       return credentials.imsi !== undefined;
@@ -53,7 +48,7 @@ function hasCredentialsFor(sec: SecurityMethod, credentials: Credentials): boole
 }
 
 /** Decode one WSP push PDU as a handset would: content type, SEC/MAC, document. */
-export function unpackWsp(wsp: Uint8Array, credentials: Credentials = {}): UnpackedPush {
+export function unpackWsp(wsp: Uint8Array, credentials: SecurityCredentials = {}): UnpackedPush {
   const push = decodeWspPush(wsp);
   const mediaType = push.contentType.mediaType;
   const known = pushKindForContentType(mediaType);
@@ -76,11 +71,7 @@ export function unpackWsp(wsp: Uint8Array, credentials: Credentials = {}): Unpac
 
   const secCode = parameter(push.contentType.parameters, 'sec');
   const macParameter = parameter(push.contentType.parameters, 'mac');
-  let sec: SecurityMethod | null = null;
-  if (secCode !== undefined) {
-    sec = SEC_BY_CODE.get(Number(secCode)) ?? null;
-    if (sec === null) throw new CodecError('OTA_UNKNOWN_SEC', `unknown SEC value ${String(secCode)}`);
-  }
+  const sec = secCode === undefined ? null : securityMethodFromCode(Number(secCode));
   const mac = macParameter === undefined ? null : String(macParameter);
   let macValid: boolean | null = null;
   if (sec !== null && hasCredentialsFor(sec, credentials)) {
@@ -101,7 +92,7 @@ export function unpackWsp(wsp: Uint8Array, credentials: Credentials = {}): Unpac
 }
 
 /** Reassemble TP-UD segments (any order), then decode the push. */
-export function unpackSegments(tpuds: Uint8Array[], credentials: Credentials = {}): UnpackedPush {
+export function unpackSegments(tpuds: Uint8Array[], credentials: SecurityCredentials = {}): UnpackedPush {
   const datagram = reassembleSegments(tpuds);
   const unpacked = unpackWsp(datagram.payload, credentials);
   return { ...unpacked, destinationPort: datagram.destinationPort, sourcePort: datagram.sourcePort };

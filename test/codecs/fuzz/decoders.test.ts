@@ -15,7 +15,7 @@ import {
 } from '../../../codecs/dm/notification.ts';
 import { ByteWriter } from '../../../codecs/bytes/writer.ts';
 import { CodecError } from '../../../codecs/errors.ts';
-import { packDocument, type PackOptions } from '../../../codecs/ota/pack.ts';
+import { packXml, type PackOptions } from '../../../codecs/ota/pack.ts';
 import { unpackSegments, unpackWsp } from '../../../codecs/ota/unpack.ts';
 import { reassembleSegments, SegmentAssembler } from '../../../codecs/sms/reassemble.ts';
 import { decodeUdh } from '../../../codecs/sms/udh.ts';
@@ -62,7 +62,7 @@ function validPushes(random: SeededRandom): ValidPush[] {
     const imsi = random.digits(15);
     const pin = random.digits(6);
     const referenceBits = random.chance(0.5) ? 8 : 16;
-    const packed = packDocument(root, {
+    const packed = packXml(root, {
       sec,
       imsi,
       pin: sec === 'USERPINMAC' ? undefined : pin,

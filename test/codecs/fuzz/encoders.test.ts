@@ -1,13 +1,13 @@
 /**
  * Encoders fed arbitrary trees and options throw only CodecError (the ONLY error codecs/ throws), and
  * whatever encodeWbxml accepts, decodeWbxml gives back: random element trees with names inside and outside
- * each vocabulary, text in odd places and strings XML cannot carry; packDocument with broken credentials
+ * each vocabulary, text in odd places and strings XML cannot carry; packXml with broken credentials
  * and out-of-range transport options; serializeXml with unrepresentable characters.
  */
 import { describe, expect, it } from 'vitest';
 import { toHex } from '../../../codecs/bytes/hex.ts';
 import { CodecError } from '../../../codecs/errors.ts';
-import { packDocument } from '../../../codecs/ota/pack.ts';
+import { packXml } from '../../../codecs/ota/pack.ts';
 import { decodeWbxml } from '../../../codecs/wbxml/decode-wbxml.ts';
 import { encodeWbxml } from '../../../codecs/wbxml/encode-wbxml.ts';
 import { vocabularyFor } from '../../../codecs/wbxml/vocabularies/index.ts';
@@ -202,7 +202,7 @@ describe('encodeWbxml with strings UTF-8 cannot carry', () => {
   );
 });
 
-describe('packDocument with broken credentials and transport options', () => {
+describe('packXml with broken credentials and transport options', () => {
   it('throws only CodecError', () => {
     const random = new SeededRandom(SEED + 1);
     const problems: string[] = [];
@@ -240,7 +240,7 @@ describe('packDocument with broken credentials and transport options', () => {
         transactionId: odd([0, 255, 256, -1, undefined]),
       };
       // Deliberately ill-typed: a caller's mistakes must still come back as CodecError.
-      const failure = nonCodecErrors(() => packDocument(root, options as Parameters<typeof packDocument>[1]));
+      const failure = nonCodecErrors(() => packXml(root, options as Parameters<typeof packXml>[1]));
       if (failure) problems.push(`${failure} with ${JSON.stringify(options)}`);
     }
     expect(problems.slice(0, 5).join('\n'), `seed ${SEED}: ${problems.length} problems`).toBe('');

@@ -1,5 +1,5 @@
 /**
- * Property: document -> packDocument -> segments (any order) -> unpack gives back the same document, with
+ * Property: document -> packXml -> segments (any order) -> unpack gives back the same document, with
  * the security method and MAC the sender chose, and a MAC verdict that is true with the right credentials
  * and false with wrong ones. Seeded random documents of every type (test/support/random-documents.ts),
  * every security method, both concatenation reference widths, UDH and TLV transport, both data codings.
@@ -10,7 +10,7 @@ import { toHex } from '../../../codecs/bytes/hex.ts';
 import {
   compileDocument,
   packCompiled,
-  packDocument,
+  packXml,
   type PackOptions,
   type PackedPush,
 } from '../../../codecs/ota/pack.ts';
@@ -235,7 +235,7 @@ describe.each(TYPES)(
         let packed: PackedPush | undefined;
         const context = (): string => failureContext(SEED, index, root, combination, packed);
         try {
-          packed = packDocument(root, {
+          packed = packXml(root, {
             ...options,
             sec: combination.sec,
             dcs: combination.dcs,
@@ -245,7 +245,7 @@ describe.each(TYPES)(
             mode: combination.mode,
           });
         } catch (error) {
-          throw new Error(`packDocument threw ${String(error)}\n${context()}`, { cause: error });
+          throw new Error(`packXml threw ${String(error)}\n${context()}`, { cause: error });
         }
 
         // What the sender hands to the SMSC.
@@ -316,7 +316,7 @@ describe.each(TYPES)(
     });
 
     it('covers single-part and multi-part pushes', () => {
-      const segmentCounts = documents.map((root) => packDocument(root, { sec: 'none' }).segments.length);
+      const segmentCounts = documents.map((root) => packXml(root, { sec: 'none' }).segments.length);
       if (type === 'prov')
         expect(segmentCounts.filter((count) => count > 1).length).toBeGreaterThan(DOCUMENTS_PER_TYPE / 2);
       if (type === 'sl') expect(segmentCounts.some((count) => count === 1)).toBe(true);
@@ -325,7 +325,7 @@ describe.each(TYPES)(
 
     if (type !== 'prov') {
       it.each(SIGNED_METHODS)('refuses to sign with %s (only OMA CP carries SEC/MAC)', (sec) => {
-        expect(() => packDocument(documents[0], { sec, imsi: '001010123456789', pin: '12345' })).toThrow(
+        expect(() => packXml(documents[0], { sec, imsi: '001010123456789', pin: '12345' })).toThrow(
           expect.objectContaining({ code: 'OTA_SECURITY_UNSUPPORTED' }),
         );
       });
@@ -352,7 +352,7 @@ describe('a document compiled once and signed for many subscribers', () => {
         mode: random.chance(0.8) ? 'udh' : 'tlv',
       };
       const packed = packCompiled(compiled, options);
-      const fresh = packDocument(root, { ...options, stringTable: i % 2 === 0 ? 'none' : 'auto' });
+      const fresh = packXml(root, { ...options, stringTable: i % 2 === 0 ? 'none' : 'auto' });
       const context = `document ${i}, push ${k}, ${JSON.stringify(options)}`;
       expect(toHex(packed.wsp), context).toBe(toHex(fresh.wsp));
       expect(packed.mac, context).toBe(fresh.mac);
@@ -390,9 +390,9 @@ describe('TLV mode, as the handset gets it', () => {
     (length) => {
       for (const reference of [7, 300]) {
         const root = el('sl', [['href', `http://example.com/${'x'.repeat(length)}`]]);
-        const packed = packDocument(root, { sec: 'none', mode: 'tlv', reference });
+        const packed = packXml(root, { sec: 'none', mode: 'tlv', reference });
         const trim = packed.wsp.length - length; // make the WSP PDU exactly `length` octets
-        const exact = packDocument(
+        const exact = packXml(
           el('sl', [['href', `http://example.com/${'x'.repeat(Math.max(1, length - trim))}`]]),
           {
             sec: 'none',

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { toHex } from '../../../codecs/bytes/hex.ts';
-import { packDocument } from '../../../codecs/ota/pack.ts';
+import { packXml } from '../../../codecs/ota/pack.ts';
 import { unpackWsp } from '../../../codecs/ota/unpack.ts';
 import { SegmentAssembler } from '../../../codecs/sms/reassemble.ts';
 import { GENERATED_DOCUMENT_TYPES, randomDocument } from '../../support/random-documents.ts';
@@ -37,7 +37,7 @@ describe('SegmentAssembler with interleaved pushes', () => {
       for (const reference of references) {
         const type = random.pick(GENERATED_DOCUMENT_TYPES);
         const referenceBits = random.chance(0.5) ? 8 : 16;
-        const packed = packDocument(randomDocument(random, type), {
+        const packed = packXml(randomDocument(random, type), {
           sec: type === 'prov' ? 'USERPIN' : 'none',
           pin: '1234',
           reference: referenceBits === 8 ? reference : reference * 251,

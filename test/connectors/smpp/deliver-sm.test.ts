@@ -1,7 +1,7 @@
 import smpp from 'smpp';
 import type { PduFields } from 'smpp';
 import { describe, expect, it } from 'vitest';
-import { isCodecError } from '../../../codecs/errors.ts';
+import { CodecError } from '../../../codecs/errors.ts';
 import {
   isReceipt,
   readDataSm,
@@ -130,7 +130,7 @@ describe('deliver_sm MO messages', () => {
       try {
         readDeliverSm(full.subarray(0, length));
       } catch (error) {
-        expect(isCodecError(error)).toBe(true);
+        expect(error).toBeInstanceOf(CodecError);
       }
     }
   });
