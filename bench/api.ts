@@ -1,271 +1,298 @@
 /**
- * HTTP API throughput: POST /v1/triggers/first-use with a new subscriber per request (new IMSI, MSISDN
- * and IMEI), against the real app (store, Redis queue, provisioning service) in a child process so the
- * load generator does not share its core.
- *   npm run bench:api                 a short report, PostgreSQL then PGlite
- *   npm run bench:api -- --json       one JSON object: { target, pg: { acceptedPerSecond, p50Ms, p99Ms, ... },
- *                                     pglite: { ... } }
- * Options: --seconds N (default 10), --connections N (default 64), --store pg|pglite|both (default both;
- * PostgreSQL at BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test, in a schema of its
- * own; PGlite in memory), --db URL (one store at that URL), REDIS_URL (default redis://127.0.0.1:6379),
- * --service stub: a provisioning service that records nothing (measures the HTTP layer alone: auth,
- * validation, audit, routing); --profile DIR writes a CPU profile of the API process; --base N existing
- * subscribers in the store before the run (default 100,000; see support/subscriber-base.ts).
- * Target (issue 5): at least 3,000 accepted requests/s with p99 under 50 ms; the work behind may queue.
+ * HTTP API throughput: `POST /v1/triggers/first-use` as fast as N keep-alive connections can send them
+ * (closed loop: each connection sends its next trigger when the previous one is answered), into the gateway
+ * started as `npm start` starts it (support/gateway-process.ts: startGateway, role all: the rate limiter at
+ * its shipped 5,000/s per key, the Redis event bus, and the worker, sending what is queued to the SMSC
+ * simulator in its own process, receipts after 2 s), with a `network` API key. The load generator is this
+ * process, the gateway another. The triggers mix handsets and subscribers as bench:e2e does
+ * (support/mix.ts); the work behind them may queue (the worker cannot send 3,000 pushes/s).
+ *
+ *   npm run bench:api                 PostgreSQL then PGlite on disk; 5 s warm-up + 10 s each
+ *   npm run bench:api -- --json       one JSON object: { configuration, target, runs: { pg: {...}, pglite: {...} } }
+ *
+ * Options: --duration S (default 10; --seconds is the same), --warmup S (sent, not counted; default 5),
+ * --connections N (default 64), --store pg|pglite|both, --base N (existing subscribers, default 100,000),
+ * --receipt-delay-ms MS (default 2000), --service stub (the provisioning service answers without
+ * recording anything: the HTTP layer alone, auth, validation, audit, routing), --profile (CPU profile of
+ * the gateway over the measured seconds: top self time), --profile-dir DIR (keep the .cpuprofile files).
+ * Environment: REDIS_URL, BENCH_DATABASE_URL (as bench:e2e).
+ * Target: at least 3,000 accepted requests/s with p99 under 50 ms on PostgreSQL (PGlite: aim for half).
+ * Latency is the client's: from sending the request to the end of the response.
  */
-import { fork } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { Agent, request } from 'node:http';
-import { fileURLToPath } from 'node:url';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { seedSubscriberBase } from './support/subscriber-base.ts';
+import {
+  formatProfile,
+  summariseProfile,
+  type CpuProfile,
+  type ProfileSummary,
+} from './support/cpu-profile.ts';
+import { GatewayProcess, ROOT, gatewayConfig, type GatewayFacts } from './support/gateway-process.ts';
+import { MODELS, triggerFor } from './support/mix.ts';
+import { REDIS_URL, clearRedisPrefix } from './support/redis.ts';
+import { SmscProcess } from './support/smsc-process.ts';
+import { formatPercentiles, machineInfo, percentiles, type Percentiles } from './support/stats.ts';
+import { createStore, prepareStore, type StoreKind } from './support/store.ts';
 
-const CHILD_ENV = 'OTAGW_BENCH_API_CHILD';
-
-// ---- child: the API ----------------------------------------------------------------------------------
-
-async function runServer(): Promise<void> {
-  const { createApiKey } = await import('../src/auth/api-keys.ts');
-  const { loadConfig } = await import('../src/config.ts');
-  const { createMemoryEventBus } = await import('../src/events/bus.ts');
-  const { createApp } = await import('../src/http/app.ts');
-  const { createLogger } = await import('../src/observability/logger.ts');
-  const { createMetrics } = await import('../src/observability/metrics.ts');
-  const { seedAll } = await import('../src/provisioning/seeds.ts');
-  const { DefaultProvisioningService } = await import('../src/provisioning/service.ts');
-  const { producerConnection, waitReady } = await import('../src/queues/connection.ts');
-  const { ProvisionQueue } = await import('../src/queues/producers.ts');
-  const { openDb } = await import('../src/store/open-db.ts');
-
-  const dbUrl = process.env.OTAGW_BENCH_DB ?? 'memory://';
-  const schema = dbUrl.startsWith('postgres') ? `otagw_bench_${randomBytes(4).toString('hex')}` : undefined;
-  const db = await openDb({ url: dbUrl, schema, poolSize: 20 });
-  const prefix = `otagw-bench-${randomBytes(4).toString('hex')}`;
-  const config = loadConfig({ env: {}, overrides: { redis: { prefix } } });
-  await seedAll(db, config);
-  await seedSubscriberBase(db, Number(process.env.OTAGW_BENCH_BASE ?? 100_000));
-  const logger = createLogger({ level: 'warn' });
-  const redis = producerConnection({ url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' });
-  redis.on('error', () => undefined);
-  await waitReady(redis, 5000);
-  const queue = new ProvisionQueue({ connection: redis, prefix, attempts: 1, backoffMs: 1000 });
-  const events = createMemoryEventBus(logger);
-  const metrics = createMetrics();
-  const deps = { db, config, queue, events, metrics, logger, now: () => new Date() };
-  const real = new DefaultProvisioningService(deps);
-  const stub = process.env.OTAGW_BENCH_SERVICE === 'stub';
-  const provisioning = stub
-    ? Object.assign(Object.create(real) as typeof real, {
-        requestFirstUse: async () => ({ outcome: 'queued' as const, provisioningId: randomUUID() }),
-      })
-    : real;
-  const app = createApp(
-    {
-      config,
-      db,
-      logger,
-      provisioning,
-      events,
-      queues: { ping: () => queue.ping(), counts: () => queue.counts() },
-      smsc: undefined,
-      metrics: metrics.registry,
-    },
-    { rateLimit: { ratePerSecond: 1e6, burst: 1e6 } },
-  );
-  const { key } = await createApiKey(db, { name: 'bench', role: 'network' });
-  const server = app.listen(0, '127.0.0.1', () => {
-    const address = server.address() as { port: number };
-    process.send?.({ port: address.port, key, store: db.kind });
-  });
-  server.keepAliveTimeout = 60_000;
-  process.on('disconnect', () => {
-    server.close();
-    void (async () => {
-      const keys = await redis.keys(`${prefix}:*`);
-      if (keys.length) await redis.del(...keys);
-      await queue.close().catch(() => undefined);
-      redis.disconnect();
-      if (schema) await db.exec(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
-      await db.close();
-      process.exit(0);
-    })();
-  });
-}
-
-// ---- parent: the load ----------------------------------------------------------------------------------
-
-/** TAC of a catalogued handset (config/devices.csv) + a serial + the Luhn check digit (TS 23.003 Annex B). */
-function imeiFor(serial: number): string {
-  const body = `35216700${String(serial % 1_000_000).padStart(6, '0')}`;
-  let sum = 0;
-  for (let index = 0; index < 14; index++) {
-    const digit = body.charCodeAt(index) - 48;
-    const value = index % 2 === 1 ? digit * 2 : digit;
-    sum += value > 9 ? value - 9 : value;
-  }
-  return body + String((10 - (sum % 10)) % 10);
-}
-
-function percentile(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-
-const PG_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const TARGET = { acceptedPerSecond: 3000, p99Ms: 50 };
+/** known subscribers seeded for this many triggers per second of the run (the rest are new SIMs) */
+const SEEDED_RATE = 4000;
 
-interface LoadOptions {
-  seconds: number;
+interface Options {
+  duration: number;
+  warmup: number;
   connections: number;
-  db: string;
+  base: number;
+  receiptDelayMs: number;
+  service: 'real' | 'stub';
+  profile: boolean;
+  profileDir?: string;
+}
+
+export interface ApiRun {
+  route: string;
+  store: string;
   service: string;
-  base: string;
-  profile: string | undefined;
+  connections: number;
+  seconds: number;
+  accepted: number;
+  acceptedPerSecond: number;
+  latency: Percentiles;
+  statuses: Record<string, number>;
+  /** provisionings the worker finished (delivered or failed) per second while the load ran */
+  workerFinalPerSecond: number;
+  prepareSeconds: number;
+  profile?: ProfileSummary;
 }
 
-async function runLoad(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      json: { type: 'boolean' },
-      seconds: { type: 'string', default: '10' },
-      connections: { type: 'string', default: '64' },
-      store: { type: 'string', default: 'both' },
-      db: { type: 'string' },
-      service: { type: 'string', default: 'real' },
-      profile: { type: 'string' },
-      base: { type: 'string', default: '100000' },
-    },
-  });
-  const stores = values.db
-    ? [values.db]
-    : values.store === 'both'
-      ? [PG_URL, 'memory://']
-      : [values.store === 'pg' ? PG_URL : 'memory://'];
-  const report: Record<string, unknown> = { target: TARGET };
-  for (const db of stores) {
-    const result = await measure({
-      seconds: Number(values.seconds),
-      connections: Number(values.connections),
-      db,
-      service: values.service,
-      base: values.base,
-      profile: values.profile,
+async function measure(
+  storeKind: StoreKind,
+  sim: SmscProcess,
+  options: Options,
+  facts: { gateway?: GatewayFacts; store?: string },
+): Promise<ApiRun> {
+  const runDir = mkdtempSync(join(tmpdir(), 'otagw-bench-api-'));
+  const prefix = `otagw-bench-${randomBytes(4).toString('hex')}`;
+  const store = await createStore(storeKind, runDir);
+  facts.store = store.description;
+  try {
+    const settings = {
+      storeUrl: store.url,
+      redisUrl: REDIS_URL,
+      prefix,
+      smscHost: sim.host,
+      smscPort: sim.port,
+      stubService: options.service === 'stub',
+    };
+    const prepared = await prepareStore(store, await gatewayConfig(settings), {
+      base: options.base,
+      triggers: SEEDED_RATE * (options.warmup + options.duration),
+      kind: 'typical',
     });
-    report[result.store] = result;
-    if (!values.json) {
-      process.stdout.write(
-        `${result.route} (${result.store}, ${result.service} service, ${result.connections} connections, ${result.seconds} s)\n` +
-          `  accepted      ${result.accepted} (${result.acceptedPerSecond}/s; target ${TARGET.acceptedPerSecond}/s)\n` +
-          `  latency       p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms (target p99 < ${TARGET.p99Ms} ms)\n` +
-          `  statuses      ${JSON.stringify(result.statuses)}\n`,
-      );
-    }
-  }
-  if (values.json) process.stdout.write(JSON.stringify(report) + '\n');
-}
+    const gateway = await GatewayProcess.start(settings, { cwd: runDir });
+    facts.gateway = gateway.facts;
+    try {
+      const { connections } = options;
+      const url = new URL(gateway.httpUrl);
+      const agent = new Agent({ keepAlive: true, maxSockets: connections });
+      let serial = 0;
+      const statuses = new Map<number, number>();
+      const latencies: number[] = [];
+      let measuring = false;
+      let stop = false;
 
-async function measure(values: LoadOptions) {
-  const { seconds, connections } = values;
-  const child = fork(fileURLToPath(import.meta.url), [], {
-    env: {
-      ...process.env,
-      [CHILD_ENV]: '1',
-      OTAGW_BENCH_SERVICE: values.service,
-      OTAGW_BENCH_BASE: values.base,
-      OTAGW_BENCH_DB: values.db,
-    },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    // --profile DIR: a V8 CPU profile of the API process, written when it exits.
-    execArgv: values.profile
-      ? [...process.execArgv, '--cpu-prof', `--cpu-prof-dir=${values.profile}`]
-      : process.execArgv,
-  });
-  const { port, key, store } = await new Promise<{ port: number; key: string; store: string }>(
-    (resolve, reject) => {
-      child.once('message', (message) => resolve(message as { port: number; key: string; store: string }));
-      child.once('exit', (code) => reject(new Error(`API process exited (${code})`)));
-    },
-  );
-  const agent = new Agent({ keepAlive: true, maxSockets: connections });
-  // A run-unique IMSI range so repeated runs against one Postgres never collide.
-  const run = Number.parseInt(randomBytes(2).toString('hex'), 16) % 9000;
-  let serial = 0;
-  const statuses = new Map<number, number>();
-  const latencies: number[] = [];
-  let measuring = false;
-  let stop = false;
-
-  const one = (): Promise<void> =>
-    new Promise((resolve) => {
-      const n = serial++;
-      const body = JSON.stringify({
-        imsi: `00101${String(run).padStart(4, '0')}${String(n).padStart(6, '0')}`,
-        msisdn: `49${String(run).padStart(4, '0')}${String(n).padStart(7, '0')}`,
-        imei: imeiFor(n),
-      });
-      const started = performance.now();
-      const req = request(
-        {
-          agent,
-          host: '127.0.0.1',
-          port,
-          method: 'POST',
-          path: '/v1/triggers/first-use',
-          headers: {
-            Authorization: `Bearer ${key}`,
-            'Content-Type': 'application/json',
-            'Content-Length': Buffer.byteLength(body),
-          },
-        },
-        (res) => {
-          res.resume();
-          res.on('end', () => {
-            if (measuring) {
-              statuses.set(res.statusCode!, (statuses.get(res.statusCode!) ?? 0) + 1);
-              if (res.statusCode === 202) latencies.push(performance.now() - started);
-            }
+      const one = (): Promise<void> =>
+        new Promise((resolve) => {
+          const body = JSON.stringify({ ...triggerFor(serial++), source: 'hlr' });
+          const started = performance.now();
+          const req = request(
+            {
+              agent,
+              host: url.hostname,
+              port: url.port,
+              method: 'POST',
+              path: '/v1/triggers/first-use',
+              headers: {
+                Authorization: `Bearer ${prepared.apiKey}`,
+                'Content-Type': 'application/json',
+                'Content-Length': Buffer.byteLength(body),
+              },
+            },
+            (res) => {
+              res.resume();
+              res.on('end', () => {
+                if (measuring) {
+                  statuses.set(res.statusCode!, (statuses.get(res.statusCode!) ?? 0) + 1);
+                  if (res.statusCode === 202) latencies.push(performance.now() - started);
+                }
+                resolve();
+              });
+            },
+          );
+          req.on('error', () => {
+            if (measuring) statuses.set(0, (statuses.get(0) ?? 0) + 1);
             resolve();
           });
-        },
-      );
-      req.on('error', () => {
-        if (measuring) statuses.set(0, (statuses.get(0) ?? 0) + 1);
-        resolve();
-      });
-      req.end(body);
-    });
+          req.end(body);
+        });
 
-  const worker = async (): Promise<void> => {
-    while (!stop) await one();
-  };
-  const workers = Array.from({ length: connections }, worker);
-  await new Promise((resolve) => setTimeout(resolve, 1000)); // warm-up: JIT, connections, caches
-  measuring = true;
-  const startedAt = performance.now();
-  await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
-  measuring = false;
-  const elapsed = (performance.now() - startedAt) / 1000;
-  stop = true;
-  await Promise.all(workers);
-  agent.destroy();
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.disconnect();
-  await exited; // it drops its schema and Redis keys first
-
-  const sorted = Float64Array.from(latencies).sort();
-  return {
-    route: 'POST /v1/triggers/first-use',
-    store,
-    service: values.service,
-    connections,
-    seconds: Math.round(elapsed * 100) / 100,
-    accepted: latencies.length,
-    acceptedPerSecond: Math.round(latencies.length / elapsed),
-    p50Ms: Math.round(percentile(sorted, 50) * 100) / 100,
-    p99Ms: Math.round(percentile(sorted, 99) * 100) / 100,
-    statuses: Object.fromEntries(statuses),
-  };
+      const worker = async (): Promise<void> => {
+        while (!stop) await one();
+      };
+      const workers = Array.from({ length: connections }, worker);
+      await new Promise((resolve) => setTimeout(resolve, options.warmup * 1000));
+      if (options.profile) await gateway.startProfile();
+      const finalAtStart = (await gateway.progress()).final;
+      measuring = true;
+      const startedAt = performance.now();
+      await new Promise((resolve) => setTimeout(resolve, options.duration * 1000));
+      measuring = false;
+      const elapsed = (performance.now() - startedAt) / 1000;
+      const finalAtEnd = (await gateway.progress()).final;
+      const profileFile = join(runDir, 'gateway.cpuprofile');
+      if (options.profile) await gateway.stopProfile(profileFile);
+      stop = true;
+      await Promise.all(workers);
+      agent.destroy();
+      let profile: ProfileSummary | undefined;
+      if (options.profile) {
+        profile = summariseProfile(JSON.parse(readFileSync(profileFile, 'utf8')) as CpuProfile, ROOT);
+        if (options.profileDir) {
+          mkdirSync(options.profileDir, { recursive: true });
+          copyFileSync(
+            profileFile,
+            join(options.profileDir, `api-${storeKind}-${options.service}.cpuprofile`),
+          );
+        }
+      }
+      return {
+        route: 'POST /v1/triggers/first-use',
+        store: storeKind,
+        service: options.service,
+        connections,
+        seconds: Math.round(elapsed * 100) / 100,
+        accepted: latencies.length,
+        acceptedPerSecond: Math.round(latencies.length / elapsed),
+        latency: percentiles(latencies),
+        statuses: Object.fromEntries(statuses),
+        workerFinalPerSecond: Math.round((finalAtEnd - finalAtStart) / elapsed),
+        prepareSeconds: prepared.seconds,
+        ...(profile ? { profile } : {}),
+      };
+    } finally {
+      await gateway.stop();
+    }
+  } finally {
+    await store.drop().catch((error: unknown) => process.stderr.write(`drop failed: ${String(error)}\n`));
+    await clearRedisPrefix(prefix).catch(() => undefined);
+    rmSync(runDir, { recursive: true, force: true });
+  }
 }
 
-if (process.env[CHILD_ENV]) await runServer();
-else await runLoad();
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      json: { type: 'boolean', default: false },
+      duration: { type: 'string' },
+      seconds: { type: 'string' },
+      warmup: { type: 'string', default: '5' },
+      connections: { type: 'string', default: '64' },
+      store: { type: 'string', default: 'both' },
+      service: { type: 'string', default: 'real' },
+      base: { type: 'string', default: '100000' },
+      'receipt-delay-ms': { type: 'string', default: '2000' },
+      profile: { type: 'boolean', default: false },
+      'profile-dir': { type: 'string' },
+    },
+  });
+  if (values.service !== 'real' && values.service !== 'stub') throw new Error('--service real|stub');
+  const options: Options = {
+    duration: Number(values.duration ?? values.seconds ?? 10),
+    warmup: Number(values.warmup),
+    connections: Number(values.connections),
+    base: Number(values.base),
+    receiptDelayMs: Number(values['receipt-delay-ms']),
+    service: values.service,
+    profile: values.profile || values['profile-dir'] !== undefined,
+    profileDir: values['profile-dir'],
+  };
+  const stores: StoreKind[] = values.store === 'both' ? ['pg', 'pglite'] : [values.store as StoreKind];
+  const machine = machineInfo();
+  const sim = await SmscProcess.start({ receiptDelayMs: options.receiptDelayMs });
+  const facts: { gateway?: GatewayFacts; store?: string } = {};
+  const runs: Record<string, ApiRun & { storeDescription?: string }> = {};
+  try {
+    for (const storeKind of stores) {
+      const result = await measure(storeKind, sim, options, facts);
+      runs[storeKind] = { ...result, storeDescription: facts.store };
+      if (!values.json) {
+        const target = storeKind === 'pg' ? TARGET.acceptedPerSecond : TARGET.acceptedPerSecond / 2;
+        process.stdout.write(
+          `${result.route} (${facts.store}; ${result.service} service, ${result.connections} connections, ${result.seconds} s)\n` +
+            `  accepted      ${result.accepted} (${result.acceptedPerSecond}/s; ${storeKind === 'pg' ? 'target' : 'aim'} ${target}/s)\n` +
+            `  latency       ${formatPercentiles(result.latency)} (target p99 < ${TARGET.p99Ms} ms)\n` +
+            `  statuses      ${JSON.stringify(result.statuses)}\n` +
+            `  worker        ${result.workerFinalPerSecond} provisionings/s finished meanwhile\n`,
+        );
+        if (result.profile) process.stdout.write(formatProfile(result.profile, '  gateway CPU profile'));
+      }
+    }
+  } finally {
+    await sim.stop();
+  }
+  const configuration = {
+    gateway: 'startGateway (src/main.ts) role all, as npm start: HTTP + worker + SMPP binds in one process',
+    workerConcurrency: facts.gateway?.workerConcurrency,
+    binds: facts.gateway?.binds,
+    window: facts.gateway?.window,
+    storePoolSize: facts.gateway?.storePoolSize,
+    rateLimit: facts.gateway?.rateLimit,
+    eventBus: facts.gateway?.eventBus,
+    sweeps: facts.gateway?.sweeps,
+    logLevel: facts.gateway?.logLevel,
+    smsc: `simulator in a child process, receipts ${options.receiptDelayMs} ms after submit_sm_resp`,
+    load: `closed loop: ${options.connections} HTTP/1.1 keep-alive connections, each sending its next trigger when answered, from a separate process; network API key`,
+    service: options.service,
+    durationSeconds: options.duration,
+    warmupSeconds: options.warmup,
+    httpConnections: options.connections,
+    baseSubscribers: options.base,
+    models: `${MODELS.length} (support/mix.ts), subscribers 20% corporate, 30% known default, 50% new`,
+    node: machine.node,
+    cores: machine.cores,
+    cpuModel: machine.cpuModel,
+    memoryGiB: machine.memoryGiB,
+    loadAverageAtStart: machine.loadAverage,
+  };
+  if (values.json) {
+    process.stdout.write(
+      `${JSON.stringify({
+        benchmark: 'api',
+        configuration,
+        target: {
+          pg: TARGET,
+          pglite: { acceptedPerSecond: TARGET.acceptedPerSecond / 2, p99Ms: TARGET.p99Ms },
+        },
+        runs,
+      })}\n`,
+    );
+  } else {
+    process.stdout.write(
+      `\nconfiguration\n${Object.entries(configuration)
+        .map(
+          ([key, value]) =>
+            `  ${key.padEnd(20)} ${typeof value === 'string' ? value : JSON.stringify(value)}`,
+        )
+        .join('\n')}\n`,
+    );
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench:api: ${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});

@@ -43,7 +43,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
 import {
   formatProfile,
   summariseProfile,
@@ -58,11 +57,11 @@ import {
   type GatewaySettings,
 } from './support/gateway-process.ts';
 import { GROUPS, MODELS, profilesInPlay, triggerFor, type Kind } from './support/mix.ts';
+import { REDIS_URL, clearRedisPrefix } from './support/redis.ts';
 import { SmscProcess } from './support/smsc-process.ts';
 import { formatPercentiles, machineInfo, percentiles, sleep, type Percentiles } from './support/stats.ts';
 import { createStore, prepareStore, type StoreKind } from './support/store.ts';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** PostgreSQL targets; PGlite (embedded) aims for half the rates. */
 const TARGETS: Readonly<Record<Kind, number>> = { one: 1000, typical: 400 };
 const P95_TARGET_MS = 200;
@@ -115,20 +114,6 @@ export interface RunFigures {
   drainSeconds: number;
   prepareSeconds: number;
   profile?: ProfileSummary;
-}
-
-async function clearRedis(prefix: string): Promise<void> {
-  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
 }
 
 function postTrigger(agent: Agent, url: URL, key: string, index: number, sample: Sample): Promise<void> {
@@ -343,7 +328,7 @@ async function run(
     }
   } finally {
     await store.drop().catch((error: unknown) => process.stderr.write(`drop failed: ${String(error)}\n`));
-    await clearRedis(prefix).catch(() => undefined);
+    await clearRedisPrefix(prefix).catch(() => undefined);
     rmSync(runDir, { recursive: true, force: true });
   }
 }
