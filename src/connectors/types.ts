@@ -37,8 +37,10 @@ export type SegmentResult =
   | {
       index: number;
       ok: true;
-      /** normalised per the SMSC's message-id base (see smpp/message-id.ts) */
+      /** normalised per the SMSC's message-id base (see smpp/message-id.ts): what receipts are matched on */
       messageId: string;
+      /** the id exactly as the SMSC sent it in submit_sm_resp; absent: the same as messageId */
+      rawMessageId?: string;
       smscId: string;
       bindId: string;
     }

@@ -11,7 +11,14 @@ import type { OutboundPush, SegmentResult, SmscConnector } from '../connectors/t
 import type { ResolvedDevice } from '../devices/resolve-device.ts';
 import { listRules, type StoredProfileRule } from '../profiles/repository.ts';
 import { selectProfile } from '../profiles/rules.ts';
-import { capReached, capWindow, isQuiet, nextAllowedTime, policyFor } from '../subscribers/policy.ts';
+import {
+  capReached,
+  capWindow,
+  isQuiet,
+  nextAllowedTime,
+  policyFor,
+  type GroupPolicy,
+} from '../subscribers/policy.ts';
 import { countPushesBetween } from '../subscribers/repository.ts';
 import type { Db } from '../store/db.ts';
 import type { GroupPolicies } from '../subscribers/group-policies.ts';
@@ -27,9 +34,11 @@ import {
   transition,
   waitForCommit,
   type ProvisioningRecord,
+  type SegmentOutcomeRecord,
   type Transitioned,
 } from './repository.ts';
-import { FINAL_STATES } from './types.ts';
+import { isAllowed, statesEntering } from './state-machine.ts';
+import { FINAL_STATES, type SecurityMethod } from './types.ts';
 import type { WorkerBatches } from './worker-batches.ts';
 
 export interface DeliveryDeps extends PipelineDeps {
@@ -157,18 +166,32 @@ async function loadForJob(
   return getProvisioningRecord(deps.db, provisioningId);
 }
 
+function notVisible(provisioningId: string): TransientFailure {
+  return new TransientFailure(
+    'PROVISIONING_NOT_VISIBLE',
+    `provisioning ${provisioningId} is not (yet) in the store`,
+  );
+}
+
+/** A signed push, ready for the SMSC, and what was decided on the way (its submit event says so). */
+interface ComposedPush {
+  device: ResolvedDevice;
+  versionId: string;
+  security: SecurityMethod;
+  omitted: unknown;
+  segments: OutboundPush['segments'];
+  dataCoding: number;
+  /** the PIN of a USER* method, for its own text */
+  subscriberCode: string | undefined;
+}
+
 export async function deliverProvisioning(
   deps: DeliveryDeps,
   provisioningId: string,
   control: JobControl,
 ): Promise<void> {
   const record = await loadForJob(deps, provisioningId);
-  if (!record) {
-    throw new TransientFailure(
-      'PROVISIONING_NOT_VISIBLE',
-      `provisioning ${provisioningId} is not (yet) in the store`,
-    );
-  }
+  if (!record) throw notVisible(provisioningId);
   if (
     FINAL_STATES.has(record.state) ||
     record.state === 'submitted' ||
@@ -176,51 +199,105 @@ export async function deliverProvisioning(
   ) {
     return;
   }
-  if (!record.msisdn) throw new PermanentFailure('NO_MSISDN', 'the subscriber has no MSISDN to send to');
+  const msisdn = record.msisdn;
+  if (!msisdn) throw new PermanentFailure('NO_MSISDN', 'the subscriber has no MSISDN to send to');
   const now = deps.now();
   const policy = policyFor(await deps.policies.all(), record.groupName);
+  const device = await resolveDevice(deps, record);
+  if (record.source !== 'care' && policy.quietHours && isQuiet(now, policy.quietHours)) {
+    return deferForQuietHours(deps, record, policy.quietHours, now, control);
+  }
+  await checkDailyCap(deps, record, policy, now);
+  const push = await composePush(deps, record, msisdn, device, policy);
 
+  const attempt = control.attemptsMade + 1;
+  const started = await startSubmit(deps, record, push, attempt);
+  if (!started) return; // cancelled or finished meanwhile
+  announceTransition(deps, started, started.from === 'submitting' ? 'resubmit' : 'submit');
+
+  // Receipts for this push wait until its outcome is stored (runtime.ts), so they find the message ids.
+  const submitStored = deps.batches.beginSubmit(record.id);
+  let failure: PermanentFailure | TransientFailure | undefined;
+  try {
+    failure = await submitAndRecord(
+      deps,
+      record,
+      { destination: msisdn, segments: push.segments, dataCoding: push.dataCoding },
+      { resubmit: record.state === 'submitting', attempt },
+    );
+  } finally {
+    submitStored();
+  }
+  if (failure) throw failure;
+  if (push.subscriberCode !== undefined) await sendPinText(deps, record.id, msisdn, push.subscriberCode);
+}
+
+async function resolveDevice(deps: DeliveryDeps, record: ProvisioningRecord): Promise<ResolvedDevice> {
   const resolution = await deps.devices.resolve(deps.db, record.imei);
   if (resolution.outcome === 'unsupported') {
     throw new PermanentFailure('UNSUPPORTED_DEVICE', resolution.message, { reason: resolution.reason });
   }
-  const device = resolution.device;
+  return resolution.device;
+}
 
-  if (record.source !== 'care' && policy.quietHours && isQuiet(now, policy.quietHours)) {
-    const notBefore = nextAllowedTime(now, policy.quietHours);
-    const change = await transition(deps.db, {
-      id: record.id,
-      from: ['queued', 'submitting'],
-      to: record.state,
-      cause: 'quiet-hours',
-      actor: WORKER_ACTOR,
-      details: { notBefore: notBefore.toISOString(), timeZone: policy.quietHours.timeZone },
-      patch: { not_before: notBefore },
-    });
-    if (change) announceTransition(deps, change, 'quiet-hours', { notBefore: notBefore.toISOString() });
-    return control.delayUntil(notBefore);
+/** Records why the push waits and moves its job to the end of the quiet hours. */
+async function deferForQuietHours(
+  deps: DeliveryDeps,
+  record: ProvisioningRecord,
+  quietHours: NonNullable<GroupPolicy['quietHours']>,
+  now: Date,
+  control: JobControl,
+): Promise<never> {
+  const notBefore = nextAllowedTime(now, quietHours);
+  // The state stays, with an event saying why, where the state machine allows that (queued, submitting).
+  const change = isAllowed(record.state, record.state)
+    ? await transition(deps.db, {
+        id: record.id,
+        from: [record.state],
+        to: record.state,
+        cause: 'quiet-hours',
+        actor: WORKER_ACTOR,
+        details: { notBefore: notBefore.toISOString(), timeZone: quietHours.timeZone },
+        patch: { not_before: notBefore },
+      })
+    : undefined;
+  if (change) announceTransition(deps, change, 'quiet-hours', { notBefore: notBefore.toISOString() });
+  return control.delayUntil(notBefore);
+}
+
+async function checkDailyCap(
+  deps: DeliveryDeps,
+  record: ProvisioningRecord,
+  policy: GroupPolicy,
+  now: Date,
+): Promise<void> {
+  if (policy.dailyCap === undefined) return;
+  const window = capWindow(now, policy);
+  const sent = await countPushesBetween(deps.db, record.subscriberId, window.start, window.end);
+  if (capReached(sent, policy)) {
+    throw new PermanentFailure(
+      'DAILY_CAP_REACHED',
+      `the subscriber had ${sent} pushes today (cap ${policy.dailyCap})`,
+    );
   }
+}
 
-  if (policy.dailyCap !== undefined) {
-    const window = capWindow(now, policy);
-    const sent = await countPushesBetween(deps.db, record.subscriberId, window.start, window.end);
-    if (capReached(sent, policy)) {
-      throw new PermanentFailure(
-        'DAILY_CAP_REACHED',
-        `the subscriber had ${sent} pushes today (cap ${policy.dailyCap})`,
-      );
-    }
-  }
-
+/** The profile version for this device, compiled, signed and split into the SMS the SMSC takes. */
+async function composePush(
+  deps: DeliveryDeps,
+  record: ProvisioningRecord,
+  msisdn: string,
+  device: ResolvedDevice,
+  policy: GroupPolicy,
+): Promise<ComposedPush> {
   const versionId = record.profileVersionId ?? (await selectVersion(deps, record, device));
-  const sec = chooseSecurity(policy.securityMethod, device);
+  const security = chooseSecurity(policy.securityMethod, device);
   const { compiled, omitted } = await deps.composer.compile(versionId, device);
-  // The concatenation reference only has to differ between pushes in flight to one handset (docs/protocol.md §5.1).
   // UDH in the payload or port/SAR TLVs, as the SMSC that will carry it wants (docs/protocol.md §5.4).
-  const mode = deps.connector.segmentModeFor(record.msisdn);
-  if (mode === undefined)
-    throw new PermanentFailure('NO_SMSC_ROUTE', `no SMSC is configured for ${record.msisdn}`);
-  const signed = signPush(compiled, { sec, imsi: record.imsi, reference: randomInt(0, 256), mode });
+  const mode = deps.connector.segmentModeFor(msisdn);
+  if (mode === undefined) throw new PermanentFailure('NO_SMSC_ROUTE', `no SMSC is configured for ${msisdn}`);
+  // The concatenation reference only has to differ between pushes in flight to one handset (docs/protocol.md §5.1).
+  const signed = signPush(compiled, { sec: security, imsi: record.imsi, reference: randomInt(0, 256), mode });
   const segments = signed.packed.segments;
   if (device.maxSegments !== null && segments.length > device.maxSegments) {
     throw new PermanentFailure(
@@ -228,97 +305,108 @@ export async function deliverProvisioning(
       `the push needs ${segments.length} SMS; the device reassembles at most ${device.maxSegments}`,
     );
   }
+  return {
+    device,
+    versionId,
+    security,
+    omitted,
+    segments,
+    dataCoding: signed.packed.dataCoding,
+    subscriberCode: signed.subscriberCode,
+  };
+}
 
+/**
+ * The move to 'submitting' before the first submit_sm. A first attempt (from 'queued') creates the
+ * segments in the same statement; a later one (from 'submitting': an earlier attempt may have reached
+ * the SMSC without us learning it, so this send may duplicate it) replaces the segments of the last.
+ */
+async function startSubmit(
+  deps: DeliveryDeps,
+  record: ProvisioningRecord,
+  push: ComposedPush,
+  attempt: number,
+): Promise<Transitioned | undefined> {
+  const { device } = push;
   const resubmit = record.state === 'submitting';
-  const submitTransition = {
+  const submitting = {
     id: record.id,
-    from: ['queued', 'submitting'] as const,
     to: 'submitting' as const,
-    // A previous attempt may have reached the SMSC without us learning it: this send may duplicate it.
     cause: resubmit ? 'resubmit-after-unknown-outcome' : 'submit',
     actor: WORKER_ACTOR,
     details: {
-      attempt: control.attemptsMade + 1,
-      segments: segments.length,
+      attempt,
+      segments: push.segments.length,
       format: device.format,
-      security: sec,
-      profileVersionId: versionId,
+      security: push.security,
+      profileVersionId: push.versionId,
       device: { manufacturer: device.manufacturer, model: device.model, matchedBy: device.matchedBy },
-      omitted,
+      omitted: push.omitted,
     },
     patch: {
       device_model_id: device.modelId,
       format: device.format,
-      profile_version_id: versionId,
-      security_method: sec,
-      segment_count: segments.length,
+      profile_version_id: push.versionId,
+      security_method: push.security,
+      segment_count: push.segments.length,
       not_before: null,
     },
   };
-  // First attempt: state and segments in one statement. Later ones replace the segments of the last.
-  const started = resubmit
-    ? await deps.db.transaction(async (tx) => {
-        const change = await transition(tx, { ...submitTransition, from: ['submitting'] });
-        if (change) await resetSegments(tx, record.id, segments.length);
-        return change;
-      })
-    : await deps.batches.transition({
-        ...submitTransition,
-        from: ['queued'],
-        insertSegments: segments.length,
-      });
-  if (!started) return; // cancelled or finished meanwhile
-  announceTransition(deps, started, started.from === 'submitting' ? 'resubmit' : 'submit');
-
-  // Receipts for this push wait until its outcome is stored (runtime.ts), so they find the message ids.
-  const submitStored = deps.batches.beginSubmit(record.id);
-  let results: SegmentResult[];
-  try {
-    results = await submitAndRecord(
-      deps,
-      record,
-      { destination: record.msisdn, segments, dataCoding: signed.packed.dataCoding },
-      { resubmit, attempt: control.attemptsMade + 1 },
-    );
-  } finally {
-    submitStored();
+  if (!resubmit) {
+    return deps.batches.transition({ ...submitting, from: ['queued'], insertSegments: push.segments.length });
   }
-  const failures = results.filter((result): result is Extract<SegmentResult, { ok: false }> => !result.ok);
+  return deps.db.transaction(async (tx) => {
+    const change = await transition(tx, { ...submitting, from: ['submitting'] });
+    if (change) await resetSegments(tx, record.id, push.segments.length);
+    return change;
+  });
+}
+
+/** USER* methods: the PIN travels in its own text, never in logs or the store (docs/protocol.md §3.4). */
+async function sendPinText(deps: DeliveryDeps, id: string, msisdn: string, pin: string): Promise<void> {
+  const text = deps.config.provisioning.pinText.replace('{pin}', pin);
+  const pinResults = await sendText(deps.connector, `${id}:pin`, msisdn, text);
+  await appendEvent(deps.db, { id, state: 'submitted' }, 'pin-text', WORKER_ACTOR, {
+    accepted: pinResults.every((result) => result.ok),
+  });
+}
+
+type RefusedSegment = Extract<SegmentResult, { ok: false }>;
+
+/**
+ * What the SMSC's answers mean for the push: nothing (every segment accepted), a permanent failure (one
+ * refused, or generic_nack: sending it again would fail again) or a transient one (retried).
+ */
+function failureOfSubmit(results: readonly SegmentResult[]): PermanentFailure | TransientFailure | undefined {
+  const failures = results.filter((result): result is RefusedSegment => !result.ok);
+  if (failures.length === 0) return undefined;
   const permanent = failures.find(
     (failure) => failure.outcome === 'permanent' || failure.outcome === 'local-bug',
   );
   if (permanent) {
-    throw new PermanentFailure(
+    return new PermanentFailure(
       permanent.outcome === 'local-bug' ? 'SMSC_GENERIC_NACK' : `SMSC_${permanent.statusName ?? 'REJECTED'}`,
       `segment ${permanent.index} refused by the SMSC: ${permanent.message}`,
       { status: permanent.status, smsc: permanent.smscId },
     );
   }
-  if (failures.length > 0) {
-    const unknown = failures.some((failure) => failure.outcome === 'unknown');
-    throw new TransientFailure(
-      unknown ? 'SMSC_OUTCOME_UNKNOWN' : 'SMSC_UNAVAILABLE',
-      `${failures.length} of ${results.length} segments not accepted: ${failures[0].message}`,
-    );
-  }
-
-  if (signed.subscriberCode !== undefined) {
-    // USER* methods: the PIN travels in its own text, never in logs or the store (docs/protocol.md §3.4).
-    const text = deps.config.provisioning.pinText.replace('{pin}', signed.subscriberCode);
-    const pinResults = await sendText(deps.connector, `${record.id}:pin`, record.msisdn, text);
-    await appendEvent(deps.db, { id: record.id, state: 'submitted' }, 'pin-text', WORKER_ACTOR, {
-      accepted: pinResults.every((result) => result.ok),
-    });
-  }
+  const unknown = failures.some((failure) => failure.outcome === 'unknown');
+  return new TransientFailure(
+    unknown ? 'SMSC_OUTCOME_UNKNOWN' : 'SMSC_UNAVAILABLE',
+    `${failures.length} of ${results.length} segments not accepted: ${failures[0].message}`,
+  );
 }
 
-/** Sends the push and stores what the SMSC answered for each segment (and any state change it makes). */
+/**
+ * Sends the push and stores what the SMSC answered for each segment (and any state change it makes).
+ * Returns the failure the answers mean (failureOfSubmit), for the job to throw.
+ */
 async function submitAndRecord(
   deps: DeliveryDeps,
   record: ProvisioningRecord,
   push: Pick<OutboundPush, 'destination' | 'segments' | 'dataCoding'>,
   attempt: { resubmit: boolean; attempt: number },
-): Promise<SegmentResult[]> {
+): Promise<PermanentFailure | TransientFailure | undefined> {
   const submitStarted = performance.now();
   const results = await deps.connector.submit({ id: record.id, ...push });
   const allOk = results.every((result) => result.ok);
@@ -329,55 +417,75 @@ async function submitAndRecord(
   if (!attempt.resubmit && results.some((result) => result.ok)) {
     deps.metrics.submitLatency.observe((deps.now().getTime() - record.createdAt.getTime()) / 1000);
   }
+  const failure = failureOfSubmit(results);
+  if (failure) await recordIncompleteSubmit(deps, record.id, results, failure, attempt.attempt);
+  else await recordSubmitted(deps, record.id, results);
+  return failure;
+}
 
-  const failures = results.filter((result): result is Extract<SegmentResult, { ok: false }> => !result.ok);
-  const permanent = failures.find(
-    (failure) => failure.outcome === 'permanent' || failure.outcome === 'local-bug',
-  );
-  const changes: Transitioned[] = [];
-  const outcomes = results.map((result) => ({
+function segmentOutcomes(results: readonly SegmentResult[]): SegmentOutcomeRecord[] {
+  return results.map((result) => ({
     segmentNumber: result.index,
     ok: result.ok,
     smsc: result.smscId ?? null,
     messageId: result.ok ? result.messageId : null,
+    rawMessageId: result.ok ? result.rawMessageId : null,
     error: result.ok ? null : (result.statusName ?? result.outcome),
   }));
-  if (failures.length === 0) {
-    // The row lock serialises this with receipt handling (see receipts.ts); the transition takes it, and
-    // stores the message ids in the same statement.
-    const { submitted, settled } = await deps.batches.recordSubmitted({
-      id: record.id,
-      from: ['submitting'],
-      to: 'submitted',
-      cause: 'submitted',
-      actor: WORKER_ACTOR,
-      details: { messageIds: results.map((result) => (result.ok ? result.messageId : null)) },
-      patch: {
-        submitted_at: deps.now(),
-        expires_at: new Date(deps.now().getTime() + deps.config.provisioning.receiptTimeoutMs),
-      },
-      segmentResults: outcomes,
-    });
-    if (submitted) changes.push(submitted);
-    if (settled) changes.push(settled);
-  } else {
-    await deps.db.transaction(async (tx) => {
-      await lockProvisioning(tx, record.id);
-      await recordSubmitResults(tx, record.id, outcomes);
-      if (permanent) return;
-      await appendEvent(tx, { id: record.id, state: 'submitting' }, 'submit-incomplete', WORKER_ACTOR, {
-        attempt: attempt.attempt,
-        failures: failures.map((failure) => ({
-          segment: failure.index,
-          outcome: failure.outcome,
-          status: failure.statusName,
-          message: failure.message,
-        })),
-      });
-    });
+}
+
+/** Every segment accepted: 'submitted', with the message ids, and any receipts that overtook them. */
+async function recordSubmitted(
+  deps: DeliveryDeps,
+  id: string,
+  results: readonly SegmentResult[],
+): Promise<void> {
+  // The row lock serialises this with receipt handling (see receipts.ts); the transition takes it, and
+  // stores the message ids in the same statement.
+  const { submitted, settled } = await deps.batches.recordSubmitted({
+    id,
+    to: 'submitted',
+    cause: 'submitted',
+    actor: WORKER_ACTOR,
+    details: { messageIds: results.map((result) => (result.ok ? result.messageId : null)) },
+    patch: {
+      submitted_at: deps.now(),
+      expires_at: new Date(deps.now().getTime() + deps.config.provisioning.receiptTimeoutMs),
+    },
+    segmentResults: segmentOutcomes(results),
+  });
+  for (const change of [submitted, settled]) {
+    if (change) announceTransition(deps, change, change.provisioning.state);
   }
-  for (const change of changes) announceTransition(deps, change, change.provisioning.state);
-  return results;
+}
+
+/**
+ * Not every segment accepted: the answers are stored on the segments; a transient failure (the job
+ * tries again) is also an event on the timeline, a permanent one ends it as failed (failProvisioning).
+ */
+async function recordIncompleteSubmit(
+  deps: DeliveryDeps,
+  id: string,
+  results: readonly SegmentResult[],
+  failure: PermanentFailure | TransientFailure,
+  attempt: number,
+): Promise<void> {
+  await deps.db.transaction(async (tx) => {
+    await lockProvisioning(tx, id);
+    await recordSubmitResults(tx, id, segmentOutcomes(results));
+    if (failure instanceof PermanentFailure) return;
+    await appendEvent(tx, { id, state: 'submitting' }, 'submit-incomplete', WORKER_ACTOR, {
+      attempt,
+      failures: results
+        .filter((result): result is RefusedSegment => !result.ok)
+        .map((refused) => ({
+          segment: refused.index,
+          outcome: refused.outcome,
+          status: refused.statusName,
+          message: refused.message,
+        })),
+    });
+  });
 }
 
 /** The version the selection rules pick for this device and subscriber. */
@@ -404,6 +512,12 @@ async function selectVersion(
   return versionId;
 }
 
+/**
+ * The states a job ends as failed: those the state machine fails from, but 'submitted': a push the SMSC
+ * accepted ends by its receipts or their timeout, not by its job (a PIN text failing afterwards).
+ */
+const FAILED_BY_ITS_JOB = statesEntering('failed').filter((state) => state !== 'submitted');
+
 /** Records the end of a provisioning that cannot be completed. */
 export async function failProvisioning(
   deps: PipelineDeps,
@@ -414,7 +528,7 @@ export async function failProvisioning(
 ): Promise<Transitioned | undefined> {
   const change = await transition(deps.db, {
     id: provisioningId,
-    from: ['requested', 'queued', 'submitting', 'awaiting-confirmation'],
+    from: FAILED_BY_ITS_JOB,
     to: 'failed',
     cause: code.toLowerCase().replace(/_/g, '-'),
     actor: WORKER_ACTOR,
@@ -428,11 +542,7 @@ export async function failProvisioning(
 /** Ask-first: the question to the subscriber. */
 export async function askConfirmation(deps: DeliveryDeps, provisioningId: string): Promise<void> {
   const record = await loadForJob(deps, provisioningId);
-  if (!record)
-    throw new TransientFailure(
-      'PROVISIONING_NOT_VISIBLE',
-      `provisioning ${provisioningId} is not (yet) in the store`,
-    );
+  if (!record) throw notVisible(provisioningId);
   if (record.state !== 'awaiting-confirmation' || !record.msisdn) return;
   const results = await sendText(
     deps.connector,

@@ -34,6 +34,8 @@ const STAT_OF_STATE: Readonly<Record<DeliveryState, string>> = {
 };
 
 const FAILING_STATS = new Set(['UNDELIV', 'EXPIRED', 'REJECTD', 'DELETED', 'UNKNOWN']);
+/** A receipt fails only a push that went out (the state machine fails others too, by their jobs). */
+const RECEIPTS_FAIL_FROM = ['submitting', 'submitted'] as const;
 
 export function statOf(report: Pick<DeliveryReport, 'state' | 'stat'>): string {
   const stat = report.stat?.toUpperCase();
@@ -238,7 +240,7 @@ function settlementOf(
     const stat = failing.receipt_state!;
     return {
       id: provisioningId,
-      from: ['submitting', 'submitted'],
+      from: RECEIPTS_FAIL_FROM,
       to: 'failed',
       cause: 'receipt',
       actor: RECEIPT_ACTOR,
@@ -258,7 +260,6 @@ function settlementOf(
   if (!allDelivered) return undefined;
   return {
     id: provisioningId,
-    from: ['submitted'],
     to: 'delivered',
     cause: 'receipts',
     actor: RECEIPT_ACTOR,

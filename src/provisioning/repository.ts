@@ -1,16 +1,21 @@
 /**
  * provisionings, provisioning_events and segments. Every state change is one statement that updates the
- * row (only from the states it is allowed from), appends the event and the audit entry — so the timeline,
- * the audit log and the state can never disagree, and two workers racing on one row cannot both win.
+ * row (only from the states the state machine allows, state-machine.ts), appends the event and the audit
+ * entry, so the timeline, the audit log and the state can never disagree, and two workers racing on one
+ * row cannot both win. One thing done for several rows is the same statement as for one: transition is
+ * transitionMany of one, insertProvisioning is insertProvisionings of one.
  */
 import { asJson, type Db } from '../store/db.ts';
-import type {
-  Actor,
-  Provisioning,
-  ProvisioningEvent,
-  ProvisioningState,
-  SecurityMethod,
-  SegmentView,
+import { auditInsertSql, auditSelectList } from '../store/repositories/audit.ts';
+import { assertAllowed, statesEntering } from './state-machine.ts';
+import {
+  FINAL_STATES,
+  type Actor,
+  type Provisioning,
+  type ProvisioningEvent,
+  type ProvisioningState,
+  type SecurityMethod,
+  type SegmentView,
 } from './types.ts';
 
 export interface ProvisioningRow {
@@ -166,27 +171,34 @@ export interface ProvisioningPatch {
   finished_at?: Date | null;
 }
 
-const PATCH_COLUMNS: ReadonlyArray<keyof ProvisioningPatch> = [
-  'imei',
-  'device_model_id',
-  'format',
-  'profile_version_id',
-  'security_method',
-  'segment_count',
-  'not_before',
-  'confirm_by',
-  'expires_at',
-  'failure_code',
-  'failure_reason',
-  'queued_at',
-  'submitted_at',
-  'finished_at',
-];
+/** SQL type of each patch column, for reading it back out of the batch's JSON; the one list of them. */
+const PATCH_COLUMN_TYPES = {
+  imei: 'text',
+  device_model_id: 'bigint',
+  format: 'text',
+  profile_version_id: 'uuid',
+  security_method: 'text',
+  segment_count: 'integer',
+  not_before: 'timestamptz',
+  confirm_by: 'timestamptz',
+  expires_at: 'timestamptz',
+  failure_code: 'text',
+  failure_reason: 'text',
+  queued_at: 'timestamptz',
+  submitted_at: 'timestamptz',
+  finished_at: 'timestamptz',
+} as const satisfies Record<keyof Required<ProvisioningPatch>, string>;
+
+const PATCH_COLUMNS = Object.keys(PATCH_COLUMN_TYPES) as Array<keyof ProvisioningPatch>;
 
 export interface TransitionInput {
   id: string;
-  /** allowed current states; the transition does nothing when the row is in another one */
-  from: readonly ProvisioningState[];
+  /**
+   * only from these states: a call site narrower than the state machine (state-machine.ts), e.g. only
+   * from 'submitting'; they must be states the table allows `to` from. Default: every one it allows.
+   * The transition does nothing when the row is in another state.
+   */
+  from?: readonly ProvisioningState[];
   /** the new state; the same as the current one records an event without a change of state */
   to: ProvisioningState;
   cause: string;
@@ -210,83 +222,88 @@ export interface Transitioned {
 
 const FAILED_OUTCOME_STATES = new Set<ProvisioningState>(['failed', 'expired']);
 
-/** The segment update of submit results read from the recordset `alias` (see submitResultsRecordset). */
-function submitResultsUpdate(alias: string): string {
-  return `UPDATE segments s SET
-       smsc = ${alias}.smsc, message_id = ${alias}.message_id, message_id_normalised = ${alias}.message_id,
-       submit_status = CASE WHEN ${alias}.ok THEN 'submitted' ELSE 'rejected' END,
-       submit_error = ${alias}.error, submit_attempts = s.submit_attempts + 1,
-       submitted_at = CASE WHEN ${alias}.ok THEN now() END, updated_at = now()`;
-}
+/** The segment update of submit results read from the recordset `results` (see submitResultsRecordset). */
+const SUBMIT_RESULTS_UPDATE = `UPDATE segments s SET
+       smsc = results.smsc, message_id = results.message_id,
+       message_id_normalised = results.message_id_normalised,
+       submit_status = CASE WHEN results.ok THEN 'submitted' ELSE 'rejected' END,
+       submit_error = results.error, submit_attempts = s.submit_attempts + 1,
+       submitted_at = CASE WHEN results.ok THEN now() END, updated_at = now()`;
 
-function submitResultsRecordset(json: string, alias: string): string {
-  return `jsonb_to_recordset(${json}) AS ${alias}(segment_number int, ok boolean, smsc text, message_id text, error text)`;
+/** The submit results in the JSON `json` (segmentResultRecord's shape) as the recordset `results`. */
+function submitResultsRecordset(json: string): string {
+  return `jsonb_to_recordset(${json}) AS results(segment_number int, ok boolean, smsc text,
+         message_id text, message_id_normalised text, error text)`;
 }
-
-/** SQL type of each patch column, for reading it back out of the batch's JSON. */
-const PATCH_COLUMN_TYPES: Readonly<Record<keyof ProvisioningPatch, string>> = {
-  imei: 'text',
-  device_model_id: 'bigint',
-  format: 'text',
-  profile_version_id: 'uuid',
-  security_method: 'text',
-  segment_count: 'integer',
-  not_before: 'timestamptz',
-  confirm_by: 'timestamptz',
-  expires_at: 'timestamptz',
-  failure_code: 'text',
-  failure_reason: 'text',
-  queued_at: 'timestamptz',
-  submitted_at: 'timestamptz',
-  finished_at: 'timestamptz',
-};
 
 /** A column is set when the transition's patch names it (to null, too), else kept. */
 const PATCH_SETS = PATCH_COLUMNS.map(
   (column) =>
-    `${column} = CASE WHEN x.patch ? '${column}' THEN (x.patch ->> '${column}')::${PATCH_COLUMN_TYPES[column]} ELSE p.${column} END`,
+    `${column} = CASE WHEN batch.patch ? '${column}' ` +
+    `THEN (batch.patch ->> '${column}')::${PATCH_COLUMN_TYPES[column]} ELSE p.${column} END`,
 ).join(',\n         ');
 
 /**
- * Every state change, one or a batch of them, is this one statement (one prepared text for all shapes):
- * lock the rows in id order (two batches never deadlock), store submit results whatever the state (the
- * segment update joins the lock, so it waits for it), move the rows still in one of their `from` states,
- * and append one event and one audit entry per moved row, in the batch's order.
+ * Every state change, one or a batch of them, is this one statement, so the state, its event and its
+ * audit entry are written together or not at all, and one prepared text serves every shape of batch.
+ * Its parts, in order:
+ * - batch: the transitions asked for, one per row, `ord` their order in the call;
+ * - locked: their rows, locked in id order: two batches lock in the same order, so they never deadlock;
+ * - stored_results: submit results stored on the segments whatever the state (joined to `locked`, so it
+ *   waits for the row lock, as receipts do: receipts.ts);
+ * - movable: the locked rows in one of the states their transition may start from (`from_states`, from
+ *   the state machine): a row that has moved on meanwhile (cancelled, finished) is left alone;
+ * - moved: those rows in their new state, with the patch applied;
+ * - events, audit: one timeline event and one audit entry per moved row, in the batch's order;
+ * - new_segments: the pending segments of a first submit.
  */
-const TRANSITION_SQL = `WITH x AS (
-       SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(ord int, id uuid, to_state text, from_states text[],
+const TRANSITION_SQL = `WITH batch AS (
+       SELECT * FROM jsonb_to_recordset($1::jsonb) AS batch(ord int, id uuid, to_state text, from_states text[],
          cause text, actor text, role text, request_id text, outcome text, details jsonb, patch jsonb,
          insert_segments int, segment_results jsonb)
      ), locked AS (
-       SELECT p.id, p.state FROM provisionings p WHERE p.id IN (SELECT id FROM x) ORDER BY p.id FOR UPDATE
-     ), old AS (
-       SELECT locked.id, locked.state FROM locked JOIN x ON x.id = locked.id WHERE locked.state = ANY(x.from_states)
-     ), r AS (
-       ${submitResultsUpdate('sr')}
-       FROM locked JOIN x ON x.id = locked.id, ${submitResultsRecordset('x.segment_results', 'sr')}
-       WHERE x.segment_results IS NOT NULL AND s.provisioning_id = locked.id AND s.segment_number = sr.segment_number
-     ), u AS (
-       UPDATE provisionings p SET state = x.to_state, updated_at = now(),
+       SELECT p.id, p.state FROM provisionings p WHERE p.id IN (SELECT id FROM batch) ORDER BY p.id FOR UPDATE
+     ), stored_results AS (
+       ${SUBMIT_RESULTS_UPDATE}
+       FROM locked JOIN batch ON batch.id = locked.id, ${submitResultsRecordset('batch.segment_results')}
+       WHERE batch.segment_results IS NOT NULL
+         AND s.provisioning_id = locked.id AND s.segment_number = results.segment_number
+     ), movable AS (
+       SELECT locked.id, locked.state AS from_state FROM locked JOIN batch ON batch.id = locked.id
+       WHERE locked.state = ANY(batch.from_states)
+     ), moved AS (
+       UPDATE provisionings p SET state = batch.to_state, updated_at = now(),
          ${PATCH_SETS}
-       FROM old JOIN x ON x.id = old.id WHERE p.id = old.id
-       RETURNING p.*, old.state AS from_state
-     ), e AS (
+       FROM movable JOIN batch ON batch.id = movable.id WHERE p.id = movable.id
+       RETURNING p.*, movable.from_state
+     ), events AS (
        INSERT INTO provisioning_events (provisioning_id, from_state, to_state, cause, actor, details)
-       SELECT u.id, u.from_state, x.to_state, x.cause, x.actor, x.details FROM u JOIN x ON x.id = u.id ORDER BY x.ord
+       SELECT moved.id, moved.from_state, batch.to_state, batch.cause, batch.actor, batch.details
+       FROM moved JOIN batch ON batch.id = moved.id ORDER BY batch.ord
        RETURNING provisioning_id, at
-     ), a AS (
-       INSERT INTO audit_log (actor, role, action, subject_type, subject_id, outcome, details, request_id)
-       SELECT x.actor, x.role, 'provisioning.' || x.to_state, 'provisioning', u.id::text, x.outcome,
-              jsonb_build_object('cause', x.cause, 'from', u.from_state) || x.details, x.request_id
-       FROM u JOIN x ON x.id = u.id ORDER BY x.ord
-     ), s AS (
+     ), audit AS (
+       ${auditInsertSql(
+         `SELECT ${auditSelectList({
+           actor: 'batch.actor',
+           role: 'batch.role',
+           action: `'provisioning.' || batch.to_state`,
+           subject_type: `'provisioning'`,
+           subject_id: 'moved.id::text',
+           outcome: 'batch.outcome',
+           details: `jsonb_build_object('cause', batch.cause, 'from', moved.from_state) || batch.details`,
+           request_id: 'batch.request_id',
+         })}
+         FROM moved JOIN batch ON batch.id = moved.id ORDER BY batch.ord`,
+       )}
+     ), new_segments AS (
        INSERT INTO segments (provisioning_id, segment_number)
-       SELECT u.id, n FROM u JOIN x ON x.id = u.id, generate_series(1, x.insert_segments) AS n
-       WHERE x.insert_segments IS NOT NULL
+       SELECT moved.id, n FROM moved JOIN batch ON batch.id = moved.id, generate_series(1, batch.insert_segments) AS n
+       WHERE batch.insert_segments IS NOT NULL
      )
-     SELECT u.*, sub.msisdn, sub.imsi, sub.group_name, sub.firmware_version, e.at AS event_at
-     FROM u JOIN subscribers sub ON sub.id = u.subscriber_id JOIN e ON e.provisioning_id = u.id`;
+     SELECT moved.*, sub.msisdn, sub.imsi, sub.group_name, sub.firmware_version, events.at AS event_at
+     FROM moved JOIN subscribers sub ON sub.id = moved.subscriber_id JOIN events ON events.provisioning_id = moved.id`;
 
+/** One transition as a row of TRANSITION_SQL's batch; refuses one the state machine does not allow. */
 function transitionRow(input: TransitionInput, ord: number): Record<string, unknown> {
   const patch: Record<string, unknown> = {};
   for (const column of PATCH_COLUMNS) {
@@ -299,7 +316,7 @@ function transitionRow(input: TransitionInput, ord: number): Record<string, unkn
     ord,
     id: input.id,
     to_state: input.to,
-    from_states: [...input.from],
+    from_states: statesEntering(input.to, input.from),
     cause: input.cause,
     actor: input.actor.name,
     role: input.actor.role ?? null,
@@ -315,7 +332,9 @@ function transitionRow(input: TransitionInput, ord: number): Record<string, unkn
 
 /**
  * Applies a batch of transitions to distinct provisionings in one statement. The result has one entry
- * per input, in order: undefined where the provisioning is not in one of that input's `from` states.
+ * per input, in order: undefined where the provisioning is not in a state that input may start from.
+ * Throws TransitionNotAllowed (writing nothing) when an input asks for a change the state machine does
+ * not list.
  */
 export async function transitionMany(
   db: Db,
@@ -333,11 +352,28 @@ export async function transitionMany(
   });
 }
 
-/** Applies one transition; undefined when the provisioning is not in one of `from`. */
+/** Applies one transition (transitionMany of one); undefined when the provisioning is not in a state it may start from. */
 export async function transition(db: Db, input: TransitionInput): Promise<Transitioned | undefined> {
   const [change] = await transitionMany(db, [input]);
   return change;
 }
+
+/** An event on the timeline (and its audit entry, action provisioning.<cause>), the state unchanged. */
+const APPEND_EVENT_SQL = `WITH event AS (
+       INSERT INTO provisioning_events (provisioning_id, from_state, to_state, cause, actor, details)
+       VALUES ($1, $2, $2, $3, $4, $5::jsonb)
+     )
+     ${auditInsertSql(
+       `SELECT ${auditSelectList({
+         actor: '$4',
+         role: '$6',
+         action: `'provisioning.' || $3`,
+         subject_type: `'provisioning'`,
+         subject_id: '$1::text',
+         details: '$5::jsonb',
+         request_id: '$7',
+       })}`,
+     )}`;
 
 /** Records an event on the timeline (and in the audit log) without changing the state. */
 export async function appendEvent(
@@ -347,23 +383,15 @@ export async function appendEvent(
   actor: Actor,
   details: Record<string, unknown> = {},
 ): Promise<void> {
-  await db.query(
-    `WITH e AS (
-       INSERT INTO provisioning_events (provisioning_id, from_state, to_state, cause, actor, details)
-       VALUES ($1, $2, $2, $3, $4, $5::jsonb)
-     )
-     INSERT INTO audit_log (actor, role, action, subject_type, subject_id, outcome, details, request_id)
-     VALUES ($4, $6, 'provisioning.' || $3, 'provisioning', $1::text, 'ok', $5::jsonb, $7)`,
-    [
-      provisioning.id,
-      provisioning.state,
-      cause,
-      actor.name,
-      asJson(details),
-      actor.role ?? null,
-      actor.requestId ?? null,
-    ],
-  );
+  await db.query(APPEND_EVENT_SQL, [
+    provisioning.id,
+    provisioning.state,
+    cause,
+    actor.name,
+    asJson(details),
+    actor.role ?? null,
+    actor.requestId ?? null,
+  ]);
 }
 
 export interface NewProvisioning {
@@ -372,6 +400,7 @@ export interface NewProvisioning {
   source: string;
   reason: string | null;
   actor: Actor;
+  /** its first state: 'requested', or one the state machine allows from 'requested' */
   state: ProvisioningState;
   priority: number;
   idempotencyKey: string;
@@ -387,141 +416,105 @@ export interface NewProvisioning {
   details?: Record<string, unknown>;
 }
 
-/**
- * Inserts a provisioning in its first state with its events (null -> requested [-> state]) and the
- * audit entry. undefined when the idempotency key is taken (the caller reads the existing one).
- */
-export async function insertProvisioning(
-  db: Db,
-  input: NewProvisioning,
-): Promise<ProvisioningRecord | undefined> {
+/** One new provisioning as a row of INSERT_PROVISIONINGS_SQL's batch. */
+function newProvisioningRow(input: NewProvisioning, ord: number): Record<string, unknown> {
   const events: Array<{ from_state: string | null; to_state: string; cause: string; details: unknown }> = [
     { from_state: null, to_state: 'requested', cause: input.cause, details: input.details ?? {} },
   ];
   if (input.state !== 'requested') {
+    assertAllowed('requested', input.state);
     events.push({ from_state: 'requested', to_state: input.state, cause: input.cause, details: {} });
   }
-  const final = input.state === 'failed' || input.state === 'cancelled';
-  const row = await db.one<ProvisioningRow>(
-    `WITH p AS (
-       INSERT INTO provisionings (id, subscriber_id, source, reason, actor, state, priority, idempotency_key,
-         resend_of, campaign_id, imei, profile_version_id, confirm_by, failure_code, failure_reason,
-         queued_at, finished_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
-         CASE WHEN $6 = 'queued' THEN now() END, CASE WHEN $16 THEN now() END)
-       ON CONFLICT (idempotency_key) DO NOTHING
-       RETURNING *
-     ), e AS (
-       INSERT INTO provisioning_events (provisioning_id, from_state, to_state, cause, actor, details)
-       SELECT p.id, x.from_state, x.to_state, x.cause, p.actor, coalesce(x.details, '{}'::jsonb)
-       FROM p, jsonb_to_recordset($17::jsonb) AS x(from_state text, to_state text, cause text, details jsonb)
-     ), a AS (
-       INSERT INTO audit_log (actor, role, action, subject_type, subject_id, outcome, details, request_id)
-       SELECT p.actor, $18, 'provisioning.request', 'provisioning', p.id::text,
-         CASE WHEN p.state = 'failed' THEN 'failed' ELSE 'ok' END,
-         jsonb_build_object('source', p.source, 'reason', p.reason, 'state', p.state,
-           'resendOf', p.resend_of, 'failureCode', p.failure_code), $19
-       FROM p
-     )
-     SELECT p.*, s.msisdn, s.imsi, s.group_name FROM p JOIN subscribers s ON s.id = p.subscriber_id`,
-    [
-      input.id,
-      input.subscriberId,
-      input.source,
-      input.reason,
-      input.actor.name,
-      input.state,
-      input.priority,
-      input.idempotencyKey,
-      input.resendOf ?? null,
-      input.campaignId ?? null,
-      input.imei ?? null,
-      input.profileVersionId ?? null,
-      input.confirmBy ?? null,
-      input.failureCode ?? null,
-      input.failureReason ?? null,
-      final,
-      asJson(events),
-      input.actor.role ?? null,
-      input.actor.requestId ?? null,
-    ],
-  );
-  return row && toProvisioning(row);
+  return {
+    ord,
+    id: input.id,
+    subscriber_id: input.subscriberId,
+    source: input.source,
+    reason: input.reason,
+    actor: input.actor.name,
+    state: input.state,
+    priority: input.priority,
+    idempotency_key: input.idempotencyKey,
+    resend_of: input.resendOf ?? null,
+    campaign_id: input.campaignId ?? null,
+    imei: input.imei ?? null,
+    profile_version_id: input.profileVersionId ?? null,
+    confirm_by: input.confirmBy?.toISOString() ?? null,
+    failure_code: input.failureCode ?? null,
+    failure_reason: input.failureReason ?? null,
+    final: FINAL_STATES.has(input.state),
+    events,
+    role: input.actor.role ?? null,
+    request_id: input.actor.requestId ?? null,
+  };
 }
 
 /**
- * insertProvisioning for several provisionings in one statement. Returns the created ones by id (one
- * whose idempotency key is taken is left out).
+ * New provisionings, one statement for the batch: the rows (a taken idempotency key skips its row), their
+ * events (null -> requested [-> first state]) and their audit entries.
  */
-export async function insertProvisionings(
-  tx: Db,
-  inputs: readonly NewProvisioning[],
-): Promise<Map<string, ProvisioningRecord>> {
-  if (inputs.length === 0) return new Map();
-  const rows = inputs.map((input, ord) => {
-    const events: Array<{ from_state: string | null; to_state: string; cause: string; details: unknown }> = [
-      { from_state: null, to_state: 'requested', cause: input.cause, details: input.details ?? {} },
-    ];
-    if (input.state !== 'requested') {
-      events.push({ from_state: 'requested', to_state: input.state, cause: input.cause, details: {} });
-    }
-    return {
-      ord,
-      id: input.id,
-      subscriber_id: input.subscriberId,
-      source: input.source,
-      reason: input.reason,
-      actor: input.actor.name,
-      state: input.state,
-      priority: input.priority,
-      idempotency_key: input.idempotencyKey,
-      resend_of: input.resendOf ?? null,
-      campaign_id: input.campaignId ?? null,
-      imei: input.imei ?? null,
-      profile_version_id: input.profileVersionId ?? null,
-      confirm_by: input.confirmBy?.toISOString() ?? null,
-      failure_code: input.failureCode ?? null,
-      failure_reason: input.failureReason ?? null,
-      final: input.state === 'failed' || input.state === 'cancelled',
-      events,
-      role: input.actor.role ?? null,
-      request_id: input.actor.requestId ?? null,
-    };
-  });
-  const created = await tx.query<ProvisioningRow>(
-    `WITH x AS (
-       SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(ord int, id uuid, subscriber_id uuid, source text,
+const INSERT_PROVISIONINGS_SQL = `WITH batch AS (
+       SELECT * FROM jsonb_to_recordset($1::jsonb) AS batch(ord int, id uuid, subscriber_id uuid, source text,
          reason text, actor text, state text, priority int, idempotency_key text, resend_of uuid,
          campaign_id uuid, imei text, profile_version_id uuid, confirm_by timestamptz, failure_code text,
          failure_reason text, final boolean, events jsonb, role text, request_id text)
-     ), p AS (
+     ), created AS (
        INSERT INTO provisionings (id, subscriber_id, source, reason, actor, state, priority, idempotency_key,
          resend_of, campaign_id, imei, profile_version_id, confirm_by, failure_code, failure_reason,
          queued_at, finished_at)
        SELECT id, subscriber_id, source, reason, actor, state, priority, idempotency_key, resend_of,
          campaign_id, imei, profile_version_id, confirm_by, failure_code, failure_reason,
          CASE WHEN state = 'queued' THEN now() END, CASE WHEN final THEN now() END
-       FROM x ORDER BY ord
+       FROM batch ORDER BY ord
        ON CONFLICT (idempotency_key) DO NOTHING
        RETURNING *
-     ), e AS (
+     ), events AS (
        INSERT INTO provisioning_events (provisioning_id, from_state, to_state, cause, actor, details)
-       SELECT p.id, ev.item ->> 'from_state', ev.item ->> 'to_state', ev.item ->> 'cause', p.actor,
-         coalesce(nullif(ev.item -> 'details', 'null'::jsonb), '{}'::jsonb)
-       FROM p JOIN x ON x.id = p.id, jsonb_array_elements(x.events) WITH ORDINALITY AS ev(item, n)
-       ORDER BY x.ord, ev.n
-     ), a AS (
-       INSERT INTO audit_log (actor, role, action, subject_type, subject_id, outcome, details, request_id)
-       SELECT p.actor, x.role, 'provisioning.request', 'provisioning', p.id::text,
-         CASE WHEN p.state = 'failed' THEN 'failed' ELSE 'ok' END,
-         jsonb_build_object('source', p.source, 'reason', p.reason, 'state', p.state,
-           'resendOf', p.resend_of, 'failureCode', p.failure_code), x.request_id
-       FROM p JOIN x ON x.id = p.id ORDER BY x.ord
+       SELECT created.id, event.item ->> 'from_state', event.item ->> 'to_state', event.item ->> 'cause',
+         created.actor, coalesce(nullif(event.item -> 'details', 'null'::jsonb), '{}'::jsonb)
+       FROM created JOIN batch ON batch.id = created.id,
+         jsonb_array_elements(batch.events) WITH ORDINALITY AS event(item, n)
+       ORDER BY batch.ord, event.n
+     ), audit AS (
+       ${auditInsertSql(
+         `SELECT ${auditSelectList({
+           actor: 'created.actor',
+           role: 'batch.role',
+           action: `'provisioning.request'`,
+           subject_type: `'provisioning'`,
+           subject_id: 'created.id::text',
+           outcome: `CASE WHEN created.state = 'failed' THEN 'failed' ELSE 'ok' END`,
+           details: `jsonb_build_object('source', created.source, 'reason', created.reason,
+             'state', created.state, 'resendOf', created.resend_of, 'failureCode', created.failure_code)`,
+           request_id: 'batch.request_id',
+         })}
+         FROM created JOIN batch ON batch.id = created.id ORDER BY batch.ord`,
+       )}
      )
-     SELECT p.*, s.msisdn, s.imsi, s.group_name FROM p JOIN subscribers s ON s.id = p.subscriber_id`,
-    [asJson(rows)],
-  );
+     SELECT created.*, s.msisdn, s.imsi, s.group_name FROM created JOIN subscribers s ON s.id = created.subscriber_id`;
+
+/**
+ * Inserts provisionings in their first states with their events and audit entries, in one statement.
+ * Returns the created ones by id (one whose idempotency key is taken is left out: the caller reads the
+ * existing one). Throws TransitionNotAllowed for a first state the state machine does not allow.
+ */
+export async function insertProvisionings(
+  tx: Db,
+  inputs: readonly NewProvisioning[],
+): Promise<Map<string, ProvisioningRecord>> {
+  if (inputs.length === 0) return new Map();
+  const created = await tx.query<ProvisioningRow>(INSERT_PROVISIONINGS_SQL, [
+    asJson(inputs.map(newProvisioningRow)),
+  ]);
   return new Map(created.map((row) => [row.id, toProvisioning(row)]));
+}
+
+/** insertProvisionings of one; undefined when the idempotency key is taken. */
+export async function insertProvisioning(
+  db: Db,
+  input: NewProvisioning,
+): Promise<ProvisioningRecord | undefined> {
+  return (await insertProvisionings(db, [input])).get(input.id);
 }
 
 export async function findByIdempotencyKey(db: Db, key: string): Promise<ProvisioningRecord | undefined> {
@@ -625,22 +618,23 @@ export interface SegmentOutcomeRecord {
   segmentNumber: number;
   ok: boolean;
   smsc: string | null;
+  /** the id receipts are matched on: normalised per the SMSC's message-id base (connectors/smpp/message-id.ts) */
   messageId: string | null;
+  /** the id exactly as the SMSC sent it in submit_sm_resp; default: messageId */
+  rawMessageId?: string | null;
   error: string | null;
 }
 
+/** A submit result as a row of submitResultsRecordset. */
 function segmentResultRecord(result: SegmentOutcomeRecord): Record<string, unknown> {
   return {
     segment_number: result.segmentNumber,
     ok: result.ok,
     smsc: result.smsc,
-    message_id: result.messageId,
+    message_id: result.rawMessageId ?? result.messageId,
+    message_id_normalised: result.messageId,
     error: result.error,
   };
-}
-
-function segmentResultsJson(results: readonly SegmentOutcomeRecord[]): string {
-  return asJson(results.map(segmentResultRecord));
 }
 
 /** Stores the submit results of one attempt (one statement for all segments). */
@@ -650,8 +644,8 @@ export async function recordSubmitResults(
   results: readonly SegmentOutcomeRecord[],
 ): Promise<void> {
   await db.query(
-    `${submitResultsUpdate('x')} FROM ${submitResultsRecordset('$2::jsonb', 'x')}
-     WHERE s.provisioning_id = $1 AND s.segment_number = x.segment_number`,
-    [provisioningId, segmentResultsJson(results)],
+    `${SUBMIT_RESULTS_UPDATE} FROM ${submitResultsRecordset('$2::jsonb')}
+     WHERE s.provisioning_id = $1 AND s.segment_number = results.segment_number`,
+    [provisioningId, asJson(results.map(segmentResultRecord))],
   );
 }

@@ -59,6 +59,8 @@ import {
 } from './types.ts';
 
 const DECLINING_ANSWERS = new Set(['NO', 'N', 'STOP', 'CANCEL']);
+/** An answer moves only a provisioning still asking ('queued' is also entered from 'queued': quiet hours). */
+const ANSWERED_FROM = ['awaiting-confirmation'] as const;
 const PROVISIONING_SOURCES = new Set(['first-use', 'dial', 'sms', 'ussd']);
 const IMSI = /^[0-9]{6,15}$/;
 const MSISDN = /^[0-9]{3,15}$/;
@@ -418,7 +420,7 @@ export class DefaultProvisioningService implements ProvisioningService {
       if (!accepted) {
         return transition(tx, {
           id: pending.id,
-          from: ['awaiting-confirmation'],
+          from: ANSWERED_FROM,
           to: 'cancelled',
           cause: 'declined',
           actor,
@@ -432,7 +434,7 @@ export class DefaultProvisioningService implements ProvisioningService {
       }
       const moved = await transition(tx, {
         id: pending.id,
-        from: ['awaiting-confirmation'],
+        from: ANSWERED_FROM,
         to: 'queued',
         cause: 'confirmed',
         actor,

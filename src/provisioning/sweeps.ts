@@ -27,6 +27,7 @@ export async function expireOverdue(deps: PipelineDeps): Promise<number> {
     const receipts = row.state === 'submitted';
     const change = await transition(deps.db, {
       id: row.id,
+      // only from the state it was found overdue in: the cause and the failure code say which timeout
       from: [row.state],
       to: 'expired',
       cause: receipts ? 'receipt-timeout' : 'confirmation-timeout',

@@ -62,7 +62,7 @@ forEachStore(({ db }) => {
         { id: b, from: ['submitted'], to: 'delivered', cause: 'receipts', actor: WORKER },
         {
           id: c,
-          from: ['queued', 'submitting'],
+          from: ['queued'],
           to: 'queued',
           cause: 'quiet-hours',
           actor: { name: 'care-agent', role: 'care', requestId: 'req-7' },
@@ -117,7 +117,7 @@ forEachStore(({ db }) => {
         {
           id,
           from: ['submitting'],
-          to: 'cancelled',
+          to: 'failed',
           cause: 'care',
           actor: WORKER,
           patch: { finished_at: new Date() },
@@ -160,7 +160,7 @@ forEachStore(({ db }) => {
           batches.transition({
             id,
             // every third one is asked to move from a state it is not in
-            from: index % 3 === 0 ? ['submitted'] : ['queued'],
+            from: index % 3 === 0 ? ['submitting'] : ['queued'],
             to: 'submitting',
             cause: 'submit',
             actor: WORKER,

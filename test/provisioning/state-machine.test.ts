@@ -84,7 +84,7 @@ forEachStore(({ db }) => {
     it('two racing transitions from one state: only one wins', async () => {
       const id = await newProvisioning(db());
       const results = await Promise.all([
-        transition(db(), { id, from: ['queued'], to: 'cancelled', cause: 'a', actor: ACTOR }),
+        transition(db(), { id, from: ['queued'], to: 'failed', cause: 'a', actor: ACTOR }),
         transition(db(), { id, from: ['queued'], to: 'submitting', cause: 'b', actor: ACTOR }),
       ]);
       expect(results.filter(Boolean)).toHaveLength(1);

@@ -339,7 +339,14 @@ export class SmppConnector extends EventEmitter<SmscConnectorEvents> implements 
             Date.now(),
           );
         }
-        job.settle({ index: job.segment.index, ok: true, messageId, smscId: this.id, bindId: bind.id });
+        job.settle({
+          index: job.segment.index,
+          ok: true,
+          messageId,
+          rawMessageId,
+          smscId: this.id,
+          bindId: bind.id,
+        });
         return;
       }
       case 'throttle':
