@@ -1,14 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { luhnCheckDigit } from '../../src/devices/imei.ts';
 import { importDeviceCatalogue } from '../../src/devices/import-catalogue.ts';
 import {
-  createDeviceResolver,
   resolveDevice,
   operatorDeviceDefaultSchema,
   type OperatorDeviceDefault,
 } from '../../src/devices/resolve-device.ts';
-import type { Db, SqlParam } from '../../src/store/db.ts';
-import { forEachStore, openTestStore, type TestStore } from '../support/stores.ts';
+import { forEachStore } from '../support/stores.ts';
 
 const CATALOGUE = `tac,manufacturer,model,format,security_methods,max_segments,capabilities,notes
 ,Nokia,*,oma-cp,NETWPIN;USERPIN,6,data;browser;mms,
@@ -256,76 +254,5 @@ forEachStore(({ db }) => {
       outcome: 'unsupported',
       reason: 'INVALID_IMEI',
     });
-  });
-});
-
-describe('createDeviceResolver', () => {
-  /** A Db that counts queries and can be made to fail, around a store with the catalogue. */
-  function countingDb(inner: Db): Db & { queries: number; failing: boolean } {
-    const counting = {
-      ...inner,
-      queries: 0,
-      failing: false,
-      query: async <T>(sql: string, params?: readonly SqlParam[]) => {
-        counting.queries++;
-        if (counting.failing) throw new Error('database down');
-        return inner.query<T>(sql, params);
-      },
-    };
-    return counting;
-  }
-
-  let store: TestStore;
-  beforeAll(async () => {
-    store = await openTestStore('pglite');
-    await importDeviceCatalogue(store.db, CATALOGUE, { actor: 'test', source: 'resolver.csv' });
-  });
-  afterAll(async () => {
-    await store?.dispose();
-  });
-
-  it('asks the database once per TAC within the TTL, and again after it', async () => {
-    const db = countingDb(store.db);
-    let clock = 0;
-    const resolver = createDeviceResolver(db, { operatorDefault: null, cacheTtlMs: 1000, now: () => clock });
-    const first = await resolver.resolve({ imei: imeiWithTac('35216700', '000001') });
-    const second = await resolver.resolve({ imei: imeiWithTac('35216700', '999999') });
-    expect(second).toEqual(first);
-    expect(first).toMatchObject({ device: { model: '6230i' } });
-    expect(db.queries).toBe(1);
-    clock = 1001;
-    await resolver.resolve({ imei: imeiWithTac('35216700') });
-    expect(db.queries).toBe(2);
-  });
-
-  it('shares a lookup already under way, and forgets everything on request', async () => {
-    const db = countingDb(store.db);
-    const resolver = createDeviceResolver(db, { operatorDefault: null });
-    await Promise.all([1, 2, 3].map(() => resolver.resolve({ tac: '35467800' })));
-    expect(db.queries).toBe(1);
-    resolver.forget();
-    await resolver.resolve({ tac: '35467800' });
-    expect(db.queries).toBe(2);
-  });
-
-  it('keeps no failed lookup, and answers a malformed IMEI without the database', async () => {
-    const db = countingDb(store.db);
-    const resolver = createDeviceResolver(db, { operatorDefault: null });
-    db.failing = true;
-    await expect(resolver.resolve({ tac: '35671801' })).rejects.toThrow('database down');
-    db.failing = false;
-    expect(await resolver.resolve({ tac: '35671801' })).toMatchObject({ device: { model: '6300' } });
-    const queries = db.queries;
-    expect(await resolver.resolve({ imei: '12' })).toMatchObject({ reason: 'INVALID_IMEI' });
-    expect(db.queries).toBe(queries);
-  });
-
-  it('keeps at most cacheSize resolutions, dropping the oldest', async () => {
-    const db = countingDb(store.db);
-    const resolver = createDeviceResolver(db, { operatorDefault: null, cacheSize: 2 });
-    for (const tac of ['35216700', '35467800', '35671801', '35216700']) await resolver.resolve({ tac });
-    expect(db.queries).toBe(4);
-    await resolver.resolve({ tac: '35216700' });
-    expect(db.queries).toBe(4);
   });
 });
