@@ -113,10 +113,6 @@ export function parseImei(text: string): ImeiResult {
   };
 }
 
-export function isValidImei(text: string): boolean {
-  return parseImei(text).ok;
-}
-
 /** A catalogue TAC: 8 digits, or a legacy 6-digit TAC that stands for every FAC. */
 export function parseTac(text: string): TacResult {
   const tac = stripSeparators(text);

@@ -28,5 +28,3 @@ export class ProfileError extends Error {
     this.details = details;
   }
 }
-
-export const isProfileError = (error: unknown): error is ProfileError => error instanceof ProfileError;
