@@ -7,6 +7,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { Redis } from 'ioredis';
 import { loadConfig, type Config } from '../../src/config.ts';
+import type { SmscConfig } from '../../src/connectors/config.ts';
 import { createSmscConnectors, type SmscRouter } from '../../src/connectors/index.ts';
 import { luhnCheckDigit } from '../../src/devices/imei.ts';
 import { createMemoryEventBus } from '../../src/events/bus.ts';
@@ -86,6 +87,8 @@ export interface HarnessOptions {
   groups?: Record<string, GroupPolicyInput>;
   behaviour?: Partial<SimBehaviour>;
   provisioning?: Partial<Config['provisioning']>;
+  /** settings of the gateway's SMSC connection to the simulator (e.g. its message-id bases) */
+  smsc?: Partial<SmscConfig>;
   workers?: number;
 }
 
@@ -181,6 +184,7 @@ export async function startHarness(kind: DbKind, options: HarnessOptions = {}): 
         reconnectMaxMs: 200,
         responseTimeoutMs: 2_000,
         queueTimeoutMs: 2_000,
+        ...options.smsc,
       })),
     },
     { logger },
