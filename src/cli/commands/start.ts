@@ -4,9 +4,12 @@
  * process with HTTP on 127.0.0.1:8080, a worker, PGlite under ./var/db, a redis-server under ./var and
  * the SMSC simulator on 127.0.0.1:2775 bound over loopback TCP.
  */
+import { existsSync } from 'node:fs';
+import { dirname, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createApiKey } from '../../auth/api-keys.ts';
-import { ConfigError, loadConfig } from '../../config.ts';
+import { certsLayout } from '../../auth/certs-layout.ts';
+import { ConfigError, loadConfig, type TlsConfig } from '../../config.ts';
 import { ROLES, startGateway, type Gateway, type Role } from '../../main.ts';
 import { RedisUnavailableError } from '../../queues/embedded-redis.ts';
 import { UsageError, type CliIo } from '../main.ts';
@@ -15,7 +18,8 @@ export const START_USAGE = `usage: otagw start [--role all|api|worker|smsc-sim] 
   --role R      all (default): everything in one process; api: HTTP only; worker: queue workers with
                 their SMPP binds; smsc-sim: the SMSC simulator alone
   --config DIR  configuration directory (default ./config; env OTAGW_CONFIG_DIR)
-Environment: PORT, HOST, REDIS_URL, DATABASE_URL, OTAGW_DATA_DIR, SMSC_URL (+ SMSC_PASSWORD), LOG_LEVEL.
+Environment: PORT, HOST, REDIS_URL, DATABASE_URL, OTAGW_DATA_DIR, SMSC_URL (+ SMSC_PASSWORD), LOG_LEVEL,
+OTAGW_TLS_DIR (HTTPS with the files of 'otagw certs init --dir DIR'), OTAGW_TLS_CLIENT_AUTH (none|network|all).
 `;
 
 function parseOptions(argv: string[]): { role: Role; configDir?: string } | 'help' {
@@ -40,6 +44,28 @@ function parseOptions(argv: string[]): { role: Role; configDir?: string } | 'hel
   return { role, configDir: values.config };
 }
 
+const shown = (path: string): string => relative(process.cwd(), path) || path;
+
+/** The CA to give curl: caFile is the clients' CA, which `otagw certs init` also signs the server with. */
+function caShown(tls: TlsConfig): string {
+  return tls.caFile ? shown(tls.caFile) : '<CA of the server certificate>';
+}
+
+/**
+ * curl's TLS options for the first trigger (each on its own line, before -X): the CA to trust, and where clientAuth asks for one a client
+ * certificate (the "network" one of `otagw certs init` when caFile sits in such a directory).
+ */
+function curlTlsOptions(tls: TlsConfig | undefined): string {
+  if (!tls) return '';
+  const ca = caShown(tls);
+  if (tls.clientAuth === 'none') return ` --cacert ${ca} \\\n   `;
+  const layout = certsLayout(dirname(tls.caFile!));
+  const [cert, key] = existsSync(layout.clientCert('network'))
+    ? [shown(layout.clientCert('network')), shown(layout.clientKey('network'))]
+    : ['<client certificate>', '<client key>'];
+  return ` --cacert ${ca} \\\n    --cert ${cert} --key ${key} \\\n   `;
+}
+
 /** On a first start there is no API key at all: make one for the network role and show it once. */
 async function firstKeyHint(gateway: Gateway, io: CliIo): Promise<void> {
   const context = gateway.context;
@@ -56,6 +82,7 @@ async function firstKeyHint(gateway: Gateway, io: CliIo): Promise<void> {
     io.stdout(`API key         ${key}  (role network, shown once; manage keys with 'otagw keys')\n`);
   }
   const body = JSON.stringify({ imsi: '262019876543210', msisdn: '491701234567', imei: '356980010010018' });
+  const tls = gateway.config.http.tls;
   // The simulator's virtual handset checks the push's NETWPIN MAC with the IMSI of the SIM it holds.
   const control = gateway.simulator?.controlUrl;
   if (control) {
@@ -66,9 +93,9 @@ async function firstKeyHint(gateway: Gateway, io: CliIo): Promise<void> {
     );
   }
   io.stdout(
-    `\nFirst trigger:\n  curl -s -X POST ${gateway.httpUrl}/v1/triggers/first-use \\\n` +
+    `\nFirst trigger:\n  curl -s${curlTlsOptions(tls)} -X POST ${gateway.httpUrl}/v1/triggers/first-use \\\n` +
       `    -H 'Authorization: Bearer ${key}' -H 'Content-Type: application/json' \\\n    -d '${body}'\n` +
-      `Then: curl -s ${gateway.httpUrl}/v1/provisionings/<provisioningId> -H 'Authorization: Bearer <care key>'\n\n`,
+      `Then: curl -s${tls ? ` --cacert ${caShown(tls)}` : ''} ${gateway.httpUrl}/v1/provisionings/<provisioningId> -H 'Authorization: Bearer <care key>'\n\n`,
   );
 }
 
