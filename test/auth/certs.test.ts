@@ -4,6 +4,8 @@ import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { certsCommand } from '../../src/cli/commands/certs.ts';
 import { certsLayout, initCerts } from '../../src/auth/certs.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createApp } from '../../src/http/app.ts';
@@ -36,6 +38,28 @@ describe('development certificates', () => {
     expect(server.keyUsage).toEqual(['1.3.6.1.5.5.7.3.1']);
     expect(client.keyUsage).toEqual(['1.3.6.1.5.5.7.3.2']);
     expect((await stat(layout.clientKey('hlr-1'))).mode & 0o077).toBe(0);
+  });
+
+  it('prints an http.tls block that loads as is, OTAGW_TLS_DIR and a curl example with the certificate options', async () => {
+    let out = '';
+    const io = {
+      stdout: (text: string) => void (out += text),
+      stderr: () => undefined,
+      readStdin: async () => '',
+    };
+    expect(await certsCommand(['init', '--dir', dir, '--host', 'api'], io)).toBe(0);
+    const layout = certsLayout(dir);
+    const block = /\n( {2}http:\n(?: {4,}.*\n)+)/.exec(out)![1];
+    const tls = loadConfig({ env: {}, overrides: parseYaml(block.replace(/^ {2}/gm, '')) }).http.tls;
+    expect(tls).toEqual({
+      certFile: layout.serverCert,
+      keyFile: layout.serverKey,
+      caFile: layout.caCert,
+      clientAuth: 'network',
+    });
+    expect(out).toContain(`OTAGW_TLS_DIR=${dir}\n`);
+    expect(out).toContain(`--cacert ${layout.caCert}`);
+    expect(out).toContain(`--cert ${layout.clientCert('network')} --key ${layout.clientKey('network')}`);
   });
 
   it('keeps an existing CA on a second run', async () => {
