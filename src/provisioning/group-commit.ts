@@ -80,3 +80,33 @@ export class GroupCommit<Item, Result> {
     return taken;
   }
 }
+
+/**
+ * `write` for GroupCommit from a function that returns one result per item: a batch that fails is
+ * written again one item at a time, so one item's problem is its own. An error `failsEveryItem` says would
+ * fail each of them alone too is given to every item of the batch at once.
+ */
+export function isolatingFailures<Item, Result>(
+  write: (items: Item[]) => Promise<Result[]>,
+  options: { failsEveryItem?: (error: unknown) => boolean } = {},
+): (items: Item[]) => Promise<Array<PromiseSettledResult<Result>>> {
+  return async (items) => {
+    try {
+      return (await write(items)).map((value) => ({ status: 'fulfilled', value }));
+    } catch (error) {
+      if (items.length === 1 || options.failsEveryItem?.(error)) {
+        return items.map(() => ({ status: 'rejected', reason: error }));
+      }
+      return Promise.all(
+        items.map(async (item): Promise<PromiseSettledResult<Result>> => {
+          try {
+            const [value] = await write([item]);
+            return { status: 'fulfilled', value: value! };
+          } catch (reason) {
+            return { status: 'rejected', reason };
+          }
+        }),
+      );
+    }
+  };
+}

@@ -16,11 +16,8 @@ import { GroupPolicies } from '../subscribers/group-policies.ts';
 import { confirmationDeadline, policyFor, type GroupPolicy } from '../subscribers/policy.ts';
 import {
   findSubscriber,
-  lockSubscriberForTrigger,
   lockSubscribersForTriggers,
   normaliseMsisdn,
-  recordNewHandset,
-  recordSeen,
   recordTriggerHandsets,
   type Subscriber,
 } from '../subscribers/repository.ts';
@@ -28,7 +25,7 @@ import type { Db } from '../store/db.ts';
 import { JOB_ASK_CONFIRMATION, JOB_PROVISION, jobPriority, type ProvisionJobData } from '../queues/names.ts';
 import type { EnqueueOptions } from '../queues/producers.ts';
 import type { DeviceResolution } from '../devices/resolve-device.ts';
-import { GroupCommit } from './group-commit.ts';
+import { GroupCommit, isolatingFailures } from './group-commit.ts';
 import { DeviceCache } from './device-cache.ts';
 import { announceState, announceTransition, type PipelineDeps } from './pipeline.ts';
 import {
@@ -76,7 +73,7 @@ export function askJobIdFor(idempotencyKey: string): string {
 
 /** A validated first-use trigger. */
 interface FirstUseItem {
-  /** the provisioning's id if the trigger starts one: fixed per trigger, so a batch written again alone reuses it */
+  /** the provisioning's id if the trigger starts one: fixed per trigger, so a batch written again one by one reuses it */
   provisioningId: string;
   imsi: string;
   msisdn: string;
@@ -109,7 +106,12 @@ export class DefaultProvisioningService implements ProvisioningService {
     this.devices = deps.devices ?? new DeviceCache(deps.config.devices.operatorDefault);
     this.policies = deps.policies ?? new GroupPolicies(deps.db, deps.config.groups);
     this.firstUses = new GroupCommit(
-      (items) => this.recordFirstUses(items),
+      // A batch that fails is written again one trigger at a time, so that one trigger's failure is its
+      // own; but when Redis did not take the jobs, nothing of the batch is recorded and every caller
+      // gets the 503 at once.
+      isolatingFailures((items: FirstUseItem[]) => this.recordFirstUses(items), {
+        failsEveryItem: (error) => error instanceof ProvisioningError && error.code === 'QUEUE_UNAVAILABLE',
+      }),
       (item) => [`imsi:${item.imsi}`, `msisdn:${item.msisdn}`],
     );
   }
@@ -156,22 +158,6 @@ export class DefaultProvisioningService implements ProvisioningService {
       return { outcome: result.outcome, provisioningId: result.created.id };
     }
     return { outcome: result.outcome };
-  }
-
-  /** Records a group of triggers (distinct SIMs and numbers) in one transaction. */
-  private async recordFirstUses(
-    items: FirstUseItem[],
-  ): Promise<Array<PromiseSettledResult<FirstUseRecorded>>> {
-    try {
-      const recorded = await this.recordFirstUseBatch(items);
-      return recorded.map((value) => ({ status: 'fulfilled', value }));
-    } catch (error) {
-      // Redis did not take the jobs: nothing of the batch is recorded, every caller gets the 503.
-      if (items.length === 1 || (error instanceof ProvisioningError && error.code === 'QUEUE_UNAVAILABLE'))
-        throw error;
-      // Anything else: record each alone, so that one trigger's failure is its own.
-      return Promise.allSettled(items.map((item) => this.recordFirstUseAlone(item)));
-    }
   }
 
   /** The provisioning a trigger that provisions starts (its subscriber is locked, its device resolved). */
@@ -247,7 +233,11 @@ export class DefaultProvisioningService implements ProvisioningService {
     return undefined;
   }
 
-  private async recordFirstUseBatch(items: FirstUseItem[]): Promise<FirstUseRecorded[]> {
+  /**
+   * Records triggers of distinct SIMs and numbers in one transaction (one alone is a batch of one): the
+   * subscribers locked, their handsets, the provisionings the triggers start and their jobs.
+   */
+  private async recordFirstUses(items: FirstUseItem[]): Promise<FirstUseRecorded[]> {
     const { deps } = this;
     const policies = await this.policies.all();
     return deps.db.transaction(async (tx) => {
@@ -298,34 +288,6 @@ export class DefaultProvisioningService implements ProvisioningService {
         outcome: plan.outcome,
         created: plan.id === undefined ? undefined : created.get(plan.id),
       }));
-    });
-  }
-
-  /** One trigger in its own transaction (the path a batch falls back to when one of its triggers fails). */
-  private async recordFirstUseAlone(item: FirstUseItem): Promise<FirstUseRecorded> {
-    const { deps } = this;
-    const policies = await this.policies.all();
-    return deps.db.transaction(async (tx) => {
-      const subscriber = await lockSubscriberForTrigger(tx, { imsi: item.imsi, msisdn: item.msisdn });
-      const decision = this.decide(item, subscriber);
-      if (decision !== 'provision') {
-        await recordSeen(tx, subscriber.id, item.imei, item.at);
-        return { outcome: decision };
-      }
-      await recordNewHandset(tx, subscriber.id, item.imei, item.at);
-      const planned = this.planFirstUse(
-        item,
-        subscriber,
-        await this.devices.resolve(tx, item.imei),
-        policies,
-      );
-      const created = await insertProvisioning(tx, planned);
-      const job = created && this.firstUseJob(created);
-      if (created && job) {
-        await holdUntilCommitted(tx, created.id);
-        await deps.queue.add(job.data, job.options);
-      }
-      return { outcome: FIRST_USE_OUTCOME[planned.cause]!, created };
     });
   }
 

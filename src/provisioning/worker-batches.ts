@@ -8,7 +8,7 @@
  * a time, so one job's problem is its own.
  */
 import type { Db } from '../store/db.ts';
-import { GroupCommit } from './group-commit.ts';
+import { GroupCommit, isolatingFailures } from './group-commit.ts';
 import { applyParkedReceiptsOf } from './receipts.ts';
 import {
   getProvisioningRecords,
@@ -25,29 +25,6 @@ export interface SubmittedOutcome {
   submitted?: Transitioned;
   /** receipts that had arrived before the message ids were stored, and settled the provisioning */
   settled?: Transitioned;
-}
-
-/** `write` for GroupCommit from a function that returns one result per item: a failed batch is split up. */
-export function isolatingFailures<Item, Result>(
-  write: (items: Item[]) => Promise<Result[]>,
-): (items: Item[]) => Promise<Array<PromiseSettledResult<Result>>> {
-  return async (items) => {
-    try {
-      return (await write(items)).map((value) => ({ status: 'fulfilled', value }));
-    } catch (error) {
-      if (items.length === 1) return [{ status: 'rejected', reason: error }];
-      return Promise.all(
-        items.map(async (item): Promise<PromiseSettledResult<Result>> => {
-          try {
-            const [value] = await write([item]);
-            return { status: 'fulfilled', value: value! };
-          } catch (reason) {
-            return { status: 'rejected', reason };
-          }
-        }),
-      );
-    }
-  };
 }
 
 export class WorkerBatches {

@@ -61,58 +61,6 @@ export async function findSubscriber(
   return row && toSubscriber(row);
 }
 
-/**
- * The subscriber of this IMSI, created when new, locked for the rest of the transaction (first-use
- * decisions for one SIM are serialised). A number that moved to this SIM is taken from its old one.
- */
-export async function lockSubscriberForTrigger(
-  tx: Db,
-  identity: { imsi: string; msisdn: string; group?: string },
-): Promise<Subscriber> {
-  const msisdn = normaliseMsisdn(identity.msisdn);
-  await tx.query(
-    `UPDATE subscribers SET msisdn = NULL, updated_at = now() WHERE msisdn = $1 AND imsi <> $2`,
-    [msisdn, identity.imsi],
-  );
-  // INSERT ... ON CONFLICT DO UPDATE locks the row it returns (PostgreSQL docs, INSERT): no separate
-  // SELECT ... FOR UPDATE needed.
-  const row = await tx.one<SubscriberRow>(
-    `INSERT INTO subscribers (imsi, msisdn, group_name) VALUES ($1, $2, coalesce($3, 'default'))
-     ON CONFLICT (imsi) DO UPDATE SET msisdn = EXCLUDED.msisdn,
-       updated_at = CASE WHEN subscribers.msisdn IS DISTINCT FROM EXCLUDED.msisdn THEN now()
-                         ELSE subscribers.updated_at END
-     RETURNING ${COLUMNS}`,
-    [identity.imsi, msisdn, identity.group ?? null],
-  );
-  return toSubscriber(row!);
-}
-
-/** The SIM is in a new handset (a first use that starts a provisioning). */
-export async function recordNewHandset(tx: Db, subscriberId: string, imei: string, at: Date): Promise<void> {
-  await tx.query(
-    `WITH moved AS (
-       UPDATE subscribers SET current_imei = $2, imei_changed_at = $3, seen_at = $3, updated_at = now()
-       WHERE id = $1
-     )
-     ${UPSERT_HANDSET}`,
-    [subscriberId, imei, at],
-  );
-}
-
-/** The SIM was seen (in the same handset, or in a new one during the debounce window). */
-export async function recordSeen(tx: Db, subscriberId: string, imei: string, at: Date): Promise<void> {
-  await tx.query(
-    `WITH seen AS (UPDATE subscribers SET seen_at = greatest(seen_at, $3) WHERE id = $1)
-     ${UPSERT_HANDSET}`,
-    [subscriberId, imei, at],
-  );
-}
-
-/** subscriber_devices row of ($1 subscriber, $2 IMEI) seen at $3. */
-const UPSERT_HANDSET = `INSERT INTO subscriber_devices (subscriber_id, imei, first_seen_at, last_seen_at)
-  VALUES ($1, $2, $3, $3)
-  ON CONFLICT (subscriber_id, imei) DO UPDATE SET last_seen_at = greatest(subscriber_devices.last_seen_at, $3)`;
-
 /** Pushes that count against the daily cap: sent (or being sent) in [start, end). */
 export async function countPushesBetween(
   db: Db,
@@ -129,9 +77,12 @@ export async function countPushesBetween(
 }
 
 /**
- * lockSubscriberForTrigger for several SIMs in two statements (numbers moved, then one multi-row upsert).
- * The IMSIs and the MSISDNs must each be distinct: the caller serialises triggers of one SIM or number.
- * Rows are upserted in IMSI order, so concurrent batches lock subscribers in the same order.
+ * The subscribers of these IMSIs (one trigger alone is a batch of one), created when new, locked for the
+ * rest of the transaction (first-use decisions for one SIM are serialised). A number that moved to
+ * another SIM is taken from its old one. Two statements: numbers moved, then one multi-row upsert, whose
+ * INSERT ... ON CONFLICT DO UPDATE locks the rows it returns (PostgreSQL docs, INSERT). The IMSIs and the
+ * MSISDNs must each be distinct: the caller serialises triggers of one SIM or number. Rows are upserted
+ * in IMSI order, so concurrent batches lock subscribers in the same order.
  */
 export async function lockSubscribersForTriggers(
   tx: Db,
@@ -158,8 +109,9 @@ export async function lockSubscribersForTriggers(
 }
 
 /**
- * recordNewHandset (newHandset) or recordSeen for several subscribers in one statement; one entry per
- * subscriber.
+ * What the triggers saw, one statement for all, one entry per subscriber: the SIM in a new handset
+ * (newHandset: a first use that starts a provisioning) or seen (in the same handset, or in a new one
+ * during the debounce window); the handset recorded in subscriber_devices either way.
  */
 export async function recordTriggerHandsets(
   tx: Db,

@@ -6,7 +6,8 @@ import {
   transitionMany,
   type TransitionInput,
 } from '../../src/provisioning/repository.ts';
-import { isolatingFailures, WorkerBatches } from '../../src/provisioning/worker-batches.ts';
+import { isolatingFailures } from '../../src/provisioning/group-commit.ts';
+import { WorkerBatches } from '../../src/provisioning/worker-batches.ts';
 import { listAudit } from '../../src/store/repositories/audit.ts';
 import type { Db } from '../../src/store/db.ts';
 import { forEachStore } from '../support/stores.ts';

@@ -4,12 +4,15 @@ import { loadConfig } from '../../src/config.ts';
 import { createMemoryEventBus } from '../../src/events/bus.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { createMetrics } from '../../src/observability/metrics.ts';
+import type { DeviceResolution } from '../../src/devices/resolve-device.ts';
+import { DeviceCache } from '../../src/provisioning/device-cache.ts';
 import { GroupCommit } from '../../src/provisioning/group-commit.ts';
 import { seedAll } from '../../src/provisioning/seeds.ts';
 import { DefaultProvisioningService } from '../../src/provisioning/service.ts';
 import type { ProvisioningError } from '../../src/provisioning/types.ts';
 import { producerConnection } from '../../src/queues/connection.ts';
 import { ProvisionQueue } from '../../src/queues/producers.ts';
+import type { Db } from '../../src/store/db.ts';
 import { describeEachStore, forEachStore } from '../support/stores.ts';
 import { FINAL, imeiWith, startHarness, TAC, uniqueSubscriber, type Harness } from './harness.ts';
 
@@ -111,6 +114,46 @@ describeEachStore('concurrent first-use triggers (%s store)', (kind) => {
       [burst.map((result) => result.provisioningId!)],
     );
     expect(audited).toHaveLength(burst.length);
+  }, 60_000);
+
+  it('a trigger that fails its batch fails alone: the others of the batch are recorded one by one', async () => {
+    const badImei = imeiWith(TAC.nokiaN95, 900);
+    class FailingForOneImei extends DeviceCache {
+      override async resolve(db: Db, imei: string | null | undefined): Promise<DeviceResolution> {
+        if (imei === badImei) throw new Error('catalogue unreadable for this one');
+        return super.resolve(db, imei);
+      }
+    }
+    const service = new DefaultProvisioningService({ ...h.deps, devices: new FailingForOneImei(null) });
+    const subscribers = Array.from({ length: 5 }, () => uniqueSubscriber());
+    // The first trigger is written at once, alone; the others wait and go together, the bad one among them.
+    const outcomes = await Promise.allSettled(
+      subscribers.map((subscriber, index) =>
+        service.requestFirstUse(
+          { ...subscriber, imei: index === 2 ? badImei : imeiWith(TAC.nokiaN95, 901 + index) },
+          NETWORK,
+        ),
+      ),
+    );
+    expect(outcomes.map((outcome) => outcome.status)).toEqual([
+      'fulfilled',
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+      'fulfilled',
+    ]);
+    expect((outcomes[2] as PromiseRejectedResult).reason).toMatchObject({ message: /catalogue unreadable/ });
+    const recorded = await h.store.db.query<{ imsi: string }>(
+      `SELECT s.imsi FROM provisionings p JOIN subscribers s ON s.id = p.subscriber_id
+       WHERE s.imsi = ANY($1::text[])`,
+      [subscribers.map((subscriber) => subscriber.imsi)],
+    );
+    expect(recorded.map((row) => row.imsi).sort()).toEqual(
+      subscribers
+        .filter((_, index) => index !== 2)
+        .map((subscriber) => subscriber.imsi)
+        .sort(),
+    );
   }, 60_000);
 });
 
