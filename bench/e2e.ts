@@ -56,7 +56,7 @@ import {
   type GatewayFacts,
   type GatewaySettings,
 } from './support/gateway-process.ts';
-import { GROUPS, MODELS, profilesInPlay, triggerFor, type Kind } from './support/mix.ts';
+import { GROUPS, MODELS, profilesInPlay, triggerFor, typicalReference, type Kind } from './support/mix.ts';
 import { REDIS_URL, clearRedisPrefix } from './support/redis.ts';
 import { SmscProcess } from './support/smsc-process.ts';
 import { formatPercentiles, machineInfo, percentiles, sleep, type Percentiles } from './support/stats.ts';
@@ -434,6 +434,14 @@ async function main(): Promise<void> {
       )}): ${MODELS.map((model) => `${model.manufacturer} ${model.model} ${model.weight}%`).join(', ')}`,
     groups: `${GROUPS.join(', ')} (config/groups.yaml; 20% of triggers from corporate subscribers, 30% from known default ones, 50% from new SIMs)`,
     profiles: Object.fromEntries(kinds.map((kind) => [kind, profilesInPlay(kind)])),
+    ...(kinds.includes('typical')
+      ? {
+          typicalReference: (({ fixture, bench }) =>
+            `test/fixtures/typical-cp.xml ${fixture}; bench-typical on an OMA CP handset ${bench}`)(
+            typicalReference(),
+          ),
+        }
+      : {}),
     headroom,
     node: machine.node,
     cores: machine.cores,

@@ -13,8 +13,12 @@
  * Half the triggers come from subscribers the store already has (a new handset for a known SIM: 20% in
  * group corporate, 30% in default), half from SIMs never seen (group default).
  */
+import { readFileSync } from 'node:fs';
+import { compileDocument, packCompiled, packXml } from '../../codecs/ota/pack.ts';
 import { luhnCheckDigit } from '../../src/devices/imei.ts';
+import { renderProfile } from '../../src/profiles/render.ts';
 import { createProfile, createRule } from '../../src/profiles/repository.ts';
+import { parseProfileParameters } from '../../src/profiles/schema.ts';
 import type { Db } from '../../src/store/db.ts';
 
 export type Kind = 'one' | 'typical';
@@ -149,6 +153,22 @@ export async function createBenchProfiles(db: Db, kind: Kind): Promise<string[]>
     names.push(entry.name);
   }
   return names;
+}
+
+/**
+ * What `typical` stands for: test/fixtures/typical-cp.xml and the bench-typical profile, each packed for
+ * an OMA CP handset that takes everything (NETWPIN), in segments and WBXML octets.
+ */
+export function typicalReference(): { fixture: string; bench: string } {
+  const imsi = '262019876543210';
+  const xml = readFileSync(new URL('../../test/fixtures/typical-cp.xml', import.meta.url), 'utf8');
+  const fixture = packXml(xml, { sec: 'NETWPIN', imsi });
+  const typed = PROFILES.typical.find((profile) => profile.name === 'bench-typical')!;
+  const rendered = renderProfile(parseProfileParameters(typed.parameters), { format: 'oma-cp' });
+  const bench = packCompiled(compileDocument(rendered.root), { sec: 'NETWPIN', imsi });
+  const describe = (packed: { segments: unknown[]; wbxml: Uint8Array }): string =>
+    `${packed.segments.length} segments (WBXML ${packed.wbxml.length} octets)`;
+  return { fixture: describe(fixture), bench: describe(bench) };
 }
 
 /** The profiles a run can select: the bench's, and the shipped seeds whose rules can still win. */
