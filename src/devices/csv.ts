@@ -1,11 +1,14 @@
 /**
- * A small CSV reader after RFC 4180: fields separated by commas, records by CRLF or LF; a field in
- * double quotes may hold commas, line breaks and doubled quotes (`""`). Two additions for hand-kept
- * files: blank (or whitespace-only) lines are skipped, and a line starting with `#` is a comment.
+ * CSV as hand-kept files need it, read by csv-parse: RFC 4180 (fields separated by commas, records by
+ * CRLF or LF; a field in double quotes may hold commas, line breaks and doubled quotes `""`), plus:
+ * a byte order mark is dropped; blank lines, lines of nothing but spaces and commas (a spreadsheet's
+ * empty row) and lines starting with `#` are skipped; a stray quote inside a field is kept as text, as
+ * spreadsheets do, for the field checks that follow to judge.
  *
- * A malformed record does not stop the reader: it becomes an issue with its line number and reading
- * continues on the next line, so an import can list every bad line at once.
+ * Every record carries the line it starts on. A quote never closed takes the rest of the file with it:
+ * the records before it are read, and it becomes one issue at the line its record starts on.
  */
+import { parse } from 'csv-parse/sync';
 
 export interface CsvRecord {
   /** The line the record starts on (1-based). */
@@ -13,7 +16,7 @@ export interface CsvRecord {
   fields: string[];
 }
 
-export type CsvIssueCode = 'CSV_QUOTE_IN_UNQUOTED_FIELD' | 'CSV_TEXT_AFTER_QUOTE' | 'CSV_UNTERMINATED_QUOTE';
+export type CsvIssueCode = 'CSV_UNTERMINATED_QUOTE' | 'CSV_INVALID';
 
 export interface CsvIssue {
   line: number;
@@ -26,134 +29,80 @@ export interface CsvResult {
   issues: CsvIssue[];
 }
 
-const QUOTE = '"';
-const COMMA = ',';
-const CR = '\r';
-const LF = '\n';
-const COMMENT = '#';
+const LF = 0x0a;
 const BYTE_ORDER_MARK = '\uFEFF';
+/** What csv-parse skips before a record (with the options below): blank, spaces and commas, or a comment. */
+const SKIPPED_LINE = /^(?:[\s,]*|#.*)$/;
 
 export function parseCsv(text: string): CsvResult {
+  // Offsets from csv-parse are in bytes of the UTF-8 input, so it gets the bytes.
+  const bytes = Buffer.from(text, 'utf8');
+  const lineAt = lineCounter(bytes);
   const records: CsvRecord[] = [];
   const issues: CsvIssue[] = [];
-  let position = text.startsWith(BYTE_ORDER_MARK) ? 1 : 0;
-  let line = 1;
+  /** Byte offset just past the last record read. */
+  let readUpTo = text.startsWith(BYTE_ORDER_MARK) ? Buffer.byteLength(BYTE_ORDER_MARK) : 0;
 
-  /** Moves past the end of the current physical line (after an error, or a comment). */
-  const skipLine = (): void => {
-    while (position < text.length && text[position] !== LF) position++;
-    if (position < text.length) {
-      position++;
-      line++;
-    }
-  };
-
-  /** At a record separator (or the end): consumes it and reports true. */
-  const atEndOfRecord = (): boolean => {
-    if (position >= text.length) return true;
-    if (text[position] === LF) {
-      position++;
-      line++;
-      return true;
-    }
-    if (text[position] === CR && text[position + 1] === LF) {
-      position += 2;
-      line++;
-      return true;
-    }
-    return false;
-  };
-
-  while (position < text.length) {
-    const startLine = line;
-    const startChar = text[position];
-    if (startChar === COMMENT) {
-      skipLine();
-      continue;
-    }
-    if (atEndOfRecord()) continue; // a blank line
-    const lineEnd = text.indexOf(LF, position);
-    if (/^[ \t\r]*$/.test(text.slice(position, lineEnd === -1 ? text.length : lineEnd))) {
-      skipLine();
-      continue;
-    }
-
-    const fields: string[] = [];
-    let issue: CsvIssue | undefined;
-    for (;;) {
-      let field = '';
-      if (text[position] === QUOTE) {
-        position++;
-        let closed = false;
-        while (position < text.length) {
-          const char = text[position];
-          if (char === QUOTE) {
-            if (text[position + 1] === QUOTE) {
-              field += QUOTE;
-              position += 2;
-              continue;
-            }
-            position++;
-            closed = true;
-            break;
-          }
-          if (char === LF) line++;
-          field += char;
-          position++;
-        }
-        if (!closed) {
-          issue = {
-            line: startLine,
-            code: 'CSV_UNTERMINATED_QUOTE',
-            message: 'a quoted field is never closed (the file ends inside quotes)',
-          };
-          break;
-        }
-        const next = text[position];
-        if (
-          position < text.length &&
-          next !== COMMA &&
-          next !== LF &&
-          !(next === CR && text[position + 1] === LF)
-        ) {
-          issue = {
-            line,
-            code: 'CSV_TEXT_AFTER_QUOTE',
-            message: `unexpected '${next}' after a closing quote (a quote inside a quoted field is written "")`,
-          };
-          skipLine();
-          break;
-        }
-      } else {
-        while (position < text.length) {
-          const char = text[position];
-          if (char === COMMA || char === LF || (char === CR && text[position + 1] === LF)) break;
-          if (char === QUOTE) {
-            issue = {
+  parse(bytes, {
+    bom: true,
+    record_delimiter: ['\r\n', '\n'],
+    comment: '#',
+    comment_no_infix: true,
+    skip_empty_lines: true,
+    skip_records_with_empty_values: true,
+    relax_quotes: true,
+    relax_column_count: true,
+    skip_records_with_error: true,
+    on_record: (fields: string[], info) => {
+      // info.bytes is just past the record's line break (or at the end of the input). Lines are counted
+      // here, not taken from info.lines, which counts a CRLF inside quotes as two.
+      const lastLine = lineAt(info.bytes - 1);
+      records.push({ line: lastLine - lineBreaksIn(fields), fields });
+      readUpTo = info.bytes;
+      return null;
+    },
+    on_skip: (error) => {
+      const line = firstRecordLine(bytes, readUpTo, lineAt);
+      issues.push(
+        error?.code === 'CSV_QUOTE_NOT_CLOSED'
+          ? {
               line,
-              code: 'CSV_QUOTE_IN_UNQUOTED_FIELD',
-              message: 'a quote inside an unquoted field (quote the whole field and double the quote)',
-            };
-            break;
-          }
-          field += char;
-          position++;
-        }
-        if (issue) {
-          skipLine();
-          break;
-        }
-      }
-      fields.push(field);
-      if (text[position] === COMMA) {
-        position++;
-        continue;
-      }
-      atEndOfRecord();
-      break;
-    }
-    if (issue) issues.push(issue);
-    else records.push({ line: startLine, fields });
-  }
+              code: 'CSV_UNTERMINATED_QUOTE',
+              message: 'a quoted field is never closed (the file ends inside quotes)',
+            }
+          : { line, code: 'CSV_INVALID', message: error?.message ?? 'unreadable record' },
+      );
+      return undefined;
+    },
+  });
   return { records, issues };
+}
+
+/** The 1-based line of a byte offset; offsets must be asked in increasing order. */
+function lineCounter(bytes: Buffer): (offset: number) => number {
+  let scanned = 0;
+  let line = 1;
+  return (offset) => {
+    for (; scanned < offset; scanned++) if (bytes[scanned] === LF) line++;
+    return line;
+  };
+}
+
+function lineBreaksIn(fields: string[]): number {
+  let breaks = 0;
+  for (const field of fields)
+    for (let i = field.indexOf('\n'); i !== -1; i = field.indexOf('\n', i + 1)) breaks++;
+  return breaks;
+}
+
+/** The line a record starting at or after `from` starts on: past the lines csv-parse skips. */
+function firstRecordLine(bytes: Buffer, from: number, lineAt: (offset: number) => number): number {
+  let at = from;
+  while (at < bytes.length) {
+    const newline = bytes.indexOf(LF, at);
+    const end = newline === -1 ? bytes.length : newline;
+    if (!SKIPPED_LINE.test(bytes.toString('utf8', at, end))) break;
+    at = end + 1;
+  }
+  return lineAt(Math.min(at, bytes.length));
 }
