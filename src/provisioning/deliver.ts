@@ -28,7 +28,7 @@ import { announceTransition, WORKER_ACTOR, type PipelineDeps } from './pipeline.
 import {
   appendEvent,
   getProvisioningRecord,
-  lockProvisioning,
+  lockProvisionings,
   recordSubmitResults,
   resetSegments,
   transition,
@@ -471,7 +471,7 @@ async function recordIncompleteSubmit(
   attempt: number,
 ): Promise<void> {
   await deps.db.transaction(async (tx) => {
-    await lockProvisioning(tx, id);
+    await lockProvisionings(tx, [id]);
     await recordSubmitResults(tx, id, segmentOutcomes(results));
     if (failure instanceof PermanentFailure) return;
     await appendEvent(tx, { id, state: 'submitting' }, 'submit-incomplete', WORKER_ACTOR, {

@@ -121,9 +121,15 @@ export async function getProvisioningRecords(
   return new Map(rows.map((row) => [row.id, toProvisioning(row)]));
 }
 
-export async function lockProvisioning(tx: Db, id: string): Promise<ProvisioningRecord | undefined> {
-  const row = await tx.one<ProvisioningRow>(`${WITH_SUBSCRIBER} WHERE p.id = $1 FOR UPDATE OF p`, [id]);
-  return row && toProvisioning(row);
+/**
+ * Locks these provisionings' rows for the rest of the transaction, in id order (as every locker does, so
+ * two never deadlock); waits while another transaction holds one.
+ */
+export async function lockProvisionings(tx: Db, ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await tx.query(`SELECT id FROM provisionings WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [
+    [...ids],
+  ]);
 }
 
 /**

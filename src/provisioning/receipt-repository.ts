@@ -1,0 +1,171 @@
+/**
+ * The store side of delivery receipts (receipts.ts): segments found by message id, their receipt states,
+ * and unmatched_receipts, where a receipt waits that arrived before its segment's message id was stored.
+ * Every function takes a batch, one statement for all of it.
+ */
+import { asJson, type Db } from '../store/db.ts';
+
+/** A segment a receipt's (smsc, normalised message id) names. */
+export interface MatchedSegment {
+  provisioning_id: string;
+  segment_number: number;
+  smsc: string;
+  message_id_normalised: string;
+  updated_at: Date;
+}
+
+/**
+ * The segments with these (smsc, normalised message id) pairs, their provisionings' rows locked in id
+ * order (receipt batches and the processor lock in the same order, so they never deadlock). An id the
+ * SMSC used again matches every segment that had it: the caller takes the newest.
+ */
+export async function lockSegmentsByMessageId(
+  tx: Db,
+  keys: ReadonlyArray<{ smsc: string; messageId: string }>,
+): Promise<MatchedSegment[]> {
+  if (keys.length === 0) return [];
+  return tx.query<MatchedSegment>(
+    `SELECT s.provisioning_id, s.segment_number, s.smsc, s.message_id_normalised, s.updated_at
+     FROM segments s
+     JOIN unnest($1::text[], $2::text[]) AS k(smsc, message_id)
+       ON s.smsc = k.smsc AND s.message_id_normalised = k.message_id
+     JOIN provisionings p ON p.id = s.provisioning_id
+     ORDER BY p.id FOR UPDATE OF p`,
+    [keys.map((key) => key.smsc), keys.map((key) => key.messageId)],
+  );
+}
+
+/** The receipt state one segment is to get. */
+export interface SegmentReceipt {
+  provisioningId: string;
+  segmentNumber: number;
+  /** the receipt's stat word (DELIVRD, UNDELIV, ENROUTE ...) */
+  stat: string;
+  error: string | null;
+  at: Date;
+}
+
+/** Intermediate receipt states: never written over a final one. */
+export const INTERMEDIATE_STATS: ReadonlySet<string> = new Set(['ENROUTE', 'ACCEPTD']);
+
+/**
+ * Stores the receipt states, one per segment (a late ENROUTE/ACCEPTD does not overwrite a final
+ * state already stored).
+ */
+export async function storeSegmentReceipts(tx: Db, receipts: readonly SegmentReceipt[]): Promise<void> {
+  if (receipts.length === 0) return;
+  await tx.query(
+    `UPDATE segments s SET receipt_state = r.stat, receipt_error = r.error, receipt_at = r.at, updated_at = now()
+     FROM jsonb_to_recordset($1::jsonb) AS r(provisioning_id uuid, segment_number int, stat text, error text, at timestamptz)
+     WHERE s.provisioning_id = r.provisioning_id AND s.segment_number = r.segment_number
+       AND (s.receipt_state IS NULL OR s.receipt_state = ANY($2::text[]) OR NOT r.stat = ANY($2::text[]))`,
+    [
+      asJson(
+        receipts.map((receipt) => ({
+          provisioning_id: receipt.provisioningId,
+          segment_number: receipt.segmentNumber,
+          stat: receipt.stat,
+          error: receipt.error,
+          at: receipt.at.toISOString(),
+        })),
+      ),
+      [...INTERMEDIATE_STATS],
+    ],
+  );
+}
+
+/** What settling a provisioning reads of each of its segments. */
+export interface SegmentReceiptState {
+  provisioning_id: string;
+  segment_number: number;
+  submit_status: string;
+  receipt_state: string | null;
+  receipt_error: string | null;
+}
+
+/** The segments of these provisionings, by provisioning id, each list in segment order. */
+export async function listSegmentReceiptStates(
+  tx: Db,
+  provisioningIds: readonly string[],
+): Promise<Map<string, SegmentReceiptState[]>> {
+  const byProvisioning = new Map<string, SegmentReceiptState[]>();
+  if (provisioningIds.length === 0) return byProvisioning;
+  const segments = await tx.query<SegmentReceiptState>(
+    `SELECT provisioning_id, segment_number, submit_status, receipt_state, receipt_error FROM segments
+     WHERE provisioning_id = ANY($1::uuid[]) ORDER BY provisioning_id, segment_number`,
+    [[...provisioningIds]],
+  );
+  for (const segment of segments) {
+    const list = byProvisioning.get(segment.provisioning_id) ?? [];
+    list.push(segment);
+    byProvisioning.set(segment.provisioning_id, list);
+  }
+  return byProvisioning;
+}
+
+/** A receipt no segment had the message id of (yet). */
+export interface ParkedReceiptInput {
+  smsc: string;
+  /** normalised */
+  messageId: string;
+  stat: string;
+  error: string | null;
+  details: Record<string, unknown>;
+}
+
+export async function parkReceipts(tx: Db, receipts: readonly ParkedReceiptInput[]): Promise<void> {
+  if (receipts.length === 0) return;
+  await tx.query(
+    `INSERT INTO unmatched_receipts (smsc, message_id_normalised, receipt_state, receipt_error, details)
+     SELECT r.smsc, r.message_id, r.stat, r.error, r.details
+     FROM jsonb_to_recordset($1::jsonb) AS r(smsc text, message_id text, stat text, error text, details jsonb)`,
+    [
+      asJson(
+        receipts.map((receipt) => ({
+          smsc: receipt.smsc,
+          message_id: receipt.messageId,
+          stat: receipt.stat,
+          error: receipt.error,
+          details: receipt.details,
+        })),
+      ),
+    ],
+  );
+}
+
+/**
+ * The parked receipts whose message ids the segments of these provisionings now have, as segment
+ * receipts in the order they arrived; taken out of unmatched_receipts. The caller holds the
+ * provisionings' row locks (and has just stored the ids).
+ */
+export async function takeParkedReceipts(
+  tx: Db,
+  provisioningIds: readonly string[],
+): Promise<SegmentReceipt[]> {
+  if (provisioningIds.length === 0) return [];
+  const parked = await tx.query<{
+    id: number;
+    provisioning_id: string;
+    segment_number: number;
+    receipt_state: string;
+    receipt_error: string | null;
+    received_at: Date;
+  }>(
+    `SELECT u.id, s.provisioning_id, s.segment_number, u.receipt_state, u.receipt_error, u.received_at
+     FROM unmatched_receipts u JOIN segments s
+       ON s.smsc = u.smsc AND s.message_id_normalised = u.message_id_normalised
+     WHERE s.provisioning_id = ANY($1::uuid[]) ORDER BY u.id`,
+    [[...provisioningIds]],
+  );
+  if (parked.length === 0) return [];
+  await tx.query(`DELETE FROM unmatched_receipts WHERE id = ANY($1::bigint[])`, [
+    parked.map((row) => row.id),
+  ]);
+  return parked.map((row) => ({
+    provisioningId: row.provisioning_id,
+    segmentNumber: row.segment_number,
+    stat: row.receipt_state,
+    error: row.receipt_error,
+    at: row.received_at,
+  }));
+}
