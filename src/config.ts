@@ -12,6 +12,7 @@ import { operatorDeviceDefaultSchema } from './devices/resolve-device.ts';
 import { parseGroupPolicies, PolicyError, type GroupPolicy } from './subscribers/policy.ts';
 import { parseSmscUrl, smscRoutingSchema, type SmscRoutingConfig } from './connectors/config.ts';
 import { certsLayout } from './auth/certs-layout.ts';
+import { DEFAULT_RATE_LIMIT } from './http/middleware/rate-limit.ts';
 
 const durationMs = z.number().int().min(1);
 
@@ -21,6 +22,10 @@ const durationMs = z.number().int().min(1);
  */
 export const CLIENT_AUTH_MODES = ['none', 'network', 'all'] as const;
 export type ClientAuth = (typeof CLIENT_AUTH_MODES)[number];
+
+/** Who may scrape /metrics. open: anyone who reaches the port; operator: an operator (or admin) API key. */
+export const METRICS_ACCESS_MODES = ['open', 'operator'] as const;
+export type MetricsAccess = (typeof METRICS_ACCESS_MODES)[number];
 
 const fileSchema = z.strictObject({
   http: z
@@ -38,6 +43,16 @@ const fileSchema = z.strictObject({
           clientAuth: z.enum(CLIENT_AUTH_MODES).optional(),
         })
         .optional(),
+      /** per API key and per process: N api processes let a key send N times this (rate-limit.ts) */
+      rateLimit: z
+        .strictObject({
+          /** sustained requests per second */
+          ratePerSecond: z.number().positive().default(DEFAULT_RATE_LIMIT.ratePerSecond),
+          /** requests a key may send at once after being idle */
+          burst: z.number().int().min(1).default(DEFAULT_RATE_LIMIT.burst),
+        })
+        .prefault({}),
+      metricsAccess: z.enum(METRICS_ACCESS_MODES).default('open'),
     })
     .prefault({}),
   log: z
@@ -319,7 +334,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   const tls = file.http.tls && resolveTls(file.http.tls, env.OTAGW_TLS_DIR || undefined);
   return deepFreeze({
     configDir,
-    http: { host: file.http.host, port: file.http.port, tls },
+    http: { ...file.http, tls },
     log: file.log,
     store: file.store,
     redis: file.redis,

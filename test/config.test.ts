@@ -4,7 +4,13 @@ import { ConfigError, loadConfig } from '../src/config.ts';
 describe('configuration', () => {
   it('has embedded defaults: HTTP on 127.0.0.1:8080, PGlite under ./var/db, the simulator when no SMSC is set', () => {
     const config = loadConfig({ env: {} });
-    expect(config.http).toEqual({ host: '127.0.0.1', port: 8080 });
+    expect(config.http).toEqual({
+      host: '127.0.0.1',
+      port: 8080,
+      tls: undefined,
+      rateLimit: { ratePerSecond: 5000, burst: 10_000 },
+      metricsAccess: 'open',
+    });
     expect(config.store.url).toBeUndefined();
     expect(config.store.dataDir).toBe('./var/db');
     expect(config.redis.url).toBeUndefined();

@@ -1,13 +1,13 @@
 import type { X509Certificate } from 'node:crypto';
 import Koa from 'koa';
 import type { AppContext } from '../app-context.ts';
-import type { ClientAuth } from '../config.ts';
+import type { ClientAuth, MetricsAccess } from '../config.ts';
 import { ApiRouter, type RouteEntry } from './api-router.ts';
 import { ApiKeyCache, createGuards } from './middleware/auth.ts';
 import { DEFAULT_BODY_LIMIT_BYTES } from './middleware/body.ts';
 import { createClientCertCheck } from './middleware/client-cert.ts';
 import { errorHandler } from './middleware/error-handler.ts';
-import { DEFAULT_RATE_LIMIT, TokenBucketLimiter, type RateLimitOptions } from './middleware/rate-limit.ts';
+import { TokenBucketLimiter, type RateLimitOptions } from './middleware/rate-limit.ts';
 import { requestId } from './middleware/request-id.ts';
 import { createValidate } from './middleware/validate.ts';
 import { openApiRoutes } from './openapi.ts';
@@ -28,7 +28,7 @@ import { triggerRoutes } from './routes/triggers/routes.ts';
 export interface HttpOptions {
   /** Largest request body accepted (default 1 MiB; CSV imports count too). */
   bodyLimitBytes?: number;
-  /** Per API key, per process (see middleware/rate-limit.ts). */
+  /** Per API key, per process (see middleware/rate-limit.ts); default http.rateLimit of context.config. */
   rateLimit?: RateLimitOptions;
   /**
    * Which routes refuse callers without a TLS client certificate from clientCas (http.tls.clientAuth;
@@ -37,7 +37,8 @@ export interface HttpOptions {
   clientAuth?: ClientAuth;
   /** The CA certificates (http.tls.caFile) a client certificate must be issued by; needed unless clientAuth is none. */
   clientCas?: readonly X509Certificate[];
-  metricsAccess?: 'open' | 'operator';
+  /** Who may scrape /metrics; default http.metricsAccess of context.config. */
+  metricsAccess?: MetricsAccess;
   /** Accepted from loopback peers on the API-key routes: how `otagw keys` talks to a running server. */
   localAdminSecret?: string;
   eventsHeartbeatMs?: number;
@@ -55,7 +56,7 @@ export function createApp(context: AppContext, httpOptions: HttpOptions = {}): K
   const options: ResolvedHttpOptions = {
     bodyLimitBytes: httpOptions.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
     clientAuth: httpOptions.clientAuth ?? 'none',
-    metricsAccess: httpOptions.metricsAccess ?? 'open',
+    metricsAccess: httpOptions.metricsAccess ?? context.config.http.metricsAccess,
     eventsHeartbeatMs: httpOptions.eventsHeartbeatMs ?? 15_000,
   };
   const clientCas = httpOptions.clientCas ?? [];
@@ -65,7 +66,7 @@ export function createApp(context: AppContext, httpOptions: HttpOptions = {}): K
   const keys = new ApiKeyCache(context.db, context.logger);
   const { auth, open } = createGuards({
     keys,
-    limiter: new TokenBucketLimiter(httpOptions.rateLimit ?? DEFAULT_RATE_LIMIT),
+    limiter: new TokenBucketLimiter(httpOptions.rateLimit ?? context.config.http.rateLimit),
     clientAuth: options.clientAuth,
     checkClientCert: createClientCertCheck(clientCas),
     localAdminSecret: httpOptions.localAdminSecret,

@@ -1,6 +1,6 @@
 import type { AppContext } from '../app-context.ts';
 import type { Role } from '../auth/roles.ts';
-import type { ClientAuth } from '../config.ts';
+import type { ClientAuth, MetricsAccess } from '../config.ts';
 import type { ApiRouter } from './api-router.ts';
 import type { ApiKeyCache, AuthGuard, AuthOptions, OpenOptions } from './middleware/auth.ts';
 import type { Validator } from './middleware/validate.ts';
@@ -21,8 +21,8 @@ export interface ResolvedHttpOptions {
   bodyLimitBytes: number;
   /** Which routes ask for a TLS client certificate (http.tls.clientAuth; none over plain HTTP). */
   clientAuth: ClientAuth;
-  /** open: anyone may scrape /metrics; operator: an operator (or admin) key is required. */
-  metricsAccess: 'open' | 'operator';
+  /** open: anyone may scrape /metrics; operator: an operator (or admin) key is required (http.metricsAccess). */
+  metricsAccess: MetricsAccess;
   /** SSE keep-alive comment interval. */
   eventsHeartbeatMs: number;
 }

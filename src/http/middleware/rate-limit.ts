@@ -10,6 +10,7 @@ export interface RateLimitOptions {
   burst: number;
 }
 
+/** The default of http.rateLimit (src/config.ts; config/default.yaml sets it too). */
 export const DEFAULT_RATE_LIMIT: RateLimitOptions = { ratePerSecond: 5000, burst: 10_000 };
 
 interface Bucket {
