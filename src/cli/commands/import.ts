@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
+import { loadConfig, type Config } from '../../config.ts';
 import { importDeviceCatalogue, type CatalogueImportReport } from '../../devices/import-catalogue.ts';
 import type { Db } from '../../store/db.ts';
 import { openDb, storeOptionsFromLocation } from '../../store/open-db.ts';
@@ -10,7 +11,8 @@ export const IMPORT_USAGE = `usage: otagw import devices FILE.csv [--db URL] [--
   Adds or updates device models and TACs from a CSV catalogue (FILE '-' reads stdin).
   Columns: tac, manufacturer, model, format, security_methods, max_segments, capabilities, notes
   (see config/devices.csv). A bad line imports nothing unless --skip-invalid is given.
-  --db URL         postgres://..., file:DIR or a directory; default $DATABASE_URL, else ./var/db.
+  --db URL         postgres://..., file:DIR or a directory; default the store of config/ (store.url,
+                   else store.dataDir; env DATABASE_URL, OTAGW_DATA_DIR, OTAGW_CONFIG_DIR).
                    The embedded database (a directory) can be open in one process only: stop the
                    server first, or use PostgreSQL.
   --dry-run        report what would change, change nothing
@@ -20,7 +22,7 @@ export const IMPORT_USAGE = `usage: otagw import devices FILE.csv [--db URL] [--
 export interface ImportCommandDeps {
   /** Opens the store the command writes to. */
   openStore: (location: string | undefined) => Promise<Db>;
-  /** Where the store is when --db is not given (DATABASE_URL). */
+  /** Where the store is when --db is not given (the configured store). */
   defaultLocation: () => string | undefined;
 }
 
@@ -100,8 +102,12 @@ export function createImportCommand(deps: ImportCommandDeps): Command {
   };
 }
 
+/** The configured store as a --db location: store.url, else the PGlite directory store.dataDir. */
+export function configuredStoreLocation(config: Config): string {
+  return config.store.url ?? config.store.dataDir;
+}
+
 export const importCommand: Command = createImportCommand({
   openStore: (location) => openDb(storeOptionsFromLocation(location)),
-  // The one place the CLI reads the store location from the environment, until config.ts provides it.
-  defaultLocation: () => process.env.DATABASE_URL,
+  defaultLocation: () => configuredStoreLocation(loadConfig()),
 });
