@@ -1,3 +1,4 @@
+import { pingStore } from '../../../store/repositories/health.ts';
 import type { RouteKit } from '../../route-kit.ts';
 import { ApiError } from '../../errors.ts';
 import { healthz, metrics, readyz } from './schema.ts';
@@ -37,10 +38,7 @@ export function healthRoutes({ api, open, auth, validate, context, options }: Ro
 
   api.get('/readyz', open(), validate(readyz), async (ctx) => {
     const [store, redis] = await Promise.all([
-      probe(async () => {
-        await context.db.query('SELECT 1');
-        return context.db.kind;
-      }),
+      probe(() => pingStore(context.db)),
       probe(async () => {
         if (!(await context.queues.ping())) throw new Error('Redis does not answer');
         return 'pong';
