@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseStatus } from './smpp-status.ts';
+import { commandStatusCode } from '../connectors/smpp/command-status.ts';
 
 /** Final receipt states an SMSC reports in `stat:` (docs/protocol.md §6.6). */
 export const RECEIPT_STATS = [
@@ -130,7 +130,12 @@ const pattern = z.union([z.strictObject({ prefix: z.string() }), z.strictObject(
 const receiptStat = z.enum(RECEIPT_STATS);
 const status = z
   .union([z.number().int().min(1), z.string()])
-  .refine((value) => (parseStatus(value) ?? 0) > 0, { message: 'unknown SMPP status' });
+  .refine((value) => (destinationErrorStatus(value) ?? 0) > 0, { message: 'unknown SMPP status' });
+
+/** The command_status of a `destinationErrors` rule: a number as is, a name or number text as command-status.ts reads it. */
+export function destinationErrorStatus(value: string | number): number | undefined {
+  return typeof value === 'number' ? value : commandStatusCode(value);
+}
 
 const behaviourPatchSchema = z
   .strictObject({

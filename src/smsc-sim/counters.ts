@@ -1,4 +1,4 @@
-import { statusName } from './smpp-status.ts';
+import { commandStatusName } from '../connectors/smpp/command-status.ts';
 
 export interface SimCounters {
   binds: {
@@ -106,7 +106,7 @@ export class CounterBoard {
 
   snapshot(parkedReceipts: number): SimCounters {
     const errors: Record<string, number> = {};
-    for (const [status, count] of this.errorsByStatus) errors[statusName(status)] = count;
+    for (const [status, count] of this.errorsByStatus) errors[commandStatusName(status)] = count;
     return {
       binds: {
         current: this.bindsCurrent,

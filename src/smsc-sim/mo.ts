@@ -1,5 +1,7 @@
 import type { PduFields } from 'smpp';
 import { encodeGsmUnpacked } from '../../codecs/sms/gsm-7bit.ts';
+// esm_class of an ordinary mobile-originated message: default mode, no UDH
+import { ESM_CLASS_DEFAULT } from '../connectors/smpp/protocol.ts';
 
 /** SMPP data_coding values for MO text (SMPP 3.4 §5.2.19). */
 export const DATA_CODING_SMSC_DEFAULT = 0x00; // GSM 03.38 default alphabet, one septet per octet
@@ -19,8 +21,6 @@ export const USSD_SERVICE_OPS = {
 } as const;
 export type UssdServiceOp = keyof typeof USSD_SERVICE_OPS;
 
-/** esm_class of an ordinary mobile-originated message: default mode, no UDH (SMPP 3.4 §5.2.12). */
-const ESM_CLASS_DEFAULT = 0x00;
 /** TON/NPI of a subscriber number: international, ISDN/E.164 (SMPP 3.4 §5.2.5-6). */
 const TON_INTERNATIONAL = 1;
 const NPI_ISDN = 1;

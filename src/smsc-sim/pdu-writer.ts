@@ -1,4 +1,20 @@
 import type { PduFields } from 'smpp';
+import {
+  COMMAND_ID_OFFSET,
+  COMMAND_LENGTH_OFFSET,
+  COMMAND_STATUS_OFFSET,
+  DELIVER_SM,
+  MAX_SEQUENCE_NUMBER,
+  PDU_HEADER_OCTETS,
+  SEQUENCE_NUMBER_OFFSET,
+  SUBMIT_SM_RESP,
+  TLV_HEADER_OCTETS,
+  TLV_MESSAGE_PAYLOAD,
+  TLV_MESSAGE_STATE,
+  TLV_NETWORK_ERROR_CODE,
+  TLV_RECEIPTED_MESSAGE_ID,
+  TLV_USSD_SERVICE_OP,
+} from '../connectors/smpp/protocol.ts';
 
 /**
  * Encoders for the two PDUs the simulator sends once per submit (submit_sm_resp and the receipt
@@ -7,16 +23,6 @@ import type { PduFields } from 'smpp';
  * straight into one buffer (tests compare them with node-smpp's output). Everything else still goes
  * through node-smpp.
  */
-
-/** command_id values (SMPP 3.4 §5.1.2.1; docs/protocol.md §6.1). */
-export const SUBMIT_SM_RESP = 0x80000004;
-export const DELIVER_SM = 0x00000005;
-/** command_length, command_id, command_status, sequence_number: 4 octets each (SMPP 3.4 §3.2). */
-const HEADER_OCTETS = 16;
-/** TLV tag and length, 2 octets each (SMPP 3.4 §3.2.3). */
-const TLV_HEADER_OCTETS = 4;
-/** sequence_number runs 1..0x7FFFFFFF, then wraps (SMPP 3.4 §3.2; docs/protocol.md §6.1). */
-const MAX_SEQUENCE_NUMBER = 0x7fffffff;
 
 type FieldKind = 'u8' | 'cstring' | 'sm';
 
@@ -43,11 +49,11 @@ const DELIVER_SM_BODY: ReadonlyArray<readonly [keyof PduFields, FieldKind]> = [
 
 /** The optional parameters the simulator sends (SMPP 3.4 §5.3.2; docs/protocol.md §5.4, §6.6). */
 const TLVS: Partial<Record<keyof PduFields, readonly [number, 'u8' | 'cstring' | 'octets']>> = {
-  receipted_message_id: [0x001e, 'cstring'],
-  message_state: [0x0427, 'u8'],
-  network_error_code: [0x0423, 'octets'],
-  message_payload: [0x0424, 'octets'],
-  ussd_service_op: [0x0501, 'u8'],
+  receipted_message_id: [TLV_RECEIPTED_MESSAGE_ID, 'cstring'],
+  message_state: [TLV_MESSAGE_STATE, 'u8'],
+  network_error_code: [TLV_NETWORK_ERROR_CODE, 'octets'],
+  message_payload: [TLV_MESSAGE_PAYLOAD, 'octets'],
+  ussd_service_op: [TLV_USSD_SERVICE_OP, 'u8'],
 };
 
 const EMPTY = Buffer.alloc(0);
@@ -59,20 +65,20 @@ export function nextSequence(session: { sequence: number }): number {
 }
 
 function writeHeader(buffer: Buffer, commandId: number, status: number, sequence: number): void {
-  buffer.writeUInt32BE(buffer.length, 0);
-  buffer.writeUInt32BE(commandId, 4);
-  buffer.writeUInt32BE(status, 8);
-  buffer.writeUInt32BE(sequence, 12);
+  buffer.writeUInt32BE(buffer.length, COMMAND_LENGTH_OFFSET);
+  buffer.writeUInt32BE(commandId, COMMAND_ID_OFFSET);
+  buffer.writeUInt32BE(status, COMMAND_STATUS_OFFSET);
+  buffer.writeUInt32BE(sequence, SEQUENCE_NUMBER_OFFSET);
 }
 
 /** submit_sm_resp: message_id when accepted; header only on an error status (as node-smpp sends it). */
 export function encodeSubmitSmResp(sequence: number, status: number, messageId: string): Buffer {
   const body = status === 0 ? messageId.length + 1 : 0;
-  const buffer = Buffer.allocUnsafe(HEADER_OCTETS + body);
+  const buffer = Buffer.allocUnsafe(PDU_HEADER_OCTETS + body);
   writeHeader(buffer, SUBMIT_SM_RESP, status, sequence);
   if (body > 0) {
-    buffer.write(messageId, HEADER_OCTETS, 'latin1');
-    buffer[HEADER_OCTETS + messageId.length] = 0;
+    buffer.write(messageId, PDU_HEADER_OCTETS, 'latin1');
+    buffer[PDU_HEADER_OCTETS + messageId.length] = 0;
   }
   return buffer;
 }
@@ -87,7 +93,7 @@ function shortMessageOf(fields: PduFields): Buffer {
  * the order the fields object lists them.
  */
 export function encodeDeliverSm(sequence: number, fields: PduFields): Buffer {
-  let length = HEADER_OCTETS;
+  let length = PDU_HEADER_OCTETS;
   for (const [name, kind] of DELIVER_SM_BODY) {
     if (kind === 'u8') length += 1;
     else if (kind === 'cstring') length += ((fields[name] as string | undefined) ?? '').length + 1;
@@ -103,7 +109,7 @@ export function encodeDeliverSm(sequence: number, fields: PduFields): Buffer {
 
   const buffer = Buffer.allocUnsafe(length);
   writeHeader(buffer, DELIVER_SM, 0, sequence);
-  let offset = HEADER_OCTETS;
+  let offset = PDU_HEADER_OCTETS;
   for (const [name, kind] of DELIVER_SM_BODY) {
     if (kind === 'u8') {
       buffer[offset++] = ((fields[name] as number | null | undefined) ?? 0) & 0xff;

@@ -1,14 +1,12 @@
 import type { PduFields } from 'smpp';
+import {
+  ESM_CLASS_SMSC_DELIVERY_RECEIPT,
+  REGISTERED_DELIVERY_FAILURE,
+  REGISTERED_DELIVERY_FINAL,
+  REGISTERED_DELIVERY_RECEIPT_MASK,
+  REGISTERED_DELIVERY_SUCCESS,
+} from '../connectors/smpp/protocol.ts';
 import type { IdBase, ReceiptStat } from './behaviour.ts';
-
-/** esm_class of an SMSC delivery receipt (SMPP 3.4 §5.2.12, bits 5-2 = 0001; docs/protocol.md §6.6). */
-export const ESM_CLASS_DELIVERY_RECEIPT = 0x04;
-/** registered_delivery bits 1-0 (SMPP 3.4 §5.2.17; docs/protocol.md §6.4). */
-const REGISTERED_DELIVERY_MASK = 0x03;
-const RECEIPT_ON_SUCCESS_OR_FAILURE = 0x01;
-const RECEIPT_ON_FAILURE = 0x02;
-/** SMPP 5.0 meaning of value 3 (reserved in 3.4): receipt on success only. */
-const RECEIPT_ON_SUCCESS = 0x03;
 
 /** message_state TLV values (SMPP 3.4 §5.2.28; docs/protocol.md §6.6). */
 const MESSAGE_STATE: Record<ReceiptStat, number> = {
@@ -43,12 +41,12 @@ const SUCCESS_STATS: ReadonlySet<ReceiptStat> = new Set(['DELIVRD', 'ACCEPTD']);
 
 /** Whether registered_delivery asks for a receipt in this final state. */
 export function receiptRequested(registeredDelivery: number, stat: ReceiptStat): boolean {
-  switch (registeredDelivery & REGISTERED_DELIVERY_MASK) {
-    case RECEIPT_ON_SUCCESS_OR_FAILURE:
+  switch (registeredDelivery & REGISTERED_DELIVERY_RECEIPT_MASK) {
+    case REGISTERED_DELIVERY_FINAL:
       return true;
-    case RECEIPT_ON_FAILURE:
+    case REGISTERED_DELIVERY_FAILURE:
       return !SUCCESS_STATS.has(stat);
-    case RECEIPT_ON_SUCCESS:
+    case REGISTERED_DELIVERY_SUCCESS:
       return SUCCESS_STATS.has(stat);
     default:
       return false;
@@ -124,7 +122,7 @@ export function receiptFields(content: ReceiptContent): PduFields {
     dest_addr_ton: content.sourceAddrTon,
     dest_addr_npi: content.sourceAddrNpi,
     destination_addr: content.sourceAddr,
-    esm_class: ESM_CLASS_DELIVERY_RECEIPT,
+    esm_class: ESM_CLASS_SMSC_DELIVERY_RECEIPT,
     data_coding: 0,
     // a Buffer goes out as is; node-smpp would otherwise run its text-encoding detection per receipt
     short_message: content.format === 'tlv' ? EMPTY : Buffer.from(receiptText(content), 'latin1'),

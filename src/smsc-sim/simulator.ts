@@ -5,6 +5,7 @@ import smpp, { type PDU, type PduFields, type Server, type Session, type ShortMe
 import {
   DEFAULT_BEHAVIOUR,
   compilePattern,
+  destinationErrorStatus,
   parseBehaviourPatch,
   type DestinationMatcher,
   type ReceiptStat,
@@ -39,8 +40,8 @@ import {
   ESME_RINVSYSID,
   ESME_RMSGQFUL,
   ESME_RTHROTTLED,
-  parseStatus,
-} from './smpp-status.ts';
+} from '../connectors/smpp/command-status.ts';
+import { ESM_CLASS_UDHI, INTERFACE_VERSION_34 } from '../connectors/smpp/protocol.ts';
 import { TokenBucket, bucketCapacity } from './token-bucket.ts';
 
 export interface SmscAccount {
@@ -214,10 +215,6 @@ const BIND_COMMANDS: Record<string, BindMode> = {
 };
 /** Requests the simulator does not implement; answered with ESME_RINVCMDID in their own response. */
 const UNSUPPORTED_REQUESTS = new Set(['query_sm', 'cancel_sm', 'replace_sm', 'submit_multi', 'data_sm']);
-/** SMPP 3.4 interface version advertised in bind responses (SMPP 3.4 §5.3.2.25; docs/protocol.md §6.2). */
-const SMPP_VERSION_34 = 0x34;
-/** UDHI bit of esm_class (SMPP 3.4 §5.2.12; docs/protocol.md §5.3). */
-const ESM_CLASS_UDHI = 0x40;
 /** Receipts kept per system_id while it has no receiver-capable bind. */
 const MAX_PARKED_RECEIPTS = 100_000;
 const DEFAULT_FIRST_MESSAGE_ID = 0x10000000;
@@ -498,7 +495,10 @@ class Simulator implements SmscSimulator {
 
     bind.systemId = systemId;
     bind.mode = mode;
-    this.write(bind, pdu.response({ system_id: this.smscSystemId, sc_interface_version: SMPP_VERSION_34 }));
+    this.write(
+      bind,
+      pdu.response({ system_id: this.smscSystemId, sc_interface_version: INTERFACE_VERSION_34 }),
+    );
     const counters = this.counterBoard;
     counters.bindsCurrent++;
     counters.bindsTotal++;
@@ -838,7 +838,7 @@ class Simulator implements SmscSimulator {
       outcomeMix: rotation,
       destinationErrors: behaviour.destinationErrors.map((rule) => ({
         matches: compilePattern(rule),
-        status: parseStatus(rule.status) as number,
+        status: destinationErrorStatus(rule.status) as number,
       })),
       genericNack: new ProportionGate(behaviour.genericNackPercent),
       lostResponse: new ProportionGate(behaviour.lostResponsePercent),

@@ -8,8 +8,7 @@ import {
   receiptText,
   renderMessageId,
 } from '../../src/smsc-sim/receipts.ts';
-import { BehaviourError, parseBehaviourPatch } from '../../src/smsc-sim/behaviour.ts';
-import { parseStatus, statusName } from '../../src/smsc-sim/smpp-status.ts';
+import { BehaviourError, destinationErrorStatus, parseBehaviourPatch } from '../../src/smsc-sim/behaviour.ts';
 import { encodeGsm7Unpacked, moFields } from '../../src/smsc-sim/mo.ts';
 import { Scheduler } from '../../src/smsc-sim/scheduler.ts';
 
@@ -159,13 +158,13 @@ describe('behaviour patches', () => {
   });
 });
 
-describe('SMPP status names', () => {
-  it('maps both ways', () => {
-    expect(statusName(0x58)).toBe('ESME_RTHROTTLED');
-    expect(statusName(0x4ff)).toBe('0x000004ff');
-    expect(parseStatus('ESME_RINVDSTADR')).toBe(0x0b);
-    expect(parseStatus('0x14')).toBe(0x14);
-    expect(parseStatus('nonsense')).toBeUndefined();
+describe('destinationErrors statuses', () => {
+  it('are read as the connector reads command_status names (command-status.ts)', () => {
+    expect(destinationErrorStatus('ESME_RINVDSTADR')).toBe(0x0b);
+    expect(destinationErrorStatus('ESME_RINVTLVSTREAM')).toBe(0xc0); // node-smpp's SMPP 5.0 name
+    expect(destinationErrorStatus('0x14')).toBe(0x14);
+    expect(destinationErrorStatus(0x45)).toBe(0x45);
+    expect(destinationErrorStatus('nonsense')).toBeUndefined();
   });
 });
 

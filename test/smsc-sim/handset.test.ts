@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { fromHex } from '../../codecs/bytes/hex.ts';
 import { packXml } from '../../codecs/ota/pack.ts';
+import { ESM_CLASS_UDHI } from '../../src/connectors/smpp/protocol.ts';
 import { startSmscSimulator, type SmscSimulator } from '../../src/smsc-sim/index.ts';
 import { publicVectors } from '../support/fixtures.ts';
 import { TestClient } from './smpp-test-client.ts';
@@ -8,8 +9,7 @@ import { TestClient } from './smpp-test-client.ts';
 const vectors = publicVectors();
 const vector = (name: string) => vectors.find((entry) => entry.name === name)!;
 
-/** UDHI in esm_class, 8-bit data coding (docs/protocol.md §5.3). */
-const ESM_CLASS_UDHI = 0x40;
+/** 8-bit data coding (docs/protocol.md §5.3). */
 const DCS_8BIT = 0x04;
 const DCS_8BIT_CLASS_1 = 0xf5;
 /** UDH elements (docs/protocol.md §5.1): 16-bit ports, 8-bit-reference concatenation. */

@@ -14,11 +14,9 @@ import type { BindMode, BindState, BindStatus } from '../types.ts';
 import { classifyBindStatus, commandStatusName, ESME_RINVCMDID } from './command-status.ts';
 import { readDataSm, readDeliverSm, type IncomingMessage } from './deliver-sm.ts';
 import { AimdRateController, reconnectDelayMs, SendRateMeter } from './rate-controller.ts';
+import { INTERFACE_VERSION_34 } from './protocol.ts';
 import { RawSession, rawPdu } from './raw-session.ts';
 import { smoothCapacity, TokenBucket } from './token-bucket.ts';
-
-/** SMPP 3.4 §5.2.4: interface_version 0x34 (node-smpp defaults to 0x50, SMPP 5.0). */
-const INTERFACE_VERSION_34 = 0x34;
 
 /** What became of a submit_sm; the connector turns it into a segment result or a retry. */
 export type SubmitAnswer =
@@ -369,7 +367,7 @@ export class SmppBind<Job> {
         system_id: config.systemId,
         password: config.password,
         system_type: config.systemType,
-        interface_version: INTERFACE_VERSION_34,
+        interface_version: INTERFACE_VERSION_34, // node-smpp defaults to 0x50, SMPP 5.0
         addr_ton: config.bindTon,
         addr_npi: config.bindNpi,
         address_range: config.addressRange,

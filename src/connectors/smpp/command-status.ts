@@ -8,10 +8,12 @@
  */
 
 export const ESME_ROK = 0x00; // SMPP 3.4 §5.1.3
+export const ESME_RINVCMDLEN = 0x02; // invalid command length
 export const ESME_RINVCMDID = 0x03; // invalid command id
 export const ESME_RINVBNDSTS = 0x04; // incorrect bind status
 export const ESME_RALYBND = 0x05; // already bound — Kannel treats it as success (docs/protocol.md §6.2)
 export const ESME_RSYSERR = 0x08;
+export const ESME_RBINDFAIL = 0x0d; // bind failed
 export const ESME_RINVPASWD = 0x0e;
 export const ESME_RINVSYSID = 0x0f;
 export const ESME_RMSGQFUL = 0x14;
@@ -90,8 +92,22 @@ const STATUS_NAMES: ReadonlyArray<readonly [number, string]> = [
   [0x0112, 'ESME_RINVBCASTCHANIND'],
 ];
 
+/**
+ * SMPP 5.0 §4.7.6 renamed the optional-parameter statuses after TLVs (node-smpp defs.js uses these names);
+ * accepted when reading a name, never written.
+ */
+const SMPP_50_NAMES: ReadonlyArray<readonly [number, string]> = [
+  [0x00c0, 'ESME_RINVTLVSTREAM'],
+  [0x00c1, 'ESME_RTLVNOTALLWD'],
+  [0x00c2, 'ESME_RINVTLVLEN'],
+  [0x00c3, 'ESME_RMISSINGTLV'],
+  [0x00c4, 'ESME_RINVTLVVAL'],
+];
+
 const NAME_BY_CODE = new Map<number, string>(STATUS_NAMES);
-const CODE_BY_NAME = new Map<string, number>(STATUS_NAMES.map(([code, name]) => [name, code]));
+const CODE_BY_NAME = new Map<string, number>(
+  [...STATUS_NAMES, ...SMPP_50_NAMES].map(([code, name]) => [name, code]),
+);
 
 /** SMPP 3.4 §5.1.3: 0x400–0x4FF are reserved for SMSC vendor specific errors. */
 const VENDOR_SPECIFIC_FIRST = 0x400;

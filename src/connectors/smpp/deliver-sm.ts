@@ -7,26 +7,25 @@ import type { DeliveryReport, MoMessage } from '../types.ts';
 import { normaliseMessageId, type MessageIdBase } from './message-id.ts';
 import { parseReceiptDate, parseReceiptText } from './receipt-text.ts';
 import { parseNetworkErrorCode, stateFromMessageState, stateFromStat } from './receipt-state.ts';
+import {
+  ESM_CLASS_INTERMEDIATE_NOTIFICATION,
+  ESM_CLASS_SME_DELIVERY_ACK,
+  ESM_CLASS_SMSC_DELIVERY_RECEIPT,
+  ESM_CLASS_UDHI,
+  PDU_HEADER_OCTETS,
+  TLV_MESSAGE_PAYLOAD,
+  TLV_MESSAGE_STATE,
+  TLV_NETWORK_ERROR_CODE,
+  TLV_RECEIPTED_MESSAGE_ID,
+  TLV_USSD_SERVICE_OP,
+} from './protocol.ts';
 import { decodeShortMessageText } from './short-message-text.ts';
 
-/** SMPP 3.4 §5.3.2 TLV tags read here (docs/protocol.md §6.6, §5.4). */
-export const TLV_RECEIPTED_MESSAGE_ID = 0x001e;
-export const TLV_NETWORK_ERROR_CODE = 0x0423;
-export const TLV_MESSAGE_PAYLOAD = 0x0424;
-export const TLV_MESSAGE_STATE = 0x0427;
-export const TLV_USSD_SERVICE_OP = 0x0501;
-
-/** esm_class bits (SMPP 3.4 §5.2.12; docs/protocol.md §6.6): message types that are receipts or acks. */
-const ESM_SMSC_DELIVERY_RECEIPT = 0x04;
-const ESM_SME_DELIVERY_ACK = 0x08;
-const ESM_INTERMEDIATE_NOTIFICATION = 0x20;
-const ESM_RECEIPT_BITS = ESM_SMSC_DELIVERY_RECEIPT | ESM_SME_DELIVERY_ACK | ESM_INTERMEDIATE_NOTIFICATION;
-/** esm_class bit 6: short_message starts with a UDH (docs/protocol.md §5.3). */
-const ESM_UDHI = 0x40;
+/** esm_class message types that are receipts or acks (docs/protocol.md §6.6). */
+const ESM_RECEIPT_BITS =
+  ESM_CLASS_SMSC_DELIVERY_RECEIPT | ESM_CLASS_SME_DELIVERY_ACK | ESM_CLASS_INTERMEDIATE_NOTIFICATION;
 /** UCS-2 receipts exist; everything else is read as Latin-1 (receipt text is ASCII). */
 const DCS_UCS2 = 0x08;
-
-const PDU_HEADER_LENGTH = 16; // SMPP 3.4 §3.2
 
 export interface IncomingMessage {
   sourceAddr: string;
@@ -54,7 +53,7 @@ function readTlvs(reader: ByteReader): Map<number, Uint8Array> {
 
 /** deliver_sm body, SMPP 3.4 §4.6.1. Throws CodecError('TRUNCATED') on a short PDU. */
 export function readDeliverSm(raw: Uint8Array): IncomingMessage {
-  const reader = new ByteReader(raw, PDU_HEADER_LENGTH);
+  const reader = new ByteReader(raw, PDU_HEADER_OCTETS);
   const serviceType = ascii(reader.cstringBytes('service_type'));
   reader.u8('source_addr_ton');
   reader.u8('source_addr_npi');
@@ -88,7 +87,7 @@ export function readDeliverSm(raw: Uint8Array): IncomingMessage {
 
 /** data_sm body, SMPP 3.4 §4.7.1: no short_message, the content is in message_payload. */
 export function readDataSm(raw: Uint8Array): IncomingMessage {
-  const reader = new ByteReader(raw, PDU_HEADER_LENGTH);
+  const reader = new ByteReader(raw, PDU_HEADER_OCTETS);
   const serviceType = ascii(reader.cstringBytes('service_type'));
   reader.u8('source_addr_ton');
   reader.u8('source_addr_npi');
@@ -181,7 +180,7 @@ export function readReceipt(
 export function readMo(message: IncomingMessage, smscId: string): Omit<MoMessage, 'bindId'> {
   let bytes = message.userData;
   let udh: Uint8Array | undefined;
-  if (message.esmClass & ESM_UDHI && bytes.length > 0) {
+  if (message.esmClass & ESM_CLASS_UDHI && bytes.length > 0) {
     const udhLength = bytes[0] + 1; // UDHL counts the octets after itself (docs/protocol.md §5.1)
     udh = bytes.subarray(0, Math.min(udhLength, bytes.length));
     bytes = bytes.subarray(Math.min(udhLength, bytes.length));

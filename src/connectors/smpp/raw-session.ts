@@ -7,19 +7,19 @@
  */
 import smpp from 'smpp';
 import type { PDU, SessionOptions } from 'smpp';
+// DELIVER_SM and DATA_SM: the command ids whose bodies we read ourselves from the raw bytes (deliver-sm.ts).
+import {
+  COMMAND_ID_OFFSET,
+  COMMAND_LENGTH_OCTETS,
+  COMMAND_STATUS_OFFSET,
+  DATA_SM,
+  DELIVER_SM,
+  PDU_HEADER_OCTETS,
+  SEQUENCE_NUMBER_OFFSET,
+} from './protocol.ts';
 
-/** SMPP 3.4 §3.2: command_length counts the whole PDU, header (16 octets) included. */
-const PDU_HEADER_LENGTH = 16;
-const COMMAND_LENGTH_OCTETS = 4;
 /** Larger than any legal PDU we accept (message_payload can reach 64K). */
 const MAX_PDU_LENGTH = 70_000;
-
-/** SMPP 3.4 §5.1.2 command ids whose bodies we read ourselves from the raw bytes (deliver-sm.ts). */
-const DELIVER_SM = 0x00000005;
-const DATA_SM = 0x00000103;
-const COMMAND_ID_OFFSET = 4;
-const COMMAND_STATUS_OFFSET = 8;
-const SEQUENCE_NUMBER_OFFSET = 12;
 
 const rawBytes = new WeakMap<PDU, Buffer>();
 
@@ -62,7 +62,7 @@ export class RawSession extends smpp.Session {
           const lengthOctets = this.socket.read(COMMAND_LENGTH_OCTETS) as Buffer | null;
           if (!lengthOctets) break;
           const commandLength = lengthOctets.readUInt32BE(0);
-          if (commandLength < PDU_HEADER_LENGTH || commandLength > MAX_PDU_LENGTH) {
+          if (commandLength < PDU_HEADER_OCTETS || commandLength > MAX_PDU_LENGTH) {
             throw new Error(`invalid command_length ${commandLength}`);
           }
           this._command_length = commandLength;

@@ -4,11 +4,8 @@
 import type { PduFields } from 'smpp';
 import type { SmscConfig } from '../config.ts';
 import type { OutboundPush, SmsSegment } from '../types.ts';
+import { ESM_CLASS_UDHI, REGISTERED_DELIVERY_FINAL } from './protocol.ts';
 
-/** esm_class bit 6: short_message starts with a UDH (docs/protocol.md §5.3). */
-export const ESM_UDHI = 0x40;
-/** registered_delivery 1: receipt on success or failure (docs/protocol.md §6.4). */
-const REGISTERED_DELIVERY_FINAL = 0x01;
 /** GSM TP-UD holds 140 octets; SMPP short_message up to 254 (docs/protocol.md §5.2, §6.4). */
 const MAX_SHORT_MESSAGE = 254;
 
@@ -88,7 +85,7 @@ export function buildSubmitSm(
       );
     }
     fields.short_message = toBuffer(segment.tpud);
-    if (segment.udhi) fields.esm_class = config.esmClass | ESM_UDHI;
+    if (segment.udhi) fields.esm_class = config.esmClass | ESM_CLASS_UDHI;
     return fields;
   }
   // TLV mode: the SMSC builds the UDH from port and SAR TLVs; no UDHI, no UDH in the payload (docs/protocol.md §5.4).

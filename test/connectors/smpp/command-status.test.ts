@@ -41,6 +41,12 @@ describe('SMPP command_status table', () => {
     expect(commandStatusCode('nonsense')).toBeUndefined();
   });
 
+  it('reads every name node-smpp knows, the SMPP 5.0 TLV names included', async () => {
+    const { default: smpp } = await import('smpp');
+    for (const [name, code] of Object.entries(smpp.errors)) expect(commandStatusCode(name)).toBe(code);
+    expect(commandStatusName(commandStatusCode('ESME_RMISSINGTLV')!)).toBe('ESME_RMISSINGOPTPARAM');
+  });
+
   it('retries congestion in the connector, rebinds on a bind-state error, and lets the caller retry temporary SMSC errors', () => {
     expect(classifySubmitStatus(0x00)).toBe('ok');
     expect(classifySubmitStatus(0x58)).toBe('throttle');
