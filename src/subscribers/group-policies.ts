@@ -5,6 +5,7 @@
  * (small) table is cached for a few seconds, so an edit applies everywhere within `ttlMs`.
  */
 import type { Db } from '../store/db.ts';
+import { listGroupPolicyDocuments } from '../store/repositories/groups.ts';
 import { groupPolicySchema, type GroupPolicy } from './policy.ts';
 
 const DEFAULT_TTL_MS = 5_000;
@@ -46,7 +47,7 @@ export class GroupPolicies {
   }
 
   private async load(): Promise<Readonly<Record<string, GroupPolicy>>> {
-    const rows = await this.db.query<{ name: string; policy: unknown }>(`SELECT name, policy FROM groups`);
+    const rows = await listGroupPolicyDocuments(this.db);
     const policies: Record<string, GroupPolicy> = { ...this.fallback };
     for (const row of rows) {
       const parsed = groupPolicySchema.safeParse(row.policy ?? {});

@@ -1,0 +1,74 @@
+import type { GroupPolicy } from '../../subscribers/policy.ts';
+import { asJson, type Db } from '../db.ts';
+
+/**
+ * groups: a subscriber group and its policy. The policy document (column policy) is the source of
+ * truth; the other columns mirror it for SQL-side use (quiet hours, caps).
+ */
+
+/** A group as the admin list shows it: the stored policy document as it is, and its subscriber count. */
+export interface GroupSummary {
+  name: string;
+  description: string | null;
+  policy: Record<string, unknown>;
+  subscribers: number;
+}
+
+/** Groups by name with their subscriber counts; only the one named, when `name` is given. */
+export async function listGroupSummaries(db: Db, name?: string): Promise<GroupSummary[]> {
+  return db.query<GroupSummary>(
+    `SELECT g.name, g.description, g.policy,
+            (SELECT count(*)::int FROM subscribers s WHERE s.group_name = g.name) AS subscribers
+       FROM groups g WHERE $1::text IS NULL OR g.name = $1 ORDER BY g.name`,
+    [name ?? null],
+  );
+}
+
+/** Every group's stored policy document, by name (unparsed: the caller reads it through the schema). */
+export async function listGroupPolicyDocuments(db: Db): Promise<Array<{ name: string; policy: unknown }>> {
+  return db.query<{ name: string; policy: unknown }>(`SELECT name, policy FROM groups`);
+}
+
+/** Creates the group or replaces its description and policy (and the columns mirroring it). */
+export async function saveGroup(
+  db: Db,
+  name: string,
+  group: { description: string | null; policy: GroupPolicy },
+): Promise<void> {
+  const { policy } = group;
+  await db.query(
+    `INSERT INTO groups (name, description, confirmation_mode, confirmation_timeout_seconds, security_method,
+                         quiet_hours_start, quiet_hours_end, time_zone, priority, daily_push_cap, policy, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6::time, $7::time, $8, $9, $10, $11::jsonb, now())
+     ON CONFLICT (name) DO UPDATE SET description = EXCLUDED.description,
+       confirmation_mode = EXCLUDED.confirmation_mode,
+       confirmation_timeout_seconds = EXCLUDED.confirmation_timeout_seconds,
+       security_method = EXCLUDED.security_method, quiet_hours_start = EXCLUDED.quiet_hours_start,
+       quiet_hours_end = EXCLUDED.quiet_hours_end, time_zone = EXCLUDED.time_zone, priority = EXCLUDED.priority,
+       daily_push_cap = EXCLUDED.daily_push_cap, policy = EXCLUDED.policy, updated_at = now()`,
+    [
+      name,
+      group.description,
+      policy.confirmation,
+      policy.confirmationTimeoutMinutes * 60,
+      policy.securityMethod,
+      policy.quietHours?.start ?? null,
+      policy.quietHours?.end ?? null,
+      policy.timeZone ?? policy.quietHours?.timeZone ?? 'UTC',
+      policy.priority,
+      policy.dailyCap ?? null,
+      asJson(policy),
+    ],
+  );
+}
+
+/** The settings the care view shows of a group (the mirrored columns, camel-cased, and the policy). */
+export async function findGroupSettings(db: Db, name: string): Promise<Record<string, unknown> | undefined> {
+  return db.one(
+    `SELECT name, description, confirmation_mode AS "confirmationMode", security_method AS "securityMethod",
+            quiet_hours_start AS "quietHoursStart", quiet_hours_end AS "quietHoursEnd", time_zone AS "timeZone",
+            daily_push_cap AS "dailyPushCap", policy
+       FROM groups WHERE name = $1`,
+    [name],
+  );
+}
