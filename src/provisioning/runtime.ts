@@ -54,39 +54,7 @@ export function startProvisioningWorker(
     inFlight.add(work);
     void work.finally(() => inFlight.delete(work));
   };
-  // Receipts come in bursts: they are written in batches (one transaction per batch, a few at a time).
-  const waiting: DeliveryReport[] = [];
-  let flushing = 0;
-  const flush = (): void => {
-    while (waiting.length > 0 && flushing < MAX_RECEIPT_FLUSHES) {
-      const batch = waiting.splice(0, MAX_RECEIPT_BATCH);
-      flushing += 1;
-      track(
-        handleReceipts(deps, batch)
-          .catch((error: unknown) =>
-            deps.logger.error(
-              { err: (error as Error).message, receipts: batch.length },
-              'receipts not recorded',
-            ),
-          )
-          .finally(() => {
-            flushing -= 1;
-            flush();
-          }),
-      );
-    }
-  };
-  const enqueueReceipt = (report: DeliveryReport): void => {
-    waiting.push(report);
-    if (waiting.length === 1) queueMicrotask(flush);
-  };
-  const onReceipt = (report: DeliveryReport): void => {
-    // A receipt can arrive while its push's message ids are still being written: it waits for that write
-    // and is then applied with the others, instead of going through the slow path of receipts.ts.
-    const stored = report.pushId === undefined ? undefined : deps.batches.afterSubmitStored(report.pushId);
-    if (stored) track(stored.then(() => enqueueReceipt(report)));
-    else enqueueReceipt(report);
-  };
+  const onReceipt = receiptIntake(deps, track);
   const onMo = (message: MoMessage): void => {
     if (message.text.trim() === '') return;
     track(
@@ -137,5 +105,47 @@ export function startProvisioningWorker(
       // force: no waiting for active jobs, their locks are not released (as when the process dies)
       await worker.close(true);
     },
+  };
+}
+
+/**
+ * The connector's receipts into the store. They come in bursts: they are written in batches (one
+ * transaction per batch, a few at a time); `track` keeps each write for close() to wait for.
+ */
+function receiptIntake(
+  deps: DeliveryDeps,
+  track: (work: Promise<unknown>) => void,
+): (report: DeliveryReport) => void {
+  const waiting: DeliveryReport[] = [];
+  let flushing = 0;
+  const flush = (): void => {
+    while (waiting.length > 0 && flushing < MAX_RECEIPT_FLUSHES) {
+      const batch = waiting.splice(0, MAX_RECEIPT_BATCH);
+      flushing += 1;
+      track(
+        handleReceipts(deps, batch)
+          .catch((error: unknown) =>
+            deps.logger.error(
+              { err: (error as Error).message, receipts: batch.length },
+              'receipts not recorded',
+            ),
+          )
+          .finally(() => {
+            flushing -= 1;
+            flush();
+          }),
+      );
+    }
+  };
+  const enqueueReceipt = (report: DeliveryReport): void => {
+    waiting.push(report);
+    if (waiting.length === 1) queueMicrotask(flush);
+  };
+  return (report) => {
+    // A receipt can arrive while its push's message ids are still being written: it waits for that write
+    // and is then applied with the others, instead of being looked for again (receipts.ts).
+    const stored = report.pushId === undefined ? undefined : deps.batches.afterSubmitStored(report.pushId);
+    if (stored) track(stored.then(() => enqueueReceipt(report)));
+    else enqueueReceipt(report);
   };
 }
