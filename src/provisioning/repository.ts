@@ -523,6 +523,60 @@ export async function insertProvisioning(
   return (await insertProvisionings(db, [input])).get(input.id);
 }
 
+/** The newest provisioning of the subscriber that asks first and waits for the answer. */
+export async function findAwaitingConfirmation(db: Db, subscriberId: string): Promise<string | undefined> {
+  const row = await db.one<{ id: string }>(
+    `SELECT id FROM provisionings WHERE subscriber_id = $1 AND state = 'awaiting-confirmation'
+     ORDER BY created_at DESC LIMIT 1`,
+    [subscriberId],
+  );
+  return row?.id;
+}
+
+export interface OverdueProvisioning {
+  id: string;
+  state: 'submitted' | 'awaiting-confirmation';
+}
+
+/**
+ * Provisionings past their deadline, least recently changed first: submitted without their final
+ * receipts by expires_at, or asking first without an answer by confirm_by.
+ */
+export async function listOverdue(db: Db, now: Date, limit: number): Promise<OverdueProvisioning[]> {
+  return db.query<OverdueProvisioning>(
+    `SELECT id, state FROM provisionings
+     WHERE (state = 'submitted' AND expires_at < $1) OR (state = 'awaiting-confirmation' AND confirm_by < $1)
+     ORDER BY updated_at LIMIT $2`,
+    [now, limit],
+  );
+}
+
+export interface StalledProvisioning {
+  id: string;
+  state: 'requested' | 'queued' | 'submitting';
+  idempotency_key: string | null;
+  priority: number;
+}
+
+/**
+ * Provisionings a job should be working on that have not changed since `staleBefore` (and are not
+ * waiting for the end of quiet hours at `now`), least recently changed first: their jobs may be lost.
+ */
+export async function listStalled(
+  db: Db,
+  staleBefore: Date,
+  now: Date,
+  limit: number,
+): Promise<StalledProvisioning[]> {
+  return db.query<StalledProvisioning>(
+    `SELECT id, state, idempotency_key, priority FROM provisionings
+     WHERE state IN ('requested', 'queued', 'submitting') AND updated_at < $1
+       AND (not_before IS NULL OR not_before < $2)
+     ORDER BY updated_at LIMIT $3`,
+    [staleBefore, now, limit],
+  );
+}
+
 export async function findByIdempotencyKey(db: Db, key: string): Promise<ProvisioningRecord | undefined> {
   const row = await db.one<ProvisioningRow>(`${WITH_SUBSCRIBER} WHERE p.idempotency_key = $1`, [key]);
   return row && toProvisioning(row);

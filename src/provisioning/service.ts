@@ -29,6 +29,7 @@ import { GroupCommit, isolatingFailures } from './group-commit.ts';
 import { DeviceCache } from './device-cache.ts';
 import { announceState, announceTransition, type PipelineDeps } from './pipeline.ts';
 import {
+  findAwaitingConfirmation,
   findByIdempotencyKey,
   getProvisioningRecord,
   holdUntilCommitted,
@@ -368,12 +369,8 @@ export class DefaultProvisioningService implements ProvisioningService {
     const { deps } = this;
     const subscriber = await findSubscriber(deps.db, { msisdn });
     if (!subscriber) return undefined;
-    const pending = await deps.db.one<{ id: string }>(
-      `SELECT id FROM provisionings WHERE subscriber_id = $1 AND state = 'awaiting-confirmation'
-       ORDER BY created_at DESC LIMIT 1`,
-      [subscriber.id],
-    );
-    if (!pending) return undefined;
+    const pendingId = await findAwaitingConfirmation(deps.db, subscriber.id);
+    if (!pendingId) return undefined;
     const word = answer.trim().toUpperCase();
     const accepted = word === deps.config.provisioning.confirmKeyword.trim().toUpperCase();
     // Anything but a yes or a no (a keyword for another service) leaves the question open.
@@ -381,7 +378,7 @@ export class DefaultProvisioningService implements ProvisioningService {
     const change = await deps.db.transaction(async (tx): Promise<Transitioned | undefined> => {
       if (!accepted) {
         return transition(tx, {
-          id: pending.id,
+          id: pendingId,
           from: ANSWERED_FROM,
           to: 'cancelled',
           cause: 'declined',
@@ -395,7 +392,7 @@ export class DefaultProvisioningService implements ProvisioningService {
         });
       }
       const moved = await transition(tx, {
-        id: pending.id,
+        id: pendingId,
         from: ANSWERED_FROM,
         to: 'queued',
         cause: 'confirmed',

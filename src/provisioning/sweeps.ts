@@ -10,40 +10,39 @@
 import { jobIdFor } from './service.ts';
 import { failProvisioning } from './deliver.ts';
 import { announceTransition, SYSTEM_ACTOR, type PipelineDeps } from './pipeline.ts';
-import { appendEvent, transition } from './repository.ts';
+import { appendEvent, listOverdue, listStalled, transitionMany } from './repository.ts';
 
 const BATCH = 500;
 
 export async function expireOverdue(deps: PipelineDeps): Promise<number> {
   const now = deps.now();
-  const overdue = await deps.db.query<{ id: string; state: 'submitted' | 'awaiting-confirmation' }>(
-    `SELECT id, state FROM provisionings
-     WHERE (state = 'submitted' AND expires_at < $1) OR (state = 'awaiting-confirmation' AND confirm_by < $1)
-     ORDER BY updated_at LIMIT ${BATCH}`,
-    [now],
+  const overdue = await listOverdue(deps.db, now, BATCH);
+  const changes = await transitionMany(
+    deps.db,
+    overdue.map((row) => {
+      const receipts = row.state === 'submitted';
+      return {
+        id: row.id,
+        // only from the state it was found overdue in: the cause and the failure code say which timeout
+        from: [row.state],
+        to: 'expired' as const,
+        cause: receipts ? 'receipt-timeout' : 'confirmation-timeout',
+        actor: SYSTEM_ACTOR,
+        patch: {
+          failure_code: receipts ? 'RECEIPT_TIMEOUT' : 'CONFIRMATION_TIMEOUT',
+          failure_reason: receipts
+            ? `no final delivery receipt within ${deps.config.provisioning.receiptTimeoutMs} ms`
+            : 'the subscriber did not answer in time',
+          finished_at: now,
+        },
+      };
+    }),
   );
   let expired = 0;
-  for (const row of overdue) {
-    const receipts = row.state === 'submitted';
-    const change = await transition(deps.db, {
-      id: row.id,
-      // only from the state it was found overdue in: the cause and the failure code say which timeout
-      from: [row.state],
-      to: 'expired',
-      cause: receipts ? 'receipt-timeout' : 'confirmation-timeout',
-      actor: SYSTEM_ACTOR,
-      patch: {
-        failure_code: receipts ? 'RECEIPT_TIMEOUT' : 'CONFIRMATION_TIMEOUT',
-        failure_reason: receipts
-          ? `no final delivery receipt within ${deps.config.provisioning.receiptTimeoutMs} ms`
-          : 'the subscriber did not answer in time',
-        finished_at: now,
-      },
-    });
-    if (change) {
-      expired += 1;
-      announceTransition(deps, change, change.provisioning.failureCode ?? 'expired');
-    }
+  for (const change of changes) {
+    if (!change) continue;
+    expired += 1;
+    announceTransition(deps, change, change.provisioning.failureCode ?? 'expired');
   }
   return expired;
 }
@@ -51,18 +50,7 @@ export async function expireOverdue(deps: PipelineDeps): Promise<number> {
 export async function recoverLostJobs(deps: PipelineDeps): Promise<number> {
   const now = deps.now();
   const staleBefore = new Date(now.getTime() - deps.config.provisioning.recoveryStaleMs);
-  const stuck = await deps.db.query<{
-    id: string;
-    state: string;
-    idempotency_key: string | null;
-    priority: number;
-  }>(
-    `SELECT id, state, idempotency_key, priority FROM provisionings
-     WHERE state IN ('requested', 'queued', 'submitting') AND updated_at < $1
-       AND (not_before IS NULL OR not_before < $2)
-     ORDER BY updated_at LIMIT ${BATCH}`,
-    [staleBefore, now],
-  );
+  const stuck = await listStalled(deps.db, staleBefore, now, BATCH);
   let recovered = 0;
   for (const row of stuck) {
     const jobId = jobIdFor(row.idempotency_key ?? row.id);
@@ -84,7 +72,7 @@ export async function recoverLostJobs(deps: PipelineDeps): Promise<number> {
     // removed first, else BullMQ would take the add for a duplicate and drop it.
     if (job) await job.remove().catch(() => undefined);
     await deps.queue.add({ provisioningId: row.id }, { jobId, priority: row.priority });
-    await appendEvent(deps.db, { id: row.id, state: row.state as 'queued' }, 'recovered', SYSTEM_ACTOR, {
+    await appendEvent(deps.db, row, 'recovered', SYSTEM_ACTOR, {
       jobState,
     });
     recovered += 1;
