@@ -212,7 +212,7 @@ export async function deliverProvisioning(
 
   const attempt = control.attemptsMade + 1;
   const started = await startSubmit(deps, record, push, attempt);
-  if (!started) return; // cancelled or finished meanwhile
+  if (!started) return; // finished meanwhile (failed, expired by a sweep)
   announceTransition(deps, started, started.from === 'submitting' ? 'resubmit' : 'submit');
 
   // Receipts for this push wait until its outcome is stored (runtime.ts), so they find the message ids.

@@ -258,7 +258,7 @@ const PATCH_SETS = PATCH_COLUMNS.map(
  * - stored_results: submit results stored on the segments whatever the state (joined to `locked`, so it
  *   waits for the row lock, as receipts do: receipts.ts);
  * - movable: the locked rows in one of the states their transition may start from (`from_states`, from
- *   the state machine): a row that has moved on meanwhile (cancelled, finished) is left alone;
+ *   the state machine): a row that has moved on meanwhile (e.g. failed) is left alone;
  * - moved: those rows in their new state, with the patch applied;
  * - events, audit: one timeline event and one audit entry per moved row, in the batch's order;
  * - new_segments: the pending segments of a first submit.

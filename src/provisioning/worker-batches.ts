@@ -21,7 +21,7 @@ import {
 const MAX_BATCH = 100;
 
 export interface SubmittedOutcome {
-  /** the move to 'submitted' (undefined: the provisioning had left 'submitting', e.g. cancelled) */
+  /** the move to 'submitted' (undefined: the provisioning had left 'submitting', e.g. failed) */
   submitted?: Transitioned;
   /** receipts that had arrived before the message ids were stored, and settled the provisioning */
   settled?: Transitioned;
