@@ -133,6 +133,12 @@ export async function listApiKeys(
   return rows.map(toRecord);
 }
 
+/** Every key ever created, revoked and expired ones included (none at all: a first start). */
+export async function countApiKeys(db: Db): Promise<number> {
+  const row = await db.one<{ count: number }>(`SELECT count(*)::int AS count FROM api_keys`);
+  return row?.count ?? 0;
+}
+
 export async function getApiKey(db: Db, id: string): Promise<ApiKeyRecord | undefined> {
   const row = await db.one<ApiKeyRow>(`SELECT ${COLUMNS} FROM api_keys WHERE id::text = $1`, [id]);
   return row && toRecord(row);
