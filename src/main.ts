@@ -1,12 +1,11 @@
 /**
- * One program, four roles (DESIGN "Scale-out"):
- * - api: the HTTP API (records requests, queues jobs; no SMPP binds)
- * - worker: BullMQ workers with their own SMPP binds, receipts, sweeps
- * - smsc-sim: the SMSC simulator alone
- * - all (default): everything in one process; with no SMSC configured the built-in simulator is started
- *   and bound over loopback TCP like any SMSC.
- * Shutdown runs in reverse dependency order: HTTP, workers, SMPP binds, simulator, events, queue, Redis,
- * the store, the embedded redis-server.
+ * One program, four roles (DESIGN "Scale-out"), each started by a function of its own below:
+ * - api (startApiRole): the HTTP API (records requests, queues jobs; no SMPP binds)
+ * - worker (startWorkerRole): BullMQ workers with their own SMPP binds, receipts, sweeps
+ * - smsc-sim (startSimulatorRole): the SMSC simulator alone
+ * - all (startAllRoles, the default): everything in one process; with no SMSC configured the built-in
+ *   simulator is started and bound over loopback TCP like any SMSC.
+ * Shutdown runs the steps of SHUTDOWN_ORDER in that order, whatever order the parts started in.
  */
 import { createApp } from './http/app.ts';
 import { listen, readServerTls, type ServerTls } from './http/server.ts';
@@ -32,7 +31,7 @@ import { startProvisioningWorker, type ProvisioningWorker } from './provisioning
 import { seedAll } from './provisioning/seeds.ts';
 import { DefaultProvisioningService } from './provisioning/service.ts';
 import { producerConnection, waitReady, workerConnection } from './queues/connection.ts';
-import { startEmbeddedRedis, type EmbeddedRedis } from './queues/embedded-redis.ts';
+import { startEmbeddedRedis } from './queues/embedded-redis.ts';
 import { eventsChannel } from './queues/names.ts';
 import { ProvisionQueue } from './queues/producers.ts';
 import { DEFAULT_ACCOUNT, startSmscSimulator, type SmscSimulator } from './smsc-sim/index.ts';
@@ -41,6 +40,64 @@ import { openDb } from './store/open-db.ts';
 
 export const ROLES = ['all', 'api', 'worker', 'smsc-sim'] as const;
 export type Role = (typeof ROLES)[number];
+
+/**
+ * The order a gateway stops in; a role runs the steps of the parts it started. Nothing new comes in
+ * (HTTP), no job is in flight when the binds close (workers), the binds unbind while the simulator is
+ * still there to answer (SMPP binds, then the simulator), what the receipts of the unbinding binds
+ * still write is published and stored (event bus, queue, Redis connections, store), and the embedded
+ * redis-server goes last, once nothing talks to it.
+ */
+export const SHUTDOWN_ORDER = [
+  'http',
+  'local admin endpoint',
+  'workers',
+  'smsc binds',
+  'smsc simulator',
+  'event bus',
+  'queue',
+  'redis connections',
+  'store',
+  'redis-server',
+] as const;
+export type ShutdownStep = (typeof SHUTDOWN_ORDER)[number];
+
+/** The stop of each part that started, run in SHUTDOWN_ORDER; each step is logged, a failing one too, and the rest still run. */
+export class Shutdown {
+  private readonly stops = new Map<ShutdownStep, () => Promise<unknown>>();
+  private running: Promise<void> | undefined;
+
+  constructor(private readonly logger: Logger) {}
+
+  add(step: ShutdownStep, stop: () => Promise<unknown>): void {
+    if (this.stops.has(step)) throw new Error(`shutdown step '${step}' is already registered`);
+    this.stops.set(step, stop);
+  }
+
+  /** The steps a run would take, in order. */
+  steps(): ShutdownStep[] {
+    return SHUTDOWN_ORDER.filter((step) => this.stops.has(step));
+  }
+
+  /** Runs the steps once; a second call waits for the same run. */
+  run(): Promise<void> {
+    this.running ??= this.runSteps();
+    return this.running;
+  }
+
+  private async runSteps(): Promise<void> {
+    for (const step of this.steps()) {
+      const stop = this.stops.get(step)!;
+      this.stops.delete(step);
+      this.logger.info({ step }, `shutdown: ${step}`);
+      try {
+        await stop();
+      } catch (error) {
+        this.logger.warn({ err: (error as Error).message, step }, `shutdown: ${step} failed`);
+      }
+    }
+  }
+}
 
 export interface GatewayOptions {
   role?: Role;
@@ -59,6 +116,8 @@ export interface Gateway {
   httpUrl: string | undefined;
   simulator: SmscSimulator | undefined;
   worker: ProvisioningWorker | undefined;
+  /** What stop() runs, in order (a subset of SHUTDOWN_ORDER). */
+  shutdownSteps: readonly ShutdownStep[];
   stop(): Promise<void>;
 }
 
@@ -78,213 +137,285 @@ export function simulatorRouting(host: string, port: number): SmscRoutingConfig 
   });
 }
 
+/** What every role's start gets. */
+interface Startup {
+  config: Config;
+  logger: Logger;
+  say: (text: string) => void;
+  shutdown: Shutdown;
+  varDir: string | undefined;
+}
+
+/** What a role started (the Gateway's fields). */
+interface RoleParts {
+  context?: AppContext;
+  httpUrl?: string;
+  simulator?: SmscSimulator;
+  worker?: ProvisioningWorker;
+}
+
+/** What the api and worker roles share: Redis, the store, the queue, events, metrics, the service. */
+interface Core {
+  deps: PipelineDeps;
+  service: DefaultProvisioningService;
+  queue: ProvisionQueue;
+  metrics: GatewayMetrics;
+  /** A further Redis connection, disconnected by the 'redis connections' step. */
+  connectRedis(purpose: string): Redis;
+}
+
 const CLIENT_CERTS_WHERE = {
   none: 'not asked for',
   network: 'required on the network routes',
   all: 'required on every route but /healthz',
 } as const;
 
-interface Stoppable {
-  name: string;
-  stop: () => Promise<unknown>;
+async function startSimulator({ config, shutdown, say }: Startup): Promise<SmscSimulator> {
+  const simulator = await startSmscSimulator({
+    host: config.smsc.simulator.host,
+    port: config.smsc.simulator.port,
+    controlPort: config.smsc.simulator.controlPort,
+  });
+  shutdown.add('smsc simulator', () => simulator.close());
+  say(
+    `SMSC simulator  smpp://${simulator.host}:${simulator.port}` +
+      (simulator.controlUrl ? `  control ${simulator.controlUrl}` : ''),
+  );
+  return simulator;
+}
+
+/** config.redis.url, or a redis-server started under embeddedDir; returns the URL. */
+async function startRedis({ config, shutdown, say }: Startup): Promise<string> {
+  if (config.redis.url) {
+    say(`Redis           ${config.redis.url.replace(/\/\/[^@/]*@/, '//***@')}`);
+    return config.redis.url;
+  }
+  const embedded = await startEmbeddedRedis({
+    dir: config.redis.embeddedDir,
+    port: config.redis.embeddedPort,
+  });
+  shutdown.add('redis-server', () => embedded.stop());
+  say(`Redis           ${embedded.url} (redis-server under ${config.redis.embeddedDir})`);
+  return embedded.url;
+}
+
+/** The store, migrated and seeded from config/. */
+async function openSeededStore({ config, shutdown, say }: Startup): Promise<Db> {
+  const db = await openDb({
+    url: config.store.url,
+    dataDir: config.store.dataDir,
+    poolSize: config.store.poolSize,
+  });
+  shutdown.add('store', () => db.close());
+  say(`Store           ${db.location}`);
+  const seeded = await seedAll(db, config);
+  if (seeded.profilesCreated.length > 0 || seeded.devicesImported !== 'kept' || seeded.groups > 0) {
+    say(
+      `Seeds           ${seeded.groups} groups, profiles [${seeded.profilesCreated.join(', ')}], ${String(seeded.devicesImported)} device models`,
+    );
+  }
+  return db;
+}
+
+/** Provisionings under way by state, for the otagw_provisionings_open gauge. */
+async function countOpenProvisioningsByState(db: Db): Promise<Record<string, number>> {
+  // To move to src/provisioning/repository.ts, beside the other queries of the provisionings table.
+  const rows = await db.query<{ state: string; count: number }>(
+    `SELECT state, count(*)::int AS count FROM provisionings
+     WHERE state NOT IN ('delivered', 'failed', 'expired', 'cancelled') GROUP BY state`,
+  );
+  return Object.fromEntries(rows.map((row) => [row.state, row.count]));
+}
+
+/** Redis, the store, the Redis connections, the event bus, the queue, metrics and the provisioning service. */
+async function startCore(startup: Startup): Promise<Core> {
+  const { config, logger, shutdown } = startup;
+  const redisUrl = await startRedis(startup);
+  const db = await openSeededStore(startup);
+
+  const connections: Redis[] = [];
+  shutdown.add('redis connections', async () => connections.forEach((connection) => connection.disconnect()));
+  const track = (connection: Redis, purpose: string): Redis => {
+    connection.on('error', (error: Error) => logger.debug({ err: error.message, purpose }, 'redis error'));
+    connections.push(connection);
+    return connection;
+  };
+  const producer = track(producerConnection({ url: redisUrl }), 'producer');
+  // Events are many small PUBLISHes: pipelined per tick, one write for all of them.
+  const publisher = track(workerConnection({ url: redisUrl }, { enableAutoPipelining: true }), 'events');
+  const subscriber = track(workerConnection({ url: redisUrl }), 'events');
+  await waitReady(producer, 10_000);
+
+  const events: EventBus = await createRedisEventBus({
+    publisher,
+    subscriber,
+    channel: eventsChannel(config.redis.prefix),
+    logger,
+  });
+  shutdown.add('event bus', () => events.close());
+  const queue = new ProvisionQueue({
+    connection: producer,
+    prefix: config.redis.prefix,
+    attempts: config.provisioning.attempts,
+    backoffMs: config.provisioning.backoffMs,
+  });
+  shutdown.add('queue', () => queue.close());
+  const metrics = createMetrics({ defaultMetrics: true });
+  registerOpenProvisioningsGauge(metrics, () => countOpenProvisioningsByState(db));
+  const deps: PipelineDeps = {
+    db,
+    config,
+    queue,
+    events,
+    metrics,
+    logger,
+    now: () => new Date(),
+    // One cache for the service and the worker, so both apply the same policy version.
+    policies: new GroupPolicies(db, config.groups),
+  };
+  const service = new DefaultProvisioningService(deps);
+  const connectRedis = (purpose: string): Redis => track(workerConnection({ url: redisUrl }), purpose);
+  return { deps, service, queue, metrics, connectRedis };
+}
+
+/** The SMPP binds of `routing` and the provisioning workers sending through them. */
+async function startWorkers(
+  core: Core,
+  { config, logger, shutdown, say }: Startup,
+  routing: SmscRoutingConfig,
+): Promise<{ connector: SmscRouter; worker: ProvisioningWorker }> {
+  const connector = createSmscConnectors(routing, { logger });
+  await connector.start();
+  shutdown.add('smsc binds', () => connector.stop());
+  registerSmscBindGauges(core.metrics, () => connector.status());
+  say(
+    `SMSC            ${routing.smscs.map((smsc) => `${smsc.id}=smpp://${smsc.systemId}@${smsc.host}:${smsc.port}`).join(', ')}`,
+  );
+  const worker = startProvisioningWorker(core.deps, connector, core.service, {
+    connection: core.connectRedis('worker'),
+    prefix: config.redis.prefix,
+  });
+  shutdown.add('workers', () => worker.close());
+  say(`Worker          concurrency ${config.provisioning.workerConcurrency}`);
+  return { connector, worker };
+}
+
+/** What the HTTP app and the CLI get; smsc is undefined in the api role (the binds live in workers). */
+function appContext(core: Core, smsc: SmscRouter | undefined): AppContext {
+  const { deps, queue } = core;
+  return {
+    config: deps.config,
+    db: deps.db,
+    logger: deps.logger,
+    provisioning: core.service,
+    events: deps.events,
+    queues: { ping: () => queue.ping(), counts: () => queue.counts() },
+    smsc,
+    metrics: core.metrics.registry,
+  };
+}
+
+/** http.tls read before anything starts: a bad certificate file is a ConfigError naming it. */
+function serverTls(config: Config): ServerTls | undefined {
+  return config.http.tls ? readServerTls(config.http.tls) : undefined;
 }
 
 /** The HTTP API and the local admin endpoint of `otagw keys`; returns the URL it listens on. */
 async function serveHttp(
   context: AppContext,
-  parts: { tls: ServerTls | undefined; varDir?: string; stops: Stoppable[]; say: (text: string) => void },
+  { shutdown, say, varDir }: Startup,
+  tls: ServerTls | undefined,
 ): Promise<string> {
   const { config, logger } = context;
-  const { tls, stops } = parts;
   // `otagw keys` reaches a running server through this endpoint: PGlite's files are opened by one
   // process at a time, so the command must not open them while we hold them.
-  const localAdmin = prepareLocalAdmin(parts.varDir);
+  const localAdmin = prepareLocalAdmin(varDir);
   const app = createApp(context, {
     localAdminSecret: localAdmin.secret,
     clientAuth: tls?.clientAuth,
     clientCas: tls?.clientCas,
   });
   const http = await listen(app.callback(), { host: config.http.host, port: config.http.port, tls, logger });
-  stops.push({ name: 'http', stop: () => http.close() });
+  shutdown.add('http', () => http.close());
   // Over HTTPS `otagw keys` recognises this server by its certificate's fingerprint.
   await localAdmin.publish(http.url, tls && { fingerprint256: tls.fingerprint256 });
-  stops.push({ name: 'local admin endpoint', stop: () => localAdmin.remove() });
+  shutdown.add('local admin endpoint', () => localAdmin.remove());
   const where = tls ? `  (HTTPS only; client certificates ${CLIENT_CERTS_WHERE[tls.clientAuth]})` : '';
-  parts.say(`HTTP            ${http.url}${where}`);
+  say(`HTTP            ${http.url}${where}`);
   return http.url;
 }
+
+async function startSimulatorRole(startup: Startup): Promise<RoleParts> {
+  return { simulator: await startSimulator(startup) };
+}
+
+async function startApiRole(startup: Startup): Promise<RoleParts> {
+  const tls = serverTls(startup.config);
+  const core = await startCore(startup);
+  const context = appContext(core, undefined);
+  return { context, httpUrl: await serveHttp(context, startup, tls) };
+}
+
+/** Without smsc.routing a worker binds to the simulator at smsc.simulator (an smsc-sim process). */
+async function startWorkerRole(startup: Startup): Promise<RoleParts> {
+  const { config } = startup;
+  const core = await startCore(startup);
+  const routing =
+    config.smsc.routing ?? simulatorRouting(config.smsc.simulator.host, config.smsc.simulator.port);
+  const { connector, worker } = await startWorkers(core, startup, routing);
+  return { context: appContext(core, connector), worker };
+}
+
+/** api + worker in one process, and the simulator they bind to when no SMSC is configured. */
+async function startAllRoles(startup: Startup): Promise<RoleParts> {
+  const { config } = startup;
+  const tls = serverTls(config);
+  let routing = config.smsc.routing;
+  let simulator: SmscSimulator | undefined;
+  if (routing === undefined) {
+    simulator = await startSimulator(startup);
+    routing = simulatorRouting(simulator.host, simulator.port);
+  }
+  const core = await startCore(startup);
+  const { connector, worker } = await startWorkers(core, startup, routing);
+  const context = appContext(core, connector);
+  const httpUrl = await serveHttp(context, startup, tls);
+  return { context, httpUrl, simulator, worker };
+}
+
+const ROLE_STARTERS: Record<Role, (startup: Startup) => Promise<RoleParts>> = {
+  'smsc-sim': startSimulatorRole,
+  api: startApiRole,
+  worker: startWorkerRole,
+  all: startAllRoles,
+};
 
 export async function startGateway(options: GatewayOptions = {}): Promise<Gateway> {
   const role = options.role ?? 'all';
   const config = options.config ?? loadConfig();
   const logger = options.logger ?? createLogger({ level: config.log.level });
-  const say = options.announce ?? (() => undefined);
-  const stops: Stoppable[] = [];
-  const stopAll = async (): Promise<void> => {
-    for (const { name, stop } of stops.splice(0).reverse()) {
-      try {
-        await stop();
-      } catch (error) {
-        logger.warn({ err: (error as Error).message, part: name }, 'error while stopping');
-      }
-    }
+  const shutdown = new Shutdown(logger);
+  const startup: Startup = {
+    config,
+    logger,
+    say: options.announce ?? (() => undefined),
+    shutdown,
+    varDir: options.varDir,
   };
-
   try {
-    // Before anything starts: a bad certificate file is a ConfigError naming it.
-    const tls =
-      (role === 'all' || role === 'api') && config.http.tls ? readServerTls(config.http.tls) : undefined;
-    let simulator: SmscSimulator | undefined;
-    const wantsSimulator = role === 'smsc-sim' || (role === 'all' && config.smsc.routing === undefined);
-    if (wantsSimulator) {
-      simulator = await startSmscSimulator({
-        host: config.smsc.simulator.host,
-        port: config.smsc.simulator.port,
-        controlPort: config.smsc.simulator.controlPort,
-      });
-      stops.push({ name: 'smsc simulator', stop: () => simulator!.close() });
-      say(
-        `SMSC simulator  smpp://${simulator.host}:${simulator.port}` +
-          (simulator.controlUrl ? `  control ${simulator.controlUrl}` : ''),
-      );
-    }
-    if (role === 'smsc-sim') {
-      return {
-        role,
-        config,
-        context: undefined,
-        httpUrl: undefined,
-        simulator,
-        worker: undefined,
-        stop: stopAll,
-      };
-    }
-
-    let redisUrl = config.redis.url;
-    if (!redisUrl) {
-      const embedded: EmbeddedRedis = await startEmbeddedRedis({
-        dir: config.redis.embeddedDir,
-        port: config.redis.embeddedPort,
-      });
-      stops.push({ name: 'redis-server', stop: () => embedded.stop() });
-      redisUrl = embedded.url;
-      say(`Redis           ${redisUrl} (redis-server under ${config.redis.embeddedDir})`);
-    } else {
-      say(`Redis           ${redisUrl.replace(/\/\/[^@/]*@/, '//***@')}`);
-    }
-
-    const db: Db = await openDb({
-      url: config.store.url,
-      dataDir: config.store.dataDir,
-      poolSize: config.store.poolSize,
-    });
-    stops.push({ name: 'store', stop: () => db.close() });
-    say(`Store           ${db.location}`);
-    const seeded = await seedAll(db, config);
-    if (seeded.profilesCreated.length > 0 || seeded.devicesImported !== 'kept' || seeded.groups > 0) {
-      say(
-        `Seeds           ${seeded.groups} groups, profiles [${seeded.profilesCreated.join(', ')}], ${String(seeded.devicesImported)} device models`,
-      );
-    }
-
-    const connections: Redis[] = [];
-    const producer = producerConnection({ url: redisUrl });
-    // Events are many small PUBLISHes: pipelined per tick, one write for all of them.
-    const publisher = workerConnection({ url: redisUrl }, { enableAutoPipelining: true });
-    const subscriber = workerConnection({ url: redisUrl });
-    for (const connection of [producer, publisher, subscriber]) {
-      connection.on('error', (error: Error) =>
-        logger.debug({ err: error.message }, 'redis connection error'),
-      );
-      connections.push(connection);
-    }
-    stops.push({
-      name: 'redis connections',
-      stop: async () => connections.forEach((connection) => connection.disconnect()),
-    });
-    await waitReady(producer, 10_000);
-
-    const events: EventBus = await createRedisEventBus({
-      publisher,
-      subscriber,
-      channel: eventsChannel(config.redis.prefix),
-      logger,
-    });
-    stops.push({ name: 'event bus', stop: () => events.close() });
-    const queue = new ProvisionQueue({
-      connection: producer,
-      prefix: config.redis.prefix,
-      attempts: config.provisioning.attempts,
-      backoffMs: config.provisioning.backoffMs,
-    });
-    stops.push({ name: 'queue', stop: () => queue.close() });
-    const metrics: GatewayMetrics = createMetrics({ defaultMetrics: true });
-    registerOpenProvisioningsGauge(metrics, async () => {
-      const rows = await db.query<{ state: string; count: number }>(
-        `SELECT state, count(*)::int AS count FROM provisionings
-         WHERE state NOT IN ('delivered', 'failed', 'expired', 'cancelled') GROUP BY state`,
-      );
-      return Object.fromEntries(rows.map((row) => [row.state, row.count]));
-    });
-    const deps: PipelineDeps = {
-      db,
+    const parts = await ROLE_STARTERS[role](startup);
+    return {
+      role,
       config,
-      queue,
-      events,
-      metrics,
-      logger,
-      now: () => new Date(),
-      // One cache for the service and the worker, so both apply the same policy version.
-      policies: new GroupPolicies(db, config.groups),
+      context: parts.context,
+      httpUrl: parts.httpUrl,
+      simulator: parts.simulator,
+      worker: parts.worker,
+      shutdownSteps: shutdown.steps(),
+      stop: () => shutdown.run(),
     };
-    const service = new DefaultProvisioningService(deps);
-
-    let connector: SmscRouter | undefined;
-    let worker: ProvisioningWorker | undefined;
-    if (role === 'all' || role === 'worker') {
-      const routing =
-        config.smsc.routing ??
-        simulatorRouting(
-          simulator?.host ?? config.smsc.simulator.host,
-          simulator?.port ?? config.smsc.simulator.port,
-        );
-      connector = createSmscConnectors(routing, { logger });
-      await connector.start();
-      stops.push({ name: 'smsc binds', stop: () => connector!.stop() });
-      const binds = connector;
-      registerSmscBindGauges(metrics, () => binds.status());
-      say(
-        `SMSC            ${routing.smscs.map((smsc) => `${smsc.id}=smpp://${smsc.systemId}@${smsc.host}:${smsc.port}`).join(', ')}`,
-      );
-      const workerRedis = workerConnection({ url: redisUrl });
-      workerRedis.on('error', (error: Error) => logger.debug({ err: error.message }, 'worker redis error'));
-      connections.push(workerRedis);
-      worker = startProvisioningWorker(deps, connector, service, {
-        connection: workerRedis,
-        prefix: config.redis.prefix,
-      });
-      stops.push({ name: 'workers', stop: () => worker!.close() });
-      say(`Worker          concurrency ${config.provisioning.workerConcurrency}`);
-    }
-
-    const context: AppContext = {
-      config,
-      db,
-      logger,
-      provisioning: service,
-      events,
-      queues: { ping: () => queue.ping(), counts: () => queue.counts() },
-      smsc: connector,
-      metrics: metrics.registry,
-    };
-
-    const httpUrl =
-      role === 'all' || role === 'api'
-        ? await serveHttp(context, { tls, varDir: options.varDir, stops, say })
-        : undefined;
-    return { role, config, context, httpUrl, simulator, worker, stop: stopAll };
   } catch (error) {
-    await stopAll();
+    await shutdown.run();
     throw error;
   }
 }

@@ -1,8 +1,12 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../src/auth/api-keys.ts';
 import { runStart } from '../../src/cli/commands/start.ts';
 import { loadConfig } from '../../src/config.ts';
-import { startGateway, type Gateway } from '../../src/main.ts';
+import { SHUTDOWN_ORDER, startGateway, type Gateway } from '../../src/main.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import {
   FINAL,
@@ -36,9 +40,19 @@ describe('otagw start', () => {
   });
 });
 
+/** A logger keeping what it writes, parsed. */
+function capturingLogger() {
+  const entries: Array<{ level: number; msg: string; step?: string }> = [];
+  const logger = pino({ level: 'info' }, { write: (line: string) => void entries.push(JSON.parse(line)) });
+  return { logger, entries };
+}
+
 describe('the gateway in one process (role all)', () => {
   let gateway: Gateway;
+  let varDir: string;
+  const logged = capturingLogger();
   beforeAll(async () => {
+    varDir = await mkdtemp(join(tmpdir(), 'otagw-gateway-var-'));
     const config = loadConfig({
       env: {},
       overrides: {
@@ -48,10 +62,11 @@ describe('the gateway in one process (role all)', () => {
         smsc: { simulator: { port: 0, controlPort: null } },
       },
     });
-    gateway = await startGateway({ role: 'all', config, logger: createLogger({ level: 'silent' }) });
+    gateway = await startGateway({ role: 'all', config, logger: logged.logger, varDir });
   }, 60_000);
   afterAll(async () => {
     await gateway?.stop();
+    await rm(varDir, { recursive: true, force: true });
   });
 
   it('takes a first-use trigger over HTTP and delivers the push through the built-in simulator', async () => {
@@ -87,5 +102,82 @@ describe('the gateway in one process (role all)', () => {
     expect(metrics).toMatch(/^otagw_smsc_bind_up\{smsc="[^"]+",bind="[^"]+"\} 1$/m);
     expect(metrics).toMatch(/^otagw_smsc_submit_rtt_seconds\{smsc="[^"]+",bind="[^"]+"\} [0-9.e-]+$/m);
     expect(metrics).toMatch(/^otagw_smsc_submitted\{smsc="[^"]+",bind="[^"]+"\} [1-9][0-9]*$/m);
+  });
+
+  // Last: it stops the gateway.
+  it('stops in order: HTTP, workers, SMPP unbind, simulator, events, queue, Redis connections, store; each step logged', async () => {
+    const expected = [
+      'http',
+      'local admin endpoint',
+      'workers',
+      'smsc binds',
+      'smsc simulator',
+      'event bus',
+      'queue',
+      'redis connections',
+      'store',
+    ];
+    // Redis is the shared test server here, so there is no embedded redis-server to stop.
+    expect(gateway.shutdownSteps).toEqual(expected);
+    expect(SHUTDOWN_ORDER.filter((step) => step !== 'redis-server')).toEqual(expected);
+    await gateway.stop();
+    const steps = logged.entries.filter((entry) => entry.msg.startsWith('shutdown: '));
+    expect(steps.map((entry) => entry.step)).toEqual(expected);
+    expect(steps.filter((entry) => entry.msg.endsWith(' failed'))).toEqual([]);
+    // The binds unbound while the simulator was still there to answer.
+    expect(logged.entries.filter((entry) => entry.level >= 40)).toEqual([]);
+    await gateway.stop(); // a second stop is the same, finished run
+  }, 60_000);
+});
+
+describe('the api role over HTTP, configured (http.metricsAccess, http.rateLimit)', () => {
+  let gateway: Gateway;
+  let varDir: string;
+  beforeAll(async () => {
+    varDir = await mkdtemp(join(tmpdir(), 'otagw-gateway-var-'));
+    const config = loadConfig({
+      env: {},
+      overrides: {
+        http: { port: 0, metricsAccess: 'operator', rateLimit: { ratePerSecond: 0.001, burst: 2 } },
+        redis: { url: TEST_REDIS_URL, prefix: uniquePrefix() },
+        store: { url: 'memory://' },
+      },
+    });
+    gateway = await startGateway({ role: 'api', config, logger: createLogger({ level: 'silent' }), varDir });
+  }, 60_000);
+  afterAll(async () => {
+    await gateway?.stop();
+    await rm(varDir, { recursive: true, force: true });
+  });
+
+  it('starts HTTP alone: no binds, no workers, no simulator', () => {
+    expect(gateway.simulator).toBeUndefined();
+    expect(gateway.worker).toBeUndefined();
+    expect(gateway.context?.smsc).toBeUndefined();
+    expect(gateway.shutdownSteps).toEqual([
+      'http',
+      'local admin endpoint',
+      'event bus',
+      'queue',
+      'redis connections',
+      'store',
+    ]);
+  });
+
+  it('wants an operator key for /metrics, and limits that key to its burst', async () => {
+    const db = gateway.context!.db;
+    const network = (await createApiKey(db, { name: 'metrics-network', role: 'network' })).key;
+    const operator = (await createApiKey(db, { name: 'metrics-operator', role: 'operator' })).key;
+    const scrape = (key?: string) =>
+      fetch(`${gateway.httpUrl}/metrics`, { headers: key ? { authorization: `Bearer ${key}` } : {} });
+    expect((await scrape()).status).toBe(401);
+    expect((await scrape(network)).status).toBe(403);
+    const first = await scrape(operator);
+    expect(first.status).toBe(200);
+    expect(await first.text()).toMatch(/^# TYPE otagw_provisionings_open gauge$/m);
+    expect((await scrape(operator)).status).toBe(200);
+    const limited = await scrape(operator);
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(1);
   });
 });

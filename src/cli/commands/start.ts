@@ -1,13 +1,14 @@
 /**
  * `otagw start [--role all|api|worker|smsc-sim]`: runs the gateway until SIGINT/SIGTERM, then shuts
- * down in order (HTTP, workers, SMPP binds, Redis, store). With nothing configured (`npm start`): one
+ * down in the order of SHUTDOWN_ORDER (src/main.ts: HTTP, workers, SMPP unbind, simulator, events, queue,
+ * Redis connections, store, embedded redis-server). With nothing configured (`npm start`): one
  * process with HTTP on 127.0.0.1:8080, a worker, PGlite under ./var/db, a redis-server under ./var and
  * the SMSC simulator on 127.0.0.1:2775 bound over loopback TCP.
  */
 import { existsSync } from 'node:fs';
 import { dirname, relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createApiKey } from '../../auth/api-keys.ts';
+import { countApiKeys, createApiKey } from '../../auth/api-keys.ts';
 import { certsLayout } from '../../auth/certs-layout.ts';
 import { ConfigError, loadConfig, type TlsConfig } from '../../config.ts';
 import { ROLES, startGateway, type Gateway, type Role } from '../../main.ts';
@@ -70,9 +71,8 @@ function curlTlsOptions(tls: TlsConfig | undefined): string {
 async function firstKeyHint(gateway: Gateway, io: CliIo): Promise<void> {
   const context = gateway.context;
   if (!context || !gateway.httpUrl) return;
-  const existing = await context.db.one<{ count: number }>(`SELECT count(*)::int AS count FROM api_keys`);
   let key = '<network API key>';
-  if ((existing?.count ?? 0) === 0) {
+  if ((await countApiKeys(context.db)) === 0) {
     const created = await createApiKey(context.db, {
       name: 'first-start',
       role: 'network',
