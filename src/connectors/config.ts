@@ -44,7 +44,10 @@ export const smscConfigSchema = z.strictObject({
   destTon: octet.default(1), // international (docs/protocol.md §6.4)
   destNpi: octet.default(1), // ISDN / E.164
   serviceType: z.string().max(MAX_SERVICE_TYPE).default(''),
-  /** 0x04 = 8-bit data, no class (docs/protocol.md §5.3); some handsets want 0xF5 */
+  /**
+   * data_coding of a `wap-push` (types.ts PushKind): 0x04 = 8-bit data, no class (docs/protocol.md §5.3);
+   * some handsets want 0xF5. Text always goes in the SMSC default alphabet (0x00).
+   */
   dataCoding: octet.default(0x04),
   /** UDHI (0x40) is added for segments that carry a UDH */
   esmClass: octet.default(0x00),
@@ -52,7 +55,10 @@ export const smscConfigSchema = z.strictObject({
   priorityFlag: z.number().int().min(0).max(3).default(0),
   /** UDH in short_message (portable) or port/SAR TLVs for the SMSC to build it (docs/protocol.md §5.4) */
   segmentMode: z.enum(['udh', 'tlv']).default('udh'),
-  /** 1 = receipt on success or failure (docs/protocol.md §6.4; avoid 3 on 3.4 binds, §10 #14) */
+  /**
+   * registered_delivery of a segment whose push wants receipts (types.ts ReceiptRequest): 1 = receipt on
+   * success or failure (docs/protocol.md §6.4; avoid 3 on 3.4 binds, §10 #14); 0 = never ask this SMSC
+   */
   registeredDelivery: octet.default(1),
   /** base of the id in submit_sm_resp and in receipts (Kannel msg-id-type; docs/protocol.md §6.7) */
   msgIdResp: messageIdBase.default('opaque'),

@@ -100,7 +100,9 @@ export class SmscRouter extends EventEmitter<SmscConnectorEvents> implements Sms
   }
 
   async submit(push: OutboundPush): Promise<SegmentResult[]> {
-    const connector = this.route(push.destination, modeOfSegments(push.segments));
+    // plain text has no port addressing, so an SMSC in either segment mode takes it
+    const mode = push.kind === 'text' ? undefined : modeOfSegments(push.segments);
+    const connector = this.route(push.destination, mode);
     if (!connector) {
       return push.segments.map((segment) => ({
         index: segment.index,

@@ -10,17 +10,44 @@ import type { SmsSegment } from '../../codecs/sms/segment.ts';
 
 export type SegmentMode = 'udh' | 'tlv';
 
+/**
+ * What a push carries. The SMSC connector turns it, with the SMSC's own settings, into data_coding and
+ * esm_class (smpp/submit-sm.ts):
+ * - `wap-push`: binary WDP datagram segments (codecs/sms `segmentDatagram`), sent with the data coding
+ *   configured for the SMSC (`dataCoding`, `dcs=` in SMSC_URL; default 0x04, 8-bit) and in its segment mode
+ * - `text`: plain text, one unaddressed segment (no UDH, no port TLVs) whose octets are in the SMSC default
+ *   alphabet (data_coding 0x00); sent as it is whatever the SMSC's segment mode
+ */
+export type PushKind = 'wap-push' | 'text';
+
+/**
+ * Which segments ask the SMSC for a delivery receipt: `each-segment`: every one, the way the SMSC is
+ * configured to be asked (`registeredDelivery`, `dlr=` in SMSC_URL; default 1, final outcome; an SMSC
+ * configured with 0 is never asked); `none`: no segment.
+ */
+export type ReceiptRequest = 'each-segment' | 'none';
+
 export interface OutboundPush {
   /** the caller's id for the push; receipts matched to its segments carry it back */
   id: string;
   /** MSISDN as the SMSC expects it (digits, international without '+') */
   destination: string;
+  /** what the segments carry; the connector picks the SMPP fields for it. Wins over `dataCoding`. */
+  kind?: PushKind;
   segments: SmsSegment[];
-  /** overrides the SMSC's configured data_coding */
-  dataCoding?: number;
-  /** overrides the SMSC's configured registered_delivery (true = receipt on success or failure) */
-  registeredDelivery?: boolean;
+  /** default `each-segment`. Wins over `registeredDelivery`. */
+  receipts?: ReceiptRequest;
   validityMinutes?: number;
+  /**
+   * @deprecated say `kind` instead; until every caller does: the data_coding of every segment, in place
+   * of the SMSC's configured one. Ignored when `kind` is given.
+   */
+  dataCoding?: number;
+  /**
+   * @deprecated say `receipts` instead; until every caller does: true = registered_delivery 1 (receipt on
+   * success or failure), false = 0. Ignored when `receipts` is given.
+   */
+  registeredDelivery?: boolean;
 }
 
 /**

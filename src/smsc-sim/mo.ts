@@ -1,12 +1,12 @@
 import type { PduFields } from 'smpp';
 import { encodeGsmUnpacked } from '../../codecs/sms/gsm-7bit.ts';
-// esm_class of an ordinary mobile-originated message: default mode, no UDH
-import { ESM_CLASS_DEFAULT } from '../connectors/smpp/protocol.ts';
-
-/** SMPP data_coding values for MO text (SMPP 3.4 §5.2.19). */
-export const DATA_CODING_SMSC_DEFAULT = 0x00; // GSM 03.38 default alphabet, one septet per octet
-export const DATA_CODING_LATIN1 = 0x03; // ISO-8859-1
-export const DATA_CODING_UCS2 = 0x08; // UCS-2 big-endian
+// MO text goes out as GSM 7-bit (one septet per octet), Latin-1 or UCS-2, with the default esm_class.
+import {
+  DATA_CODING_LATIN1,
+  DATA_CODING_SMSC_DEFAULT,
+  DATA_CODING_UCS2,
+  ESM_CLASS_DEFAULT,
+} from '../connectors/smpp/protocol.ts';
 
 /** ussd_service_op TLV values (SMPP 3.4 §5.3.2.44). */
 export const USSD_SERVICE_OPS = {

@@ -113,6 +113,16 @@ describe('SmscRouter', () => {
     expect(tlv.pushes.map((p) => p.id)).toEqual(['t']);
   });
 
+  it('sends text to whichever SMSC is up, whatever its segment mode', async () => {
+    const udh = new RecordingSmsc('udh', 'udh');
+    const tlv = new RecordingSmsc('tlv', 'tlv');
+    const router = new SmscRouter([udh, tlv], [{ prefix: '', smscIds: ['udh', 'tlv'] }]);
+    udh.available = false;
+    const text = { index: 1, total: 1, reference: 0, tpud: Buffer.from('PIN 1234'), udhi: false };
+    await router.submit({ id: 'pin', destination: '447700900001', kind: 'text', segments: [text] });
+    expect(tlv.pushes.map((p) => p.id)).toEqual(['pin']);
+  });
+
   it('refuses a destination no route covers', async () => {
     const router = new SmscRouter([new RecordingSmsc('uk')], [{ prefix: '44', smscIds: ['uk'] }]);
     const results = await router.submit(pushOf('x', '33612345678', 2));

@@ -8,6 +8,7 @@ import { normaliseMessageId, type MessageIdBase } from './message-id.ts';
 import { parseReceiptDate, parseReceiptText } from './receipt-text.ts';
 import { parseNetworkErrorCode, stateFromMessageState, stateFromStat } from './receipt-state.ts';
 import {
+  DATA_CODING_UCS2,
   ESM_CLASS_INTERMEDIATE_NOTIFICATION,
   ESM_CLASS_SME_DELIVERY_ACK,
   ESM_CLASS_SMSC_DELIVERY_RECEIPT,
@@ -24,8 +25,6 @@ import { decodeShortMessageText } from './short-message-text.ts';
 /** esm_class message types that are receipts or acks (docs/protocol.md §6.6). */
 const ESM_RECEIPT_BITS =
   ESM_CLASS_SMSC_DELIVERY_RECEIPT | ESM_CLASS_SME_DELIVERY_ACK | ESM_CLASS_INTERMEDIATE_NOTIFICATION;
-/** UCS-2 receipts exist; everything else is read as Latin-1 (receipt text is ASCII). */
-const DCS_UCS2 = 0x08;
 
 export interface IncomingMessage {
   sourceAddr: string;
@@ -136,8 +135,9 @@ export function readReceipt(
   smscId: string,
   bases: ReceiptIdBases,
 ): Omit<DeliveryReport, 'bindId'> | undefined {
+  // UCS-2 receipts exist; everything else is read as Latin-1 (receipt text is ASCII)
   const text =
-    message.dataCoding === DCS_UCS2
+    message.dataCoding === DATA_CODING_UCS2
       ? new TextDecoder('utf-16be').decode(message.userData)
       : ascii(message.userData);
   const parsedText = parseReceiptText(text);

@@ -58,6 +58,25 @@ export const REGISTERED_DELIVERY_FAILURE = 0x02;
 /** SMPP 5.0 meaning of value 3 (reserved in 3.4): a receipt on success only. */
 export const REGISTERED_DELIVERY_SUCCESS = 0x03;
 
+// ---- data_coding below 0x10 (SMPP 3.4 §5.2.19; docs/protocol.md §5.3, §6.10) ----------------------------
+// From 0x10 on the values follow the TS 23.038 §4 coding groups (short-message-text.ts reads those).
+
+/** SMSC default alphabet: GSM 03.38 on GSM networks; plain text, never a push (docs/protocol.md §5.3). */
+export const DATA_CODING_SMSC_DEFAULT = 0x00;
+/** IA5 (CCITT T.50) / ASCII */
+export const DATA_CODING_IA5 = 0x01;
+/** Octet unspecified (8-bit binary), the SMPP 3.4 value. */
+export const DATA_CODING_OCTET_UNSPECIFIED_2 = 0x02;
+export const DATA_CODING_LATIN1 = 0x03;
+/** Octet unspecified (8-bit binary); as a TP-DCS the general group's 8-bit data, the default for pushes. */
+export const DATA_CODING_OCTET_UNSPECIFIED = 0x04;
+/** ISO-8859-5 */
+export const DATA_CODING_CYRILLIC = 0x06;
+/** ISO-8859-8 */
+export const DATA_CODING_HEBREW = 0x07;
+/** UCS-2, big-endian */
+export const DATA_CODING_UCS2 = 0x08;
+
 // ---- interface_version (SMPP 3.4 §5.2.4, §5.3.2.25; docs/protocol.md §6.2) ---------------------------
 
 /** SMPP 3.4, in bind interface_version and in the bind response's sc_interface_version TLV. */

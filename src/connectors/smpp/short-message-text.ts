@@ -3,18 +3,18 @@
  * follow the GSM 03.38 / TS 23.038 §4 coding groups).
  */
 import { decodeGsmUnpacked } from '../../../codecs/sms/gsm-7bit.ts';
+import {
+  DATA_CODING_CYRILLIC,
+  DATA_CODING_HEBREW,
+  DATA_CODING_IA5,
+  DATA_CODING_LATIN1,
+  DATA_CODING_OCTET_UNSPECIFIED,
+  DATA_CODING_OCTET_UNSPECIFIED_2,
+  DATA_CODING_SMSC_DEFAULT,
+  DATA_CODING_UCS2,
+} from './protocol.ts';
 
 export type TextAlphabet = 'gsm' | 'ascii' | 'latin1' | 'cyrillic' | 'hebrew' | 'ucs2' | 'binary';
-
-// SMPP 3.4 §5.2.19 data_coding values below 0x10
-const DCS_SMSC_DEFAULT = 0x00; // SMSC default alphabet: GSM 03.38 on GSM networks
-const DCS_IA5 = 0x01; // IA5 (CCITT T.50) / ASCII
-const DCS_OCTET_2 = 0x02; // octet unspecified (8-bit binary)
-const DCS_LATIN1 = 0x03; // ISO-8859-1
-const DCS_OCTET_4 = 0x04; // octet unspecified (8-bit binary)
-const DCS_CYRILLIC = 0x06; // ISO-8859-5
-const DCS_HEBREW = 0x07; // ISO-8859-8
-const DCS_UCS2 = 0x08; // UCS-2 (big-endian)
 
 // TS 23.038 §4 coding groups (upper bits of the DCS)
 const GROUP_GENERAL_LAST = 0x7f; // 00xx xxxx general, 01xx xxxx automatic deletion
@@ -27,20 +27,20 @@ const DATA_CODING_CLASS_8BIT = 0x04; // bit 2 in group 1111: 8-bit data
 export function alphabetOfDataCoding(dataCoding: number): TextAlphabet {
   if (dataCoding < 0x10) {
     switch (dataCoding) {
-      case DCS_SMSC_DEFAULT:
+      case DATA_CODING_SMSC_DEFAULT:
         return 'gsm';
-      case DCS_IA5:
+      case DATA_CODING_IA5:
         return 'ascii';
-      case DCS_LATIN1:
+      case DATA_CODING_LATIN1:
         return 'latin1';
-      case DCS_CYRILLIC:
+      case DATA_CODING_CYRILLIC:
         return 'cyrillic';
-      case DCS_HEBREW:
+      case DATA_CODING_HEBREW:
         return 'hebrew';
-      case DCS_UCS2:
+      case DATA_CODING_UCS2:
         return 'ucs2';
-      case DCS_OCTET_2:
-      case DCS_OCTET_4:
+      case DATA_CODING_OCTET_UNSPECIFIED_2:
+      case DATA_CODING_OCTET_UNSPECIFIED:
       default:
         return 'binary';
     }

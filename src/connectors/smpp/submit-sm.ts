@@ -1,10 +1,17 @@
 /**
  * submit_sm fields for one segment (SMPP 3.4 §4.4.1, docs/protocol.md §6.4), in UDH or TLV mode (docs/protocol.md §5.3–5.4).
+ * The connector decides every SMPP field: data_coding and registered_delivery from what the push says it is
+ * (`kind`, `receipts`; types.ts) and the SMSC's settings, esm_class from the settings and the segment's UDHI.
  */
 import type { PduFields } from 'smpp';
 import type { SmscConfig } from '../config.ts';
 import type { OutboundPush, SmsSegment } from '../types.ts';
-import { ESM_CLASS_UDHI, REGISTERED_DELIVERY_FINAL } from './protocol.ts';
+import {
+  DATA_CODING_SMSC_DEFAULT,
+  ESM_CLASS_UDHI,
+  REGISTERED_DELIVERY_FINAL,
+  REGISTERED_DELIVERY_NONE,
+} from './protocol.ts';
 
 /** GSM TP-UD holds 140 octets; SMPP short_message up to 254 (docs/protocol.md §5.2, §6.4). */
 const MAX_SHORT_MESSAGE = 254;
@@ -52,6 +59,37 @@ export function submitSmTemplate(config: SmscConfig): PduFields {
   };
 }
 
+/**
+ * data_coding for the push: `kind` decides (a push with the SMSC's configured data coding, text in the
+ * SMSC default alphabet); without a kind, the push's own `dataCoding`, else the configured one.
+ */
+export function dataCodingFor(config: SmscConfig, push: OutboundPush): number {
+  switch (push.kind) {
+    case 'wap-push':
+      return config.dataCoding;
+    case 'text':
+      return DATA_CODING_SMSC_DEFAULT;
+    default:
+      return push.dataCoding ?? config.dataCoding;
+  }
+}
+
+/**
+ * registered_delivery for each segment: `receipts` decides (as the SMSC is configured to be asked, or
+ * none); without it, the push's own `registeredDelivery` (true: a final receipt), else the configured one.
+ */
+export function registeredDeliveryFor(config: SmscConfig, push: OutboundPush): number {
+  switch (push.receipts) {
+    case 'each-segment':
+      return config.registeredDelivery;
+    case 'none':
+      return REGISTERED_DELIVERY_NONE;
+    default:
+      if (push.registeredDelivery === undefined) return config.registeredDelivery;
+      return push.registeredDelivery ? REGISTERED_DELIVERY_FINAL : REGISTERED_DELIVERY_NONE;
+  }
+}
+
 /** Throws SubmitSmBuildError when the segment cannot be sent as configured (a bug on our side). */
 export function buildSubmitSm(
   template: PduFields,
@@ -59,37 +97,41 @@ export function buildSubmitSm(
   push: OutboundPush,
   segment: SmsSegment,
 ): PduFields {
-  const registeredDelivery =
-    push.registeredDelivery === undefined
-      ? config.registeredDelivery
-      : push.registeredDelivery
-        ? REGISTERED_DELIVERY_FINAL
-        : 0;
   const fields: PduFields = {
     ...template,
     destination_addr: push.destination,
     esm_class: config.esmClass,
     validity_period: push.validityMinutes === undefined ? '' : relativeValidityPeriod(push.validityMinutes),
-    registered_delivery: registeredDelivery,
-    data_coding: push.dataCoding ?? config.dataCoding,
+    registered_delivery: registeredDeliveryFor(config, push),
+    data_coding: dataCodingFor(config, push),
   };
-  if (config.segmentMode === 'udh') {
-    if (!segment.udhi && segment.tlv) {
-      // made for an SMSC that builds the UDH from TLVs: sent here, it would arrive without port addressing
-      throw new SubmitSmBuildError('SEGMENT_MODE_MISMATCH', `segment ${segment.index} was made for TLV mode`);
-    }
-    if (segment.tpud.length > MAX_SHORT_MESSAGE) {
-      throw new SubmitSmBuildError(
-        'SEGMENT_TOO_LONG',
-        `segment ${segment.index} has ${segment.tpud.length} octets`,
-      );
-    }
-    fields.short_message = toBuffer(segment.tpud);
-    if (segment.udhi) fields.esm_class = config.esmClass | ESM_CLASS_UDHI;
-    return fields;
+  // Plain text carries no port addressing: it goes as it is in either segment mode.
+  if (config.segmentMode === 'udh' || push.kind === 'text') return withUdhMode(fields, config, segment);
+  return withTlvMode(fields, segment);
+}
+
+/** The UDH (if any) stays in short_message, flagged by UDHI (docs/protocol.md §5.3). */
+function withUdhMode(fields: PduFields, config: SmscConfig, segment: SmsSegment): PduFields {
+  if (!segment.udhi && segment.tlv) {
+    // made for an SMSC that builds the UDH from TLVs: sent here, it would arrive without port addressing
+    throw new SubmitSmBuildError('SEGMENT_MODE_MISMATCH', `segment ${segment.index} was made for TLV mode`);
   }
-  // TLV mode: the SMSC builds the UDH from port and SAR TLVs; no UDHI, no UDH in the payload (docs/protocol.md §5.4).
-  // A UDH-mode segment that also carries its TLV addressing is sent without its UDH.
+  if (segment.tpud.length > MAX_SHORT_MESSAGE) {
+    throw new SubmitSmBuildError(
+      'SEGMENT_TOO_LONG',
+      `segment ${segment.index} has ${segment.tpud.length} octets`,
+    );
+  }
+  fields.short_message = toBuffer(segment.tpud);
+  if (segment.udhi) fields.esm_class = config.esmClass | ESM_CLASS_UDHI;
+  return fields;
+}
+
+/**
+ * TLV mode: the SMSC builds the UDH from port and SAR TLVs; no UDHI, no UDH in the payload (docs/protocol.md
+ * §5.4). A UDH-mode segment that also carries its TLV addressing is sent without its UDH.
+ */
+function withTlvMode(fields: PduFields, segment: SmsSegment): PduFields {
   if (!segment.tlv) {
     throw new SubmitSmBuildError('SEGMENT_WITHOUT_TLV', `segment ${segment.index} has no TLV addressing`);
   }

@@ -86,6 +86,22 @@ describe('SmppConnector submitting', () => {
     for (const result of mismatch) expect(result).toMatchObject({ ok: false, outcome: 'local-bug' });
   });
 
+  it("maps the push's kind and receipt wish to the SMSC's data coding and receipt setting", async () => {
+    harness = await startHarness({}, { segmentMode: 'tlv', dataCoding: 0xf5, registeredDelivery: 2 });
+    const push = { ...pushOf('push-kind', '447700900011', 2), kind: 'wap-push' as const, dataCoding: 0x04 };
+    expect(failed(await harness.connector.submit(push))).toEqual([]);
+    const text = { index: 1, total: 1, reference: 0, tpud: Buffer.from('PIN 1234', 'latin1'), udhi: false };
+    const pin = { id: 'pin', destination: '447700900011', kind: 'text' as const, segments: [text] };
+    expect(failed(await harness.connector.submit({ ...pin, receipts: 'none' }))).toEqual([]);
+    const [first, second, sent] = harness.sim.submitted();
+    expect([first, second].map((r) => [r.dataCoding, r.registeredDelivery, r.sarSegmentSeqnum])).toEqual([
+      [0xf5, 2, 1],
+      [0xf5, 2, 2],
+    ]);
+    expect(sent).toMatchObject({ dataCoding: 0, registeredDelivery: 0, esmClass: 0, text: 'PIN 1234' });
+    expect(sent.destinationPort).toBeUndefined();
+  });
+
   it('fails a segment the SMSC refuses for good with the SMPP status name', async () => {
     harness = await startHarness({ destinationErrors: [{ prefix: '4499', status: 'ESME_RINVDSTADR' }] });
     const results = await harness.connector.submit(pushOf('push-bad', '449900000001', 2));

@@ -1,6 +1,6 @@
 import smpp from 'smpp';
 import { describe, expect, it } from 'vitest';
-import { parseSmscConfig } from '../../../src/connectors/config.ts';
+import { parseSmscConfig, parseSmscUrl } from '../../../src/connectors/config.ts';
 import {
   buildSubmitSm,
   relativeValidityPeriod,
@@ -75,6 +75,50 @@ describe('submit_sm for a segment', () => {
     expect(fields.data_coding).toBe(0xf5);
     expect(fields.registered_delivery).toBe(0);
     expect(fields.validity_period).toBe('000001013000000R');
+  });
+
+  it('sends a wap-push with the data coding configured for the SMSC (dcs= in SMSC_URL), whatever the push says', () => {
+    const config = parseSmscUrl('smpp://otagw:secret@127.0.0.1:2775?dcs=245');
+    const template = submitSmTemplate(config);
+    const fields = buildSubmitSm(template, config, { ...push, kind: 'wap-push', dataCoding: 0x04 }, segment);
+    expect(fields.data_coding).toBe(0xf5);
+    expect(fields.esm_class).toBe(0x40);
+    // without a kind the push's own dataCoding still wins (until every caller says its kind)
+    expect(buildSubmitSm(template, config, { ...push, dataCoding: 0x04 }, segment).data_coding).toBe(0x04);
+  });
+
+  it('sends text in the SMSC default alphabet, without UDHI or port TLVs, in either segment mode', () => {
+    const text: SmsSegment = { index: 1, total: 1, reference: 0, tpud: Buffer.from('PIN 1234'), udhi: false };
+    for (const segmentMode of ['udh', 'tlv'] as const) {
+      const config = parseSmscConfig({ ...base, segmentMode, dataCoding: 0xf5, esmClass: 0x03 });
+      const fields = buildSubmitSm(
+        submitSmTemplate(config),
+        config,
+        { id: 'pin', destination: '447700900123', kind: 'text', segments: [text], dataCoding: 0xf5 },
+        text,
+      );
+      const decoded = encodeDecode(fields);
+      expect(decoded.data_coding).toBe(0x00);
+      expect(decoded.esm_class).toBe(0x03);
+      expect(fields.short_message).toEqual(Buffer.from('PIN 1234'));
+      expect(decoded.dest_port).toBeUndefined();
+      expect(decoded.sar_msg_ref_num).toBeUndefined();
+    }
+  });
+
+  it('asks for receipts as the SMSC is configured (dlr=), or not at all; receipts wins over registeredDelivery', () => {
+    const config = parseSmscUrl('smpp://otagw:secret@127.0.0.1:2775?dlr=2');
+    const template = submitSmTemplate(config);
+    const build = (extra: Partial<OutboundPush>) =>
+      buildSubmitSm(template, config, { ...push, ...extra }, segment).registered_delivery;
+    expect(build({ receipts: 'each-segment', registeredDelivery: false })).toBe(2);
+    expect(build({ receipts: 'none', registeredDelivery: true })).toBe(0);
+    expect(build({})).toBe(2);
+    expect(build({ registeredDelivery: true })).toBe(1);
+    const silent = parseSmscConfig({ ...base, registeredDelivery: 0 });
+    expect(
+      buildSubmitSm(submitSmTemplate(silent), silent, { ...push, receipts: 'each-segment' }, segment),
+    ).toMatchObject({ registered_delivery: 0 });
   });
 
   it('refuses a TLV-mode segment without TLV addressing', () => {
