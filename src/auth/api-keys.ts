@@ -139,11 +139,6 @@ export async function countApiKeys(db: Db): Promise<number> {
   return row?.count ?? 0;
 }
 
-export async function getApiKey(db: Db, id: string): Promise<ApiKeyRecord | undefined> {
-  const row = await db.one<ApiKeyRow>(`SELECT ${COLUMNS} FROM api_keys WHERE id::text = $1`, [id]);
-  return row && toRecord(row);
-}
-
 /** Revokes a key by id (or by its unique name prefix shown in lists); undefined when there is no such live key. */
 export async function revokeApiKey(db: Db, idOrPrefix: string): Promise<ApiKeyRecord | undefined> {
   const rows = await db.query<ApiKeyRow>(

@@ -18,8 +18,6 @@ export class ApiError extends Error {
   }
 }
 
-export const badRequest = (code: string, message: string, details: Record<string, unknown> = {}): ApiError =>
-  new ApiError(400, code, message, details);
 export const notFound = (code: string, message: string, details: Record<string, unknown> = {}): ApiError =>
   new ApiError(404, code, message, details);
 export const conflict = (code: string, message: string, details: Record<string, unknown> = {}): ApiError =>

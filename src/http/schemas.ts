@@ -32,8 +32,6 @@ export const reasonSchema = z
 
 export const isoTimeSchema = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time' });
 
-export const limitSchema = z.coerce.number().int().min(1).max(1000).default(100);
-
 /** The error envelope every 4xx/5xx carries. */
 export const errorSchema = z.object({
   error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()) }),
