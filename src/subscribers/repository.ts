@@ -13,6 +13,7 @@ export interface Subscriber {
   imeiChangedAt: Date | null;
   firmwareVersion: string | null;
   seenAt: Date | null;
+  createdAt: Date;
 }
 
 interface SubscriberRow {
@@ -24,9 +25,23 @@ interface SubscriberRow {
   imei_changed_at: Date | null;
   firmware_version: string | null;
   seen_at: Date | null;
+  created_at: Date;
 }
 
-const COLUMNS = 'id, imsi, msisdn, group_name, current_imei, imei_changed_at, firmware_version, seen_at';
+const COLUMN_NAMES = [
+  'id',
+  'imsi',
+  'msisdn',
+  'group_name',
+  'current_imei',
+  'imei_changed_at',
+  'firmware_version',
+  'seen_at',
+  'created_at',
+] as const;
+const COLUMNS = COLUMN_NAMES.join(', ');
+/** COLUMNS of the subscribers table aliased `s`. */
+const S_COLUMNS = COLUMN_NAMES.map((column) => `s.${column}`).join(', ');
 
 function toSubscriber(row: SubscriberRow): Subscriber {
   return {
@@ -38,6 +53,7 @@ function toSubscriber(row: SubscriberRow): Subscriber {
     imeiChangedAt: row.imei_changed_at,
     firmwareVersion: row.firmware_version,
     seenAt: row.seen_at,
+    createdAt: row.created_at,
   };
 }
 
@@ -59,6 +75,41 @@ export async function findSubscriber(
       normaliseMsisdn(key.msisdn),
     ]);
   return row && toSubscriber(row);
+}
+
+/** The subscriber whose SIM is in this handset now (through subscriber_devices' imei index). */
+export async function findSubscriberInHandset(db: Db, imei: string): Promise<Subscriber | undefined> {
+  const row = await db.one<SubscriberRow>(
+    `SELECT ${S_COLUMNS} FROM subscriber_devices d
+       JOIN subscribers s ON s.id = d.subscriber_id AND s.current_imei = d.imei
+     WHERE d.imei = $1 ORDER BY s.seen_at DESC NULLS LAST LIMIT 1`,
+    [imei],
+  );
+  return row && toSubscriber(row);
+}
+
+/** The firmware the subscriber's handset last reported (profile rules match on it). */
+export async function recordFirmwareVersion(db: Db, subscriberId: string, firmware: string): Promise<void> {
+  await db.query('UPDATE subscribers SET firmware_version = $2, updated_at = now() WHERE id = $1', [
+    subscriberId,
+    firmware,
+  ]);
+}
+
+/** A handset the subscriber's SIM was seen in. */
+export interface SubscriberHandset {
+  imei: string;
+  firstSeenAt: Date;
+  lastSeenAt: Date;
+}
+
+/** Every handset the subscriber's SIM was seen in, most recently seen first. */
+export async function listSubscriberHandsets(db: Db, subscriberId: string): Promise<SubscriberHandset[]> {
+  return db.query<SubscriberHandset>(
+    `SELECT imei, first_seen_at AS "firstSeenAt", last_seen_at AS "lastSeenAt"
+       FROM subscriber_devices WHERE subscriber_id = $1 ORDER BY last_seen_at DESC`,
+    [subscriberId],
+  );
 }
 
 /** Pushes that count against the daily cap: sent (or being sent) in [start, end). */

@@ -5,6 +5,7 @@ import type {
   DeviceModelWithTacs,
   DeviceSecurityMethod,
 } from '../../devices/catalogue.ts';
+import { tacLookupKeys } from '../../devices/imei.ts';
 import type { Db } from '../db.ts';
 
 /** The device catalogue: device_models and tacs. */
@@ -190,6 +191,20 @@ export async function findModelByTac(db: Db, tac: string): Promise<DeviceModel |
   const row = await db.one<DeviceModelRow>(
     `SELECT ${MODEL_COLUMNS} FROM tacs t JOIN device_models m ON m.id = t.model_id WHERE t.tac = $1`,
     [tac],
+  );
+  return row && toDeviceModel(row);
+}
+
+/**
+ * The model of a handset: the one its IMEI's 8-digit TAC points at, else its 6-digit legacy TAC's
+ * (tacLookupKeys, most specific first), in one query.
+ */
+export async function findModelOfImei(db: Db, imei: string): Promise<DeviceModel | undefined> {
+  const row = await db.one<DeviceModelRow>(
+    `SELECT ${MODEL_COLUMNS} FROM unnest($1::text[]) WITH ORDINALITY AS key (tac, preference)
+       JOIN tacs t ON t.tac = key.tac JOIN device_models m ON m.id = t.model_id
+      ORDER BY key.preference LIMIT 1`,
+    [tacLookupKeys(imei)],
   );
   return row && toDeviceModel(row);
 }

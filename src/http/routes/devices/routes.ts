@@ -1,5 +1,5 @@
 import { importDeviceCatalogue } from '../../../devices/import-catalogue.ts';
-import { asJson } from '../../../store/db.ts';
+import { recordDeviceReport } from '../../../store/repositories/device-reports.ts';
 import { findModelByTac, listDeviceModels } from '../../../store/repositories/devices.ts';
 import { unprocessable } from '../../errors.ts';
 import type { RouteKit } from '../../route-kit.ts';
@@ -12,35 +12,11 @@ export function deviceRoutes({ api, auth, validate, context }: RouteKit): void {
     validate(deviceReport),
     async (ctx, { params, body }) => {
       ctx.state.audit = { subjectType: 'imei', subjectId: params.imei };
-      const stored = await context.db.transaction(async (tx) => {
-        const subscriber = await tx.one<{ id: string; msisdn: string | null }>(
-          // The subscriber whose SIM is in this handset now (through subscriber_devices' imei index).
-          `SELECT s.id, s.msisdn FROM subscriber_devices d
-             JOIN subscribers s ON s.id = d.subscriber_id AND s.current_imei = d.imei
-           WHERE d.imei = $1 ORDER BY s.seen_at DESC NULLS LAST LIMIT 1`,
-          [params.imei],
-        );
-        const row = await tx.one<{ id: number }>(
-          `INSERT INTO device_reports (subscriber_id, imei, msisdn, source, properties, configuration, software)
-         VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7::jsonb) RETURNING id`,
-          [
-            subscriber?.id ?? null,
-            params.imei,
-            subscriber?.msisdn ?? null,
-            body.source ?? 'api',
-            asJson(body.properties),
-            asJson(body.configuration ?? {}),
-            asJson(body.software ?? []),
-          ],
-        );
-        // Profile rules match on firmware: the latest a handset reports is what the next push is chosen by.
-        if (subscriber && body.properties.firmware !== undefined) {
-          await tx.query('UPDATE subscribers SET firmware_version = $2, updated_at = now() WHERE id = $1', [
-            subscriber.id,
-            body.properties.firmware,
-          ]);
-        }
-        return { id: row!.id, subscriberId: subscriber?.id ?? null };
+      const stored = await recordDeviceReport(context.db, params.imei, {
+        properties: body.properties,
+        configuration: body.configuration ?? {},
+        software: body.software ?? [],
+        source: body.source ?? 'api',
       });
       ctx.state.audit.details = { reportId: stored.id, subscriberId: stored.subscriberId };
       ctx.status = 201;

@@ -1,6 +1,6 @@
 import { notFound } from '../../errors.ts';
 import type { RouteKit } from '../../route-kit.ts';
-import { subscriberTimeline as loadTimeline } from './queries.ts';
+import { subscriberTimeline as loadTimeline } from './timeline.ts';
 import { subscriberTimeline } from './schema.ts';
 
 export function subscriberRoutes({ api, auth, validate, context }: RouteKit): void {
