@@ -196,6 +196,24 @@ interface ReceiptJob {
   content: ReceiptContent;
 }
 
+/** What the simulator decided for an accepted submit_sm (decideAccepted). */
+interface SubmitDecision {
+  /** the SMSC message number */
+  number: number;
+  receivedAt: number;
+  /** the final state its receipt reports */
+  stat: ReceiptStat;
+  /** registered_delivery asks for a receipt in that state */
+  wantsReceipt: boolean;
+  /** submit_sm_resp withheld (lostResponsePercent) */
+  lostResponse: boolean;
+  /** receipt first, response held back (outOfOrderReceiptPercent) */
+  outOfOrder: boolean;
+  respMessageId: string | null;
+  receiptMessageId: string;
+  receiptTlvMessageId: string;
+}
+
 /** Behaviour turned into ready-to-run matchers and deterministic gates (rebuilt on every change). */
 interface CompiledBehaviour {
   outcomes: Array<{ matches: DestinationMatcher; stat: ReceiptStat }>;
@@ -573,146 +591,149 @@ class Simulator implements SmscSimulator {
 
   // ---- submit_sm ------------------------------------------------------------------------------------
 
+  /** submit_sm: refused by a fault or limit, or accepted (recorded, fed to a handset, answered, receipted). */
   private onSubmit(bind: Bind, pdu: PDU): void {
-    const counters = this.counterBoard;
-    const behaviour = this.current;
-    const compiled = this.compiled;
-    counters.submitsReceived++;
-    if (bind.mode !== 'transmitter' && bind.mode !== 'transceiver')
-      return this.refuse(bind, pdu, ESME_RINVBNDSTS);
-    if (compiled.genericNack.next()) {
-      counters.genericNacks++;
-      counters.submitsRejected++;
-      counters.error(ESME_RINVCMDLEN);
-      this.write(
-        bind,
-        new smpp.PDU('generic_nack', {
-          command_status: ESME_RINVCMDLEN,
-          sequence_number: pdu.sequence_number,
-        }),
-      );
-      return;
-    }
-    if (behaviour.windowLimit !== null && bind.unanswered >= behaviour.windowLimit) {
-      return this.refuse(bind, pdu, ESME_RMSGQFUL);
-    }
-    if (behaviour.throttleTpsPerBind !== null || behaviour.throttleTpsPerSystem !== null) {
-      if (this.throttled(bind, behaviour)) return this.refuse(bind, pdu, ESME_RTHROTTLED);
-    }
-    const destination = pdu.destination_addr ?? '';
-    for (const rule of compiled.destinationErrors) {
-      if (rule.matches(destination)) return this.refuse(bind, pdu, rule.status);
-    }
-
-    // accepted
-    counters.submitsAccepted++;
-    const systemId = bind.systemId as string;
-    const number = this.nextMessageId++;
-    const receivedAt = Date.now();
-    const registeredDelivery = pdu.registered_delivery ?? 0;
-    const stat = this.outcomeFor(destination);
-    const wantsReceipt = receiptRequested(registeredDelivery, stat);
-    const lostResponse = compiled.lostResponse.next();
-    const respMessageId = lostResponse ? null : renderMessageId(number, behaviour.respIdBase, behaviour);
-    const receiptMessageId = renderMessageId(number, behaviour.receiptIdBase, behaviour);
-    const receiptTlvMessageId =
-      behaviour.receiptTlvIdBase === null || behaviour.receiptTlvIdBase === behaviour.receiptIdBase
-        ? receiptMessageId
-        : renderMessageId(number, behaviour.receiptTlvIdBase, behaviour);
-
+    this.counterBoard.submitsReceived++;
+    if (this.refused(bind, pdu)) return;
+    this.counterBoard.submitsAccepted++;
+    const decision = this.decideAccepted(pdu);
     const content = messageContent(pdu);
-    const record: SubmittedSegment = {
-      messageId: String(number),
-      respMessageId,
-      receiptMessageId,
-      receiptTlvMessageId,
-      systemId,
-      bindId: bind.id,
-      sequenceNumber: pdu.sequence_number,
-      receivedAt,
-      serviceType: pdu.service_type ?? '',
-      sourceAddr: pdu.source_addr ?? '',
-      destinationAddr: destination,
-      esmClass: pdu.esm_class ?? 0,
-      dataCoding: pdu.data_coding ?? 0,
-      registeredDelivery,
-      shortMessage: content.octets,
-      text: content.text,
-      receiptStat: wantsReceipt ? stat : null,
-    };
-    if (pdu.source_port !== undefined) record.sourcePort = pdu.source_port;
-    if (pdu.dest_port !== undefined) record.destinationPort = pdu.dest_port;
-    if (pdu.sar_msg_ref_num !== undefined) record.sarMsgRefNum = pdu.sar_msg_ref_num;
-    if (pdu.sar_total_segments !== undefined) record.sarTotalSegments = pdu.sar_total_segments;
-    if (pdu.sar_segment_seqnum !== undefined) record.sarSegmentSeqnum = pdu.sar_segment_seqnum;
+    const record = submittedSegment(bind, pdu, decision, content);
     this.remember(record);
-    if (behaviour.handsetEnabled && content.octets !== null) {
+    if (this.current.handsetEnabled && content.octets !== null) {
       this.handsetRegistry.feed(record, content.hasUdh);
     }
+    this.answerSubmit(bind, pdu, decision);
+    if (decision.wantsReceipt) this.scheduleReceipt(bind, pdu, record, decision, content.text);
+    this.dropWhenDue(bind);
+  }
 
-    // response
-    const outOfOrder = wantsReceipt && compiled.outOfOrder.next();
-    if (lostResponse) {
-      counters.submitsUnanswered++;
-    } else {
-      const response = encodeSubmitSmResp(pdu.sequence_number, 0, respMessageId as string);
-      const delay = behaviour.responseDelayMs + (outOfOrder ? behaviour.outOfOrderLagMs : 0);
-      if (delay > 0) {
-        bind.unanswered++;
-        this.scheduler.at(delay, () => {
-          bind.unanswered--;
-          this.writeBytes(bind, response);
-        });
-      } else {
-        this.writeBytes(bind, response);
-      }
+  /**
+   * The checks before a submit is accepted, in an SMSC's order: bind state, an injected generic_nack,
+   * window, throttle, destination errors. True when one refused it (the answer is written).
+   */
+  private refused(bind: Bind, pdu: PDU): boolean {
+    const behaviour = this.current;
+    if (bind.mode !== 'transmitter' && bind.mode !== 'transceiver') {
+      this.refuse(bind, pdu, ESME_RINVBNDSTS);
+      return true;
     }
-
-    // receipt
-    if (wantsReceipt) {
-      if (compiled.lostReceipt.next()) {
-        counters.receiptsLost++;
-      } else {
-        const job: ReceiptJob = {
-          systemId,
-          originBindId: bind.id,
-          content: {
-            format: behaviour.receiptFormat,
-            stat,
-            textId: receiptMessageId,
-            tlvId: receiptTlvMessageId,
-            submittedAt: receivedAt,
-            doneAt: receivedAt + behaviour.receiptDelayMs,
-            originalText: receiptExcerpt(content.text),
-            sourceAddr: record.sourceAddr,
-            sourceAddrTon: pdu.source_addr_ton ?? 0,
-            sourceAddrNpi: pdu.source_addr_npi ?? 0,
-            destinationAddr: destination,
-            destinationAddrTon: pdu.dest_addr_ton ?? 0,
-            destinationAddrNpi: pdu.dest_addr_npi ?? 0,
-          },
-        };
-        const duplicate = compiled.duplicate.next();
-        const send = () => {
-          this.deliverReceipt(job);
-          if (duplicate) {
-            counters.receiptsDuplicated++;
-            this.deliverReceipt(job);
-          }
-        };
-        // without a delay the receipt joins the response in the same corked write: one segment, one wake-up
-        if (behaviour.receiptDelayMs === 0 && !outOfOrder) send();
-        else this.scheduler.at(outOfOrder ? 0 : behaviour.receiptDelayMs, send);
-      }
+    if (this.compiled.genericNack.next()) {
+      this.genericNack(bind, pdu);
+      return true;
     }
+    let status: number | undefined;
+    if (behaviour.windowLimit !== null && bind.unanswered >= behaviour.windowLimit) status = ESME_RMSGQFUL;
+    else if (this.throttled(bind, behaviour)) status = ESME_RTHROTTLED;
+    else status = this.destinationError(pdu.destination_addr ?? '');
+    if (status === undefined) return false;
+    this.refuse(bind, pdu, status);
+    return true;
+  }
 
+  /** An injected generic_nack ESME_RINVCMDLEN: "the header could not be processed". */
+  private genericNack(bind: Bind, pdu: PDU): void {
+    const counters = this.counterBoard;
+    counters.genericNacks++;
+    counters.submitsRejected++;
+    counters.error(ESME_RINVCMDLEN);
+    this.write(
+      bind,
+      new smpp.PDU('generic_nack', { command_status: ESME_RINVCMDLEN, sequence_number: pdu.sequence_number }),
+    );
+  }
+
+  private destinationError(destination: string): number | undefined {
+    for (const rule of this.compiled.destinationErrors) if (rule.matches(destination)) return rule.status;
+    return undefined;
+  }
+
+  /** What becomes of an accepted submit: its number and ids, its final state, which faults hit it. */
+  private decideAccepted(pdu: PDU): SubmitDecision {
+    const behaviour = this.current;
+    const compiled = this.compiled;
+    const number = this.nextMessageId++;
+    const stat = this.outcomeFor(pdu.destination_addr ?? '');
+    const wantsReceipt = receiptRequested(pdu.registered_delivery ?? 0, stat);
+    const lostResponse = compiled.lostResponse.next();
+    const receiptMessageId = renderMessageId(number, behaviour.receiptIdBase, behaviour);
+    return {
+      number,
+      receivedAt: Date.now(),
+      stat,
+      wantsReceipt,
+      lostResponse,
+      outOfOrder: wantsReceipt && compiled.outOfOrder.next(),
+      respMessageId: lostResponse ? null : renderMessageId(number, behaviour.respIdBase, behaviour),
+      receiptMessageId,
+      receiptTlvMessageId:
+        behaviour.receiptTlvIdBase === null || behaviour.receiptTlvIdBase === behaviour.receiptIdBase
+          ? receiptMessageId
+          : renderMessageId(number, behaviour.receiptTlvIdBase, behaviour),
+    };
+  }
+
+  /** submit_sm_resp now, later (responseDelayMs, out-of-order lag) or never (lost response). */
+  private answerSubmit(bind: Bind, pdu: PDU, decision: SubmitDecision): void {
+    if (decision.lostResponse) {
+      this.counterBoard.submitsUnanswered++;
+      return;
+    }
+    const behaviour = this.current;
+    const response = encodeSubmitSmResp(pdu.sequence_number, 0, decision.respMessageId as string);
+    const delay = behaviour.responseDelayMs + (decision.outOfOrder ? behaviour.outOfOrderLagMs : 0);
+    if (delay === 0) {
+      this.writeBytes(bind, response);
+      return;
+    }
+    bind.unanswered++;
+    this.scheduler.at(delay, () => {
+      bind.unanswered--;
+      this.writeBytes(bind, response);
+    });
+  }
+
+  /** The receipt of an accepted submit: lost, or sent (maybe twice) after receiptDelayMs or ahead of the response. */
+  private scheduleReceipt(
+    bind: Bind,
+    pdu: PDU,
+    record: SubmittedSegment,
+    decision: SubmitDecision,
+    text: string | null,
+  ): void {
+    const counters = this.counterBoard;
+    const compiled = this.compiled;
+    if (compiled.lostReceipt.next()) {
+      counters.receiptsLost++;
+      return;
+    }
+    const behaviour = this.current;
+    const job: ReceiptJob = {
+      systemId: record.systemId,
+      originBindId: bind.id,
+      content: receiptContent(pdu, record, decision, behaviour, text),
+    };
+    const duplicate = compiled.duplicate.next();
+    const send = () => {
+      this.deliverReceipt(job);
+      if (duplicate) {
+        counters.receiptsDuplicated++;
+        this.deliverReceipt(job);
+      }
+    };
+    // without a delay the receipt joins the response in the same corked write: one segment, one wake-up
+    if (behaviour.receiptDelayMs === 0 && !decision.outOfOrder) send();
+    else this.scheduler.at(decision.outOfOrder ? 0 : behaviour.receiptDelayMs, send);
+  }
+
+  /** dropAfterSubmits: let the response just written reach the client, then cut the link without unbind. */
+  private dropWhenDue(bind: Bind): void {
     bind.submitsOnConnection++;
-    if (behaviour.dropAfterSubmits !== null && bind.submitsOnConnection >= behaviour.dropAfterSubmits) {
-      // let the response just written reach the client, then cut the link without unbind
-      this.counterBoard.connectionsDropped++;
-      this.detach(bind);
-      bind.socket.end();
-    }
+    const limit = this.current.dropAfterSubmits;
+    if (limit === null || bind.submitsOnConnection < limit) return;
+    this.counterBoard.connectionsDropped++;
+    this.detach(bind);
+    bind.socket.end();
   }
 
   private refuse(bind: Bind, pdu: PDU, status: number): void {
@@ -722,6 +743,7 @@ class Simulator implements SmscSimulator {
   }
 
   private throttled(bind: Bind, behaviour: SimBehaviour): boolean {
+    if (behaviour.throttleTpsPerBind === null && behaviour.throttleTpsPerSystem === null) return false;
     const now = performance.now();
     let bindBucket: TokenBucket | null = null;
     let systemBucket: TokenBucket | null = null;
@@ -854,8 +876,73 @@ function uncork(bind: Bind): void {
   bind.socket.uncork();
 }
 
+/** One accepted submit_sm as `submitted()` reports it. */
+function submittedSegment(
+  bind: Bind,
+  pdu: PDU,
+  decision: SubmitDecision,
+  content: MessageContent,
+): SubmittedSegment {
+  const record: SubmittedSegment = {
+    messageId: String(decision.number),
+    respMessageId: decision.respMessageId,
+    receiptMessageId: decision.receiptMessageId,
+    receiptTlvMessageId: decision.receiptTlvMessageId,
+    systemId: bind.systemId as string,
+    bindId: bind.id,
+    sequenceNumber: pdu.sequence_number,
+    receivedAt: decision.receivedAt,
+    serviceType: pdu.service_type ?? '',
+    sourceAddr: pdu.source_addr ?? '',
+    destinationAddr: pdu.destination_addr ?? '',
+    esmClass: pdu.esm_class ?? 0,
+    dataCoding: pdu.data_coding ?? 0,
+    registeredDelivery: pdu.registered_delivery ?? 0,
+    shortMessage: content.octets,
+    text: content.text,
+    receiptStat: decision.wantsReceipt ? decision.stat : null,
+  };
+  if (pdu.source_port !== undefined) record.sourcePort = pdu.source_port;
+  if (pdu.dest_port !== undefined) record.destinationPort = pdu.dest_port;
+  if (pdu.sar_msg_ref_num !== undefined) record.sarMsgRefNum = pdu.sar_msg_ref_num;
+  if (pdu.sar_total_segments !== undefined) record.sarTotalSegments = pdu.sar_total_segments;
+  if (pdu.sar_segment_seqnum !== undefined) record.sarSegmentSeqnum = pdu.sar_segment_seqnum;
+  return record;
+}
+
+/** What the receipt of an accepted submit says, and to whom (receipts.ts renders it). */
+function receiptContent(
+  pdu: PDU,
+  record: SubmittedSegment,
+  decision: SubmitDecision,
+  behaviour: SimBehaviour,
+  text: string | null,
+): ReceiptContent {
+  return {
+    format: behaviour.receiptFormat,
+    stat: decision.stat,
+    textId: decision.receiptMessageId,
+    tlvId: decision.receiptTlvMessageId,
+    submittedAt: decision.receivedAt,
+    doneAt: decision.receivedAt + behaviour.receiptDelayMs,
+    originalText: receiptExcerpt(text),
+    sourceAddr: record.sourceAddr,
+    sourceAddrTon: pdu.source_addr_ton ?? 0,
+    sourceAddrNpi: pdu.source_addr_npi ?? 0,
+    destinationAddr: record.destinationAddr,
+    destinationAddrTon: pdu.dest_addr_ton ?? 0,
+    destinationAddrNpi: pdu.dest_addr_npi ?? 0,
+  };
+}
+
+interface MessageContent {
+  octets: Uint8Array | null;
+  text: string | null;
+  hasUdh: boolean;
+}
+
 /** The TP-UD octets (UDH rebuilt in front) of a binary message, or the text node-smpp decoded. */
-function messageContent(pdu: PDU): { octets: Uint8Array | null; text: string | null; hasUdh: boolean } {
+function messageContent(pdu: PDU): MessageContent {
   let message: ShortMessage | undefined = pdu.short_message;
   if (pdu.message_payload && (!message || message.message.length === 0)) message = pdu.message_payload;
   if (!message) return { octets: null, text: null, hasUdh: false };
