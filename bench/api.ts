@@ -36,7 +36,7 @@ import { MODELS, triggerFor } from './support/mix.ts';
 import { REDIS_URL, clearRedisPrefix } from './support/redis.ts';
 import { SmscProcess } from './support/smsc-process.ts';
 import { formatPercentiles, machineInfo, percentiles, type Percentiles } from './support/stats.ts';
-import { createStore, prepareStore, type StoreKind } from './support/store.ts';
+import { prepareStore, prepareTemplate, type StoreKind, type StoreTemplate } from './support/store.ts';
 
 const TARGET = { acceptedPerSecond: 3000, p99Ms: 50 };
 /** known subscribers seeded for this many triggers per second of the run (the rest are new SIMs) */
@@ -70,14 +70,15 @@ export interface ApiRun {
 }
 
 async function measure(
-  storeKind: StoreKind,
+  template: StoreTemplate,
   sim: SmscProcess,
   options: Options,
   facts: { gateway?: GatewayFacts; store?: string },
 ): Promise<ApiRun> {
   const runDir = mkdtempSync(join(tmpdir(), 'otagw-bench-api-'));
   const prefix = `otagw-bench-${randomBytes(4).toString('hex')}`;
-  const store = await createStore(storeKind, runDir);
+  const storeKind = template.kind;
+  const store = await template.create(runDir);
   facts.store = store.description;
   try {
     const settings = {
@@ -88,8 +89,7 @@ async function measure(
       smscPort: sim.port,
       stubService: options.service === 'stub',
     };
-    const prepared = await prepareStore(store, await gatewayConfig(settings), {
-      base: options.base,
+    const prepared = await prepareStore(store, {
       triggers: SEEDED_RATE * (options.warmup + options.duration),
       kind: 'typical',
     });
@@ -225,9 +225,22 @@ async function main(): Promise<void> {
   const sim = await SmscProcess.start({ receiptDelayMs: options.receiptDelayMs });
   const facts: { gateway?: GatewayFacts; store?: string } = {};
   const runs: Record<string, ApiRun & { storeDescription?: string }> = {};
+  const workDir = mkdtempSync(join(tmpdir(), 'otagw-bench-api-'));
   try {
     for (const storeKind of stores) {
-      const result = await measure(storeKind, sim, options, facts);
+      const template = await prepareTemplate(
+        storeKind,
+        await gatewayConfig({
+          storeUrl: 'memory://',
+          redisUrl: REDIS_URL,
+          prefix: 'unused',
+          smscHost: sim.host,
+          smscPort: sim.port,
+        }),
+        options.base,
+        workDir,
+      );
+      const result = await measure(template, sim, options, facts).finally(() => template.drop());
       runs[storeKind] = { ...result, storeDescription: facts.store };
       if (!values.json) {
         const target = storeKind === 'pg' ? TARGET.acceptedPerSecond : TARGET.acceptedPerSecond / 2;
@@ -243,6 +256,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await sim.stop();
+    rmSync(workDir, { recursive: true, force: true });
   }
   const configuration = {
     gateway: 'startGateway (src/main.ts) role all, as npm start: HTTP + worker + SMPP binds in one process',

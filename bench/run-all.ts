@@ -35,6 +35,7 @@ const TARGETS = {
 interface E2eRun {
   offeredPerSecond: number;
   measuredTriggers: number;
+  warmupTriggers: number;
   acceptedPerSecond: number;
   deliveredPerSecond: number;
   segmentsPerPush: number;

@@ -16,6 +16,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { loadConfig, type Config } from '../../src/config.ts';
 
@@ -216,7 +217,13 @@ export class GatewayProcess {
       cwd: options.cwd,
       execArgv: process.execArgv,
       env: { ...process.env, TSX_TSCONFIG_PATH: join(ROOT, 'tsconfig.json') },
-      stdio: ['ignore', 2, 2, 'ipc'],
+      stdio: ['ignore', 'pipe', 2, 'ipc'],
+    });
+    // The gateway logs JSON lines on stdout at its shipped level (info): pass on warnings and errors
+    // (to stderr, so --json output stays one line), not the info lines of every start and shutdown.
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      const level = /"level":(\d+)/.exec(line);
+      if (!level || Number(level[1]) >= 40) process.stderr.write(`gateway: ${line}\n`);
     });
     return new Promise((resolveStart, reject) => {
       child.once('error', reject);
