@@ -1,4 +1,5 @@
-import Koa, { type Context, type Next } from 'koa';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import Koa, { type Context, type Middleware, type Next } from 'koa';
 import Router from '@koa/router';
 import { z } from 'zod';
 import { BehaviourError } from './behaviour.ts';
@@ -14,9 +15,49 @@ class HttpError extends Error {
     readonly code: string,
     message: string,
     readonly details?: unknown,
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
   }
+}
+
+export interface ControlAppOptions {
+  /** Every request must carry `Authorization: Bearer <token>`; absent: no authentication. */
+  token?: string;
+}
+
+const REALM = 'Bearer realm="otagw-smsc-sim"';
+
+const digest = (text: string) => createHash('sha256').update(text).digest();
+
+/** 401 UNAUTHENTICATED without a bearer token, 401 INVALID_CONTROL_TOKEN with another one. */
+function requireToken(token: string): Middleware {
+  const expected = digest(token);
+  return async (ctx, next) => {
+    const match = /^Bearer[ ]+(\S+)\s*$/i.exec(ctx.get('Authorization'));
+    if (!match) {
+      throw new HttpError(
+        401,
+        'UNAUTHENTICATED',
+        'the control API needs Authorization: Bearer <control token>',
+        {},
+        { 'WWW-Authenticate': REALM },
+      );
+    }
+    // digests of equal length: the comparison takes as long for every wrong token
+    if (!timingSafeEqual(digest(match[1]), expected)) {
+      throw new HttpError(
+        401,
+        'INVALID_CONTROL_TOKEN',
+        'the control token does not match',
+        {},
+        {
+          'WWW-Authenticate': `${REALM}, error="invalid_token"`,
+        },
+      );
+    }
+    await next();
+  };
 }
 
 const moSchema = z.strictObject({
@@ -79,6 +120,7 @@ async function renderErrors(ctx: Context, next: Next): Promise<void> {
     await next();
   } catch (error) {
     if (error instanceof HttpError) {
+      ctx.set(error.headers);
       ctx.status = error.status;
       ctx.body = { error: { code: error.code, message: error.message, details: error.details } };
     } else if (error instanceof BehaviourError) {
@@ -97,7 +139,7 @@ async function renderErrors(ctx: Context, next: Next): Promise<void> {
 }
 
 /** The simulator's HTTP control API (JSON). Returned unstarted; the simulator listens with it. */
-export function createControlApp(sim: SmscSimulator): Koa {
+export function createControlApp(sim: SmscSimulator, options: ControlAppOptions = {}): Koa {
   const router = new Router();
 
   router.get('/behaviour', (ctx) => {
@@ -147,6 +189,7 @@ export function createControlApp(sim: SmscSimulator): Koa {
 
   const app = new Koa();
   app.use(renderErrors);
+  if (options.token !== undefined) app.use(requireToken(options.token));
   app.use(router.routes());
   app.use(router.allowedMethods({ throw: false }));
   app.use((ctx) => {

@@ -2,6 +2,8 @@ export {
   startSmscSimulator,
   DEFAULT_ACCOUNT,
   SimulatorConfigError,
+  isLoopbackHost,
+  type SimulatorConfigErrorCode,
   type SmscSimulator,
   type SmscSimulatorOptions,
   type SmscAccount,

@@ -1,5 +1,5 @@
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { isIPv4, type AddressInfo, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import smpp, { type PDU, type PduFields, type Server, type Session, type ShortMessage } from 'smpp';
 import {
@@ -56,6 +56,11 @@ export interface SmscSimulatorOptions {
   port?: number;
   /** HTTP control API port (0 = ephemeral); null or absent = no control API. */
   controlPort?: number | null;
+  /**
+   * Bearer token the control API asks of every request (`Authorization: Bearer <token>`; RFC 6750
+   * characters). Absent: the API is open, which only a loopback `host` allows (SIM_CONTROL_TOKEN_REQUIRED).
+   */
+  controlToken?: string;
   /** Who may bind. Default: one account, DEFAULT_ACCOUNT. */
   accounts?: SmscAccount[];
   behaviour?: Partial<SimBehaviour>;
@@ -83,10 +88,23 @@ export const DEFAULT_ACCOUNT: Readonly<SmscAccount> = Object.freeze({
 export const MAX_SYSTEM_ID_LENGTH = 15;
 export const MAX_PASSWORD_LENGTH = 8;
 
-/** Thrown by startSmscSimulator for options it cannot run with (code SIM_INVALID_ACCOUNT). */
+export type SimulatorConfigErrorCode =
+  /** a system_id or password SMPP cannot carry */
+  | 'SIM_INVALID_ACCOUNT'
+  /** a control API on a non-loopback host without controlToken */
+  | 'SIM_CONTROL_TOKEN_REQUIRED'
+  /** a controlToken that is empty or not a bearer token (RFC 6750 §2.1) */
+  | 'SIM_INVALID_CONTROL_TOKEN';
+
+/** Thrown by startSmscSimulator for options it cannot run with. */
 export class SimulatorConfigError extends Error {
   override readonly name = 'SimulatorConfigError';
-  readonly code = 'SIM_INVALID_ACCOUNT';
+  constructor(
+    message: string,
+    readonly code: SimulatorConfigErrorCode = 'SIM_INVALID_ACCOUNT',
+  ) {
+    super(message);
+  }
 }
 
 function checkAccounts(accounts: SmscAccount[]): void {
@@ -101,6 +119,33 @@ function checkAccounts(accounts: SmscAccount[]): void {
         `the password of '${account.systemId}' is longer than SMPP's ${MAX_PASSWORD_LENGTH} characters`,
       );
     }
+  }
+}
+
+/** RFC 6750 §2.1 b64token: what may follow `Bearer ` in an Authorization header. */
+const BEARER_TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
+
+/** 127.0.0.0/8, ::1 (also IPv4-mapped) and localhost: only this machine can reach them. */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
+  if (bare === 'localhost' || bare === '::1') return true;
+  const v4 = bare.startsWith('::ffff:') ? bare.slice('::ffff:'.length) : bare;
+  return isIPv4(v4) && v4.startsWith('127.');
+}
+
+/** An open control API lets anyone change the simulator's behaviour: only on loopback. */
+function checkControlAccess(host: string, controlPort: number | null, token: string | undefined): void {
+  if (token !== undefined && !BEARER_TOKEN.test(token)) {
+    throw new SimulatorConfigError(
+      'the control token must be a non-empty bearer token (letters, digits and -._~+/, then any =)',
+      'SIM_INVALID_CONTROL_TOKEN',
+    );
+  }
+  if (controlPort !== null && token === undefined && !isLoopbackHost(host)) {
+    throw new SimulatorConfigError(
+      `the control API on ${host} would let anyone who reaches it change the simulator: give it a control token, or listen on loopback`,
+      'SIM_CONTROL_TOKEN_REQUIRED',
+    );
   }
 }
 
@@ -236,8 +281,11 @@ const UNSUPPORTED_REQUESTS = new Set(['query_sm', 'cancel_sm', 'replace_sm', 'su
 /** Receipts kept per system_id while it has no receiver-capable bind. */
 const MAX_PARKED_RECEIPTS = 100_000;
 const DEFAULT_FIRST_MESSAGE_ID = 0x10000000;
+/** A test tool listens on loopback unless told otherwise. */
+const DEFAULT_HOST = '127.0.0.1';
 
 export async function startSmscSimulator(options: SmscSimulatorOptions = {}): Promise<SmscSimulator> {
+  checkControlAccess(options.host ?? DEFAULT_HOST, options.controlPort ?? null, options.controlToken);
   const simulator = new Simulator(options);
   try {
     await simulator.listen(options.port ?? 0, options.controlPort ?? null);
@@ -270,9 +318,11 @@ class Simulator implements SmscSimulator {
   private readonly smscSystemId: string;
   private readonly moTimeoutMs: number;
   private closing = false;
+  private readonly controlToken: string | undefined;
 
   constructor(options: SmscSimulatorOptions) {
-    this.host = options.host ?? '127.0.0.1';
+    this.host = options.host ?? DEFAULT_HOST;
+    this.controlToken = options.controlToken;
     const accounts = options.accounts ?? [DEFAULT_ACCOUNT];
     checkAccounts(accounts);
     this.accounts = new Map(accounts.map((account) => [account.systemId, account.password]));
@@ -300,7 +350,7 @@ class Simulator implements SmscSimulator {
     this.server.on('error', () => undefined);
     this.port = (this.server.address() as AddressInfo).port;
     if (controlPort !== null) {
-      const app = createControlApp(this);
+      const app = createControlApp(this, { token: this.controlToken });
       const http = createHttpServer(app.callback());
       await new Promise<void>((resolve, reject) => {
         http.once('error', reject);

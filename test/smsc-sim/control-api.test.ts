@@ -1,5 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startSmscSimulator, type SmscSimulator } from '../../src/smsc-sim/index.ts';
+import {
+  isLoopbackHost,
+  SimulatorConfigError,
+  startSmscSimulator,
+  type SmscSimulator,
+} from '../../src/smsc-sim/index.ts';
 import { TestClient } from './smpp-test-client.ts';
 
 let sim: SmscSimulator;
@@ -13,14 +18,28 @@ afterEach(async () => {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON bodies are checked by the assertions
 type Json = any;
 
-async function call(method: string, path: string, body?: unknown): Promise<{ status: number; body: Json }> {
+async function call(
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: Json; headers: Headers }> {
   const response = await fetch(`${sim.controlUrl}${path}`, {
     method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : null };
+  return { status: response.status, body: text ? JSON.parse(text) : null, headers: response.headers };
+}
+
+async function startFailure(options: Parameters<typeof startSmscSimulator>[0]): Promise<unknown> {
+  try {
+    sim = await startSmscSimulator(options);
+  } catch (error) {
+    return error;
+  }
+  throw new Error('the simulator started');
 }
 
 describe('control API', () => {
@@ -100,7 +119,7 @@ describe('control API', () => {
     const client = await TestClient.bound(sim.port);
     clients.push(client);
     const sms = await call('POST', '/mo', { from: '447700900123', to: '2020', text: 'HELP' });
-    expect(sms).toEqual({ status: 200, body: { delivered: true } });
+    expect(sms).toMatchObject({ status: 200, body: { delivered: true } });
     const ussd = await call('POST', '/mo', {
       from: '447700900123',
       to: '*100#',
@@ -143,5 +162,71 @@ describe('control API', () => {
     const response = await call('GET', '/nothing');
     expect(response.status).toBe(404);
     expect(response.body.error.code).toBe('NOT_FOUND');
+  });
+});
+
+describe('control API token', () => {
+  const TOKEN = 'c0ntrol-T0ken_for.tests~';
+  const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+  it('answers 401 without the token, and changes nothing', async () => {
+    sim = await startSmscSimulator({ controlPort: 0, controlToken: TOKEN });
+    const missing = await call('PATCH', '/behaviour', { receiptDelayMs: 10 });
+    expect(missing.status).toBe(401);
+    expect(missing.body).toEqual({
+      error: { code: 'UNAUTHENTICATED', message: expect.stringContaining('Bearer'), details: {} },
+    });
+    expect(missing.headers.get('www-authenticate')).toBe('Bearer realm="otagw-smsc-sim"');
+    const wrong = await call('PATCH', '/behaviour', { receiptDelayMs: 10 }, bearer('not-the-token'));
+    expect(wrong.status).toBe(401);
+    expect(wrong.body.error).toMatchObject({ code: 'INVALID_CONTROL_TOKEN', details: {} });
+    expect(wrong.headers.get('www-authenticate')).toContain('error="invalid_token"');
+    const basic = await call('GET', '/counters', undefined, { authorization: `Basic ${TOKEN}` });
+    expect(basic.body.error.code).toBe('UNAUTHENTICATED');
+    // unknown paths say nothing either
+    expect((await call('GET', '/nothing')).status).toBe(401);
+    expect(sim.behaviour().receiptDelayMs).toBe(0);
+  });
+
+  it('serves every route with the token', async () => {
+    sim = await startSmscSimulator({ controlPort: 0, controlToken: TOKEN });
+    const patched = await call('PATCH', '/behaviour', { receiptDelayMs: 10 }, bearer(TOKEN));
+    expect(patched.status).toBe(200);
+    expect(sim.behaviour().receiptDelayMs).toBe(10);
+    expect((await call('GET', '/counters', undefined, bearer(TOKEN))).status).toBe(200);
+    expect((await call('GET', '/nothing', undefined, bearer(TOKEN))).status).toBe(404);
+  });
+
+  it('refuses to start an open control API on a non-loopback host', async () => {
+    const error = await startFailure({ host: '0.0.0.0', controlPort: 0 });
+    expect(error).toBeInstanceOf(SimulatorConfigError);
+    expect((error as SimulatorConfigError).code).toBe('SIM_CONTROL_TOKEN_REQUIRED');
+  });
+
+  it('starts on a non-loopback host with a token, or without a control API', async () => {
+    sim = await startSmscSimulator({ host: '0.0.0.0', controlPort: 0, controlToken: TOKEN });
+    const port = new URL(sim.controlUrl!).port;
+    const response = await fetch(`http://127.0.0.1:${port}/behaviour`, { headers: bearer(TOKEN) });
+    expect(response.status).toBe(200);
+    expect((await fetch(`http://127.0.0.1:${port}/behaviour`)).status).toBe(401);
+    await sim.close();
+    sim = await startSmscSimulator({ host: '0.0.0.0', controlPort: null });
+    expect(sim.controlUrl).toBeUndefined();
+  });
+
+  it('refuses a token that cannot travel as a bearer token', async () => {
+    for (const controlToken of ['', 'has space', 'new\nline']) {
+      const error = await startFailure({ controlPort: 0, controlToken });
+      expect((error as SimulatorConfigError).code).toBe('SIM_INVALID_CONTROL_TOKEN');
+    }
+  });
+
+  it('knows loopback hosts', () => {
+    for (const host of ['127.0.0.1', '127.1.2.3', 'localhost', '::1', '[::1]', '::ffff:127.0.0.1']) {
+      expect(isLoopbackHost(host), host).toBe(true);
+    }
+    for (const host of ['0.0.0.0', '::', '10.0.0.1', 'smsc-sim', '128.0.0.1', '::ffff:10.0.0.1']) {
+      expect(isLoopbackHost(host), host).toBe(false);
+    }
   });
 });
