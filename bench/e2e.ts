@@ -31,7 +31,8 @@
  * - (a) trigger -> first submit_sm: from the client sending the request to the SMSC simulator reading (and
  *   answering) the push's first submit_sm, as timestamped by the simulator;
  * - (b) trigger -> last submit_sm_resp: ... to the simulator answering the push's last segment;
- * - (c) trigger -> HTTP 202: the client's request/response time;
+ * - (c) trigger -> HTTP 202: the client's request/response time (with the wait for a free connection when
+ *   all of them are busy: the client sends when the trigger is due, as a network element would);
  * - (d) trigger -> delivered: ... to the store recording the provisioning delivered (event time), which
  *   includes the receipt delay;
  * - every provisioning must end delivered (allDelivered); drain = load end -> last provisioning final.

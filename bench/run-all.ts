@@ -4,7 +4,8 @@
  * the date, the commit and each benchmark's configuration. The table of figures is printed too (it is the
  * README's).
  *
- *   npm run bench                          everything, full length (about 20 minutes on 2 cores)
+ *   npm run bench                          everything, full length (20-30 minutes on 2 cores; longer when
+ *                                          full-load runs leave a backlog to drain, up to a minute each)
  *   npm run bench -- --quick               a smoke run: short runs, a small subscriber base; writes
  *                                          var/benchmarks-quick.md unless --out says otherwise
  *   npm run bench -- --only e2e,api        some of them (codec, smpp, e2e, api)
@@ -152,8 +153,8 @@ function e2eRows(report: E2eReport): Row[] {
         figure:
           `${n(full.deliveredPerSecond)} delivered/s, ` +
           (full.allDelivered
-            ? `all ${n(full.measuredTriggers)} delivered`
-            : `${n(full.notDelivered)} not delivered`),
+            ? `all ${n(full.measuredTriggers + full.warmupTriggers)} delivered (warm-up included)`
+            : `${n(full.notDelivered)} of ${n(full.measuredTriggers + full.warmupTriggers)} not delivered`),
         target: `≥ ${n(target)}/s${aim ? ' (half the PostgreSQL target)' : ''}`,
         met: met(full.deliveredPerSecond >= target && full.allDelivered, aim),
       });
