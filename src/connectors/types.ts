@@ -32,22 +32,12 @@ export interface OutboundPush {
   id: string;
   /** MSISDN as the SMSC expects it (digits, international without '+') */
   destination: string;
-  /** what the segments carry; the connector picks the SMPP fields for it. Wins over `dataCoding`. */
+  /** what the segments carry (default `wap-push`); the connector picks the SMPP fields for it */
   kind?: PushKind;
   segments: SmsSegment[];
-  /** default `each-segment`. Wins over `registeredDelivery`. */
+  /** default `each-segment` */
   receipts?: ReceiptRequest;
   validityMinutes?: number;
-  /**
-   * @deprecated say `kind` instead; until every caller does: the data_coding of every segment, in place
-   * of the SMSC's configured one. Ignored when `kind` is given.
-   */
-  dataCoding?: number;
-  /**
-   * @deprecated say `receipts` instead; until every caller does: true = registered_delivery 1 (receipt on
-   * success or failure), false = 0. Ignored when `receipts` is given.
-   */
-  registeredDelivery?: boolean;
 }
 
 /**

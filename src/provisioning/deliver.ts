@@ -126,7 +126,6 @@ export class RuleCache {
   }
 }
 
-const TEXT_DATA_CODING = 0x00; // SMSC default alphabet (docs/protocol.md §5.3)
 const MAX_TEXT_LENGTH = 160; // one GSM 7-bit SMS (docs/protocol.md §5.2)
 
 /** One plain-text SMS as a connector segment (no UDH). */
@@ -152,7 +151,7 @@ export async function sendText(
   destination: string,
   text: string,
 ): Promise<SegmentResult[]> {
-  return connector.submit({ id, destination, segments: [textSegment(text)], dataCoding: TEXT_DATA_CODING });
+  return connector.submit({ id, destination, kind: 'text', segments: [textSegment(text)] });
 }
 
 /** The provisioning of a job; waits for the producer's transaction when the job overtook its commit. */
@@ -180,7 +179,6 @@ interface ComposedPush {
   security: SecurityMethod;
   omitted: unknown;
   segments: OutboundPush['segments'];
-  dataCoding: number;
   /** the PIN of a USER* method, for its own text */
   subscriberCode: string | undefined;
 }
@@ -222,7 +220,7 @@ export async function deliverProvisioning(
     failure = await submitAndRecord(
       deps,
       record,
-      { destination: msisdn, segments: push.segments, dataCoding: push.dataCoding },
+      { destination: msisdn, kind: 'wap-push', segments: push.segments },
       { resubmit: record.state === 'submitting', attempt },
     );
   } finally {
@@ -311,7 +309,6 @@ async function composePush(
     security,
     omitted,
     segments,
-    dataCoding: signed.packed.dataCoding,
     subscriberCode: signed.subscriberCode,
   };
 }
@@ -404,7 +401,7 @@ function failureOfSubmit(results: readonly SegmentResult[]): PermanentFailure | 
 async function submitAndRecord(
   deps: DeliveryDeps,
   record: ProvisioningRecord,
-  push: Pick<OutboundPush, 'destination' | 'segments' | 'dataCoding'>,
+  push: Pick<OutboundPush, 'destination' | 'kind' | 'segments' | 'receipts'>,
   attempt: { resubmit: boolean; attempt: number },
 ): Promise<PermanentFailure | TransientFailure | undefined> {
   const submitStarted = performance.now();

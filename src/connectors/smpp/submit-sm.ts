@@ -9,7 +9,6 @@ import type { OutboundPush, SmsSegment } from '../types.ts';
 import {
   DATA_CODING_SMSC_DEFAULT,
   ESM_CLASS_UDHI,
-  REGISTERED_DELIVERY_FINAL,
   REGISTERED_DELIVERY_NONE,
 } from './protocol.ts';
 
@@ -60,34 +59,19 @@ export function submitSmTemplate(config: SmscConfig): PduFields {
 }
 
 /**
- * data_coding for the push: `kind` decides (a push with the SMSC's configured data coding, text in the
- * SMSC default alphabet); without a kind, the push's own `dataCoding`, else the configured one.
+ * data_coding for the push, by its `kind`: a WAP push (the default) with the SMSC's configured data coding,
+ * text in the SMSC default alphabet.
  */
 export function dataCodingFor(config: SmscConfig, push: OutboundPush): number {
-  switch (push.kind) {
-    case 'wap-push':
-      return config.dataCoding;
-    case 'text':
-      return DATA_CODING_SMSC_DEFAULT;
-    default:
-      return push.dataCoding ?? config.dataCoding;
-  }
+  return push.kind === 'text' ? DATA_CODING_SMSC_DEFAULT : config.dataCoding;
 }
 
 /**
- * registered_delivery for each segment: `receipts` decides (as the SMSC is configured to be asked, or
- * none); without it, the push's own `registeredDelivery` (true: a final receipt), else the configured one.
+ * registered_delivery for each segment, by `receipts`: as the SMSC is configured to be asked (the default),
+ * or none.
  */
 export function registeredDeliveryFor(config: SmscConfig, push: OutboundPush): number {
-  switch (push.receipts) {
-    case 'each-segment':
-      return config.registeredDelivery;
-    case 'none':
-      return REGISTERED_DELIVERY_NONE;
-    default:
-      if (push.registeredDelivery === undefined) return config.registeredDelivery;
-      return push.registeredDelivery ? REGISTERED_DELIVERY_FINAL : REGISTERED_DELIVERY_NONE;
-  }
+  return push.receipts === 'none' ? REGISTERED_DELIVERY_NONE : config.registeredDelivery;
 }
 
 /** Throws SubmitSmBuildError when the segment cannot be sent as configured (a bug on our side). */

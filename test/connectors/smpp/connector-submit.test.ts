@@ -88,7 +88,7 @@ describe('SmppConnector submitting', () => {
 
   it("maps the push's kind and receipt wish to the SMSC's data coding and receipt setting", async () => {
     harness = await startHarness({}, { segmentMode: 'tlv', dataCoding: 0xf5, registeredDelivery: 2 });
-    const push = { ...pushOf('push-kind', '447700900011', 2), kind: 'wap-push' as const, dataCoding: 0x04 };
+    const push = { ...pushOf('push-kind', '447700900011', 2), kind: 'wap-push' as const };
     expect(failed(await harness.connector.submit(push))).toEqual([]);
     const text = { index: 1, total: 1, reference: 0, tpud: Buffer.from('PIN 1234', 'latin1'), udhi: false };
     const pin = { id: 'pin', destination: '447700900011', kind: 'text' as const, segments: [text] };

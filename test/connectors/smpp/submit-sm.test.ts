@@ -59,32 +59,27 @@ describe('submit_sm for a segment', () => {
     expect(decoded.sar_segment_seqnum).toBe(1);
   });
 
-  it('lets the push override data coding and receipts, and sets a relative validity', () => {
+  it('sends a push without receipts when it asks for none, and sets a relative validity', () => {
     const config = parseSmscConfig(base);
     const fields = buildSubmitSm(
       submitSmTemplate(config),
       config,
-      {
-        ...push,
-        dataCoding: 0xf5,
-        registeredDelivery: false,
-        validityMinutes: 24 * 60 + 90,
-      },
+      { ...push, receipts: 'none', validityMinutes: 24 * 60 + 90 },
       segment,
     );
-    expect(fields.data_coding).toBe(0xf5);
+    expect(fields.data_coding).toBe(0x04);
     expect(fields.registered_delivery).toBe(0);
     expect(fields.validity_period).toBe('000001013000000R');
   });
 
-  it('sends a wap-push with the data coding configured for the SMSC (dcs= in SMSC_URL), whatever the push says', () => {
+  it('sends a wap-push with the data coding configured for the SMSC (dcs= in SMSC_URL)', () => {
     const config = parseSmscUrl('smpp://otagw:secret@127.0.0.1:2775?dcs=245');
     const template = submitSmTemplate(config);
-    const fields = buildSubmitSm(template, config, { ...push, kind: 'wap-push', dataCoding: 0x04 }, segment);
+    const fields = buildSubmitSm(template, config, { ...push, kind: 'wap-push' }, segment);
     expect(fields.data_coding).toBe(0xf5);
     expect(fields.esm_class).toBe(0x40);
-    // without a kind the push's own dataCoding still wins (until every caller says its kind)
-    expect(buildSubmitSm(template, config, { ...push, dataCoding: 0x04 }, segment).data_coding).toBe(0x04);
+    // a push that does not say its kind is a wap-push
+    expect(buildSubmitSm(template, config, push, segment).data_coding).toBe(0xf5);
   });
 
   it('sends text in the SMSC default alphabet, without UDHI or port TLVs, in either segment mode', () => {
@@ -94,7 +89,7 @@ describe('submit_sm for a segment', () => {
       const fields = buildSubmitSm(
         submitSmTemplate(config),
         config,
-        { id: 'pin', destination: '447700900123', kind: 'text', segments: [text], dataCoding: 0xf5 },
+        { id: 'pin', destination: '447700900123', kind: 'text', segments: [text] },
         text,
       );
       const decoded = encodeDecode(fields);
@@ -106,15 +101,14 @@ describe('submit_sm for a segment', () => {
     }
   });
 
-  it('asks for receipts as the SMSC is configured (dlr=), or not at all; receipts wins over registeredDelivery', () => {
+  it('asks for receipts as the SMSC is configured (dlr=), or not at all', () => {
     const config = parseSmscUrl('smpp://otagw:secret@127.0.0.1:2775?dlr=2');
     const template = submitSmTemplate(config);
     const build = (extra: Partial<OutboundPush>) =>
       buildSubmitSm(template, config, { ...push, ...extra }, segment).registered_delivery;
-    expect(build({ receipts: 'each-segment', registeredDelivery: false })).toBe(2);
-    expect(build({ receipts: 'none', registeredDelivery: true })).toBe(0);
+    expect(build({ receipts: 'each-segment' })).toBe(2);
+    expect(build({ receipts: 'none' })).toBe(0);
     expect(build({})).toBe(2);
-    expect(build({ registeredDelivery: true })).toBe(1);
     const silent = parseSmscConfig({ ...base, registeredDelivery: 0 });
     expect(
       buildSubmitSm(submitSmTemplate(silent), silent, { ...push, receipts: 'each-segment' }, segment),
