@@ -115,17 +115,6 @@ export async function upsertDeviceModels(
   return { ...counts, ids };
 }
 
-/** One model: see upsertDeviceModels. */
-export async function upsertDeviceModel(
-  db: Db,
-  input: DeviceModelInput,
-): Promise<{ model: DeviceModel; change: 'added' | 'updated' | 'unchanged' }> {
-  const result = await upsertDeviceModels(db, [input]);
-  const model = await getDeviceModel(db, result.ids.get(deviceModelKey(input.manufacturer, input.model))!);
-  const change = result.added ? 'added' : result.updated ? 'updated' : 'unchanged';
-  return { model: model!, change };
-}
-
 export interface TacCounts {
   added: number;
   /** TACs that belonged to another model before. */
@@ -154,16 +143,6 @@ export async function assignTacs(
     counts.unchanged += chunk.length - changed.length;
   }
   return counts;
-}
-
-/** Removes a TAC from the catalogue; false when it was not there. */
-export async function removeTac(db: Db, tac: string): Promise<boolean> {
-  return (await db.query('DELETE FROM tacs WHERE tac = $1 RETURNING tac', [tac])).length > 0;
-}
-
-/** Removes a model and its TACs; false when it was not there. */
-export async function deleteDeviceModel(db: Db, id: number): Promise<boolean> {
-  return (await db.query('DELETE FROM device_models WHERE id = $1 RETURNING id', [id])).length > 0;
 }
 
 export async function getDeviceModel(db: Db, id: number): Promise<DeviceModel | undefined> {
