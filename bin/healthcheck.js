@@ -5,7 +5,9 @@
 //   node bin/healthcheck.js          https://127.0.0.1:$PORT/healthz when OTAGW_TLS_DIR is set (trusting
 //                                    only $OTAGW_TLS_DIR/ca.cert.pem; /healthz needs no client
 //                                    certificate), else http://127.0.0.1:$PORT/healthz (PORT default 8080)
-//   node bin/healthcheck.js URL      that URL instead (e.g. the SMSC simulator's control API)
+//   node bin/healthcheck.js URL      that URL instead (e.g. the SMSC simulator's control API), with
+//                                    `Authorization: Bearer $OTAGW_SMSC_SIM_CONTROL_TOKEN` when that is set
+//                                    (the simulator's control token, as `otagw smsc-sim` takes it)
 import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
@@ -16,7 +18,10 @@ const TIMEOUT_MS = 3000;
 const env = process.env;
 
 function target() {
-  if (process.argv[2]) return { url: new URL(process.argv[2]) };
+  if (process.argv[2]) {
+    const token = env.OTAGW_SMSC_SIM_CONTROL_TOKEN;
+    return { url: new URL(process.argv[2]), headers: token ? { authorization: `Bearer ${token}` } : {} };
+  }
   const port = env.PORT || '8080';
   // A wildcard listen address answers on loopback; a specific one only on itself.
   const listen = env.HOST && !['0.0.0.0', '::', '[::]'].includes(env.HOST) ? env.HOST : '127.0.0.1';
@@ -40,9 +45,10 @@ try {
 } catch (error) {
   fail(error.message);
 }
-const { url, ca } = checked;
+const { url, ca, headers } = checked;
 const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-const req = send(url, { method: 'GET', timeout: TIMEOUT_MS, ...(ca ? { ca } : {}) }, (res) => {
+const options = { method: 'GET', timeout: TIMEOUT_MS, headers, ...(ca ? { ca } : {}) };
+const req = send(url, options, (res) => {
   res.resume();
   if (res.statusCode === 200) process.exit(0);
   fail(`${url.href} answered ${res.statusCode}`);

@@ -89,6 +89,8 @@ const fileSchema = z.strictObject({
           host: z.string().min(1).default('127.0.0.1'),
           port: z.number().int().min(0).max(65535).default(2775),
           controlPort: z.number().int().min(0).max(65535).nullable().default(2776),
+          /** the bearer token of the control API (a secret: no default); absent: open, on loopback only */
+          controlToken: z.string().min(1).optional(),
         })
         .prefault({}),
     })
@@ -249,6 +251,16 @@ function tlsEnvPatch(
   return { clientAuth };
 }
 
+/**
+ * OTAGW_SMSC_SIM_CONTROL_TOKEN: smsc.simulator.controlToken. Also for `otagw smsc-sim`, which loads no
+ * configuration (its flags are its settings) but takes its token from the same variable.
+ */
+export function simulatorControlTokenFromEnv(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): string | undefined {
+  return env.OTAGW_SMSC_SIM_CONTROL_TOKEN || undefined;
+}
+
 /** The environment variables that are read, as a patch of the file schema. */
 function envPatch(
   env: Readonly<Record<string, string | undefined>>,
@@ -260,6 +272,7 @@ function envPatch(
     log: { level: env.LOG_LEVEL || undefined },
     store: { url: env.DATABASE_URL || undefined, dataDir: env.OTAGW_DATA_DIR || undefined },
     redis: { url: env.REDIS_URL || undefined, prefix: env.OTAGW_QUEUE_PREFIX || undefined },
+    smsc: { simulator: { controlToken: simulatorControlTokenFromEnv(env) } },
   };
 }
 

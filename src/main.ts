@@ -175,6 +175,7 @@ async function startSimulator({ config, shutdown, say }: Startup): Promise<SmscS
     host: config.smsc.simulator.host,
     port: config.smsc.simulator.port,
     controlPort: config.smsc.simulator.controlPort,
+    controlToken: config.smsc.simulator.controlToken,
   });
   shutdown.add('smsc simulator', () => simulator.close());
   say(

@@ -38,6 +38,26 @@ describe('configuration', () => {
     });
   });
 
+  it("takes the simulator's control token from OTAGW_SMSC_SIM_CONTROL_TOKEN or smsc.simulator.controlToken; none by default", () => {
+    expect(loadConfig({ env: {} }).smsc.simulator.controlToken).toBeUndefined();
+    expect(
+      loadConfig({ env: { OTAGW_SMSC_SIM_CONTROL_TOKEN: '' } }).smsc.simulator.controlToken,
+    ).toBeUndefined();
+    const fromFile = loadConfig({
+      env: {},
+      overrides: { smsc: { simulator: { controlToken: 'from-file' } } },
+    });
+    expect(fromFile.smsc.simulator.controlToken).toBe('from-file');
+    const fromEnv = loadConfig({
+      env: { OTAGW_SMSC_SIM_CONTROL_TOKEN: 'from-env' },
+      overrides: { smsc: { simulator: { controlToken: 'from-file' } } },
+    });
+    expect(fromEnv.smsc.simulator.controlToken).toBe('from-env');
+    expect(() => loadConfig({ env: {}, overrides: { smsc: { simulator: { controlToken: '' } } } })).toThrow(
+      /smsc\.simulator\.controlToken/,
+    );
+  });
+
   it('is frozen', () => {
     const config = loadConfig({ env: {} });
     expect(Object.isFrozen(config)).toBe(true);

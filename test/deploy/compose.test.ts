@@ -9,6 +9,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { runSmscSim } from '../../src/cli/commands/smsc-sim.ts';
 import { main, type CliIo } from '../../src/cli/main.ts';
 import { loadConfig } from '../../src/config.ts';
 import { ROLES } from '../../src/main.ts';
@@ -28,7 +31,10 @@ import {
   type ComposeService,
 } from './deploy-files.ts';
 
-const PROJECT_ENV = { POSTGRES_PASSWORD: 'compose-test-password' };
+const PROJECT_ENV = {
+  POSTGRES_PASSWORD: 'compose-test-password',
+  SMSC_SIM_CONTROL_TOKEN: 'compose-test-token',
+};
 const COMPOSE_TEXT = repoFile('docker-compose.yml');
 const compose: ComposeFile = loadCompose(COMPOSE_TEXT, PROJECT_ENV);
 const services = compose.services;
@@ -48,6 +54,31 @@ function captureIo(): CliIo & { out: string[]; err: string[] } {
     stderr: (text) => void err.push(text),
     readStdin: async () => '',
   };
+}
+
+/** The control API's port once `otagw smsc-sim` says where it listens. */
+async function waitForControlPort(io: { out: string[]; err: string[] }): Promise<number> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const match = /control API on http:\/\/[^\s]+:(\d+)/.exec(io.out.join(''));
+    if (match) return Number(match[1]);
+    if (Date.now() > deadline)
+      throw new Error(`smsc-sim did not start: ${io.out.join('')}${io.err.join('')}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** Runs a script the image runs (a health check) with this environment; its exit code. */
+async function healthcheck(args: string[], env: Record<string, string>): Promise<number> {
+  try {
+    await promisify(execFile)(process.execPath, [join(REPO_ROOT, args[0]), ...args.slice(1)], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      timeout: 10_000,
+    });
+    return 0;
+  } catch (error) {
+    return (error as { code?: number }).code ?? -1;
+  }
 }
 
 function service(name: string): ComposeService {
@@ -153,6 +184,11 @@ describe('docker-compose.yml', () => {
     expect(uses.length).toBeGreaterThan(0);
     for (const use of uses) expect(use[1]).toMatch(/^:\?/);
     expect(() => loadCompose(COMPOSE_TEXT, {})).toThrow(/POSTGRES_PASSWORD/);
+    // The simulator's control token too: its control API listens beyond loopback.
+    const tokenUses = [...COMPOSE_TEXT.matchAll(/\$\{SMSC_SIM_CONTROL_TOKEN([^}]*)\}/g)];
+    expect(tokenUses.length).toBeGreaterThan(0);
+    for (const use of tokenUses) expect(use[1]).toMatch(/^:\?/);
+    expect(() => loadCompose(COMPOSE_TEXT, { POSTGRES_PASSWORD: 'x' })).toThrow(/SMSC_SIM_CONTROL_TOKEN/);
     // The one credential with a default is the SMSC simulator's own test account.
     expect(environmentOf(service('worker')).SMSC_URL).toBe(
       `smpp://${DEFAULT_ACCOUNT.systemId}:${DEFAULT_ACCOUNT.password}@smsc-sim:2775`,
@@ -264,7 +300,7 @@ describe('docker-compose.yml', () => {
     const defaults = loadConfig({ env: {}, configDir: CONFIG_DIR }).smsc.simulator;
     expect(Number(flag('--port'))).toBe(defaults.port);
     expect(Number(flag('--control-port'))).toBe(defaults.controlPort);
-    // The control API (no authentication) is published on the host's loopback only, SMPP not at all.
+    // The control API (behind its bearer token) is published on the host's loopback only, SMPP not at all.
     expect(sim.ports).toEqual([`127.0.0.1:${defaults.controlPort}:${defaults.controlPort}`]);
     // The image's /healthz check does not apply; the control API answers instead.
     const check = sim.healthcheck?.test as string[];
@@ -273,6 +309,32 @@ describe('docker-compose.yml', () => {
     // The worker binds to it with the address it listens on.
     const smscUrl = new URL(environmentOf(service('worker')).SMSC_URL as string);
     expect([smscUrl.hostname, Number(smscUrl.port)]).toEqual(['smsc-sim', defaults.port]);
+  });
+
+  it('gives the simulator its control token the way smsc-sim and the configuration read it, and its health check passes', async () => {
+    const env = environmentOf(service('smsc-sim'));
+    expect(env).toEqual({ OTAGW_SMSC_SIM_CONTROL_TOKEN: PROJECT_ENV.SMSC_SIM_CONTROL_TOKEN });
+    const token = env.OTAGW_SMSC_SIM_CONTROL_TOKEN as string;
+    expect(configReads({ OTAGW_SMSC_SIM_CONTROL_TOKEN: token }).config.smsc.simulator.controlToken).toBe(
+      token,
+    );
+    // The service's command for real (any free ports), with the service's environment.
+    const argv = commandOf(service('smsc-sim')).map((arg, index, all) =>
+      ['--port', '--control-port'].includes(all[index - 1]) ? '0' : arg,
+    );
+    const io = captureIo();
+    const stop = new AbortController();
+    const running = runSmscSim(argv.slice(1), io, stop.signal, { OTAGW_SMSC_SIM_CONTROL_TOKEN: token });
+    try {
+      const controlPort = await waitForControlPort(io);
+      const check = (service('smsc-sim').healthcheck?.test as string[]).slice(1);
+      const url = check[2].replace(/:\d+\//, `:${controlPort}/`);
+      expect(await healthcheck([check[1], url], { OTAGW_SMSC_SIM_CONTROL_TOKEN: token })).toBe(0);
+      expect(await healthcheck([check[1], url], {})).toBe(1);
+    } finally {
+      stop.abort();
+      expect(await running).toBe(0);
+    }
   });
 
   it('turns the image health check off where there is no HTTP (worker, certs)', () => {

@@ -70,6 +70,40 @@ describe('otagw smsc-sim', () => {
     expect(await running).toBe(0);
   });
 
+  it('asks for the bearer token of --control-token, or of OTAGW_SMSC_SIM_CONTROL_TOKEN without the flag', async () => {
+    for (const [argv, env] of [
+      [['--control-token', 'flag-token'], { OTAGW_SMSC_SIM_CONTROL_TOKEN: 'env-token' }],
+      [[], { OTAGW_SMSC_SIM_CONTROL_TOKEN: 'env-token' }],
+    ] as const) {
+      const token = argv.length > 0 ? 'flag-token' : 'env-token';
+      const io = captureIo();
+      const stop = new AbortController();
+      const running = runSmscSim(['--port', '0', '--control-port', '0', ...argv], io, stop.signal, env);
+      const [, controlUrl] = await io.waitFor(/control API on (http:\/\/\S+) \(bearer token required\)/);
+      expect(io.out.join('')).not.toContain(token);
+      const counters = (bearer?: string) =>
+        fetch(`${controlUrl}/counters`, { headers: bearer ? { authorization: `Bearer ${bearer}` } : {} });
+      expect((await counters()).status).toBe(401);
+      expect((await counters(token === 'flag-token' ? 'env-token' : 'flag-token')).status).toBe(401);
+      expect((await counters(token)).status).toBe(200);
+      stop.abort();
+      expect(await running).toBe(0);
+    }
+  });
+
+  it('says which flag a simulator configuration error is about, with its code', async () => {
+    const refused = (argv: string[]) => runSmscSim(argv, captureIo(), new AbortController().signal, {});
+    await expect(refused(['--host', '0.0.0.0', '--port', '0', '--control-port', '0'])).rejects.toThrow(
+      /^--control-token: .*give it a control token.* \(SIM_CONTROL_TOKEN_REQUIRED\)$/,
+    );
+    await expect(
+      refused(['--port', '0', '--control-port', '0', '--control-token', 'no spaces']),
+    ).rejects.toThrow(/^--control-token: .* \(SIM_INVALID_CONTROL_TOKEN\)$/);
+    await expect(
+      refused(['--port', '0', '--control-port', 'off', '--account', 'a:longerthan8']),
+    ).rejects.toThrow(/^--account: .* \(SIM_INVALID_ACCOUNT\)$/);
+  });
+
   it.each([
     [['--port', 'abc'], /--port must be a port number/],
     [['--account', 'nocolon'], /--account must be ID:PASSWORD/],
@@ -79,8 +113,8 @@ describe('otagw smsc-sim', () => {
     [['--account', 'acme:longerthan8', '--port', '0', '--control-port', 'off'], /longer than SMPP's 8/],
     [['--frobnicate'], /frobnicate/],
   ])('refuses %j with a usage error', async (argv, message) => {
-    await expect(runSmscSim(argv, captureIo(), new AbortController().signal)).rejects.toThrow(UsageError);
-    await expect(runSmscSim(argv, captureIo(), new AbortController().signal)).rejects.toThrow(message);
+    await expect(runSmscSim(argv, captureIo(), new AbortController().signal, {})).rejects.toThrow(UsageError);
+    await expect(runSmscSim(argv, captureIo(), new AbortController().signal, {})).rejects.toThrow(message);
   });
 
   it('runs as a process and exits 0 on SIGTERM', async () => {

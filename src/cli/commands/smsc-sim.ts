@@ -1,9 +1,18 @@
+/**
+ * `otagw smsc-sim`: the simulator alone, set by its flags. It loads no configuration (config/*.yaml are
+ * the gateway's settings, not the simulator's, and an error in them should not stop a test SMSC); the
+ * one setting it shares with the gateway's simulator is the control token, which a secret should not be
+ * on a command line for: without --control-token it comes from OTAGW_SMSC_SIM_CONTROL_TOKEN, read by
+ * src/config.ts as for `otagw start`.
+ */
 import { parseArgs } from 'node:util';
+import { simulatorControlTokenFromEnv } from '../../config.ts';
 import { BehaviourError } from '../../smsc-sim/behaviour.ts';
 import {
   DEFAULT_ACCOUNT,
   SimulatorConfigError,
   startSmscSimulator,
+  type SimulatorConfigErrorCode,
   type SmscAccount,
   type SmscSimulatorOptions,
 } from '../../smsc-sim/simulator.ts';
@@ -18,6 +27,8 @@ export const SMSC_SIM_USAGE = `usage: otagw smsc-sim [options]
   --host ADDR              listen address (default 127.0.0.1)
   --port N                 SMPP port (default ${DEFAULT_SMPP_PORT}; 0 = any free port)
   --control-port N|off     HTTP control API port (default ${DEFAULT_CONTROL_PORT}; 0 = any free port)
+  --control-token TOKEN    bearer token the control API asks for (default: $OTAGW_SMSC_SIM_CONTROL_TOKEN);
+                           without one the control API is open, so --host must be a loopback address
   --account ID:PASSWORD    an account that may bind (repeatable; default ${DEFAULT_ACCOUNT.systemId}:${DEFAULT_ACCOUNT.password})
   --subscriber MSISDN:IMSI[:PIN]
                            a subscriber whose handset verifies MACs (repeatable)
@@ -54,7 +65,10 @@ function behaviourJson(value: string): SmscSimulatorOptions['behaviour'] {
   }
 }
 
-function parseOptions(argv: string[]): SmscSimulatorOptions | 'help' {
+function parseOptions(
+  argv: string[],
+  env: Readonly<Record<string, string | undefined>> | undefined,
+): SmscSimulatorOptions | 'help' {
   let values;
   try {
     ({ values } = parseArgs({
@@ -63,6 +77,7 @@ function parseOptions(argv: string[]): SmscSimulatorOptions | 'help' {
         host: { type: 'string' },
         port: { type: 'string' },
         'control-port': { type: 'string' },
+        'control-token': { type: 'string' },
         account: { type: 'string', multiple: true },
         subscriber: { type: 'string', multiple: true },
         behaviour: { type: 'string' },
@@ -83,15 +98,31 @@ function parseOptions(argv: string[]): SmscSimulatorOptions | 'help' {
         : controlPort === undefined
           ? DEFAULT_CONTROL_PORT
           : port(controlPort, '--control-port'),
+    controlToken: values['control-token'] ?? simulatorControlTokenFromEnv(env),
     accounts: values.account?.map(account),
     subscribers: values.subscriber ? Object.fromEntries(values.subscriber.map(subscriber)) : undefined,
     behaviour: values.behaviour === undefined ? undefined : behaviourJson(values.behaviour),
   };
 }
 
-/** The command body, stoppable by a signal (tests abort it; the CLI wires SIGINT/SIGTERM). */
-export async function runSmscSim(argv: string[], io: CliIo, stop: AbortSignal): Promise<number> {
-  const options = parseOptions(argv);
+/** Where a SimulatorConfigError comes from, for its usage message. */
+const CONFIG_ERROR_SOURCE: Record<SimulatorConfigErrorCode, string> = {
+  SIM_INVALID_ACCOUNT: '--account',
+  SIM_CONTROL_TOKEN_REQUIRED: '--control-token',
+  SIM_INVALID_CONTROL_TOKEN: '--control-token',
+};
+
+/**
+ * The command body, stoppable by a signal (tests abort it; the CLI wires SIGINT/SIGTERM). `env`: where
+ * the control token is looked up without --control-token (default the process environment).
+ */
+export async function runSmscSim(
+  argv: string[],
+  io: CliIo,
+  stop: AbortSignal,
+  env?: Readonly<Record<string, string | undefined>>,
+): Promise<number> {
+  const options = parseOptions(argv, env);
   if (options === 'help') {
     io.stdout(SMSC_SIM_USAGE);
     return 0;
@@ -101,7 +132,9 @@ export async function runSmscSim(argv: string[], io: CliIo, stop: AbortSignal): 
     sim = await startSmscSimulator(options);
   } catch (error) {
     if (error instanceof BehaviourError) throw new UsageError(`--behaviour: ${error.message}`);
-    if (error instanceof SimulatorConfigError) throw new UsageError(`--account: ${error.message}`);
+    if (error instanceof SimulatorConfigError) {
+      throw new UsageError(`${CONFIG_ERROR_SOURCE[error.code]}: ${error.message} (${error.code})`);
+    }
     throw error;
   }
   const accounts = options.accounts
@@ -110,7 +143,7 @@ export async function runSmscSim(argv: string[], io: CliIo, stop: AbortSignal): 
   io.stdout(`otagw smsc-sim: SMPP listening on ${sim.host}:${sim.port}, accounts: ${accounts}\n`);
   io.stdout(
     sim.controlUrl
-      ? `otagw smsc-sim: control API on ${sim.controlUrl}\n`
+      ? `otagw smsc-sim: control API on ${sim.controlUrl} (${options.controlToken ? 'bearer token required' : 'open'})\n`
       : 'otagw smsc-sim: control API off\n',
   );
 
