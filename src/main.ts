@@ -28,6 +28,7 @@ import {
 import type { PipelineDeps } from './provisioning/pipeline.ts';
 import { GroupPolicies } from './subscribers/group-policies.ts';
 import { startProvisioningWorker, type ProvisioningWorker } from './provisioning/runtime.ts';
+import { countOpenProvisioningsByState } from './provisioning/repository.ts';
 import { seedAll } from './provisioning/seeds.ts';
 import { DefaultProvisioningService } from './provisioning/service.ts';
 import { producerConnection, waitReady, workerConnection } from './queues/connection.ts';
@@ -216,16 +217,6 @@ async function openSeededStore({ config, shutdown, say }: Startup): Promise<Db> 
     );
   }
   return db;
-}
-
-/** Provisionings under way by state, for the otagw_provisionings_open gauge. */
-async function countOpenProvisioningsByState(db: Db): Promise<Record<string, number>> {
-  // To move to src/provisioning/repository.ts, beside the other queries of the provisionings table.
-  const rows = await db.query<{ state: string; count: number }>(
-    `SELECT state, count(*)::int AS count FROM provisionings
-     WHERE state NOT IN ('delivered', 'failed', 'expired', 'cancelled') GROUP BY state`,
-  );
-  return Object.fromEntries(rows.map((row) => [row.state, row.count]));
 }
 
 /** Redis, the store, the Redis connections, the event bus, the queue, metrics and the provisioning service. */

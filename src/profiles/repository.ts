@@ -257,6 +257,14 @@ export async function getVersion(
   return row && toVersion(row);
 }
 
+/** A version by its own id (the id provisionings and rules point at). */
+export async function getVersionById(db: Db, versionId: string): Promise<ProfileVersion | undefined> {
+  const row = await db.one<VersionRow>(`SELECT ${VERSION_COLUMNS} FROM profile_versions WHERE id = $1`, [
+    versionId,
+  ]);
+  return row && toVersion(row);
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Rules
 

@@ -13,6 +13,7 @@ import {
 } from '../../codecs/ota/pack.ts';
 import type { ResolvedDevice } from '../devices/resolve-device.ts';
 import { renderProfile, type DeviceCapabilities } from '../profiles/render.ts';
+import { getVersionById } from '../profiles/repository.ts';
 import { parseProfileParameters } from '../profiles/schema.ts';
 import type { Db } from '../store/db.ts';
 import type { SecurityMethod } from './types.ts';
@@ -41,14 +42,11 @@ export class PushComposer {
   private async loadParameters(versionId: string): Promise<unknown> {
     const cached = this.parameters.get(versionId);
     if (cached !== undefined) return cached;
-    const row = await this.db.one<{ content: unknown }>(
-      `SELECT content FROM profile_versions WHERE id = $1`,
-      [versionId],
-    );
-    if (!row) throw new Error(`profile version ${versionId} not found`);
+    const version = await getVersionById(this.db, versionId);
+    if (!version) throw new Error(`profile version ${versionId} not found`);
     if (this.parameters.size >= MAX_CACHE_ENTRIES) this.parameters.clear();
-    this.parameters.set(versionId, row.content);
-    return row.content;
+    this.parameters.set(versionId, version.parameters);
+    return version.parameters;
   }
 
   async compile(versionId: string, device: ResolvedDevice): Promise<CompiledEntry> {

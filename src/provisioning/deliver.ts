@@ -9,7 +9,7 @@
 import { randomInt } from 'node:crypto';
 import type { OutboundPush, SegmentResult, SmscConnector } from '../connectors/types.ts';
 import type { ResolvedDevice } from '../devices/resolve-device.ts';
-import { listRules, type StoredProfileRule } from '../profiles/repository.ts';
+import { getVersion, listRules, type StoredProfileRule } from '../profiles/repository.ts';
 import { selectProfile } from '../profiles/rules.ts';
 import {
   capReached,
@@ -111,14 +111,9 @@ export class RuleCache {
     const key = `${profileId}/${version ?? 'latest'}`;
     const cached = this.versions.get(key);
     if (cached) return cached;
-    const row = await this.db.one<{ id: string }>(
-      version === null
-        ? `SELECT id FROM profile_versions WHERE profile_id = $1 ORDER BY version DESC LIMIT 1`
-        : `SELECT id FROM profile_versions WHERE profile_id = $1 AND version = $2`,
-      version === null ? [profileId] : [profileId, version],
-    );
-    if (row) this.versions.set(key, row.id);
-    return row?.id;
+    const id = (await getVersion(this.db, profileId, version ?? undefined))?.id;
+    if (id) this.versions.set(key, id);
+    return id;
   }
   clear(): void {
     this.rules = undefined;

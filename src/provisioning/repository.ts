@@ -577,6 +577,20 @@ export async function listStalled(
   );
 }
 
+/**
+ * `state NOT IN (<the final states>)`, the states written out as literals from FINAL_STATES (constants,
+ * not input): the predicate of the partial index provisionings_open_idx, which a parameter would not match.
+ */
+const OPEN_STATE_PREDICATE = `state NOT IN (${[...FINAL_STATES].map((state) => `'${state}'`).join(', ')})`;
+
+/** Provisionings under way (not in a final state) by state, for the otagw_provisionings_open gauge. */
+export async function countOpenProvisioningsByState(db: Db): Promise<Record<string, number>> {
+  const rows = await db.query<{ state: string; count: number }>(
+    `SELECT state, count(*)::int AS count FROM provisionings WHERE ${OPEN_STATE_PREDICATE} GROUP BY state`,
+  );
+  return Object.fromEntries(rows.map((row) => [row.state, row.count]));
+}
+
 export async function findByIdempotencyKey(db: Db, key: string): Promise<ProvisioningRecord | undefined> {
   const row = await db.one<ProvisioningRow>(`${WITH_SUBSCRIBER} WHERE p.idempotency_key = $1`, [key]);
   return row && toProvisioning(row);

@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import type { Config } from '../config.ts';
 import { importDeviceCatalogue } from '../devices/import-catalogue.ts';
 import { seedProfiles } from '../profiles/repository.ts';
+import { countDeviceModels } from '../store/repositories/devices.ts';
 import type { GroupPolicy } from '../subscribers/policy.ts';
 import { asJson, type Db } from '../store/db.ts';
 
@@ -50,8 +51,7 @@ export async function seedAll(db: Db, config: Config): Promise<SeedReport> {
     : { created: [], existing: [] };
   let devicesImported: number | 'kept' = 'kept';
   const devicesFile = resolve(config.configDir, config.seeds.devicesFile);
-  const known = await db.one<{ count: number }>(`SELECT count(*)::int AS count FROM device_models`);
-  if ((known?.count ?? 0) === 0 && existsSync(devicesFile)) {
+  if ((await countDeviceModels(db)) === 0 && existsSync(devicesFile)) {
     const report = await importDeviceCatalogue(db, readFileSync(devicesFile, 'utf8'), {
       actor: 'seed',
       source: devicesFile,

@@ -11,6 +11,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { parseImei } from '../devices/imei.ts';
+import { findProfileByName, getProfile, getVersion } from '../profiles/repository.ts';
 import { decideFirstUse, type FirstUseDecision } from '../subscribers/first-use.ts';
 import { GroupPolicies } from '../subscribers/group-policies.ts';
 import { confirmationDeadline, policyFor, type GroupPolicy } from '../subscribers/policy.ts';
@@ -441,11 +442,8 @@ export class DefaultProvisioningService implements ProvisioningService {
 
 /** A profile (by id or name) -> the id of its latest version. */
 async function latestVersionOf(db: Db, profile: string): Promise<string> {
-  const row = await db.one<{ id: string }>(
-    `SELECT v.id FROM profiles p JOIN profile_versions v ON v.profile_id = p.id
-     WHERE ${isUuid(profile) ? 'p.id = $1::uuid' : 'p.name = $1'} ORDER BY v.version DESC LIMIT 1`,
-    [profile],
-  );
-  if (!row) throw new ProvisioningError('PROFILE_NOT_FOUND', `no profile ${profile} with a version`);
-  return row.id;
+  const found = isUuid(profile) ? await getProfile(db, profile) : await findProfileByName(db, profile);
+  const latest = found && (await getVersion(db, found.id));
+  if (!latest) throw new ProvisioningError('PROFILE_NOT_FOUND', `no profile ${profile} with a version`);
+  return latest.id;
 }

@@ -213,6 +213,12 @@ export async function listDeviceModels(
   return rows.map((row) => ({ ...toDeviceModel(row), tacs: row.tacs }));
 }
 
+/** How many models the catalogue has (0: not imported yet). */
+export async function countDeviceModels(db: Db): Promise<number> {
+  const row = await db.one<{ count: number }>(`SELECT count(*)::int AS count FROM device_models`);
+  return row?.count ?? 0;
+}
+
 /** A catalogue row that may take part in resolving one device. */
 export interface CatalogueCandidate extends DeviceModel {
   /** The TAC it matched, when it was found by TAC. */
