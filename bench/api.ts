@@ -35,7 +35,16 @@ import { GatewayProcess, ROOT, gatewayConfig, type GatewayFacts } from './suppor
 import { MODELS, triggerFor } from './support/mix.ts';
 import { REDIS_URL, clearRedisPrefix } from './support/redis.ts';
 import { SmscProcess } from './support/smsc-process.ts';
-import { formatPercentiles, machineInfo, percentiles, type Percentiles } from './support/stats.ts';
+import { cpuSnapshot } from './support/cpu-window.ts';
+import {
+  cpuShares,
+  formatCpuShares,
+  formatPercentiles,
+  machineInfo,
+  percentiles,
+  type CpuShares,
+  type Percentiles,
+} from './support/stats.ts';
 import { prepareStore, prepareTemplate, type StoreKind, type StoreTemplate } from './support/store.ts';
 
 const TARGET = { acceptedPerSecond: 3000, p99Ms: 50 };
@@ -66,6 +75,8 @@ export interface ApiRun {
   /** provisionings the worker finished (delivered or failed) per second while the load ran */
   workerFinalPerSecond: number;
   prepareSeconds: number;
+  /** who used the cores during the measured seconds */
+  cpu: CpuShares;
   profile?: ProfileSummary;
 }
 
@@ -147,12 +158,14 @@ async function measure(
       await new Promise((resolve) => setTimeout(resolve, options.warmup * 1000));
       if (options.profile) await gateway.startProfile();
       const finalAtStart = (await gateway.progress()).final;
+      const cpuAtStart = await cpuSnapshot(gateway, sim);
       measuring = true;
       const startedAt = performance.now();
       await new Promise((resolve) => setTimeout(resolve, options.duration * 1000));
       measuring = false;
       const elapsed = (performance.now() - startedAt) / 1000;
       const finalAtEnd = (await gateway.progress()).final;
+      const cpu = cpuShares(cpuAtStart, await cpuSnapshot(gateway, sim));
       const profileFile = join(runDir, 'gateway.cpuprofile');
       if (options.profile) await gateway.stopProfile(profileFile);
       stop = true;
@@ -181,6 +194,7 @@ async function measure(
         statuses: Object.fromEntries(statuses),
         workerFinalPerSecond: Math.round((finalAtEnd - finalAtStart) / elapsed),
         prepareSeconds: prepared.seconds,
+        cpu,
         ...(profile ? { profile } : {}),
       };
     } finally {
@@ -249,7 +263,8 @@ async function main(): Promise<void> {
             `  accepted      ${result.accepted} (${result.acceptedPerSecond}/s; ${storeKind === 'pg' ? 'target' : 'aim'} ${target}/s)\n` +
             `  latency       ${formatPercentiles(result.latency)} (target p99 < ${TARGET.p99Ms} ms)\n` +
             `  statuses      ${JSON.stringify(result.statuses)}\n` +
-            `  worker        ${result.workerFinalPerSecond} provisionings/s finished meanwhile\n`,
+            `  worker        ${result.workerFinalPerSecond} provisionings/s finished meanwhile\n` +
+            `  CPU           ${formatCpuShares(result.cpu)}\n`,
         );
         if (result.profile) process.stdout.write(formatProfile(result.profile, '  gateway CPU profile'));
       }

@@ -35,7 +35,9 @@
  *   all of them are busy: the client sends when the trigger is due, as a network element would);
  * - (d) trigger -> delivered: ... to the store recording the provisioning delivered (event time), which
  *   includes the receipt delay;
- * - every provisioning must end delivered (allDelivered); drain = load end -> last provisioning final.
+ * - every provisioning must end delivered (allDelivered); drain = load end -> last provisioning final;
+ * - CPU: how busy the machine was in the window and how much of a core the gateway, the load generator and
+ *   the simulator each used (process.cpuUsage), the rest being PostgreSQL, Redis and whatever else runs.
  * The half-load p95 target (< 200 ms) is checked against (b).
  */
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -60,8 +62,25 @@ import {
 import { GROUPS, MODELS, profilesInPlay, triggerFor, typicalReference, type Kind } from './support/mix.ts';
 import { REDIS_URL, clearRedisPrefix } from './support/redis.ts';
 import { SmscProcess } from './support/smsc-process.ts';
-import { formatPercentiles, machineInfo, percentiles, sleep, type Percentiles } from './support/stats.ts';
-import { prepareStore, prepareTemplate, type StoreKind, type StoreTemplate } from './support/store.ts';
+import { cpuSnapshot } from './support/cpu-window.ts';
+import {
+  cpuShares,
+  formatCpuShares,
+  formatPercentiles,
+  machineInfo,
+  percentiles,
+  sleep,
+  type CpuShares,
+  type CpuSnapshot,
+  type Percentiles,
+} from './support/stats.ts';
+import {
+  prepareStore,
+  prepareTemplate,
+  storeTransactions,
+  type StoreKind,
+  type StoreTemplate,
+} from './support/store.ts';
 
 /** PostgreSQL targets; PGlite (embedded) aims for half the rates. */
 const TARGETS: Readonly<Record<Kind, number>> = { one: 1000, typical: 400 };
@@ -114,6 +133,10 @@ export interface RunFigures {
   notDelivered: number;
   drainSeconds: number;
   prepareSeconds: number;
+  /** who used the cores during the measured window */
+  cpu: CpuShares;
+  /** PostgreSQL: transactions in the store's database per provisioning delivered, in the window */
+  storeTransactionsPerProvisioning?: number;
   profile?: ProfileSummary;
 }
 
@@ -208,6 +231,8 @@ async function run(
       const windowEnd = windowStart + options.duration * 1000;
       let issued = 0;
       let profiling: Promise<void> | undefined;
+      let cpuAtStart: Promise<CpuSnapshot> | undefined;
+      let transactionsAtStart: Promise<number | undefined> | undefined;
       while (issued < total) {
         const due = Math.min(
           total,
@@ -219,10 +244,16 @@ async function run(
             if (--outstanding === 0 && issued >= total) allAnswered();
           });
         }
-        if (options.profile && !profiling && issued >= warmupCount) profiling = gateway.startProfile();
+        if (!cpuAtStart && issued >= warmupCount) {
+          cpuAtStart = cpuSnapshot(gateway, sim);
+          transactionsAtStart = storeTransactions(store);
+          if (options.profile) profiling = gateway.startProfile();
+        }
         await sleep(2);
       }
       const loadEnd = Date.now();
+      const cpu = cpuShares(await cpuAtStart!, await cpuSnapshot(gateway, sim));
+      const transactionsAtEnd = await storeTransactions(store);
       const profileFile = join(runDir, 'gateway.cpuprofile');
       if (profiling) {
         await profiling;
@@ -285,6 +316,11 @@ async function run(
         if (entry.state === 'delivered' && entry.finalAt >= windowStart && entry.finalAt < windowEnd)
           deliveredInWindow++;
       }
+      const transactionsBefore = await transactionsAtStart;
+      const storeTransactionsPerProvisioning =
+        transactionsAtEnd === undefined || transactionsBefore === undefined || deliveredInWindow === 0
+          ? undefined
+          : Math.round(((transactionsAtEnd - transactionsBefore) / deliveredInWindow) * 10) / 10;
       let profile: ProfileSummary | undefined;
       if (profiling) {
         profile = summariseProfile(JSON.parse(readFileSync(profileFile, 'utf8')) as CpuProfile, ROOT);
@@ -319,6 +355,8 @@ async function run(
         notDelivered: notDelivered + (total - queued),
         drainSeconds: Math.round((lastFinal - loadEnd) / 100) / 10,
         prepareSeconds: prepared.seconds,
+        cpu,
+        ...(storeTransactionsPerProvisioning === undefined ? {} : { storeTransactionsPerProvisioning }),
         ...(profile ? { profile } : {}),
       };
     } finally {
@@ -346,6 +384,11 @@ function describeRun(label: string, result: RunFigures): string {
     `    (c) trigger sent -> HTTP 202 received                  ${latencyLine(l.triggerToHttp202)}`,
     `    (d) trigger sent -> delivered (every receipt)          ${latencyLine(l.triggerToDelivered)}`,
   ];
+  lines.push(`    CPU in the measured window: ${formatCpuShares(result.cpu)}`);
+  if (result.storeTransactionsPerProvisioning !== undefined)
+    lines.push(
+      `    store: ${result.storeTransactionsPerProvisioning} PostgreSQL transactions per provisioning delivered (HTTP trigger, worker, receipts)`,
+    );
   const other = Object.entries(result.httpStatuses).filter(([status]) => status !== '202');
   if (other.length > 0)
     lines.push(`    HTTP statuses other than 202: ${JSON.stringify(Object.fromEntries(other))}`);

@@ -19,7 +19,7 @@ import { dirname, join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ProfileSummary } from './support/cpu-profile.ts';
 import { ROOT } from './support/gateway-process.ts';
-import { gitCommit, machineInfo, type Percentiles } from './support/stats.ts';
+import { gitCommit, machineInfo, type CpuShares, type Percentiles } from './support/stats.ts';
 
 const BENCHMARKS = ['codec', 'smpp', 'e2e', 'api'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
@@ -47,6 +47,8 @@ interface E2eRun {
   allDelivered: boolean;
   notDelivered: number;
   drainSeconds: number;
+  cpu?: CpuShares;
+  storeTransactionsPerProvisioning?: number;
   profile?: ProfileSummary;
 }
 interface E2eReport {
@@ -62,6 +64,7 @@ interface ApiRunReport {
   latency: Percentiles;
   statuses: Record<string, number>;
   workerFinalPerSecond: number;
+  cpu?: CpuShares;
   profile?: ProfileSummary;
 }
 interface ApiReport {
@@ -234,6 +237,13 @@ function configurationList(configuration: Record<string, unknown> | undefined): 
     .join('\n');
 }
 
+/** machine busy % of all cores / gateway / load generator / simulator / the rest, each in % of one core */
+function cpuCell(cpu: CpuShares | undefined): string {
+  if (!cpu) return 'n/a';
+  const of = (name: string): string => `${cpu.processPercentOfCore[name] ?? '?'}`;
+  return `${cpu.machineBusyPercent}% / ${of('gateway')} / ${of('load generator')} / ${of('SMSC simulator')} / ${cpu.otherPercentOfCore}`;
+}
+
 function pct(p: Percentiles): string {
   return p.count === 0 ? 'n/a' : `${p.p50Ms} / ${p.p95Ms} / ${p.p99Ms}`;
 }
@@ -254,8 +264,8 @@ function profileSection(title: string, profile: ProfileSummary | undefined): str
 
 function e2eDetails(report: E2eReport): string {
   const lines = [
-    '| store, kind, load | offered/s | accepted/s | delivered/s | segments/push | (a) first submit_sm p50/p95/p99 ms | (b) last submit_sm_resp | (c) HTTP 202 | (d) delivered | all delivered | drain s |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
+    '| store, kind, load | offered/s | accepted/s | delivered/s | segments/push | (a) first submit_sm p50/p95/p99 ms | (b) last submit_sm_resp | (c) HTTP 202 | (d) delivered | all delivered | drain s | PG transactions / provisioning | CPU: machine / gateway / load / SMSC / rest |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   let profiles = '';
   for (const [key, runs] of Object.entries(report.runs)) {
@@ -266,7 +276,7 @@ function e2eDetails(report: E2eReport): string {
       lines.push(
         `| ${key} ${load} | ${n(run.offeredPerSecond)} | ${n(run.acceptedPerSecond)} | ${n(run.deliveredPerSecond)} | ${run.segmentsPerPush} | ` +
           `${pct(l.triggerToFirstSubmitSm)} | ${pct(l.triggerToLastSubmitSmResp)} | ${pct(l.triggerToHttp202)} | ${pct(l.triggerToDelivered)} | ` +
-          `${run.allDelivered ? 'yes' : `no (${run.notDelivered} not)`} | ${run.drainSeconds} |`,
+          `${run.allDelivered ? 'yes' : `no (${run.notDelivered} not)`} | ${run.drainSeconds} | ${run.storeTransactionsPerProvisioning ?? '-'} | ${cpuCell(run.cpu)} |`,
       );
       profiles += profileSection(`Gateway CPU profile, ${key} ${load} load`, run.profile);
     }
@@ -280,7 +290,9 @@ function e2eDetails(report: E2eReport): string {
     "(and answering) the push's first submit_sm, (b) to it answering the last segment (both timestamped by the " +
     'simulator), (c) to the HTTP 202 reaching the client, (d) to the store recording the provisioning delivered ' +
     '(every receipt in; includes the receipt delay). accepted/s and delivered/s count what happened in the ' +
-    'measured window, after the warm-up.\n' +
+    'measured window, after the warm-up. CPU: how busy the machine was (% of all cores) and how much of one ' +
+    'core the gateway, the load generator and the SMSC simulator used in the window; the rest is PostgreSQL, ' +
+    'Redis and anything else running.\n' +
     profiles +
     `\nStores:\n${stores}\n\nConfiguration:\n${configurationList(report.configuration)}\n`
   );
@@ -288,11 +300,11 @@ function e2eDetails(report: E2eReport): string {
 
 function apiDetails(report: ApiReport): string {
   const lines = [
-    '| store | accepted/s | p50 / p95 / p99 ms | statuses | worker finished/s meanwhile |',
-    '|---|---|---|---|---|',
+    '| store | accepted/s | p50 / p95 / p99 ms | statuses | worker finished/s meanwhile | CPU: machine / gateway / load / SMSC / rest |',
+    '|---|---|---|---|---|---|',
     ...Object.values(report.runs).map(
       (run) =>
-        `| ${run.storeDescription ?? run.store} | ${n(run.acceptedPerSecond)} | ${pct(run.latency)} | ${JSON.stringify(run.statuses)} | ${n(run.workerFinalPerSecond)} |`,
+        `| ${run.storeDescription ?? run.store} | ${n(run.acceptedPerSecond)} | ${pct(run.latency)} | ${JSON.stringify(run.statuses)} | ${n(run.workerFinalPerSecond)} | ${cpuCell(run.cpu)} |`,
     ),
   ];
   const profiles = Object.values(report.runs)

@@ -185,7 +185,8 @@ export function summariseProfile(profile: CpuProfile, root: string, top = 15): P
 
 export function formatProfile(summary: ProfileSummary, title: string): string {
   const lines = [
-    `${title}: ${(summary.sampledMs / 1000).toFixed(1)} s sampled, idle ${summary.idlePercent}%, GC ${summary.gcPercent}%`,
+    `${title}: ${(summary.sampledMs / 1000).toFixed(1)} s sampled, idle ${summary.idlePercent}%, GC ${summary.gcPercent}%` +
+      ' (wall-clock samples: time the process waited for a core counts where it resumed, often a socket write)',
     '  self time by module (% of busy time):',
     ...summary.modules.map(
       (entry) =>

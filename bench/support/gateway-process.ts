@@ -91,12 +91,14 @@ type ToChild =
   | { op: 'collect'; id: number }
   | { op: 'profile-start'; id: number }
   | { op: 'profile-stop'; id: number; file: string }
+  | { op: 'cpu'; id: number }
   | { op: 'stop'; id: number };
 type FromChild =
   | { op: 'ready'; httpUrl: string; facts: GatewayFacts }
   | { op: 'failed'; message: string }
   | { op: 'progress'; id: number; final: number; delivered: number }
   | { op: 'collected'; id: number; entries: Array<[string, ProvisioningTimes]> }
+  | { op: 'cpu'; id: number; user: number; system: number }
   | { op: 'done'; id: number };
 
 const FINAL = new Set(['delivered', 'failed', 'expired', 'cancelled']);
@@ -142,6 +144,16 @@ async function runChild(): Promise<void> {
   process.on('message', (message: ToChild) => {
     void (async () => {
       switch (message.op) {
+        case 'cpu': {
+          const usage = process.cpuUsage();
+          process.send?.({
+            op: 'cpu',
+            id: message.id,
+            user: usage.user,
+            system: usage.system,
+          } satisfies FromChild);
+          return;
+        }
         case 'progress':
           process.send?.({ op: 'progress', id: message.id, final, delivered } satisfies FromChild);
           return;
@@ -251,6 +263,15 @@ export class GatewayProcess {
   /** Provisionings that reached a final state (and delivered) since the start, from the event bus. */
   progress(): Promise<{ final: number; delivered: number }> {
     return this.ask<Extract<FromChild, { op: 'progress' }>>({ op: 'progress', id: this.nextId++ });
+  }
+
+  /** CPU time the gateway process has used, µs */
+  async cpuMicros(): Promise<{ user: number; system: number }> {
+    const { user, system } = await this.ask<Extract<FromChild, { op: 'cpu' }>>({
+      op: 'cpu',
+      id: this.nextId++,
+    });
+    return { user, system };
   }
 
   async collect(): Promise<Map<string, ProvisioningTimes>> {

@@ -18,11 +18,15 @@ export interface SmscTimes {
 }
 
 type ToChild =
-  { op: 'start'; receiptDelayMs: number } | { op: 'collect'; id: number } | { op: 'counters'; id: number };
+  | { op: 'start'; receiptDelayMs: number }
+  | { op: 'collect'; id: number }
+  | { op: 'counters'; id: number }
+  | { op: 'cpu'; id: number };
 type FromChild =
   | { op: 'ready'; host: string; port: number }
   | { op: 'collected'; id: number; entries: Array<[string, number, number, number]> }
-  | { op: 'counters'; id: number; counters: Record<string, unknown> };
+  | { op: 'counters'; id: number; counters: Record<string, unknown> }
+  | { op: 'cpu'; id: number; user: number; system: number };
 
 // ---- child ---------------------------------------------------------------------------------------------
 
@@ -67,6 +71,14 @@ async function runChild(): Promise<void> {
       }
       times.clear();
       process.send?.({ op: 'collected', id: message.id, entries } satisfies FromChild);
+    } else if (message.op === 'cpu') {
+      const usage = process.cpuUsage();
+      process.send?.({
+        op: 'cpu',
+        id: message.id,
+        user: usage.user,
+        system: usage.system,
+      } satisfies FromChild);
     } else if (message.op === 'counters') {
       process.send?.({
         op: 'counters',
@@ -120,7 +132,7 @@ export class SmscProcess {
     });
   }
 
-  private ask(op: 'collect' | 'counters'): Promise<FromChild> {
+  private ask(op: 'collect' | 'counters' | 'cpu'): Promise<FromChild> {
     const id = this.nextId++;
     return new Promise((resolve) => {
       this.waiting.set(id, resolve);
@@ -136,6 +148,12 @@ export class SmscProcess {
     return new Map(
       message.entries.map(([destination, first, last, segments]) => [destination, { first, last, segments }]),
     );
+  }
+
+  /** CPU time the simulator process has used, µs */
+  async cpuMicros(): Promise<{ user: number; system: number }> {
+    const { user, system } = (await this.ask('cpu')) as Extract<FromChild, { op: 'cpu' }>;
+    return { user, system };
   }
 
   async counters(): Promise<Record<string, unknown>> {

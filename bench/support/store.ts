@@ -145,6 +145,22 @@ async function serverVersion(url: string): Promise<string> {
   }
 }
 
+/**
+ * PostgreSQL only: transactions committed or rolled back in the store's database so far
+ * (pg_stat_database; PostgreSQL publishes them within about a second).
+ */
+export async function storeTransactions(store: BenchStore): Promise<number | undefined> {
+  if (store.kind !== 'pg') return undefined;
+  const name = new URL(store.url).pathname.slice(1);
+  return withAdmin(async (client) => {
+    const { rows } = await client.query<{ count: string }>(
+      `SELECT (xact_commit + xact_rollback)::text AS count FROM pg_stat_database WHERE datname = $1`,
+      [name],
+    );
+    return rows.length > 0 ? Number(rows[0].count) : undefined;
+  });
+}
+
 export interface PreparedStore {
   apiKey: string;
   seconds: number;
