@@ -7,7 +7,7 @@ import { asJson, sqlState, SQLSTATE_FOREIGN_KEY_VIOLATION, type Db } from '../st
 import { ProfileError } from './errors.ts';
 import { profileRuleSchema, type ProfileRule } from './rules.ts';
 import { parseProfileParameters, type ProfileParameters } from './schema.ts';
-import { readProfileSeeds } from './seed-files.ts';
+import type { ProfileSeed } from './seed-files.ts';
 import { describeIssues, requiredFieldErrors, toValidationIssues } from './validation.ts';
 import { contentHash } from './versions.ts';
 
@@ -426,13 +426,16 @@ export interface SeedResult {
 }
 
 /**
- * Loads config/profiles/*.yaml (seed-files.ts) into the store: a seed whose name is not there yet becomes
+ * Puts the seeds of config/profiles (provisioning/seeds.ts reads them) in the store: a seed whose name is not there yet becomes
  * a profile with version 1 and its rules, all in one transaction; a name that exists is left alone, so
  * running it on every start is safe, also from several processes at once. Rule groups must exist already
  * (seed the groups first), else UNKNOWN_REFERENCE.
  */
-export async function seedProfiles(db: Db, directory: string, createdBy = 'seed'): Promise<SeedResult> {
-  const seeds = await readProfileSeeds(directory);
+export async function seedProfiles(
+  db: Db,
+  seeds: readonly ProfileSeed[],
+  createdBy = 'seed',
+): Promise<SeedResult> {
   const result: SeedResult = { created: [], existing: [] };
   for (const seed of seeds) {
     const created = await db.transaction(async (tx) => {

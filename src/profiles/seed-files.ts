@@ -6,10 +6,8 @@
  *   parameters: { ... }             # a parameter set (schema.ts)
  *   rules: [ { priority: 1000 } ]   # selection rules (rules.ts) without profileId
  *
- * Reading and validating only; putting them in the store is the repository's job.
+ * Validating only: provisioning/seeds.ts reads the files, the repository puts the seeds in the store.
  */
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ProfileError } from './errors.ts';
@@ -55,22 +53,24 @@ export function parseProfileSeed(input: unknown, source: string): ProfileSeed {
   };
 }
 
-/** Every *.yaml / *.yml in `directory`, by file name; a missing directory has no seeds. */
-export async function readProfileSeeds(directory: string): Promise<ProfileSeed[]> {
-  let names: string[];
-  try {
-    names = await readdir(directory);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
-  const seeds: ProfileSeed[] = [];
+/** A seed file as the seed loader read it (provisioning/seeds.ts). */
+export interface SeedFile {
+  /** its path, for messages */
+  source: string;
+  text: string;
+}
+
+/**
+ * The seeds of the YAML files of config/profiles, in the order given (the loader gives them by file
+ * name); throws ProfileError('PROFILE_INVALID') for a file that is not valid YAML or not a valid seed,
+ * and for a profile id two files use.
+ */
+export function parseProfileSeedFiles(files: readonly SeedFile[]): ProfileSeed[] {
   const seen = new Map<string, string>();
-  for (const name of names.filter((file) => /\.ya?ml$/.test(file)).sort()) {
-    const source = join(directory, name);
+  return files.map(({ source, text }) => {
     let document: unknown;
     try {
-      document = parseYaml(await readFile(source, 'utf8'));
+      document = parseYaml(text);
     } catch (error) {
       throw new ProfileError('PROFILE_INVALID', `${source}: not valid YAML: ${(error as Error).message}`, {
         source,
@@ -78,7 +78,7 @@ export async function readProfileSeeds(directory: string): Promise<ProfileSeed[]
     }
     const seed = parseProfileSeed(document, source);
     const other = seen.get(seed.id);
-    if (other !== undefined)
+    if (other !== undefined) {
       throw new ProfileError(
         'PROFILE_INVALID',
         `${source}: profile id "${seed.id}" is also used by ${other}`,
@@ -86,8 +86,8 @@ export async function readProfileSeeds(directory: string): Promise<ProfileSeed[]
           source,
         },
       );
+    }
     seen.set(seed.id, source);
-    seeds.push(seed);
-  }
-  return seeds;
+    return seed;
+  });
 }

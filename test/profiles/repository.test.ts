@@ -20,7 +20,7 @@ import {
   updateRule,
 } from '../../src/profiles/repository.ts';
 import { selectProfile } from '../../src/profiles/rules.ts';
-import { readProfileSeeds } from '../../src/profiles/seed-files.ts';
+import { readProfileSeeds } from '../../src/provisioning/seeds.ts';
 import { contentHash } from '../../src/profiles/versions.ts';
 import type { Db } from '../../src/store/db.ts';
 import { FULL_INPUT, TYPICAL_CP_INPUT, typicalParameters } from './sample-parameters.ts';
@@ -271,12 +271,12 @@ describe('profile repository', () => {
 
     describe('seedProfiles', () => {
       it('loads config/profiles once, with version 1 and rules, and leaves them alone after', async () => {
-        const first = await seedProfiles(db, CONFIG_PROFILES);
+        const first = await seedProfiles(db, await readProfileSeeds(CONFIG_PROFILES));
         expect(first).toEqual({
           created: ['northwind-corporate', 'northwind-standard', 'northwind-wap1'],
           existing: [],
         });
-        const second = await seedProfiles(db, CONFIG_PROFILES);
+        const second = await seedProfiles(db, await readProfileSeeds(CONFIG_PROFILES));
         expect(second).toEqual({
           created: [],
           existing: ['northwind-corporate', 'northwind-standard', 'northwind-wap1'],
@@ -304,10 +304,11 @@ describe('profile repository', () => {
             join(directory, 'race.yaml'),
             `id: ${id}\nparameters:\n  name: Race\n  connections: [{ id: A, bearer: GPRS, apn: a.example }]\nrules:\n  - priority: 5\n    model: ${id}\n`,
           );
+          const seeds = await readProfileSeeds(directory);
           const results = await Promise.all([
-            seedProfiles(db, directory),
-            seedProfiles(db, directory),
-            seedProfiles(db, directory),
+            seedProfiles(db, seeds),
+            seedProfiles(db, seeds),
+            seedProfiles(db, seeds),
           ]);
           expect(results.flatMap((result) => result.created)).toEqual([id]);
           const profile = await findProfileByName(db, id);
@@ -326,7 +327,7 @@ describe('profile repository', () => {
             join(directory, 'orphan.yaml'),
             `id: ${id}\nparameters:\n  name: Orphan\n  connections: [{ id: A, bearer: GPRS, apn: a.example }]\nrules:\n  - priority: 5\n    group: nobody\n`,
           );
-          const error = await rejection(seedProfiles(db, directory));
+          const error = await rejection(seedProfiles(db, await readProfileSeeds(directory)));
           expect(error.code).toBe('UNKNOWN_REFERENCE');
           expect(await findProfileByName(db, id)).toBeUndefined();
         } finally {

@@ -6,7 +6,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ProfileError } from '../../src/profiles/errors.ts';
 import { renderProfile } from '../../src/profiles/render.ts';
 import { selectProfile } from '../../src/profiles/rules.ts';
-import { parseProfileSeed, readProfileSeeds } from '../../src/profiles/seed-files.ts';
+import { parseProfileSeed } from '../../src/profiles/seed-files.ts';
+import { readProfileSeeds } from '../../src/provisioning/seeds.ts';
 
 const CONFIG_PROFILES = fileURLToPath(new URL('../../config/profiles/', import.meta.url));
 
