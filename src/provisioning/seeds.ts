@@ -17,8 +17,9 @@ import { importDeviceCatalogue } from '../devices/import-catalogue.ts';
 import { seedProfiles } from '../profiles/repository.ts';
 import { parseProfileSeedFiles, type ProfileSeed } from '../profiles/seed-files.ts';
 import { countDeviceModels } from '../store/repositories/devices.ts';
+import { saveGroup } from '../store/repositories/groups.ts';
 import type { GroupPolicy } from '../subscribers/policy.ts';
-import { asJson, type Db } from '../store/db.ts';
+import type { Db } from '../store/db.ts';
 
 export interface SeedReport {
   groups: number;
@@ -26,28 +27,11 @@ export interface SeedReport {
   devicesImported: number | 'kept';
 }
 
+/** The groups of config/groups.yaml that the store does not have yet; returns how many were created. */
 export async function seedGroups(db: Db, groups: Readonly<Record<string, GroupPolicy>>): Promise<number> {
   let created = 0;
   for (const [name, policy] of Object.entries(groups)) {
-    const rows = await db.query(
-      `INSERT INTO groups (name, confirmation_mode, confirmation_timeout_seconds, security_method,
-         quiet_hours_start, quiet_hours_end, time_zone, priority, daily_push_cap, policy)
-       VALUES ($1, $2, $3, $4, $5::time, $6::time, $7, $8, $9, $10::jsonb)
-       ON CONFLICT (name) DO NOTHING RETURNING name`,
-      [
-        name,
-        policy.confirmation,
-        policy.confirmationTimeoutMinutes * 60,
-        policy.securityMethod,
-        policy.quietHours?.start ?? null,
-        policy.quietHours?.end ?? null,
-        policy.timeZone ?? policy.quietHours?.timeZone ?? 'UTC',
-        policy.priority,
-        policy.dailyCap ?? null,
-        asJson(policy),
-      ],
-    );
-    created += rows.length;
+    if (await saveGroup(db, name, { description: null, policy }, { keepExisting: true })) created += 1;
   }
   return created;
 }

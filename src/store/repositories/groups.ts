@@ -29,23 +29,29 @@ export async function listGroupPolicyDocuments(db: Db): Promise<Array<{ name: st
   return db.query<{ name: string; policy: unknown }>(`SELECT name, policy FROM groups`);
 }
 
-/** Creates the group or replaces its description and policy (and the columns mirroring it). */
-export async function saveGroup(
-  db: Db,
-  name: string,
-  group: { description: string | null; policy: GroupPolicy },
-): Promise<void> {
-  const { policy } = group;
-  await db.query(
-    `INSERT INTO groups (name, description, confirmation_mode, confirmation_timeout_seconds, security_method,
-                         quiet_hours_start, quiet_hours_end, time_zone, priority, daily_push_cap, policy, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6::time, $7::time, $8, $9, $10, $11::jsonb, now())
-     ON CONFLICT (name) DO UPDATE SET description = EXCLUDED.description,
+const REPLACE_GROUP = `DO UPDATE SET description = EXCLUDED.description,
        confirmation_mode = EXCLUDED.confirmation_mode,
        confirmation_timeout_seconds = EXCLUDED.confirmation_timeout_seconds,
        security_method = EXCLUDED.security_method, quiet_hours_start = EXCLUDED.quiet_hours_start,
        quiet_hours_end = EXCLUDED.quiet_hours_end, time_zone = EXCLUDED.time_zone, priority = EXCLUDED.priority,
-       daily_push_cap = EXCLUDED.daily_push_cap, policy = EXCLUDED.policy, updated_at = now()`,
+       daily_push_cap = EXCLUDED.daily_push_cap, policy = EXCLUDED.policy, updated_at = now()`;
+
+/**
+ * Creates the group or replaces its description and policy (and the columns mirroring it); with
+ * `keepExisting` (seeding) a group that exists is left as it is. Returns whether the group was written.
+ */
+export async function saveGroup(
+  db: Db,
+  name: string,
+  group: { description: string | null; policy: GroupPolicy },
+  options: { keepExisting?: boolean } = {},
+): Promise<boolean> {
+  const { policy } = group;
+  const rows = await db.query(
+    `INSERT INTO groups (name, description, confirmation_mode, confirmation_timeout_seconds, security_method,
+                         quiet_hours_start, quiet_hours_end, time_zone, priority, daily_push_cap, policy, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6::time, $7::time, $8, $9, $10, $11::jsonb, now())
+     ON CONFLICT (name) ${options.keepExisting ? 'DO NOTHING' : REPLACE_GROUP} RETURNING name`,
     [
       name,
       group.description,
@@ -60,6 +66,7 @@ export async function saveGroup(
       asJson(policy),
     ],
   );
+  return rows.length > 0;
 }
 
 /** The settings the care view shows of a group (the mirrored columns, camel-cased, and the policy). */
