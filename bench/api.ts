@@ -35,6 +35,7 @@ import { GatewayProcess, ROOT, gatewayConfig, type GatewayFacts } from './suppor
 import { MODELS, triggerFor } from './support/mix.ts';
 import { REDIS_URL, clearRedisPrefix } from './support/redis.ts';
 import { SmscProcess } from './support/smsc-process.ts';
+import { undoOnInterrupt } from './support/cleanup.ts';
 import { cpuSnapshot } from './support/cpu-window.ts';
 import {
   cpuShares,
@@ -87,7 +88,9 @@ async function measure(
   facts: { gateway?: GatewayFacts; store?: string },
 ): Promise<ApiRun> {
   const runDir = mkdtempSync(join(tmpdir(), 'otagw-bench-api-'));
+  const forgetRunDir = undoOnInterrupt(async () => rmSync(runDir, { recursive: true, force: true }));
   const prefix = `otagw-bench-${randomBytes(4).toString('hex')}`;
+  const forgetPrefix = undoOnInterrupt(() => clearRedisPrefix(prefix));
   const storeKind = template.kind;
   const store = await template.create(runDir);
   facts.store = store.description;
@@ -105,6 +108,7 @@ async function measure(
       kind: 'typical',
     });
     const gateway = await GatewayProcess.start(settings, { cwd: runDir });
+    const forgetGateway = undoOnInterrupt(() => gateway.stop());
     facts.gateway = gateway.facts;
     try {
       const { connections } = options;
@@ -199,11 +203,14 @@ async function measure(
       };
     } finally {
       await gateway.stop();
+      forgetGateway();
     }
   } finally {
     await store.drop().catch((error: unknown) => process.stderr.write(`drop failed: ${String(error)}\n`));
     await clearRedisPrefix(prefix).catch(() => undefined);
+    forgetPrefix();
     rmSync(runDir, { recursive: true, force: true });
+    forgetRunDir();
   }
 }
 
@@ -240,6 +247,7 @@ async function main(): Promise<void> {
   const facts: { gateway?: GatewayFacts; store?: string } = {};
   const runs: Record<string, ApiRun & { storeDescription?: string }> = {};
   const workDir = mkdtempSync(join(tmpdir(), 'otagw-bench-api-'));
+  undoOnInterrupt(async () => rmSync(workDir, { recursive: true, force: true }));
   try {
     for (const storeKind of stores) {
       const template = await prepareTemplate(

@@ -62,6 +62,7 @@ import {
 import { GROUPS, MODELS, profilesInPlay, triggerFor, typicalReference, type Kind } from './support/mix.ts';
 import { REDIS_URL, clearRedisPrefix } from './support/redis.ts';
 import { SmscProcess } from './support/smsc-process.ts';
+import { undoOnInterrupt } from './support/cleanup.ts';
 import { cpuSnapshot } from './support/cpu-window.ts';
 import {
   cpuShares,
@@ -196,7 +197,9 @@ async function run(
 ): Promise<RunFigures> {
   const storeKind = template.kind;
   const runDir = mkdtempSync(join(tmpdir(), 'otagw-bench-e2e-'));
+  const forgetRunDir = undoOnInterrupt(async () => rmSync(runDir, { recursive: true, force: true }));
   const prefix = `otagw-bench-${randomBytes(4).toString('hex')}`;
+  const forgetPrefix = undoOnInterrupt(() => clearRedisPrefix(prefix));
   const store = await template.create(runDir);
   facts.store = store.description;
   try {
@@ -212,6 +215,7 @@ async function run(
     const warmupCount = Math.round(offeredPerSecond * options.warmup);
     const prepared = await prepareStore(store, { triggers: total, kind });
     const gateway = await GatewayProcess.start(settings, { cwd: runDir });
+    const forgetGateway = undoOnInterrupt(() => gateway.stop());
     facts.gateway = gateway.facts;
     try {
       await sim.collect(); // forget what an earlier run left
@@ -361,11 +365,14 @@ async function run(
       };
     } finally {
       await gateway.stop();
+      forgetGateway();
     }
   } finally {
     await store.drop().catch((error: unknown) => process.stderr.write(`drop failed: ${String(error)}\n`));
     await clearRedisPrefix(prefix).catch(() => undefined);
+    forgetPrefix();
     rmSync(runDir, { recursive: true, force: true });
+    forgetRunDir();
   }
 }
 
@@ -494,6 +501,7 @@ async function main(): Promise<void> {
     loadAverageAtStart: machine.loadAverage,
   });
   const workDir = mkdtempSync(join(tmpdir(), 'otagw-bench-e2e-'));
+  undoOnInterrupt(async () => rmSync(workDir, { recursive: true, force: true }));
   try {
     for (const storeKind of stores) {
       const template = await prepareTemplate(

@@ -141,6 +141,8 @@ async function runChild(): Promise<void> {
     }
   });
   let session: Session | undefined;
+  // the benchmark went away (Ctrl-C, a crash): do not keep a gateway running
+  process.once('disconnect', () => void gateway.stop().finally(() => process.exit(0)));
   process.on('message', (message: ToChild) => {
     void (async () => {
       switch (message.op) {

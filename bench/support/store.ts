@@ -13,6 +13,7 @@ import { cpSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { createApiKey } from '../../src/auth/api-keys.ts';
+import { undoOnInterrupt } from './cleanup.ts';
 import type { Config } from '../../src/config.ts';
 import { seedAll } from '../../src/provisioning/seeds.ts';
 import { openDb } from '../../src/store/open-db.ts';
@@ -82,6 +83,7 @@ export async function prepareTemplate(
   const seconds = (): number => Math.round((performance.now() - started) / 100) / 10;
   if (kind === 'pglite') {
     const dir = join(workDir, `template-db-${randomBytes(4).toString('hex')}`);
+    const forget = undoOnInterrupt(async () => rmSync(dir, { recursive: true, force: true }));
     await seedBase(`file:${dir}`, config, base);
     return {
       kind,
@@ -97,15 +99,22 @@ export async function prepareTemplate(
           drop: async () => undefined, // the run directory is removed by the caller
         };
       },
-      drop: async () => rmSync(dir, { recursive: true, force: true }),
+      drop: async () => {
+        rmSync(dir, { recursive: true, force: true });
+        forget();
+      },
     };
   }
   const template = `otagw_bench_tpl_${randomBytes(4).toString('hex')}`;
+  const dropTemplate = (): Promise<unknown> =>
+    withAdmin((client) => client.query(`DROP DATABASE IF EXISTS ${template} WITH (FORCE)`));
   await withAdmin((client) => client.query(`CREATE DATABASE ${template}`));
+  const forgetTemplate = undoOnInterrupt(dropTemplate);
   try {
     await seedBase(databaseUrl(template), config, base);
   } catch (error) {
-    await withAdmin((client) => client.query(`DROP DATABASE IF EXISTS ${template} WITH (FORCE)`));
+    await dropTemplate();
+    forgetTemplate();
     throw error;
   }
   const server = await serverVersion(databaseUrl(template));
@@ -115,22 +124,25 @@ export async function prepareTemplate(
     seconds: seconds(),
     create: async () => {
       const name = `otagw_bench_${randomBytes(4).toString('hex')}`;
+      const drop = (): Promise<unknown> =>
+        withAdmin((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
       await withAdmin((client) => client.query(`CREATE DATABASE ${name} TEMPLATE ${template}`));
+      const forget = undoOnInterrupt(drop);
       const url = databaseUrl(name);
       return {
         kind,
         url,
         description: `PostgreSQL ${server} at ${new URL(url).host}, database ${name} (a copy of the seeded template, dropped after the run)`,
-        drop: () =>
-          withAdmin(async (client) => {
-            await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-          }),
+        drop: async () => {
+          await drop();
+          forget();
+        },
       };
     },
-    drop: () =>
-      withAdmin(async (client) => {
-        await client.query(`DROP DATABASE IF EXISTS ${template} WITH (FORCE)`);
-      }),
+    drop: async () => {
+      await dropTemplate();
+      forgetTemplate();
+    },
   };
 }
 
