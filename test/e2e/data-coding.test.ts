@@ -74,7 +74,12 @@ describeEachStore('data coding configured for the SMSC (%s store)', (kind) => {
     // the handset took the push sent that way, signed with the PIN of the text
     expect(h.sim.handset(subscriber.msisdn).count()).toBe(1);
     const pin = /(\d{4,})/.exec(texts[0].text ?? '')?.[1];
-    expect(unpackSegments(push.map((segment) => segment.shortMessage!), { pin }).macValid).toBe(true);
+    expect(
+      unpackSegments(
+        push.map((segment) => segment.shortMessage!),
+        { pin },
+      ).macValid,
+    ).toBe(true);
   });
 
   it('asks the confirmation question with data_coding 0x00', async () => {

@@ -6,11 +6,7 @@
 import type { PduFields } from 'smpp';
 import type { SmscConfig } from '../config.ts';
 import type { OutboundPush, SmsSegment } from '../types.ts';
-import {
-  DATA_CODING_SMSC_DEFAULT,
-  ESM_CLASS_UDHI,
-  REGISTERED_DELIVERY_NONE,
-} from './protocol.ts';
+import { DATA_CODING_SMSC_DEFAULT, ESM_CLASS_UDHI, REGISTERED_DELIVERY_NONE } from './protocol.ts';
 
 /** GSM TP-UD holds 140 octets; SMPP short_message up to 254 (docs/protocol.md §5.2, §6.4). */
 const MAX_SHORT_MESSAGE = 254;
