@@ -1,21 +1,10 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createApp, routesOf } from '../../src/http/app.ts';
 import type { RouteEntry } from '../../src/http/api-router.ts';
+import { SeededRandom } from '../support/seeded-random.ts';
 import { describeEachStore } from '../support/stores.ts';
 import { startApi, testImei, type ApiHarness, readJson } from './support/api-harness.ts';
 import { describeRoute, samplePath } from './support/route-samples.ts';
-
-/** A small deterministic PRNG (mulberry32) so a failure can be replayed. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const HUGE = 'x'.repeat(200_000);
 
@@ -121,7 +110,7 @@ describeEachStore('fuzzing every route gets only 4xx answers (%s store)', (kind)
   });
 
   it('refuses wrong types in every field of every JSON body (random combinations)', async () => {
-    const random = prng(20261125);
+    const random = new SeededRandom(20261125);
     const fields = [
       'imsi',
       'msisdn',
@@ -151,10 +140,9 @@ describeEachStore('fuzzing every route gets only 4xx answers (%s store)', (kind)
     for (const route of routes.filter((r) => r.operation.body && r.operation.bodyKind !== 'csv')) {
       for (let round = 0; round < 25; round++) {
         const body: Record<string, unknown> = {};
-        const count = 1 + Math.floor(random() * 4);
+        const count = random.int(1, 4);
         for (let i = 0; i < count; i++) {
-          body[fields[Math.floor(random() * fields.length)]] =
-            WRONG_VALUES[Math.floor(random() * WRONG_VALUES.length)];
+          body[random.pick(fields)] = random.pick(WRONG_VALUES);
         }
         const response = await api.fetch(samplePath(route), {
           method: route.method,

@@ -13,7 +13,7 @@ import { el } from '../../../codecs/xml/element.ts';
 import type { XmlElement } from '../../../codecs/xml/element.ts';
 import { serializeXml } from '../../../codecs/xml/serialize-xml.ts';
 import { libwbxmlVectors, publicVectors } from '../../support/fixtures.ts';
-import { seededRandom } from './support.ts';
+import { SeededRandom } from '../../support/seeded-random.ts';
 
 /** Decodes; returns the CodecError code, 'ok', or fails the test on any other throw. */
 function outcome(bytes: Uint8Array, vocabulary?: Vocabulary): string {
@@ -40,11 +40,10 @@ const HEADERS = ['030b6a00', '02056a00', '02066a00', '01016a00', '000b00', '030b
 
 describe('decodeWbxml on hostile input throws only CodecError', () => {
   it('5,000 random inputs (half behind a valid header)', () => {
-    const random = seededRandom(0x5eed);
+    const random = new SeededRandom(0x5eed);
     const codes = new Map<string, number>();
     for (let i = 0; i < 5000; i++) {
-      const length = Math.floor(random() * 48);
-      const body = Uint8Array.from({ length }, () => Math.floor(random() * 256));
+      const body = random.bytes(random.int(0, 47));
       let bytes = body;
       if (i % 2 === 1) {
         const header = fromHex(HEADERS[i % HEADERS.length]);
@@ -60,15 +59,15 @@ describe('decodeWbxml on hostile input throws only CodecError', () => {
   });
 
   it('random bodies built from the tokens the vocabularies use', () => {
-    const random = seededRandom(42);
+    const random = new SeededRandom(42);
     const interesting = [
       0x00, 0x01, 0x02, 0x03, 0x04, 0x43, 0x44, 0x83, 0x84, 0xc3, 0xc4, 0x45, 0x46, 0x86, 0xc6, 0x87, 0x85,
     ];
     for (let i = 0; i < 3000; i++) {
       const vocabulary = vocabularies[i % vocabularies.length];
       const header = [vocabulary.wbxmlVersion, vocabulary.publicId, 0x6a, 0x03, 0x61, 0x62, 0x00];
-      const body = Array.from({ length: 4 + Math.floor(random() * 40) }, () =>
-        random() < 0.6 ? interesting[Math.floor(random() * interesting.length)] : Math.floor(random() * 256),
+      const body = Array.from({ length: random.int(4, 43) }, () =>
+        random.chance(0.6) ? random.pick(interesting) : random.int(0, 255),
       );
       outcome(Uint8Array.from([...header, ...body]), vocabulary);
     }
@@ -88,11 +87,11 @@ describe('decodeWbxml on hostile input throws only CodecError', () => {
   it.each(goldenDocuments.map((d) => [d.name, d.bytes] as const))(
     'every single-octet corruption of %s',
     (_name, bytes) => {
-      const random = seededRandom(bytes.length);
+      const random = new SeededRandom(bytes.length);
       const copy = new Uint8Array(bytes);
       for (let at = 0; at < bytes.length; at++) {
         const original = copy[at];
-        copy[at] = original ^ (1 + Math.floor(random() * 255));
+        copy[at] = original ^ random.int(1, 255);
         const code = outcome(copy, nokiaOtaVocabulary);
         // A corruption that still decodes must yield a tree that can be written out and encoded again, or
         // fail with a CodecError there too.
@@ -113,8 +112,7 @@ describe('decodeWbxml on hostile input throws only CodecError', () => {
 
 describe('encodeWbxml on arbitrary trees throws only CodecError', () => {
   it('2,000 random trees with names and values drawn from the tables and elsewhere', () => {
-    const random = seededRandom(7);
-    const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
+    const random = new SeededRandom(7);
     const names = ['characteristic', 'parm', 'si', 'indication', 'sl', 'PARM', 'CHARACTERISTIC', 'x', ''];
     const attributeNames = ['name', 'value', 'type', 'href', 'created', 'NAME', 'VALUE', 'TYPE', 'y'];
     const values = [
@@ -130,15 +128,15 @@ describe('encodeWbxml on arbitrary trees throws only CodecError', () => {
     ];
     const tree = (depth: number): XmlElement =>
       el(
-        pick(names),
+        random.pick(names),
         Array.from(
-          { length: Math.floor(random() * 3) },
-          () => [pick(attributeNames), pick(values)] as [string, string],
+          { length: random.int(0, 2) },
+          () => [random.pick(attributeNames), random.pick(values)] as [string, string],
         ),
         depth > 3
           ? []
-          : Array.from({ length: Math.floor(random() * 3) }, () =>
-              random() < 0.3 ? pick(values) : tree(depth + 1),
+          : Array.from({ length: random.int(0, 2) }, () =>
+              random.chance(0.3) ? random.pick(values) : tree(depth + 1),
             ),
       );
     for (let i = 0; i < 2000; i++) {
