@@ -126,16 +126,25 @@ export interface CatalogueKeys {
   model?: string | null;
 }
 
-/**
- * The decision, from catalogue rows already fetched (findCatalogueCandidates) — pure, so that callers
- * with their own cache can use it too.
- */
-export function resolveFromCandidates(
+/** Who the device is, before any of its attributes is looked at. */
+interface Recognition {
+  /** The model's own catalogue row (never a manufacturer default row). */
+  entry: CatalogueCandidate | undefined;
+  /** The manufacturer's default row (model '*'), when the catalogue has one. */
+  manufacturerDefault: CatalogueCandidate | undefined;
+  manufacturer: string | null;
+  model: string | null;
+  tac: string | null;
+  /** null: nothing to go on (not in the catalogue, and no operator default). */
+  match: DeviceMatch | null;
+}
+
+/** The model's own row and how it was found: by the 8-digit TAC, else the legacy TAC, else by name. */
+function findModelEntry(
   query: CatalogueKeys,
   candidates: CatalogueCandidate[],
-  operatorDefault: OperatorDeviceDefault | null,
-): DeviceResolution {
-  const { exactTac, legacyTac } = query;
+): Pick<Recognition, 'entry' | 'match'> {
+  const { exactTac, legacyTac, manufacturer, model } = query;
   let match: DeviceMatch | null = null;
   let entry: CatalogueCandidate | undefined;
   if (exactTac !== null) {
@@ -146,69 +155,112 @@ export function resolveFromCandidates(
     entry = candidates.find((candidate) => candidate.matchedTac === legacyTac);
     if (entry) match = 'legacy-tac';
   }
-  if (!entry && query.manufacturer && query.model && query.model !== MANUFACTURER_DEFAULT_MODEL) {
+  if (!entry && manufacturer && model && model !== MANUFACTURER_DEFAULT_MODEL) {
     entry = candidates.find(
       (candidate) =>
         candidate.model !== MANUFACTURER_DEFAULT_MODEL &&
-        sameName(candidate.manufacturer, query.manufacturer!) &&
-        sameName(candidate.model, query.model!),
+        sameName(candidate.manufacturer, manufacturer) &&
+        sameName(candidate.model, model),
     );
     if (entry) match = 'model';
   }
   // A default row found by TAC (not allowed by import, possible by hand) is a manufacturer default.
   if (entry?.model === MANUFACTURER_DEFAULT_MODEL) entry = undefined;
+  return { entry, match };
+}
 
+function findManufacturerDefault(
+  candidates: CatalogueCandidate[],
+  manufacturer: string | null,
+): CatalogueCandidate | undefined {
+  if (manufacturer === null) return undefined;
+  return candidates.find(
+    (candidate) =>
+      candidate.model === MANUFACTURER_DEFAULT_MODEL && sameName(candidate.manufacturer, manufacturer),
+  );
+}
+
+/** Steps 1 and 2 above: the model, else the manufacturer default, else the operator default. */
+function recognise(
+  query: CatalogueKeys,
+  candidates: CatalogueCandidate[],
+  operatorDefault: OperatorDeviceDefault | null,
+): Recognition {
+  const { entry, match: entryMatch } = findModelEntry(query, candidates);
   const manufacturer = entry?.manufacturer ?? query.manufacturer ?? null;
-  const manufacturerDefault =
-    manufacturer === null
-      ? undefined
-      : candidates.find(
-          (candidate) =>
-            candidate.model === MANUFACTURER_DEFAULT_MODEL && sameName(candidate.manufacturer, manufacturer),
-        );
+  const manufacturerDefault = findManufacturerDefault(candidates, manufacturer);
+  let match = entryMatch;
   if (!entry && manufacturerDefault) match = 'manufacturer-default';
   if (!entry && !manufacturerDefault && operatorDefault) match = 'operator-default';
+  return {
+    entry,
+    manufacturerDefault,
+    manufacturer,
+    model: entry?.model ?? (query.model && query.model !== MANUFACTURER_DEFAULT_MODEL ? query.model : null),
+    tac: entry?.matchedTac ?? query.exactTac ?? query.legacyTac,
+    match,
+  };
+}
 
-  const model =
-    entry?.model ?? (query.model && query.model !== MANUFACTURER_DEFAULT_MODEL ? query.model : null);
-  const tac = entry?.matchedTac ?? exactTac ?? legacyTac;
-  const unsupported = (reason: UnsupportedReason, message: string): DeviceResolution => ({
-    outcome: 'unsupported',
-    reason,
-    message,
-    manufacturer: entry?.manufacturer ?? manufacturer,
-    model,
-    tac,
-  });
-  if (match === null) {
-    return unsupported(
-      'UNKNOWN_DEVICE',
-      `${describe(manufacturer, model, tac)} is not in the device catalogue and no operator default is configured`,
-    );
-  }
+function unsupported(recognised: Recognition, reason: UnsupportedReason, message: string): DeviceResolution {
+  const { manufacturer, model, tac } = recognised;
+  return { outcome: 'unsupported', reason, message, manufacturer, model, tac };
+}
 
+/** Where attributes come from, first layer first: the model, its manufacturer default, the operator's. */
+function attributeLayers(recognised: Recognition, operatorDefault: OperatorDeviceDefault | null): Layer[] {
   const layers: Layer[] = [];
-  if (entry) layers.push({ source: 'model', attributes: entry });
-  if (manufacturerDefault) layers.push({ source: 'manufacturer-default', attributes: manufacturerDefault });
+  if (recognised.entry) layers.push({ source: 'model', attributes: recognised.entry });
+  if (recognised.manufacturerDefault)
+    layers.push({ source: 'manufacturer-default', attributes: recognised.manufacturerDefault });
   if (operatorDefault) {
     layers.push({
       source: 'operator-default',
       attributes: { ...operatorDefault, notes: null },
     });
   }
+  return layers;
+}
 
+/** Who said format 'none': the model's entry, its manufacturer default or the operator default. */
+function saidNone(recognised: Recognition, source: AttributeSource | null): string {
+  const { entry, manufacturer, tac } = recognised;
+  if (source === 'model') return describe(entry!.manufacturer, entry!.model, tac);
+  if (source === 'manufacturer-default') return `${manufacturer} devices (manufacturer default)`;
+  return 'unknown devices (operator default)';
+}
+
+/**
+ * The decision, from catalogue rows already fetched (findCatalogueCandidates) — pure, so that callers
+ * with their own cache can use it too.
+ */
+export function resolveFromCandidates(
+  query: CatalogueKeys,
+  candidates: CatalogueCandidate[],
+  operatorDefault: OperatorDeviceDefault | null,
+): DeviceResolution {
+  const recognised = recognise(query, candidates, operatorDefault);
+  const { entry, manufacturerDefault, manufacturer, model, tac, match } = recognised;
+  if (match === null) {
+    return unsupported(
+      recognised,
+      'UNKNOWN_DEVICE',
+      `${describe(manufacturer, model, tac)} is not in the device catalogue and no operator default is configured`,
+    );
+  }
+
+  const layers = attributeLayers(recognised, operatorDefault);
   const format = pick(layers, 'format');
   if (format.value === 'none') {
-    const who =
-      format.source === 'model'
-        ? describe(entry!.manufacturer, entry!.model, tac)
-        : format.source === 'manufacturer-default'
-          ? `${manufacturer} devices (manufacturer default)`
-          : 'unknown devices (operator default)';
-    return unsupported('FORMAT_NONE', `${who}: the catalogue says it takes no over-the-air settings`);
+    return unsupported(
+      recognised,
+      'FORMAT_NONE',
+      `${saidNone(recognised, format.source)}: the catalogue says it takes no over-the-air settings`,
+    );
   }
   if (format.value === null || format.source === null) {
     return unsupported(
+      recognised,
       'NO_FORMAT',
       `${describe(manufacturer, model, tac)}: neither its catalogue entry nor a default says which format it takes`,
     );
