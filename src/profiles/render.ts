@@ -12,8 +12,12 @@ import { ProfileError } from './errors.ts';
 import {
   proxyAddressType,
   type Bookmark,
+  type Browser,
   type Connection,
+  type DeviceManagement,
   type DmCredentials,
+  type Email,
+  type Mms,
   type ProfileParameters,
   type Proxy,
 } from './schema.ts';
@@ -147,9 +151,17 @@ const characteristic = (type: string, children: XmlElement[]): XmlElement =>
 const optionalParm = (name: string, value: string | undefined): XmlElement[] =>
   value === undefined ? [] : [parm(name, value)];
 
-function renderOmaCp(parameters: ProfileParameters, capabilities: DeviceCapabilities): RenderedProfile {
-  if (parameters.rawOmaCp !== undefined) return { root: parseRawOmaCp(parameters.rawOmaCp), omitted: [] };
+/** The optional sections the device takes (its capabilities); the ones it does not, named in `omitted`. */
+interface OmaSections {
+  browser?: Browser;
+  bookmarks?: Bookmark[];
+  mms?: Mms;
+  email?: Email;
+  dm?: DeviceManagement;
+  omitted: string[];
+}
 
+function omaSections(parameters: ProfileParameters, capabilities: DeviceCapabilities): OmaSections {
   const omitted: string[] = [];
   const keep = <T>(value: T | undefined, supported: boolean | undefined, path: string): T | undefined => {
     if (value === undefined) return undefined;
@@ -167,28 +179,46 @@ function renderOmaCp(parameters: ProfileParameters, capabilities: DeviceCapabili
   const mms = keep(parameters.mms, capabilities.supportsMms, 'mms');
   const email = keep(parameters.email, capabilities.supportsEmail, 'email');
   const dm = keep(parameters.dm, capabilities.supportsDm, 'dm');
+  return { browser, bookmarks, mms, email, dm, omitted };
+}
 
-  // Who refers to which proxy and connection, so that ones only omitted sections use are left out too.
-  const proxyUsers = new Map<Proxy, boolean[]>();
-  const connectionUsers = new Map<Connection, boolean[]>();
-  const use = <K>(users: Map<K, boolean[]>, key: K | undefined, kept: boolean): void => {
-    if (key === undefined) return;
-    const list = users.get(key) ?? [];
-    list.push(kept);
-    users.set(key, list);
-  };
-  const reaches = {
+const OMA_APPLICATIONS = ['browser', 'mms', 'email', 'dm'] as const;
+type OmaApplication = (typeof OMA_APPLICATIONS)[number];
+
+/** How each application the parameter set has reaches the network, whether the device takes it or not. */
+function omaReaches(parameters: ProfileParameters): Record<OmaApplication, Reach | undefined> {
+  return {
     browser: parameters.browser && reachOf(parameters, parameters.browser, 'browser', true),
     mms: parameters.mms && reachOf(parameters, parameters.mms, 'mms', true),
     email: parameters.email && reachOf(parameters, parameters.email, 'email', false),
     dm: parameters.dm && reachOf(parameters, parameters.dm, 'dm', false),
   };
-  const kept = { browser: !!browser, mms: !!mms, email: !!email, dm: !!dm };
-  for (const key of ['browser', 'mms', 'email', 'dm'] as const) {
-    const reach = reaches[key];
+}
+
+/**
+ * Reachability pruning: a proxy that only omitted applications reach the network through is left out, and
+ * so is a connection that only omitted applications and left-out proxies use; one nothing refers to stays.
+ */
+function pruneUnreachable(
+  parameters: ProfileParameters,
+  reaches: Record<OmaApplication, Reach | undefined>,
+  kept: Record<OmaApplication, boolean>,
+): { proxies: Proxy[]; connections: Connection[]; omitted: string[] } {
+  const omitted: string[] = [];
+  // Who refers to which proxy and connection, and whether each referrer is kept.
+  const proxyUsers = new Map<Proxy, boolean[]>();
+  const connectionUsers = new Map<Connection, boolean[]>();
+  const use = <K>(users: Map<K, boolean[]>, key: K | undefined, isUserKept: boolean): void => {
+    if (key === undefined) return;
+    const list = users.get(key) ?? [];
+    list.push(isUserKept);
+    users.set(key, list);
+  };
+  for (const application of OMA_APPLICATIONS) {
+    const reach = reaches[application];
     if (!reach) continue;
-    use(proxyUsers, reach.proxy, kept[key]);
-    if (!reach.proxy) use(connectionUsers, reach.connection, kept[key]);
+    use(proxyUsers, reach.proxy, kept[application]);
+    if (!reach.proxy) use(connectionUsers, reach.connection, kept[application]);
   }
   const isKept = <K>(users: Map<K, boolean[]>, key: K): boolean => {
     const list = users.get(key);
@@ -206,6 +236,19 @@ function renderOmaCp(parameters: ProfileParameters, capabilities: DeviceCapabili
     omitted.push(`connections[${index}]`);
     return false;
   });
+  return { proxies, connections, omitted };
+}
+
+function renderOmaCp(parameters: ProfileParameters, capabilities: DeviceCapabilities): RenderedProfile {
+  if (parameters.rawOmaCp !== undefined) return { root: parseRawOmaCp(parameters.rawOmaCp), omitted: [] };
+
+  const sections = omaSections(parameters, capabilities);
+  const { browser, bookmarks, mms, email, dm } = sections;
+  const reaches = omaReaches(parameters);
+  const kept = { browser: !!browser, mms: !!mms, email: !!email, dm: !!dm };
+  const network = pruneUnreachable(parameters, reaches, kept);
+  const { proxies, connections } = network;
+  const omitted = [...sections.omitted, ...network.omitted];
 
   const homePageProxy = browser?.homePage !== undefined ? reaches.browser?.proxy : undefined;
   const applications: XmlElement[] = [];
@@ -502,18 +545,16 @@ const nokiaParm = (name: string, value: string): XmlElement =>
     ['VALUE', value],
   ]);
 
-function renderNokiaOta(parameters: ProfileParameters, capabilities: DeviceCapabilities): RenderedProfile {
-  if (parameters.rawOmaCp !== undefined)
-    throw new ProfileError(
-      'RAW_CP_NOT_RENDERABLE',
-      'this profile is a raw OMA CP document; a Nokia OTA device cannot take it (give typed settings instead)',
-      { path: 'rawOmaCp' },
-    );
-  const omitted: string[] = [];
+/** What one Nokia document can carry: the browser, MMS when it goes the same way, and the one ADDRESS. */
+interface NokiaSettings {
+  browser?: Browser;
+  mms?: Mms;
+  reach?: Reach;
+}
 
+function nokiaSettings(parameters: ProfileParameters, capabilities: DeviceCapabilities): NokiaSettings {
   const browser =
     parameters.browser && capabilities.supportsBrowser !== false ? parameters.browser : undefined;
-  if (parameters.browser && !browser) omitted.push('browser');
   const browserReach = browser && reachOf(parameters, browser, 'browser', true);
   const mmsWanted = parameters.mms && capabilities.supportsMms !== false ? parameters.mms : undefined;
   const mmsReach = mmsWanted && reachOf(parameters, mmsWanted, 'mms', true);
@@ -525,6 +566,50 @@ function renderNokiaOta(parameters: ProfileParameters, capabilities: DeviceCapab
     browserReach ??
     (mms ? mmsReach : undefined) ??
     (parameters.connections[0] ? { connection: parameters.connections[0] } : undefined);
+  return { browser, mms, reach };
+}
+
+/** Everything a Nokia document leaves out, in schema order. */
+function nokiaOmitted(
+  parameters: ProfileParameters,
+  { browser, mms, reach }: NokiaSettings,
+  bookmarks: Bookmark[],
+): string[] {
+  const omitted: string[] = [];
+  if (parameters.browser && !browser) omitted.push('browser');
+  parameters.connections.forEach((connection, index) => {
+    if (connection !== reach?.connection) omitted.push(`connections[${index}]`);
+    else if (connection.dns && connection.dns.length > 0) omitted.push(`connections[${index}].dns`);
+  });
+  parameters.proxies.forEach((proxy, index) => {
+    if (proxy !== reach?.proxy) omitted.push(`proxies[${index}]`);
+  });
+  if (browser && browser.bookmarks.length > 0 && bookmarks.length === 0) omitted.push('browser.bookmarks');
+  if (parameters.mms && !mms) omitted.push('mms');
+  if (parameters.email) omitted.push('email');
+  if (parameters.dm) omitted.push('dm');
+  return omitted;
+}
+
+function nokiaBookmark(bookmark: Bookmark, index: number): XmlElement {
+  return el('CHARACTERISTIC', { TYPE: 'BOOKMARK' }, [
+    nokiaParm(
+      'NAME',
+      nokiaChecked(`browser.bookmarks[${index}].name`, bookmark.name, NOKIA_LIMITS.bookmarkName),
+    ),
+    nokiaParm('URL', nokiaChecked(`browser.bookmarks[${index}].url`, bookmark.url, NOKIA_LIMITS.bookmarkUrl)),
+  ]);
+}
+
+function renderNokiaOta(parameters: ProfileParameters, capabilities: DeviceCapabilities): RenderedProfile {
+  if (parameters.rawOmaCp !== undefined)
+    throw new ProfileError(
+      'RAW_CP_NOT_RENDERABLE',
+      'this profile is a raw OMA CP document; a Nokia OTA device cannot take it (give typed settings instead)',
+      { path: 'rawOmaCp' },
+    );
+  const settings = nokiaSettings(parameters, capabilities);
+  const { browser, mms, reach } = settings;
 
   const children: XmlElement[] = [];
   if (reach?.connection) children.push(nokiaAddress(parameters, reach));
@@ -547,31 +632,8 @@ function renderNokiaOta(parameters: ProfileParameters, capabilities: DeviceCapab
     browser && browser.bookmarks.length > 0 && capabilities.supportsBookmarks !== false
       ? browser.bookmarks
       : [];
-  const bookmarkElements = bookmarks.map((bookmark, index) =>
-    el('CHARACTERISTIC', { TYPE: 'BOOKMARK' }, [
-      nokiaParm(
-        'NAME',
-        nokiaChecked(`browser.bookmarks[${index}].name`, bookmark.name, NOKIA_LIMITS.bookmarkName),
-      ),
-      nokiaParm(
-        'URL',
-        nokiaChecked(`browser.bookmarks[${index}].url`, bookmark.url, NOKIA_LIMITS.bookmarkUrl),
-      ),
-    ]),
-  );
-
-  // Everything this document leaves out, in schema order.
-  parameters.connections.forEach((connection, index) => {
-    if (connection !== reach?.connection) omitted.push(`connections[${index}]`);
-    else if (connection.dns && connection.dns.length > 0) omitted.push(`connections[${index}].dns`);
-  });
-  parameters.proxies.forEach((proxy, index) => {
-    if (proxy !== reach?.proxy) omitted.push(`proxies[${index}]`);
-  });
-  if (browser && browser.bookmarks.length > 0 && bookmarks.length === 0) omitted.push('browser.bookmarks');
-  if (parameters.mms && !mms) omitted.push('mms');
-  if (parameters.email) omitted.push('email');
-  if (parameters.dm) omitted.push('dm');
+  const bookmarkElements = bookmarks.map(nokiaBookmark);
+  const omitted = nokiaOmitted(parameters, settings, bookmarks);
 
   if (children.length === 0 && bookmarkElements.length === 0)
     throw new ProfileError(
