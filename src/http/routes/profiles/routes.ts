@@ -3,13 +3,15 @@ import { compileDocument, packCompiled } from '../../../../codecs/ota/pack.ts';
 import { serializeXml } from '../../../../codecs/xml/serialize-xml.ts';
 import type { Profile } from '../../../profiles/repository.ts';
 import * as profiles from '../../../profiles/repository.ts';
-import { renderProfile, type DeviceCapabilities } from '../../../profiles/render.ts';
+import { renderProfile, type DeviceCapabilities, type DeviceFormat } from '../../../profiles/render.ts';
+import type { ProfileParameters } from '../../../profiles/schema.ts';
 // The worker's own mapping, so that a preview shows what a push to that model would carry.
 import { capabilitiesOf } from '../../../provisioning/compose.ts';
 import { diffParameters, maskParameters } from '../../../profiles/versions.ts';
 import type { Db } from '../../../store/db.ts';
 import { getDeviceModel } from '../../../store/repositories/devices.ts';
 import { notFound, unprocessable } from '../../errors.ts';
+import type { OperationInput } from '../../operation.ts';
 import type { RouteKit } from '../../route-kit.ts';
 import {
   createProfile,
@@ -44,7 +46,60 @@ function maskedVersion(version: profiles.ProfileVersion) {
   return { ...version, parameters: maskParameters(version.parameters) };
 }
 
-export function profileRoutes({ api, auth, validate, context }: RouteKit): void {
+type PreviewQuery = OperationInput<typeof previewVersion>['query'];
+
+interface PreviewTarget {
+  format: DeviceFormat;
+  capabilities: DeviceCapabilities;
+  maxSegments: number | null;
+}
+
+/** What a preview renders for: the catalogue model (its format unless one is asked for), or just a format. */
+async function previewTarget(db: Db, query: PreviewQuery): Promise<PreviewTarget> {
+  // previewVersion's schema requires model or format.
+  if (query.model === undefined) return { format: query.format!, capabilities: {}, maxSegments: null };
+  const model = await getDeviceModel(db, query.model);
+  if (!model) throw notFound('DEVICE_MODEL_NOT_FOUND', `query.model: no device model ${query.model}`);
+  const modelFormat = query.format ?? model.format;
+  if (modelFormat === 'none')
+    throw unprocessable('UNSUPPORTED_DEVICE', `${model.manufacturer} ${model.model} takes no OTA settings`);
+  return {
+    format: modelFormat ?? 'oma-cp',
+    capabilities: capabilitiesOf(model.capabilities),
+    maxSegments: model.maxSegments,
+  };
+}
+
+/** The document as XML and WBXML, and the segments a push of it carries, signed as the query asks. */
+function renderPreview(parameters: ProfileParameters, target: PreviewTarget, query: PreviewQuery) {
+  const { format, capabilities, maxSegments } = target;
+  const rendered = renderProfile(parameters, { format, capabilities });
+  const compiled = compileDocument(rendered.root);
+  const sec = query.sec ?? (format === 'oma-cp' ? 'NETWPIN' : 'none');
+  const packed = packCompiled(compiled, {
+    sec: format === 'oma-cp' ? sec : 'none',
+    imsi: query.imsi ?? PREVIEW_IMSI,
+    pin: query.pin,
+  });
+  return {
+    format,
+    omitted: rendered.omitted,
+    xml: serializeXml(rendered.root),
+    wbxmlHex: toHex(packed.wbxml),
+    contentType: packed.contentType,
+    sec: packed.sec,
+    segmentCount: packed.segments.length,
+    maxSegments,
+    segments: packed.segments.map((segment) => ({
+      index: segment.index,
+      udhi: segment.udhi,
+      hex: toHex(segment.tpud),
+    })),
+  };
+}
+
+/** /v1/profiles itself: the list and a new profile. */
+function profileCollectionRoutes({ api, auth, validate, context }: RouteKit): void {
   const db = context.db;
 
   api.get('/v1/profiles', auth('admin'), validate(listProfiles), async (ctx, { query }) => {
@@ -73,6 +128,11 @@ export function profileRoutes({ api, auth, validate, context }: RouteKit): void 
     ctx.status = 201;
     ctx.body = { profile: created.profile, version: maskedVersion(created.version) };
   });
+}
+
+/** /v1/profiles/:id/...: a profile's versions, their differences and previews. */
+function profileVersionRoutes({ api, auth, validate, context }: RouteKit): void {
+  const db = context.db;
 
   api.post(
     '/v1/profiles/:id/versions',
@@ -121,45 +181,12 @@ export function profileRoutes({ api, auth, validate, context }: RouteKit): void 
     async (ctx, { params, query }) => {
       const profile = await profileOf(db, params.id);
       const version = await versionOf(db, profile, params.version);
-      let format = query.format;
-      let capabilities: DeviceCapabilities = {};
-      let maxSegments: number | null = null;
-      if (query.model !== undefined) {
-        const model = await getDeviceModel(db, query.model);
-        if (!model) throw notFound('DEVICE_MODEL_NOT_FOUND', `query.model: no device model ${query.model}`);
-        const modelFormat = query.format ?? model.format;
-        if (modelFormat === 'none')
-          throw unprocessable(
-            'UNSUPPORTED_DEVICE',
-            `${model.manufacturer} ${model.model} takes no OTA settings`,
-          );
-        format = modelFormat ?? 'oma-cp';
-        capabilities = capabilitiesOf(model.capabilities);
-        maxSegments = model.maxSegments;
-      }
-      const rendered = renderProfile(version.parameters, { format: format!, capabilities });
-      const compiled = compileDocument(rendered.root);
-      const sec = query.sec ?? (format === 'oma-cp' ? 'NETWPIN' : 'none');
-      const packed = packCompiled(compiled, {
-        sec: format === 'oma-cp' ? sec : 'none',
-        imsi: query.imsi ?? PREVIEW_IMSI,
-        pin: query.pin,
-      });
-      ctx.body = {
-        format,
-        omitted: rendered.omitted,
-        xml: serializeXml(rendered.root),
-        wbxmlHex: toHex(packed.wbxml),
-        contentType: packed.contentType,
-        sec: packed.sec,
-        segmentCount: packed.segments.length,
-        maxSegments,
-        segments: packed.segments.map((segment) => ({
-          index: segment.index,
-          udhi: segment.udhi,
-          hex: toHex(segment.tpud),
-        })),
-      };
+      ctx.body = renderPreview(version.parameters, await previewTarget(db, query), query);
     },
   );
+}
+
+export function profileRoutes(kit: RouteKit): void {
+  profileCollectionRoutes(kit);
+  profileVersionRoutes(kit);
 }
