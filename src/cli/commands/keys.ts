@@ -80,6 +80,89 @@ function formatKey(
   return `${key.id}  ${key.keyPrefix}…  ${key.role.padEnd(8)}  ${state.padEnd(7)}  ${created}  ${key.name}`;
 }
 
+/** The options parseArgs reads for every action. */
+interface KeysOptions {
+  role?: string;
+  name?: string;
+  all?: boolean;
+  db?: string;
+  var?: string;
+}
+
+async function createKey(values: KeysOptions, io: CliIo): Promise<number> {
+  if (!values.role || !isRole(values.role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
+  if (!values.name) throw new UsageError('--name is required');
+  const backend = await openBackend(values);
+  let key: string;
+  let id: string;
+  if (backend.kind === 'server') {
+    const created = (await callServer(backend.endpoint, 'POST', '/v1/keys', {
+      name: values.name,
+      role: values.role,
+    })) as {
+      key: string;
+      id: string;
+    };
+    key = created.key;
+    id = created.id;
+  } else {
+    try {
+      const created = await createApiKey(backend.db, {
+        name: values.name,
+        role: values.role,
+        createdBy: 'cli',
+      });
+      key = created.key;
+      id = created.record.id;
+    } finally {
+      await backend.db.close();
+    }
+  }
+  io.stderr(`created ${values.role} key '${values.name}' (id ${id}); it is shown once, below:\n`);
+  io.stdout(`${key}\n`);
+  return 0;
+}
+
+async function listKeys(values: KeysOptions, io: CliIo): Promise<number> {
+  const backend = await openBackend(values);
+  let keys: Array<Parameters<typeof formatKey>[0]>;
+  if (backend.kind === 'server') {
+    const query = values.all ? '?includeRevoked=true' : '';
+    keys = ((await callServer(backend.endpoint, 'GET', `/v1/keys${query}`)) as { keys: typeof keys }).keys;
+  } else {
+    try {
+      keys = await listApiKeys(backend.db, { includeRevoked: values.all === true });
+    } finally {
+      await backend.db.close();
+    }
+  }
+  for (const key of keys) io.stdout(formatKey(key) + '\n');
+  if (keys.length === 0) io.stderr('no keys\n');
+  return 0;
+}
+
+async function revokeKey(values: KeysOptions, target: string | undefined, io: CliIo): Promise<number> {
+  if (!target) throw new UsageError('revoke needs a key id or prefix');
+  const backend = await openBackend(values);
+  if (backend.kind === 'server') {
+    // The route takes an id; resolve a prefix through the list first.
+    const { keys } = (await callServer(backend.endpoint, 'GET', '/v1/keys')) as { keys: ApiKeyRecord[] };
+    const match = keys.filter((key) => key.id === target || key.keyPrefix === target);
+    if (match.length !== 1) throw new Error(`no single live key matches '${target}'`);
+    await callServer(backend.endpoint, 'DELETE', `/v1/keys/${match[0].id}`);
+    io.stdout(`revoked ${match[0].id} (${match[0].name})\n`);
+    return 0;
+  }
+  try {
+    const revoked = await revokeApiKey(backend.db, target);
+    if (!revoked) throw new Error(`no single live key matches '${target}'`);
+    io.stdout(`revoked ${revoked.id} (${revoked.name})\n`);
+    return 0;
+  } finally {
+    await backend.db.close();
+  }
+}
+
 export async function keysCommand(argv: string[], io: CliIo): Promise<number> {
   const [action, ...rest] = argv;
   if (!action || action === '--help' || action === 'help') {
@@ -98,82 +181,8 @@ export async function keysCommand(argv: string[], io: CliIo): Promise<number> {
     allowPositionals: true,
     strict: true,
   });
-
-  if (action === 'create') {
-    if (!values.role || !isRole(values.role))
-      throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
-    if (!values.name) throw new UsageError('--name is required');
-    const backend = await openBackend(values);
-    let key: string;
-    let id: string;
-    if (backend.kind === 'server') {
-      const created = (await callServer(backend.endpoint, 'POST', '/v1/keys', {
-        name: values.name,
-        role: values.role,
-      })) as {
-        key: string;
-        id: string;
-      };
-      key = created.key;
-      id = created.id;
-    } else {
-      try {
-        const created = await createApiKey(backend.db, {
-          name: values.name,
-          role: values.role,
-          createdBy: 'cli',
-        });
-        key = created.key;
-        id = created.record.id;
-      } finally {
-        await backend.db.close();
-      }
-    }
-    io.stderr(`created ${values.role} key '${values.name}' (id ${id}); it is shown once, below:\n`);
-    io.stdout(`${key}\n`);
-    return 0;
-  }
-
-  if (action === 'list') {
-    const backend = await openBackend(values);
-    let keys: Array<Parameters<typeof formatKey>[0]>;
-    if (backend.kind === 'server') {
-      const query = values.all ? '?includeRevoked=true' : '';
-      keys = ((await callServer(backend.endpoint, 'GET', `/v1/keys${query}`)) as { keys: typeof keys }).keys;
-    } else {
-      try {
-        keys = await listApiKeys(backend.db, { includeRevoked: values.all === true });
-      } finally {
-        await backend.db.close();
-      }
-    }
-    for (const key of keys) io.stdout(formatKey(key) + '\n');
-    if (keys.length === 0) io.stderr('no keys\n');
-    return 0;
-  }
-
-  if (action === 'revoke') {
-    const target = positionals[0];
-    if (!target) throw new UsageError('revoke needs a key id or prefix');
-    const backend = await openBackend(values);
-    if (backend.kind === 'server') {
-      // The route takes an id; resolve a prefix through the list first.
-      const { keys } = (await callServer(backend.endpoint, 'GET', '/v1/keys')) as { keys: ApiKeyRecord[] };
-      const match = keys.filter((key) => key.id === target || key.keyPrefix === target);
-      if (match.length !== 1) throw new Error(`no single live key matches '${target}'`);
-      await callServer(backend.endpoint, 'DELETE', `/v1/keys/${match[0].id}`);
-      io.stdout(`revoked ${match[0].id} (${match[0].name})\n`);
-      return 0;
-    }
-    try {
-      const revoked = await revokeApiKey(backend.db, target);
-      if (!revoked) throw new Error(`no single live key matches '${target}'`);
-      io.stdout(`revoked ${revoked.id} (${revoked.name})\n`);
-      return 0;
-    } finally {
-      await backend.db.close();
-    }
-  }
-
+  if (action === 'create') return createKey(values, io);
+  if (action === 'list') return listKeys(values, io);
+  if (action === 'revoke') return revokeKey(values, positionals[0], io);
   throw new UsageError(`unknown action '${action}' (create, list, revoke)`);
 }
