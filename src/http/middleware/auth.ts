@@ -136,6 +136,47 @@ function sameSecret(a: string, b: string): boolean {
   return left.length === right.length && timingSafeEqual(left, right);
 }
 
+/** The API key of the Bearer token: a 401 without one, or for a key unknown, revoked or expired. */
+async function presentedKey(ctx: Context, keys: ApiKeyCache): Promise<ApiKeyRecord> {
+  const token = bearerToken(ctx);
+  if (token === undefined) {
+    throw new ApiError(
+      401,
+      'UNAUTHENTICATED',
+      'an API key is required: Authorization: Bearer <key>',
+      {},
+      { 'WWW-Authenticate': 'Bearer' },
+    );
+  }
+  const record = await keys.lookup(token);
+  if (!record) {
+    throw new ApiError(
+      401,
+      'INVALID_API_KEY',
+      'the API key is unknown, revoked or expired',
+      {},
+      { 'WWW-Authenticate': 'Bearer error="invalid_token"' },
+    );
+  }
+  return record;
+}
+
+/** One request off the key's rate limit: a 429 with Retry-After when its bucket is empty. */
+function takeRequestToken(limiter: TokenBucketLimiter, keyId: string): void {
+  const waitSeconds = limiter.take(keyId);
+  if (waitSeconds > 0) {
+    throw new ApiError(
+      429,
+      'RATE_LIMITED',
+      'too many requests for this API key',
+      { retryAfterSeconds: waitSeconds },
+      {
+        'Retry-After': String(Math.max(1, Math.ceil(waitSeconds))),
+      },
+    );
+  }
+}
+
 const LOCAL_PRINCIPAL: Principal = { id: 'local-cli', name: 'local-cli', role: 'admin' };
 
 export function createGuards(deps: GuardDependencies): {
@@ -157,26 +198,7 @@ export function createGuards(deps: GuardDependencies): {
       }
       // Before the API key: a caller without the certificate learns nothing about its key.
       if (needsClientCert) deps.checkClientCert(ctx.req.socket);
-      const token = bearerToken(ctx);
-      if (token === undefined) {
-        throw new ApiError(
-          401,
-          'UNAUTHENTICATED',
-          'an API key is required: Authorization: Bearer <key>',
-          {},
-          { 'WWW-Authenticate': 'Bearer' },
-        );
-      }
-      const record = await deps.keys.lookup(token);
-      if (!record) {
-        throw new ApiError(
-          401,
-          'INVALID_API_KEY',
-          'the API key is unknown, revoked or expired',
-          {},
-          { 'WWW-Authenticate': 'Bearer error="invalid_token"' },
-        );
-      }
+      const record = await presentedKey(ctx, deps.keys);
       const principal: Principal = { id: record.id, name: record.name, role: record.role };
       ctx.state.principal = principal;
       if (!roleAllows(record.role, role)) {
@@ -190,18 +212,7 @@ export function createGuards(deps: GuardDependencies): {
           },
         );
       }
-      const waitSeconds = deps.limiter.take(record.id);
-      if (waitSeconds > 0) {
-        throw new ApiError(
-          429,
-          'RATE_LIMITED',
-          'too many requests for this API key',
-          { retryAfterSeconds: waitSeconds },
-          {
-            'Retry-After': String(Math.max(1, Math.ceil(waitSeconds))),
-          },
-        );
-      }
+      takeRequestToken(deps.limiter, record.id);
       await next();
     };
     return Object.assign(guard, { role, options, clientCertUnder: certUnder });
