@@ -20,7 +20,6 @@
  * Latency is the client's: from sending the request to the end of the response.
  */
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,11 +30,11 @@ import {
   type CpuProfile,
   type ProfileSummary,
 } from './support/cpu-profile.ts';
-import { GatewayProcess, ROOT, gatewayConfig, type GatewayFacts } from './support/gateway-process.ts';
+import { ROOT, seedingConfig, type GatewayFacts } from './support/gateway-process.ts';
 import { MODELS, triggerFor } from './support/mix.ts';
-import { REDIS_URL, clearRedisPrefix } from './support/redis.ts';
 import { SmscProcess } from './support/smsc-process.ts';
 import { undoOnInterrupt } from './support/cleanup.ts';
+import { withGatewayRun } from './support/gateway-run.ts';
 import { cpuSnapshot } from './support/cpu-window.ts';
 import {
   cpuShares,
@@ -46,7 +45,7 @@ import {
   type CpuShares,
   type Percentiles,
 } from './support/stats.ts';
-import { prepareStore, prepareTemplate, type StoreKind, type StoreTemplate } from './support/store.ts';
+import { prepareTemplate, type StoreKind, type StoreTemplate } from './support/store.ts';
 
 const TARGET = { acceptedPerSecond: 3000, p99Ms: 50 };
 /** known subscribers seeded for this many triggers per second of the run (the rest are new SIMs) */
@@ -87,131 +86,101 @@ async function measure(
   options: Options,
   facts: { gateway?: GatewayFacts; store?: string },
 ): Promise<ApiRun> {
-  const runDir = mkdtempSync(join(tmpdir(), 'otagw-bench-api-'));
-  const forgetRunDir = undoOnInterrupt(async () => rmSync(runDir, { recursive: true, force: true }));
-  const prefix = `otagw-bench-${randomBytes(4).toString('hex')}`;
-  const forgetPrefix = undoOnInterrupt(() => clearRedisPrefix(prefix));
   const storeKind = template.kind;
-  const store = await template.create(runDir);
-  facts.store = store.description;
-  try {
-    const settings = {
-      storeUrl: store.url,
-      redisUrl: REDIS_URL,
-      prefix,
-      smscHost: sim.host,
-      smscPort: sim.port,
-      stubService: options.service === 'stub',
-    };
-    const prepared = await prepareStore(store, {
-      triggers: SEEDED_RATE * (options.warmup + options.duration),
-      kind: 'typical',
-    });
-    const gateway = await GatewayProcess.start(settings, { cwd: runDir });
-    const forgetGateway = undoOnInterrupt(() => gateway.stop());
-    facts.gateway = gateway.facts;
-    try {
-      const { connections } = options;
-      const url = new URL(gateway.httpUrl);
-      const agent = new Agent({ keepAlive: true, maxSockets: connections });
-      let serial = 0;
-      const statuses = new Map<number, number>();
-      const latencies: number[] = [];
-      let measuring = false;
-      let stop = false;
+  const how = {
+    label: 'api',
+    settings: { stubService: options.service === 'stub' },
+    prepare: { triggers: SEEDED_RATE * (options.warmup + options.duration), kind: 'typical' as const },
+  };
+  return withGatewayRun(template, sim, how, facts, async ({ gateway, prepared, runDir }) => {
+    const { connections } = options;
+    const url = new URL(gateway.httpUrl);
+    const agent = new Agent({ keepAlive: true, maxSockets: connections });
+    let serial = 0;
+    const statuses = new Map<number, number>();
+    const latencies: number[] = [];
+    let measuring = false;
+    let stop = false;
 
-      const one = (): Promise<void> =>
-        new Promise((resolve) => {
-          const body = JSON.stringify({ ...triggerFor(serial++), source: 'hlr' });
-          const started = performance.now();
-          const req = request(
-            {
-              agent,
-              host: url.hostname,
-              port: url.port,
-              method: 'POST',
-              path: '/v1/triggers/first-use',
-              headers: {
-                Authorization: `Bearer ${prepared.apiKey}`,
-                'Content-Type': 'application/json',
-                'Content-Length': Buffer.byteLength(body),
-              },
+    const one = (): Promise<void> =>
+      new Promise((resolve) => {
+        const body = JSON.stringify({ ...triggerFor(serial++), source: 'hlr' });
+        const started = performance.now();
+        const req = request(
+          {
+            agent,
+            host: url.hostname,
+            port: url.port,
+            method: 'POST',
+            path: '/v1/triggers/first-use',
+            headers: {
+              Authorization: `Bearer ${prepared.apiKey}`,
+              'Content-Type': 'application/json',
+              'Content-Length': Buffer.byteLength(body),
             },
-            (res) => {
-              res.resume();
-              res.on('end', () => {
-                if (measuring) {
-                  statuses.set(res.statusCode!, (statuses.get(res.statusCode!) ?? 0) + 1);
-                  if (res.statusCode === 202) latencies.push(performance.now() - started);
-                }
-                resolve();
-              });
-            },
-          );
-          req.on('error', () => {
-            if (measuring) statuses.set(0, (statuses.get(0) ?? 0) + 1);
-            resolve();
-          });
-          req.end(body);
+          },
+          (res) => {
+            res.resume();
+            res.on('end', () => {
+              if (measuring) {
+                statuses.set(res.statusCode!, (statuses.get(res.statusCode!) ?? 0) + 1);
+                if (res.statusCode === 202) latencies.push(performance.now() - started);
+              }
+              resolve();
+            });
+          },
+        );
+        req.on('error', () => {
+          if (measuring) statuses.set(0, (statuses.get(0) ?? 0) + 1);
+          resolve();
         });
+        req.end(body);
+      });
 
-      const worker = async (): Promise<void> => {
-        while (!stop) await one();
-      };
-      const workers = Array.from({ length: connections }, worker);
-      await new Promise((resolve) => setTimeout(resolve, options.warmup * 1000));
-      if (options.profile) await gateway.startProfile();
-      const finalAtStart = (await gateway.progress()).final;
-      const cpuAtStart = await cpuSnapshot(gateway, sim);
-      measuring = true;
-      const startedAt = performance.now();
-      await new Promise((resolve) => setTimeout(resolve, options.duration * 1000));
-      measuring = false;
-      const elapsed = (performance.now() - startedAt) / 1000;
-      const finalAtEnd = (await gateway.progress()).final;
-      const cpu = cpuShares(cpuAtStart, await cpuSnapshot(gateway, sim));
-      const profileFile = join(runDir, 'gateway.cpuprofile');
-      if (options.profile) await gateway.stopProfile(profileFile);
-      stop = true;
-      await Promise.all(workers);
-      agent.destroy();
-      let profile: ProfileSummary | undefined;
-      if (options.profile) {
-        profile = summariseProfile(JSON.parse(readFileSync(profileFile, 'utf8')) as CpuProfile, ROOT);
-        if (options.profileDir) {
-          mkdirSync(options.profileDir, { recursive: true });
-          copyFileSync(
-            profileFile,
-            join(options.profileDir, `api-${storeKind}-${options.service}.cpuprofile`),
-          );
-        }
+    const worker = async (): Promise<void> => {
+      while (!stop) await one();
+    };
+    const workers = Array.from({ length: connections }, worker);
+    await new Promise((resolve) => setTimeout(resolve, options.warmup * 1000));
+    if (options.profile) await gateway.startProfile();
+    const finalAtStart = (await gateway.progress()).final;
+    const cpuAtStart = await cpuSnapshot(gateway, sim);
+    measuring = true;
+    const startedAt = performance.now();
+    await new Promise((resolve) => setTimeout(resolve, options.duration * 1000));
+    measuring = false;
+    const elapsed = (performance.now() - startedAt) / 1000;
+    const finalAtEnd = (await gateway.progress()).final;
+    const cpu = cpuShares(cpuAtStart, await cpuSnapshot(gateway, sim));
+    const profileFile = join(runDir, 'gateway.cpuprofile');
+    if (options.profile) await gateway.stopProfile(profileFile);
+    stop = true;
+    await Promise.all(workers);
+    agent.destroy();
+    let profile: ProfileSummary | undefined;
+    if (options.profile) {
+      profile = summariseProfile(JSON.parse(readFileSync(profileFile, 'utf8')) as CpuProfile, ROOT);
+      if (options.profileDir) {
+        mkdirSync(options.profileDir, { recursive: true });
+        copyFileSync(profileFile, join(options.profileDir, `api-${storeKind}-${options.service}.cpuprofile`));
       }
-      return {
-        route: 'POST /v1/triggers/first-use',
-        store: storeKind,
-        service: options.service,
-        connections,
-        seconds: Math.round(elapsed * 100) / 100,
-        accepted: latencies.length,
-        acceptedPerSecond: Math.round(latencies.length / elapsed),
-        latency: percentiles(latencies),
-        statuses: Object.fromEntries(statuses),
-        workerFinalPerSecond: Math.round((finalAtEnd - finalAtStart) / elapsed),
-        prepareSeconds: prepared.seconds,
-        cpu,
-        ...(profile ? { profile } : {}),
-      };
-    } finally {
-      await gateway.stop();
-      forgetGateway();
     }
-  } finally {
-    await store.drop().catch((error: unknown) => process.stderr.write(`drop failed: ${String(error)}\n`));
-    await clearRedisPrefix(prefix).catch(() => undefined);
-    forgetPrefix();
-    rmSync(runDir, { recursive: true, force: true });
-    forgetRunDir();
-  }
+    return {
+      route: 'POST /v1/triggers/first-use',
+      store: storeKind,
+      service: options.service,
+      connections,
+      seconds: Math.round(elapsed * 100) / 100,
+      accepted: latencies.length,
+      acceptedPerSecond: Math.round(latencies.length / elapsed),
+      latency: percentiles(latencies),
+      statuses: Object.fromEntries(statuses),
+      workerFinalPerSecond: Math.round((finalAtEnd - finalAtStart) / elapsed),
+      prepareSeconds: prepared.seconds,
+      cpu,
+      ...(profile ? { profile } : {}),
+    };
+  });
 }
 
 async function main(): Promise<void> {
@@ -250,18 +219,7 @@ async function main(): Promise<void> {
   undoOnInterrupt(async () => rmSync(workDir, { recursive: true, force: true }));
   try {
     for (const storeKind of stores) {
-      const template = await prepareTemplate(
-        storeKind,
-        await gatewayConfig({
-          storeUrl: 'memory://',
-          redisUrl: REDIS_URL,
-          prefix: 'unused',
-          smscHost: sim.host,
-          smscPort: sim.port,
-        }),
-        options.base,
-        workDir,
-      );
+      const template = await prepareTemplate(storeKind, await seedingConfig(sim), options.base, workDir);
       const result = await measure(template, sim, options, facts).finally(() => template.drop());
       runs[storeKind] = { ...result, storeDescription: facts.store };
       if (!values.json) {

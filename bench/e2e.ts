@@ -45,24 +45,17 @@ import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { randomBytes } from 'node:crypto';
 import {
   formatProfile,
   summariseProfile,
   type CpuProfile,
   type ProfileSummary,
 } from './support/cpu-profile.ts';
-import {
-  GatewayProcess,
-  ROOT,
-  gatewayConfig,
-  type GatewayFacts,
-  type GatewaySettings,
-} from './support/gateway-process.ts';
+import { ROOT, seedingConfig, type GatewayFacts, type GatewaySettings } from './support/gateway-process.ts';
 import { GROUPS, MODELS, profilesInPlay, triggerFor, typicalReference, type Kind } from './support/mix.ts';
-import { REDIS_URL, clearRedisPrefix } from './support/redis.ts';
 import { SmscProcess } from './support/smsc-process.ts';
 import { undoOnInterrupt } from './support/cleanup.ts';
+import { withGatewayRun } from './support/gateway-run.ts';
 import { cpuSnapshot } from './support/cpu-window.ts';
 import {
   cpuShares,
@@ -75,13 +68,7 @@ import {
   type CpuSnapshot,
   type Percentiles,
 } from './support/stats.ts';
-import {
-  prepareStore,
-  prepareTemplate,
-  storeTransactions,
-  type StoreKind,
-  type StoreTemplate,
-} from './support/store.ts';
+import { prepareTemplate, storeTransactions, type StoreKind, type StoreTemplate } from './support/store.ts';
 
 /** PostgreSQL targets; PGlite (embedded) aims for half the rates. */
 const TARGETS: Readonly<Record<Kind, number>> = { one: 1000, typical: 400 };
@@ -196,184 +183,156 @@ async function run(
   facts: { gateway?: GatewayFacts; store?: string },
 ): Promise<RunFigures> {
   const storeKind = template.kind;
-  const runDir = mkdtempSync(join(tmpdir(), 'otagw-bench-e2e-'));
-  const forgetRunDir = undoOnInterrupt(async () => rmSync(runDir, { recursive: true, force: true }));
-  const prefix = `otagw-bench-${randomBytes(4).toString('hex')}`;
-  const forgetPrefix = undoOnInterrupt(() => clearRedisPrefix(prefix));
-  const store = await template.create(runDir);
-  facts.store = store.description;
-  try {
-    const settings: GatewaySettings = {
-      storeUrl: store.url,
-      redisUrl: REDIS_URL,
-      prefix,
-      smscHost: sim.host,
-      smscPort: sim.port,
-      ...options.gateway,
-    };
-    const total = Math.round(offeredPerSecond * (options.warmup + options.duration));
-    const warmupCount = Math.round(offeredPerSecond * options.warmup);
-    const prepared = await prepareStore(store, { triggers: total, kind });
-    const gateway = await GatewayProcess.start(settings, { cwd: runDir });
-    const forgetGateway = undoOnInterrupt(() => gateway.stop());
-    facts.gateway = gateway.facts;
-    try {
-      await sim.collect(); // forget what an earlier run left
-      const agent = new Agent({ keepAlive: true, maxSockets: options.connections });
-      const url = new URL(gateway.httpUrl);
-      const samples: Sample[] = Array.from({ length: total }, () => ({
-        sentAt: 0,
-        acceptedAt: 0,
-        status: -1,
-      }));
-      let outstanding = 0;
-      let allAnswered: () => void = () => undefined;
-      const answered = new Promise<void>((resolve) => (allAnswered = resolve));
-      const startWall = Date.now();
-      const startPerf = performance.now();
-      const windowStart = startWall + options.warmup * 1000;
-      const windowEnd = windowStart + options.duration * 1000;
-      let issued = 0;
-      let profiling: Promise<void> | undefined;
-      let cpuAtStart: Promise<CpuSnapshot> | undefined;
-      let transactionsAtStart: Promise<number | undefined> | undefined;
-      while (issued < total) {
-        const due = Math.min(
-          total,
-          Math.floor(((performance.now() - startPerf) / 1000) * offeredPerSecond) + 1,
-        );
-        for (; issued < due; issued++) {
-          outstanding++;
-          void postTrigger(agent, url, prepared.apiKey, issued, samples[issued]).then(() => {
-            if (--outstanding === 0 && issued >= total) allAnswered();
-          });
-        }
-        if (!cpuAtStart && issued >= warmupCount) {
-          cpuAtStart = cpuSnapshot(gateway, sim);
-          transactionsAtStart = storeTransactions(store);
-          if (options.profile) profiling = gateway.startProfile();
-        }
-        await sleep(2);
+  const total = Math.round(offeredPerSecond * (options.warmup + options.duration));
+  const warmupCount = Math.round(offeredPerSecond * options.warmup);
+  const how = { label: 'e2e', settings: options.gateway, prepare: { triggers: total, kind } };
+  return withGatewayRun(template, sim, how, facts, async ({ gateway, store, prepared, runDir }) => {
+    await sim.collect(); // forget what an earlier run left
+    const agent = new Agent({ keepAlive: true, maxSockets: options.connections });
+    const url = new URL(gateway.httpUrl);
+    const samples: Sample[] = Array.from({ length: total }, () => ({
+      sentAt: 0,
+      acceptedAt: 0,
+      status: -1,
+    }));
+    let outstanding = 0;
+    let allAnswered: () => void = () => undefined;
+    const answered = new Promise<void>((resolve) => (allAnswered = resolve));
+    const startWall = Date.now();
+    const startPerf = performance.now();
+    const windowStart = startWall + options.warmup * 1000;
+    const windowEnd = windowStart + options.duration * 1000;
+    let issued = 0;
+    let profiling: Promise<void> | undefined;
+    let cpuAtStart: Promise<CpuSnapshot> | undefined;
+    let transactionsAtStart: Promise<number | undefined> | undefined;
+    while (issued < total) {
+      const due = Math.min(
+        total,
+        Math.floor(((performance.now() - startPerf) / 1000) * offeredPerSecond) + 1,
+      );
+      for (; issued < due; issued++) {
+        outstanding++;
+        void postTrigger(agent, url, prepared.apiKey, issued, samples[issued]).then(() => {
+          if (--outstanding === 0 && issued >= total) allAnswered();
+        });
       }
-      const loadEnd = Date.now();
-      const cpu = cpuShares(await cpuAtStart!, await cpuSnapshot(gateway, sim));
-      const transactionsAtEnd = await storeTransactions(store);
-      const profileFile = join(runDir, 'gateway.cpuprofile');
-      if (profiling) {
-        await profiling;
-        await gateway.stopProfile(profileFile);
+      if (!cpuAtStart && issued >= warmupCount) {
+        cpuAtStart = cpuSnapshot(gateway, sim);
+        transactionsAtStart = storeTransactions(store);
+        if (options.profile) profiling = gateway.startProfile();
       }
-      if (outstanding > 0) await answered;
-      agent.destroy();
-
-      const queued = samples.filter((sample) => sample.outcome === 'queued').length;
-      const deadline = Date.now() + Math.max(30, options.duration) * 1000 + options.receiptDelayMs;
-      for (;;) {
-        const progress = await gateway.progress();
-        if (progress.final >= queued || Date.now() > deadline) break;
-        await sleep(250);
-      }
-      const times = await gateway.collect();
-      const smsc = await sim.collect();
-
-      const accepted: number[] = [];
-      const firstSubmit: number[] = [];
-      const lastResp: number[] = [];
-      const delivered: number[] = [];
-      const segments: number[] = [];
-      const outcomes: Record<string, number> = {};
-      const finalStates: Record<string, number> = {};
-      const statuses: Record<string, number> = {};
-      let acceptedInWindow = 0;
-      let notDelivered = 0;
-      for (let index = 0; index < total; index++) {
-        const sample = samples[index];
-        if (sample.status === 202 && sample.acceptedAt >= windowStart && sample.acceptedAt < windowEnd)
-          acceptedInWindow++;
-        const entry = sample.provisioningId ? times.get(sample.provisioningId) : undefined;
-        if (sample.outcome === 'queued' && entry?.state !== 'delivered') notDelivered++;
-        if (index < warmupCount) continue;
-        statuses[String(sample.status)] = (statuses[String(sample.status)] ?? 0) + 1;
-        if (sample.outcome) outcomes[sample.outcome] = (outcomes[sample.outcome] ?? 0) + 1;
-        if (sample.status !== 202) continue;
-        accepted.push(sample.acceptedAt - sample.sentAt);
-        const atSmsc = smsc.get(triggerFor(index).msisdn);
-        if (atSmsc) {
-          firstSubmit.push(atSmsc.first - sample.sentAt);
-          lastResp.push(atSmsc.last - sample.sentAt);
-        }
-        if (entry?.state === 'delivered' && entry.finalAt !== undefined)
-          delivered.push(entry.finalAt - sample.sentAt);
-        if (atSmsc) segments.push(atSmsc.segments);
-        if (sample.outcome === 'queued') {
-          const state = entry?.state
-            ? `${entry.state}${entry.state === 'delivered' ? '' : ` (${entry.cause})`}`
-            : 'none';
-          finalStates[state] = (finalStates[state] ?? 0) + 1;
-        }
-      }
-      let deliveredInWindow = 0;
-      let lastFinal = loadEnd;
-      for (const entry of times.values()) {
-        if (entry.finalAt === undefined) continue;
-        lastFinal = Math.max(lastFinal, entry.finalAt);
-        if (entry.state === 'delivered' && entry.finalAt >= windowStart && entry.finalAt < windowEnd)
-          deliveredInWindow++;
-      }
-      const transactionsBefore = await transactionsAtStart;
-      const storeTransactionsPerProvisioning =
-        transactionsAtEnd === undefined || transactionsBefore === undefined || deliveredInWindow === 0
-          ? undefined
-          : Math.round(((transactionsAtEnd - transactionsBefore) / deliveredInWindow) * 10) / 10;
-      let profile: ProfileSummary | undefined;
-      if (profiling) {
-        profile = summariseProfile(JSON.parse(readFileSync(profileFile, 'utf8')) as CpuProfile, ROOT);
-        if (options.profileDir) {
-          mkdirSync(options.profileDir, { recursive: true });
-          copyFileSync(
-            profileFile,
-            join(options.profileDir, `e2e-${storeKind}-${kind}-${offeredPerSecond}.cpuprofile`),
-          );
-        }
-      }
-      return {
-        offeredPerSecond,
-        measuredTriggers: total - warmupCount,
-        warmupTriggers: warmupCount,
-        acceptedPerSecond: Math.round(acceptedInWindow / options.duration),
-        deliveredPerSecond: Math.round(deliveredInWindow / options.duration),
-        segmentsPerPush:
-          segments.length === 0
-            ? NaN
-            : Math.round((segments.reduce((a, b) => a + b, 0) / segments.length) * 100) / 100,
-        outcomes,
-        finalStates,
-        httpStatuses: statuses,
-        latency: {
-          triggerToFirstSubmitSm: percentiles(firstSubmit),
-          triggerToLastSubmitSmResp: percentiles(lastResp),
-          triggerToHttp202: percentiles(accepted),
-          triggerToDelivered: percentiles(delivered),
-        },
-        allDelivered: notDelivered === 0 && queued === total,
-        notDelivered: notDelivered + (total - queued),
-        drainSeconds: Math.round((lastFinal - loadEnd) / 100) / 10,
-        prepareSeconds: prepared.seconds,
-        cpu,
-        ...(storeTransactionsPerProvisioning === undefined ? {} : { storeTransactionsPerProvisioning }),
-        ...(profile ? { profile } : {}),
-      };
-    } finally {
-      await gateway.stop();
-      forgetGateway();
+      await sleep(2);
     }
-  } finally {
-    await store.drop().catch((error: unknown) => process.stderr.write(`drop failed: ${String(error)}\n`));
-    await clearRedisPrefix(prefix).catch(() => undefined);
-    forgetPrefix();
-    rmSync(runDir, { recursive: true, force: true });
-    forgetRunDir();
-  }
+    const loadEnd = Date.now();
+    const cpu = cpuShares(await cpuAtStart!, await cpuSnapshot(gateway, sim));
+    const transactionsAtEnd = await storeTransactions(store);
+    const profileFile = join(runDir, 'gateway.cpuprofile');
+    if (profiling) {
+      await profiling;
+      await gateway.stopProfile(profileFile);
+    }
+    if (outstanding > 0) await answered;
+    agent.destroy();
+
+    const queued = samples.filter((sample) => sample.outcome === 'queued').length;
+    const deadline = Date.now() + Math.max(30, options.duration) * 1000 + options.receiptDelayMs;
+    for (;;) {
+      const progress = await gateway.progress();
+      if (progress.final >= queued || Date.now() > deadline) break;
+      await sleep(250);
+    }
+    const times = await gateway.collect();
+    const smsc = await sim.collect();
+
+    const accepted: number[] = [];
+    const firstSubmit: number[] = [];
+    const lastResp: number[] = [];
+    const delivered: number[] = [];
+    const segments: number[] = [];
+    const outcomes: Record<string, number> = {};
+    const finalStates: Record<string, number> = {};
+    const statuses: Record<string, number> = {};
+    let acceptedInWindow = 0;
+    let notDelivered = 0;
+    for (let index = 0; index < total; index++) {
+      const sample = samples[index];
+      if (sample.status === 202 && sample.acceptedAt >= windowStart && sample.acceptedAt < windowEnd)
+        acceptedInWindow++;
+      const entry = sample.provisioningId ? times.get(sample.provisioningId) : undefined;
+      if (sample.outcome === 'queued' && entry?.state !== 'delivered') notDelivered++;
+      if (index < warmupCount) continue;
+      statuses[String(sample.status)] = (statuses[String(sample.status)] ?? 0) + 1;
+      if (sample.outcome) outcomes[sample.outcome] = (outcomes[sample.outcome] ?? 0) + 1;
+      if (sample.status !== 202) continue;
+      accepted.push(sample.acceptedAt - sample.sentAt);
+      const atSmsc = smsc.get(triggerFor(index).msisdn);
+      if (atSmsc) {
+        firstSubmit.push(atSmsc.first - sample.sentAt);
+        lastResp.push(atSmsc.last - sample.sentAt);
+      }
+      if (entry?.state === 'delivered' && entry.finalAt !== undefined)
+        delivered.push(entry.finalAt - sample.sentAt);
+      if (atSmsc) segments.push(atSmsc.segments);
+      if (sample.outcome === 'queued') {
+        const state = entry?.state
+          ? `${entry.state}${entry.state === 'delivered' ? '' : ` (${entry.cause})`}`
+          : 'none';
+        finalStates[state] = (finalStates[state] ?? 0) + 1;
+      }
+    }
+    let deliveredInWindow = 0;
+    let lastFinal = loadEnd;
+    for (const entry of times.values()) {
+      if (entry.finalAt === undefined) continue;
+      lastFinal = Math.max(lastFinal, entry.finalAt);
+      if (entry.state === 'delivered' && entry.finalAt >= windowStart && entry.finalAt < windowEnd)
+        deliveredInWindow++;
+    }
+    const transactionsBefore = await transactionsAtStart;
+    const storeTransactionsPerProvisioning =
+      transactionsAtEnd === undefined || transactionsBefore === undefined || deliveredInWindow === 0
+        ? undefined
+        : Math.round(((transactionsAtEnd - transactionsBefore) / deliveredInWindow) * 10) / 10;
+    let profile: ProfileSummary | undefined;
+    if (profiling) {
+      profile = summariseProfile(JSON.parse(readFileSync(profileFile, 'utf8')) as CpuProfile, ROOT);
+      if (options.profileDir) {
+        mkdirSync(options.profileDir, { recursive: true });
+        copyFileSync(
+          profileFile,
+          join(options.profileDir, `e2e-${storeKind}-${kind}-${offeredPerSecond}.cpuprofile`),
+        );
+      }
+    }
+    return {
+      offeredPerSecond,
+      measuredTriggers: total - warmupCount,
+      warmupTriggers: warmupCount,
+      acceptedPerSecond: Math.round(acceptedInWindow / options.duration),
+      deliveredPerSecond: Math.round(deliveredInWindow / options.duration),
+      segmentsPerPush:
+        segments.length === 0
+          ? NaN
+          : Math.round((segments.reduce((a, b) => a + b, 0) / segments.length) * 100) / 100,
+      outcomes,
+      finalStates,
+      httpStatuses: statuses,
+      latency: {
+        triggerToFirstSubmitSm: percentiles(firstSubmit),
+        triggerToLastSubmitSmResp: percentiles(lastResp),
+        triggerToHttp202: percentiles(accepted),
+        triggerToDelivered: percentiles(delivered),
+      },
+      allDelivered: notDelivered === 0 && queued === total,
+      notDelivered: notDelivered + (total - queued),
+      drainSeconds: Math.round((lastFinal - loadEnd) / 100) / 10,
+      prepareSeconds: prepared.seconds,
+      cpu,
+      ...(storeTransactionsPerProvisioning === undefined ? {} : { storeTransactionsPerProvisioning }),
+      ...(profile ? { profile } : {}),
+    };
+  });
 }
 
 function describeRun(label: string, result: RunFigures): string {
@@ -504,18 +463,7 @@ async function main(): Promise<void> {
   undoOnInterrupt(async () => rmSync(workDir, { recursive: true, force: true }));
   try {
     for (const storeKind of stores) {
-      const template = await prepareTemplate(
-        storeKind,
-        await gatewayConfig({
-          storeUrl: 'memory://',
-          redisUrl: REDIS_URL,
-          prefix: 'unused',
-          smscHost: sim.host,
-          smscPort: sim.port,
-        }),
-        options.base,
-        workDir,
-      );
+      const template = await prepareTemplate(storeKind, await seedingConfig(sim), options.base, workDir);
       say(
         `${storeKind}: shipped seeds and ${options.base} existing subscribers prepared in ${template.seconds} s (copied for each run)\n`,
       );

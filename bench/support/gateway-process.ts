@@ -19,6 +19,7 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { loadConfig, type Config } from '../../src/config.ts';
+import { REDIS_URL } from './redis.ts';
 
 export const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
 
@@ -50,6 +51,20 @@ export interface GatewayFacts {
 }
 
 /** The configuration the child gives startGateway; the parent seeds the store with the same one. */
+/**
+ * The shipped configuration as the store templates are seeded with it (prepareTemplate): only its seeds
+ * matter there, so no store, Redis prefix or SMSC of a run.
+ */
+export function seedingConfig(smsc: { host: string; port: number }): Promise<Config> {
+  return gatewayConfig({
+    storeUrl: 'memory://',
+    redisUrl: REDIS_URL,
+    prefix: 'unused',
+    smscHost: smsc.host,
+    smscPort: smsc.port,
+  });
+}
+
 export async function gatewayConfig(settings: GatewaySettings): Promise<Config> {
   const { simulatorRouting } = await import('../../src/main.ts');
   const shipped = simulatorRouting(settings.smscHost, settings.smscPort).smscs[0];

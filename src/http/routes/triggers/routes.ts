@@ -1,4 +1,4 @@
-import type { Actor } from '../../../provisioning/types.ts';
+import type { Actor, ProvisioningState } from '../../../provisioning/types.ts';
 import { maskImsi } from '../../../observability/logger.ts';
 import type { ApiContext } from '../../operation.ts';
 import type { RouteKit } from '../../route-kit.ts';
@@ -9,6 +9,16 @@ import { dialRequest, firstUse, staleConfig } from './schema.ts';
 export function actorOf(ctx: ApiContext): Actor {
   const principal = ctx.state.principal!;
   return { name: principal.name, role: principal.role, requestId: ctx.state.requestId };
+}
+
+/** 202 for a provisioning a trigger asked for: queued, or waiting for the subscriber's answer. */
+function answerRequested(ctx: ApiContext, provisioning: { id: string; state: ProvisioningState }): void {
+  ctx.state.audit!.details!.provisioningId = provisioning.id;
+  ctx.status = 202;
+  ctx.body = {
+    outcome: provisioning.state === 'awaiting-confirmation' ? 'awaiting-confirmation' : 'queued',
+    provisioningId: provisioning.id,
+  };
 }
 
 export function triggerRoutes({ api, auth, validate, context }: RouteKit): void {
@@ -38,12 +48,7 @@ export function triggerRoutes({ api, auth, validate, context }: RouteKit): void 
       source: 'dial',
       actor: actorOf(ctx),
     });
-    ctx.state.audit.details!.provisioningId = provisioning.id;
-    ctx.status = 202;
-    ctx.body = {
-      outcome: provisioning.state === 'awaiting-confirmation' ? 'awaiting-confirmation' : 'queued',
-      provisioningId: provisioning.id,
-    };
+    answerRequested(ctx, provisioning);
   });
 
   api.post('/v1/triggers/stale-config', auth('network'), validate(staleConfig), async (ctx, { body }) => {
@@ -71,11 +76,6 @@ export function triggerRoutes({ api, auth, validate, context }: RouteKit): void 
       source: 'stale-config',
       actor: actorOf(ctx),
     });
-    ctx.state.audit.details!.provisioningId = provisioning.id;
-    ctx.status = 202;
-    ctx.body = {
-      outcome: provisioning.state === 'awaiting-confirmation' ? 'awaiting-confirmation' : 'queued',
-      provisioningId: provisioning.id,
-    };
+    answerRequested(ctx, provisioning);
   });
 }
