@@ -18,6 +18,7 @@ import {
 } from '../../smsc-sim/simulator.ts';
 import type { SubscriberCredentials } from '../../smsc-sim/handset.ts';
 import { UsageError, type CliIo } from '../main.ts';
+import { runUntilSignal } from '../until-signal.ts';
 
 /** The SMPP port SMSCs conventionally listen on (IANA "smpp"). */
 const DEFAULT_SMPP_PORT = 2775;
@@ -159,14 +160,5 @@ export async function runSmscSim(
 }
 
 export async function smscSimCommand(argv: string[], io: CliIo): Promise<number> {
-  const stop = new AbortController();
-  const onSignal = () => stop.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  try {
-    return await runSmscSim(argv, io, stop.signal);
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
+  return runUntilSignal((stop) => runSmscSim(argv, io, stop));
 }

@@ -14,6 +14,7 @@ import { ConfigError, loadConfig, type TlsConfig } from '../../config.ts';
 import { ROLES, startGateway, type Gateway, type Role } from '../../main.ts';
 import { RedisUnavailableError } from '../../queues/embedded-redis.ts';
 import { UsageError, type CliIo } from '../main.ts';
+import { runUntilSignal } from '../until-signal.ts';
 
 export const START_USAGE = `usage: otagw start [--role all|api|worker|smsc-sim] [--config DIR]
   --role R      all (default): everything in one process; api: HTTP only; worker: queue workers with
@@ -133,14 +134,5 @@ export async function runStart(argv: string[], io: CliIo, stop: AbortSignal): Pr
 }
 
 export async function startCommand(argv: string[], io: CliIo): Promise<number> {
-  const stop = new AbortController();
-  const onSignal = (): void => stop.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  try {
-    return await runStart(argv, io, stop.signal);
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
+  return runUntilSignal((stop) => runStart(argv, io, stop));
 }
