@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { commandStatusCode } from './smpp/command-status.ts';
+import { isKnownTimeZone } from './smpp/receipt-text.ts';
 
 const octet = z.number().int().min(0).max(255);
 const durationMs = z.number().int().min(1);
@@ -101,6 +102,14 @@ export const smscConfigSchema = z.strictObject({
    * workers on one SMSC account, receipts for another worker's submits take this path to the store)
    */
   receiptParkMs: durationMs.default(10_000),
+  /**
+   * the zone of the SMSC's clock: receipt text dates (`submit date`, `done date`) carry none (SMPP 3.4
+   * Appendix B, docs/protocol.md §6.6); `timeZone=Europe/Berlin` in SMSC_URL
+   */
+  timeZone: z
+    .string()
+    .refine(isKnownTimeZone, { message: 'must be an IANA time zone, e.g. Europe/Berlin' })
+    .default('UTC'),
   /** how long a submitted segment stays matchable by receipts */
   receiptTrackMs: durationMs.default(2 * 24 * 3600_000),
   /** at most this many (~250 bytes each); older ones are matched by the store instead */

@@ -88,8 +88,11 @@ export interface DeliveryReport {
   /** the `err:` field when the receipt had text */
   error?: string;
   networkErrorCode?: number;
+  /** the SMSC's `submit date` / `done date` (receipt text; minute precision, its clock, read in its timeZone) */
   submittedAt?: Date;
   doneAt?: Date;
+  /** when this gateway received the receipt (our clock): the segment's receipt time */
+  receivedAt?: Date;
   /** where the id and state came from: TLVs or the receipt text */
   source: 'tlv' | 'text';
   /** the handset address the receipt is about */

@@ -42,7 +42,11 @@ export interface SegmentReceipt {
   /** the receipt's stat word (DELIVRD, UNDELIV, ENROUTE ...) */
   stat: string;
   error: string | null;
+  /** when we received the receipt */
   at: Date;
+  /** the SMSC's `submit date` / `done date` from the receipt text, when it had them */
+  smscSubmitDate: Date | null;
+  smscDoneDate: Date | null;
 }
 
 /** Intermediate receipt states: never written over a final one. */
@@ -50,13 +54,18 @@ export const INTERMEDIATE_STATS: ReadonlySet<string> = new Set(['ENROUTE', 'ACCE
 
 /**
  * Stores the receipt states, one per segment (a late ENROUTE/ACCEPTD does not overwrite a final
- * state already stored).
+ * state already stored). receipt_at is our receive time, but never before submitted_at: that is when the
+ * submit's outcome was stored, which a receipt can overtake (the SMSC answers submit_sm and sends the
+ * receipt at once; it then waits for the store, receipts.ts), so such a receipt counts from then.
  */
 export async function storeSegmentReceipts(tx: Db, receipts: readonly SegmentReceipt[]): Promise<void> {
   if (receipts.length === 0) return;
   await tx.query(
-    `UPDATE segments s SET receipt_state = r.stat, receipt_error = r.error, receipt_at = r.at, updated_at = now()
-     FROM jsonb_to_recordset($1::jsonb) AS r(provisioning_id uuid, segment_number int, stat text, error text, at timestamptz)
+    `UPDATE segments s SET receipt_state = r.stat, receipt_error = r.error,
+       receipt_at = GREATEST(r.at, s.submitted_at), smsc_submit_date = r.smsc_submit_date,
+       smsc_done_date = r.smsc_done_date, updated_at = now()
+     FROM jsonb_to_recordset($1::jsonb) AS r(provisioning_id uuid, segment_number int, stat text, error text,
+       at timestamptz, smsc_submit_date timestamptz, smsc_done_date timestamptz)
      WHERE s.provisioning_id = r.provisioning_id AND s.segment_number = r.segment_number
        AND (s.receipt_state IS NULL OR s.receipt_state = ANY($2::text[]) OR NOT r.stat = ANY($2::text[]))`,
     [
@@ -67,6 +76,8 @@ export async function storeSegmentReceipts(tx: Db, receipts: readonly SegmentRec
           stat: receipt.stat,
           error: receipt.error,
           at: receipt.at.toISOString(),
+          smsc_submit_date: receipt.smscSubmitDate?.toISOString() ?? null,
+          smsc_done_date: receipt.smscDoneDate?.toISOString() ?? null,
         })),
       ),
       [...INTERMEDIATE_STATS],
@@ -111,14 +122,19 @@ export interface ParkedReceiptInput {
   stat: string;
   error: string | null;
   details: Record<string, unknown>;
+  receivedAt: Date;
+  smscSubmitDate: Date | null;
+  smscDoneDate: Date | null;
 }
 
 export async function parkReceipts(tx: Db, receipts: readonly ParkedReceiptInput[]): Promise<void> {
   if (receipts.length === 0) return;
   await tx.query(
-    `INSERT INTO unmatched_receipts (smsc, message_id_normalised, receipt_state, receipt_error, details)
-     SELECT r.smsc, r.message_id, r.stat, r.error, r.details
-     FROM jsonb_to_recordset($1::jsonb) AS r(smsc text, message_id text, stat text, error text, details jsonb)`,
+    `INSERT INTO unmatched_receipts (smsc, message_id_normalised, receipt_state, receipt_error, details,
+       received_at, smsc_submit_date, smsc_done_date)
+     SELECT r.smsc, r.message_id, r.stat, r.error, r.details, r.received_at, r.smsc_submit_date, r.smsc_done_date
+     FROM jsonb_to_recordset($1::jsonb) AS r(smsc text, message_id text, stat text, error text, details jsonb,
+       received_at timestamptz, smsc_submit_date timestamptz, smsc_done_date timestamptz)`,
     [
       asJson(
         receipts.map((receipt) => ({
@@ -127,6 +143,9 @@ export async function parkReceipts(tx: Db, receipts: readonly ParkedReceiptInput
           stat: receipt.stat,
           error: receipt.error,
           details: receipt.details,
+          received_at: receipt.receivedAt.toISOString(),
+          smsc_submit_date: receipt.smscSubmitDate?.toISOString() ?? null,
+          smsc_done_date: receipt.smscDoneDate?.toISOString() ?? null,
         })),
       ),
     ],
@@ -150,8 +169,11 @@ export async function takeParkedReceipts(
     receipt_state: string;
     receipt_error: string | null;
     received_at: Date;
+    smsc_submit_date: Date | null;
+    smsc_done_date: Date | null;
   }>(
-    `SELECT u.id, s.provisioning_id, s.segment_number, u.receipt_state, u.receipt_error, u.received_at
+    `SELECT u.id, s.provisioning_id, s.segment_number, u.receipt_state, u.receipt_error, u.received_at,
+            u.smsc_submit_date, u.smsc_done_date
      FROM unmatched_receipts u JOIN segments s
        ON s.smsc = u.smsc AND s.message_id_normalised = u.message_id_normalised
      WHERE s.provisioning_id = ANY($1::uuid[]) ORDER BY u.id`,
@@ -167,5 +189,73 @@ export async function takeParkedReceipts(
     stat: row.receipt_state,
     error: row.receipt_error,
     at: row.received_at,
+    smscSubmitDate: row.smsc_submit_date,
+    smscDoneDate: row.smsc_done_date,
   }));
+}
+
+/** An unmatched receipt as the operators' list shows it. */
+export interface UnmatchedReceipt {
+  id: number;
+  smsc: string;
+  messageId: string;
+  stat: string;
+  error: string | null;
+  receivedAt: Date;
+  smscSubmitDate: Date | null;
+  smscDoneDate: Date | null;
+  /** what the connector knew: pushId, segmentIndex, destination */
+  details: Record<string, unknown>;
+}
+
+export interface UnmatchedReceiptFilter {
+  smsc?: string;
+  /** only receipts with an id below this one: the page after the last one seen */
+  beforeId?: number;
+  limit: number;
+}
+
+/** Unmatched receipts, newest first (by id: an identity, so in the order they were parked). */
+export async function listUnmatchedReceipts(
+  db: Db,
+  filter: UnmatchedReceiptFilter,
+): Promise<UnmatchedReceipt[]> {
+  return db.query<UnmatchedReceipt>(
+    `SELECT id, smsc, message_id_normalised AS "messageId", receipt_state AS stat, receipt_error AS error,
+            received_at AS "receivedAt", smsc_submit_date AS "smscSubmitDate",
+            smsc_done_date AS "smscDoneDate", details
+     FROM unmatched_receipts
+     WHERE ($1::text IS NULL OR smsc = $1) AND ($2::bigint IS NULL OR id < $2)
+     ORDER BY id DESC LIMIT $3`,
+    [filter.smsc ?? null, filter.beforeId ?? null, filter.limit],
+  );
+}
+
+/** How many receipts wait in unmatched_receipts, by SMSC (the /metrics gauge, read when scraped). */
+export async function countUnmatchedReceipts(db: Db): Promise<Record<string, number>> {
+  const rows = await db.query<{ smsc: string; count: number }>(
+    `SELECT smsc, count(*)::int AS count FROM unmatched_receipts GROUP BY smsc`,
+  );
+  return Object.fromEntries(rows.map((row) => [row.smsc, row.count]));
+}
+
+/**
+ * Removes at most `limit` unmatched receipts received before `cutoff`, oldest first; how many went, by
+ * SMSC. SKIP LOCKED: a row another sweep (or takeParkedReceipts) holds is left to it.
+ */
+export async function dropUnmatchedReceiptsBefore(
+  db: Db,
+  cutoff: Date,
+  limit: number,
+): Promise<Record<string, number>> {
+  const rows = await db.query<{ smsc: string; count: number }>(
+    `WITH dropped AS (
+       DELETE FROM unmatched_receipts WHERE id IN (
+         SELECT id FROM unmatched_receipts WHERE received_at < $1
+         ORDER BY received_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+       RETURNING smsc)
+     SELECT smsc, count(*)::int AS count FROM dropped GROUP BY smsc`,
+    [cutoff, limit],
+  );
+  return Object.fromEntries(rows.map((row) => [row.smsc, row.count]));
 }

@@ -97,7 +97,7 @@ async function matchReceipts(tx: Db, reports: readonly DeliveryReport[]): Promis
   return matching;
 }
 
-async function park(tx: Db, reports: readonly DeliveryReport[]): Promise<void> {
+async function park(tx: Db, reports: readonly DeliveryReport[], now: Date): Promise<void> {
   await parkReceipts(
     tx,
     reports.map((report) => ({
@@ -106,8 +106,24 @@ async function park(tx: Db, reports: readonly DeliveryReport[]): Promise<void> {
       stat: statOf(report),
       error: report.error ?? null,
       details: { pushId: report.pushId, segmentIndex: report.segmentIndex, destination: report.destination },
+      ...receiptTimes(report, now),
     })),
   );
+}
+
+/**
+ * Our receive time (the connector's, else this batch's) and the SMSC's own dates, kept apart: the SMSC's
+ * are minute-precise and in its clock (receipt text, docs/protocol.md §6.6), so never the receipt time.
+ */
+function receiptTimes(
+  report: DeliveryReport,
+  now: Date,
+): { receivedAt: Date; smscSubmitDate: Date | null; smscDoneDate: Date | null } {
+  return {
+    receivedAt: report.receivedAt ?? now,
+    smscSubmitDate: report.submittedAt ?? null,
+    smscDoneDate: report.doneAt ?? null,
+  };
 }
 
 // ---- settlement -----------------------------------------------------------------------------------
@@ -235,16 +251,21 @@ async function applyReceipts(
     : [];
   const parked =
     lookAgain.length === 0 ? unmatched : unmatched.filter((report) => report.pushId === undefined);
-  await park(tx, parked);
+  await park(tx, parked, now);
   const settled = await settle(
     tx,
-    matched.map(({ report, provisioningId, segmentNumber }) => ({
-      provisioningId,
-      segmentNumber,
-      stat: statOf(report),
-      error: report.error ?? null,
-      at: report.doneAt ?? now,
-    })),
+    matched.map(({ report, provisioningId, segmentNumber }) => {
+      const { receivedAt, smscSubmitDate, smscDoneDate } = receiptTimes(report, now);
+      return {
+        provisioningId,
+        segmentNumber,
+        stat: statOf(report),
+        error: report.error ?? null,
+        at: receivedAt,
+        smscSubmitDate,
+        smscDoneDate,
+      };
+    }),
     now,
   );
   const changes = [...settled.values()].filter((change): change is Transitioned => change !== undefined);

@@ -49,6 +49,7 @@ export interface ProvisioningRow {
   queued_at: Date | null;
   submitted_at: Date | null;
   finished_at: Date | null;
+  applied_at?: Date | null;
   from_state?: ProvisioningState | null;
 }
 
@@ -91,6 +92,7 @@ export function toProvisioning(row: ProvisioningRow): ProvisioningRecord {
     queuedAt: row.queued_at,
     submittedAt: row.submitted_at,
     finishedAt: row.finished_at,
+    appliedAt: row.applied_at ?? null,
   };
 }
 
@@ -679,7 +681,7 @@ export async function resetSegments(
      ON CONFLICT (provisioning_id, segment_number) DO UPDATE SET
        smsc = NULL, message_id = NULL, message_id_normalised = NULL, submit_status = 'pending',
        submit_error = NULL, submitted_at = NULL, receipt_state = NULL, receipt_error = NULL,
-       receipt_at = NULL, updated_at = now()`,
+       receipt_at = NULL, smsc_submit_date = NULL, smsc_done_date = NULL, updated_at = now()`,
     [provisioningId, count],
   );
   await db.query(`DELETE FROM segments WHERE provisioning_id = $1 AND segment_number > $2`, [

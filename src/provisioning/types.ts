@@ -62,6 +62,8 @@ export interface Provisioning {
   queuedAt: Date | null;
   submittedAt: Date | null;
   finishedAt: Date | null;
+  /** A device report showed the delivered settings in use (a flag beside delivered, not a state). */
+  appliedAt: Date | null;
 }
 
 export interface ProvisioningEvent {

@@ -129,11 +129,13 @@ function cstringValue(bytes: Uint8Array): string {
 /**
  * The receipt a deliver_sm carries: TLVs first (receipted_message_id, message_state, network_error_code),
  * the text as fallback and for the extra fields (docs/protocol.md §6.6). Undefined when no message id is found.
+ * The text's `submit date` / `done date` are the SMSC's local time, read in `timeZone` (the SMSC's setting).
  */
 export function readReceipt(
   message: IncomingMessage,
   smscId: string,
   bases: ReceiptIdBases,
+  timeZone = 'UTC',
 ): Omit<DeliveryReport, 'bindId'> | undefined {
   // UCS-2 receipts exist; everything else is read as Latin-1 (receipt text is ASCII)
   const text =
@@ -169,8 +171,8 @@ export function readReceipt(
   if (parsedText?.stat !== undefined) report.stat = parsedText.stat;
   if (parsedText?.err !== undefined) report.error = parsedText.err;
   if (networkErrorCode !== undefined) report.networkErrorCode = networkErrorCode;
-  const submittedAt = parsedText?.submitDate ? parseReceiptDate(parsedText.submitDate) : undefined;
-  const doneAt = parsedText?.doneDate ? parseReceiptDate(parsedText.doneDate) : undefined;
+  const submittedAt = parsedText?.submitDate ? parseReceiptDate(parsedText.submitDate, timeZone) : undefined;
+  const doneAt = parsedText?.doneDate ? parseReceiptDate(parsedText.doneDate, timeZone) : undefined;
   if (submittedAt) report.submittedAt = submittedAt;
   if (doneAt) report.doneAt = doneAt;
   return report;

@@ -46,10 +46,11 @@ export function parseReceiptText(input: string): ReceiptText | undefined {
 }
 
 /**
- * Receipt dates are the SMSC's local time without a zone; read as UTC so that they at least order
- * correctly. 10 digits YYMMDDhhmm, 12 YYMMDDhhmmss, 14 YYYYMMDDhhmmss; anything else is not a date.
+ * Receipt dates are the SMSC's local wall-clock time without a zone (SMPP 3.4 Appendix B, docs/protocol.md
+ * §6.6), read in the SMSC's configured time zone (smscs[].timeZone, default UTC). 10 digits YYMMDDhhmm,
+ * 12 YYMMDDhhmmss, 14 YYYYMMDDhhmmss; anything else is not a date.
  */
-export function parseReceiptDate(digits: string): Date | undefined {
+export function parseReceiptDate(digits: string, timeZone = 'UTC'): Date | undefined {
   if (!/^\d+$/.test(digits)) return undefined;
   let year: number;
   let rest: string;
@@ -69,5 +70,52 @@ export function parseReceiptDate(digits: string): Date | undefined {
   const second = rest.length >= 10 ? Number(rest.slice(8, 10)) : 0;
   if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59)
     return undefined;
-  return new Date(Date.UTC(year, month - 1, day, hour, minute, second));
+  return new Date(instantOfWallClock(Date.UTC(year, month - 1, day, hour, minute, second), timeZone));
+}
+
+/** true for a zone Intl knows (an IANA name such as Europe/Berlin, or UTC). */
+export function isKnownTimeZone(timeZone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const zoneFormatters = new Map<string, Intl.DateTimeFormat>();
+
+/** The zone's wall clock at an instant, written as if it were UTC (ms). */
+function wallClockAt(instant: number, timeZone: string): number {
+  let formatter = zoneFormatters.get(timeZone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    });
+    zoneFormatters.set(timeZone, formatter);
+  }
+  const part: Record<string, number> = {};
+  for (const { type, value } of formatter.formatToParts(instant)) part[type] = Number(value);
+  return Date.UTC(part.year, part.month - 1, part.day, part.hour, part.minute, part.second);
+}
+
+/**
+ * The instant at which the zone's clock shows `wallClock`. The offset is taken at a first guess and again
+ * at the corrected instant, so a date just after a daylight-saving change gets the offset in force then;
+ * in a fall-back hour (shown twice) one of the two instants, in a spring-forward gap the hour after.
+ * (src/subscribers/quiet-hours.ts does the exact version for quiet hours; the connector does not import it.)
+ */
+function instantOfWallClock(wallClock: number, timeZone: string): number {
+  if (timeZone === 'UTC') return wallClock;
+  const whole = (instant: number) => Math.floor(instant / 1000) * 1000;
+  const offsetAt = (instant: number) => wallClockAt(whole(instant), timeZone) - whole(instant);
+  const guess = wallClock - offsetAt(wallClock);
+  return wallClock - offsetAt(guess);
 }

@@ -432,13 +432,13 @@ export class SmppConnector extends EventEmitter<SmscConnectorEvents> implements 
 
   private onIncoming(bind: SmppBind<SegmentJob>, message: IncomingMessage): void {
     if (isReceipt(message)) {
-      const report = readReceipt(message, this.id, this.receiptBases);
+      const report = readReceipt(message, this.id, this.receiptBases, this.config.timeZone);
       if (!report) {
         this.unreadableReceipts++;
         this.logger.warn({ bind: bind.id }, 'receipt without a message id; answered and dropped');
         return;
       }
-      const withBind: DeliveryReport = { ...report, bindId: bind.id };
+      const withBind: DeliveryReport = { ...report, bindId: bind.id, receivedAt: new Date() };
       this.matcher.receive(withBind, Date.now());
       return;
     }

@@ -32,6 +32,7 @@ export async function listMessages(db: Db, filter: MessageFilter): Promise<Row[]
               s.message_id AS "messageId", ${MESSAGE_STATE_SQL} AS state, s.submit_status AS "submitStatus",
               s.submit_error AS "submitError", s.submit_attempts AS "submitAttempts", s.submitted_at AS "submittedAt",
               s.receipt_state AS "receiptState", s.receipt_error AS "receiptError", s.receipt_at AS "receiptAt",
+              s.smsc_submit_date AS "smscSubmitDate", s.smsc_done_date AS "smscDoneDate",
               s.created_at AS "createdAt", s.updated_at AS "updatedAt", p.msisdn_of AS msisdn
          FROM segments s
          JOIN LATERAL (SELECT sub.msisdn AS msisdn_of FROM provisionings pp JOIN subscribers sub ON sub.id = pp.subscriber_id
