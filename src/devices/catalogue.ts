@@ -34,11 +34,21 @@ export interface DeviceAttributes {
   notes: string | null;
 }
 
+/**
+ * 'verified': in the catalogue by an admin (import or confirmation). 'unverified': added because a
+ * handset reported it; ignored by device resolution until an admin confirms it.
+ */
+export const DEVICE_MODEL_STATUSES = ['verified', 'unverified'] as const;
+export type DeviceModelStatus = (typeof DEVICE_MODEL_STATUSES)[number];
+
 export interface DeviceModel extends DeviceAttributes {
   id: number;
   manufacturer: string;
   /** A model name, or MANUFACTURER_DEFAULT_MODEL. */
   model: string;
+  status: DeviceModelStatus;
+  /** When a device report first named it (models added from reports). */
+  reportedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }

@@ -1,7 +1,9 @@
 import type {
+  DeviceAttributes,
   DeviceFormat,
   DeviceModel,
   DeviceModelInput,
+  DeviceModelStatus,
   DeviceModelWithTacs,
   DeviceSecurityMethod,
 } from '../../devices/catalogue.ts';
@@ -19,12 +21,14 @@ interface DeviceModelRow {
   max_segments: number | null;
   capabilities: string[] | null;
   notes: string | null;
+  status: DeviceModelStatus;
+  reported_at: Date | null;
   created_at: Date;
   updated_at: Date;
 }
 
 const MODEL_COLUMNS =
-  'm.id, m.manufacturer, m.model, m.format, m.security_methods, m.max_segments, m.capabilities, m.notes, m.created_at, m.updated_at';
+  'm.id, m.manufacturer, m.model, m.format, m.security_methods, m.max_segments, m.capabilities, m.notes, m.status, m.reported_at, m.created_at, m.updated_at';
 
 function toDeviceModel(row: DeviceModelRow): DeviceModel {
   return {
@@ -36,6 +40,8 @@ function toDeviceModel(row: DeviceModelRow): DeviceModel {
     maxSegments: row.max_segments,
     capabilities: row.capabilities,
     notes: row.notes,
+    status: row.status,
+    reportedAt: row.reported_at,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -64,7 +70,8 @@ export interface UpsertCounts {
 
 /**
  * Inserts or replaces models by (manufacturer, model), case-insensitively: every attribute is set to
- * what the input says (left out = null = inherited), including the spelling of the names. Returns the
+ * what the input says (left out = null = inherited), including the spelling of the names. An import is
+ * an admin's word, so a model added unverified from a device report becomes verified. Returns the
  * id of every input model by `deviceModelKey` and what changed. Keys must be unique within `inputs`.
  */
 export async function upsertDeviceModels(
@@ -85,10 +92,11 @@ export async function upsertDeviceModels(
        ON CONFLICT ((lower(manufacturer)), (lower(model))) DO UPDATE SET
          manufacturer = excluded.manufacturer, model = excluded.model, format = excluded.format,
          security_methods = excluded.security_methods, max_segments = excluded.max_segments,
-         capabilities = excluded.capabilities, notes = excluded.notes, updated_at = now()
-       WHERE (m.manufacturer, m.model, m.format, m.security_methods, m.max_segments, m.capabilities, m.notes)
+         capabilities = excluded.capabilities, notes = excluded.notes, status = 'verified', updated_at = now()
+       WHERE (m.manufacturer, m.model, m.format, m.security_methods, m.max_segments, m.capabilities, m.notes,
+              m.status)
          IS DISTINCT FROM (excluded.manufacturer, excluded.model, excluded.format, excluded.security_methods,
-                           excluded.max_segments, excluded.capabilities, excluded.notes)
+                           excluded.max_segments, excluded.capabilities, excluded.notes, 'verified')
        RETURNING (xmax = 0) AS inserted`,
       [
         chunk.map((input) => input.manufacturer),
@@ -191,6 +199,7 @@ export async function findModelOfImei(db: Db, imei: string): Promise<DeviceModel
 export interface DeviceModelFilter {
   /** Case-insensitive exact manufacturer. */
   manufacturer?: string;
+  status?: DeviceModelStatus;
   limit?: number;
   offset?: number;
 }
@@ -204,11 +213,11 @@ export async function listDeviceModels(
     `SELECT ${MODEL_COLUMNS},
             coalesce(array_agg(t.tac ORDER BY t.tac) FILTER (WHERE t.tac IS NOT NULL), '{}') AS tacs
        FROM device_models m LEFT JOIN tacs t ON t.model_id = m.id
-      WHERE $1::text IS NULL OR lower(m.manufacturer) = lower($1)
+      WHERE ($1::text IS NULL OR lower(m.manufacturer) = lower($1)) AND ($4::text IS NULL OR m.status = $4)
       GROUP BY m.id
       ORDER BY lower(m.manufacturer), m.model <> '*', lower(m.model)
       LIMIT $2 OFFSET $3`,
-    [filter.manufacturer ?? null, filter.limit ?? 1000, filter.offset ?? 0],
+    [filter.manufacturer ?? null, filter.limit ?? 1000, filter.offset ?? 0, filter.status ?? null],
   );
   return rows.map((row) => ({ ...toDeviceModel(row), tacs: row.tacs }));
 }
@@ -235,7 +244,8 @@ export interface CandidateQuery {
 
 /**
  * In one round trip, every row resolution may need: the models the TACs point at, the named model, and
- * the manufacturer defaults of the manufacturers involved.
+ * the manufacturer defaults of the manufacturers involved. Unverified models (added from device reports)
+ * are left out: what a handset says about itself is not the catalogue until an admin confirms it.
  */
 export async function findCatalogueCandidates(db: Db, query: CandidateQuery): Promise<CatalogueCandidate[]> {
   // Three indexed lookups joined with UNION ALL (an OR across them would scan device_models): the
@@ -245,6 +255,7 @@ export async function findCatalogueCandidates(db: Db, query: CandidateQuery): Pr
     `WITH hits AS (SELECT tac, model_id FROM tacs WHERE tac = ANY($1::text[])),
           makers AS (
             SELECT lower(hm.manufacturer) AS maker FROM device_models hm JOIN hits ON hits.model_id = hm.id
+             WHERE hm.status = 'verified'
             UNION SELECT lower($2::text) WHERE $2::text IS NOT NULL),
           found AS (
             SELECT model_id AS id, tac FROM hits
@@ -254,8 +265,68 @@ export async function findCatalogueCandidates(db: Db, query: CandidateQuery): Pr
             UNION ALL
             SELECT d.id, NULL FROM device_models d JOIN makers ON lower(d.manufacturer) = makers.maker
              WHERE lower(d.model) = '*')
-     SELECT ${MODEL_COLUMNS}, found.tac AS matched_tac FROM found JOIN device_models m ON m.id = found.id`,
+     SELECT ${MODEL_COLUMNS}, found.tac AS matched_tac FROM found JOIN device_models m ON m.id = found.id
+      WHERE m.status = 'verified'`,
     [query.tacs, query.manufacturer ?? null, query.model ?? null],
   );
   return rows.map((row) => ({ ...toDeviceModel(row), matchedTac: row.matched_tac }));
+}
+
+/** What a device report said the handset is. */
+export interface ReportedModel {
+  manufacturer: string;
+  model: string;
+  /** The handset's 8-digit TAC: given to the new model when no catalogue model has it yet. */
+  tac: string;
+}
+
+/**
+ * Adds a reported model the catalogue lacks as 'unverified', with no attributes of its own, and gives it
+ * the handset's TAC when that TAC is free. Undefined when the catalogue has the model already (any
+ * status: a second report of it changes nothing). One statement, so two reports racing add it once.
+ */
+export async function addReportedModel(
+  db: Db,
+  reported: ReportedModel,
+): Promise<{ id: number; tacAssigned: boolean } | undefined> {
+  const row = await db.one<{ id: number; tac_assigned: boolean }>(
+    `WITH added AS (
+       INSERT INTO device_models (manufacturer, model, status, reported_at, notes)
+       VALUES ($1, $2, 'unverified', now(), 'reported by a handset')
+       ON CONFLICT ((lower(manufacturer)), (lower(model))) DO NOTHING
+       RETURNING id),
+     tac AS (
+       INSERT INTO tacs (tac, model_id) SELECT $3, id FROM added
+       ON CONFLICT (tac) DO NOTHING
+       RETURNING tac)
+     SELECT added.id, EXISTS (SELECT 1 FROM tac) AS tac_assigned FROM added`,
+    [reported.manufacturer, reported.model, reported.tac],
+  );
+  return row && { id: row.id, tacAssigned: row.tac_assigned };
+}
+
+/**
+ * Confirms an unverified model, setting the attributes given (the rest stay null: inherited). Undefined
+ * when no unverified model has this id.
+ */
+export async function confirmReportedModel(
+  db: Db,
+  id: number,
+  attributes: Partial<DeviceAttributes>,
+): Promise<DeviceModel | undefined> {
+  const row = await db.one<DeviceModelRow>(
+    `UPDATE device_models m SET status = 'verified', format = $2, security_methods = $3::text[],
+            max_segments = $4, capabilities = $5::text[], notes = coalesce($6, m.notes), updated_at = now()
+      WHERE m.id = $1 AND m.status = 'unverified'
+      RETURNING ${MODEL_COLUMNS}`,
+    [
+      id,
+      attributes.format ?? null,
+      attributes.securityMethods ?? null,
+      attributes.maxSegments ?? null,
+      attributes.capabilities ?? null,
+      attributes.notes ?? null,
+    ],
+  );
+  return row && toDeviceModel(row);
 }

@@ -21,7 +21,7 @@ export async function listSubscriberProvisionings(
             p.imei, p.format, p.security_method AS "securityMethod", p.segment_count AS "segmentCount",
             p.failure_code AS "failureCode", p.failure_reason AS "failureReason",
             p.created_at AS "createdAt", p.queued_at AS "queuedAt", p.submitted_at AS "submittedAt",
-            p.finished_at AS "finishedAt",
+            p.finished_at AS "finishedAt", p.applied_at AS "appliedAt",
             pr.name AS "profileName", pv.version AS "profileVersion"
        FROM provisionings p
        LEFT JOIN profile_versions pv ON pv.id = p.profile_version_id
@@ -66,8 +66,15 @@ export async function listSegmentsOfProvisionings(
   );
 }
 
-/** The latest version of the profile a delivered push carried. */
+/** The profile version a delivered push carried, and the latest version of that profile. */
 export interface LastDeliveredProfile {
+  /** The delivered provisioning. */
+  provisioningId: string;
+  /** When a device report showed its settings in use; null: not (yet) seen applied. */
+  appliedAt: Date | null;
+  deliveredVersion: number;
+  /** The parameters of the version delivered. */
+  deliveredContent: ProfileParameters;
   latestVersion: number | null;
   /** The parameters of the latest version. */
   latestContent: ProfileParameters | null;
@@ -79,7 +86,8 @@ export async function findLastDeliveredProfile(
   subscriberId: string,
 ): Promise<LastDeliveredProfile | undefined> {
   return db.one<LastDeliveredProfile>(
-    `SELECT pr.latest_version AS "latestVersion", latest.content AS "latestContent"
+    `SELECT p.id AS "provisioningId", p.applied_at AS "appliedAt", pv.version AS "deliveredVersion",
+            pv.content AS "deliveredContent", pr.latest_version AS "latestVersion", latest.content AS "latestContent"
        FROM provisionings p
        JOIN profile_versions pv ON pv.id = p.profile_version_id
        JOIN profiles pr ON pr.id = pv.profile_id
@@ -87,5 +95,18 @@ export async function findLastDeliveredProfile(
       WHERE p.subscriber_id = $1 AND p.state = 'delivered'
       ORDER BY p.created_at DESC LIMIT 1`,
     [subscriberId],
+  );
+}
+
+/** The subscriber's newest provisioning from this source (e.g. stale-config), with its state. */
+export async function findNewestProvisioningOfSource(
+  db: Db,
+  subscriberId: string,
+  source: string,
+): Promise<{ id: string; state: string } | undefined> {
+  return db.one<{ id: string; state: string }>(
+    `SELECT id, state FROM provisionings WHERE subscriber_id = $1 AND source = $2
+      ORDER BY created_at DESC, id DESC LIMIT 1`,
+    [subscriberId, source],
   );
 }
