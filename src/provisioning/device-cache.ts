@@ -2,16 +2,34 @@
  * Device resolution for the hot path. The answer depends only on the TAC (an IMEI's first 8 digits) and
  * the catalogue, which changes rarely: resolved devices are kept for a few seconds per TAC, so a burst of
  * pushes to one popular handset costs one catalogue query, not one per push.
+ *
+ * When the catalogue does not know the TAC, the handset's own newest device report may: the
+ * manufacturer and model it named are resolved instead (that model's entry, else its manufacturer's
+ * default, else the operator default). That costs one more query (the report), only for such handsets.
  */
 import { parseImei } from '../devices/imei.ts';
 import {
   resolveDevice,
+  type DeviceQuery,
   type DeviceResolution,
   type OperatorDeviceDefault,
 } from '../devices/resolve-device.ts';
 import type { Db } from '../store/db.ts';
+import { findReportedDevice } from '../store/repositories/device-reports.ts';
 
 const MAX_ENTRIES = 10_000;
+
+/**
+ * True when the TAC settled it: the catalogue has a model for it (supported or not), or the IMEI is
+ * malformed. Otherwise (unknown TAC, or only a default matched) a report may say more.
+ */
+function settledByTac(resolution: DeviceResolution): boolean {
+  if (resolution.outcome === 'supported') {
+    return resolution.device.matchedBy === 'tac' || resolution.device.matchedBy === 'legacy-tac';
+  }
+  // Asked by IMEI alone, an unsupported answer names a model only when its TAC found one.
+  return resolution.reason === 'INVALID_IMEI' || resolution.model !== null;
+}
 
 export class DeviceCache {
   private readonly entries = new Map<string, { at: number; resolution: DeviceResolution }>();
@@ -23,13 +41,23 @@ export class DeviceCache {
 
   async resolve(db: Db, imei: string | null | undefined): Promise<DeviceResolution> {
     const parsed = imei ? parseImei(imei) : undefined;
-    const key = parsed?.ok ? parsed.imei.tac : undefined;
+    const tac = parsed?.ok ? parsed.imei.tac : undefined;
+    const byTac = await this.cached(db, tac, { imei });
+    if (!imei || tac === undefined || settledByTac(byTac)) return byTac;
+    const reported = await findReportedDevice(db, imei);
+    if (!reported) return byTac;
+    const named = `${tac}\u0000${reported.manufacturer.toLowerCase()}\u0000${reported.model?.toLowerCase() ?? ''}`;
+    return this.cached(db, named, { imei, manufacturer: reported.manufacturer, model: reported.model });
+  }
+
+  /** The resolution of `query`, kept under `key` (a TAC, or a TAC with reported names). */
+  private async cached(db: Db, key: string | undefined, query: DeviceQuery): Promise<DeviceResolution> {
     if (key !== undefined) {
       const hit = this.entries.get(key);
       if (hit && Date.now() - hit.at <= this.ttlMs) return hit.resolution;
     }
-    const resolution = await resolveDevice(db, { imei }, { operatorDefault: this.operatorDefault });
-    // Only outcomes that depend on the TAC alone are shared (a malformed IMEI is the trigger's own).
+    const resolution = await resolveDevice(db, query, { operatorDefault: this.operatorDefault });
+    // Only outcomes that depend on the key alone are shared (a malformed IMEI is the trigger's own).
     if (key !== undefined && (resolution.outcome === 'supported' || resolution.reason !== 'INVALID_IMEI')) {
       if (this.entries.size >= MAX_ENTRIES) this.entries.clear();
       this.entries.set(key, { at: Date.now(), resolution });

@@ -8,6 +8,7 @@ export const SAMPLE_PARAMS: Record<string, string> = {
   msisdn: '491700000999',
   version: '1',
   name: 'default',
+  modelId: '1',
 };
 
 export function samplePath(route: RouteEntry, overrides: Record<string, string> = {}): string {

@@ -1,26 +1,111 @@
 import { importDeviceCatalogue } from '../../../devices/import-catalogue.ts';
-import { recordDeviceReport } from '../../../store/repositories/device-reports.ts';
-import { findModelByTac, listDeviceModels } from '../../../store/repositories/devices.ts';
-import { unprocessable } from '../../errors.ts';
+import { takeDeviceReport, type ReportOutcome } from '../../../devices/report-intake.ts';
+import { listDeviceReports as readDeviceReports } from '../../../store/repositories/device-reports.ts';
+import {
+  confirmReportedModel,
+  findModelByTac,
+  getDeviceModel,
+  listDeviceModels,
+} from '../../../store/repositories/devices.ts';
+import { conflict, notFound, unprocessable } from '../../errors.ts';
 import type { RouteKit } from '../../route-kit.ts';
-import { deviceReport, importDevices, listDevices } from './schema.ts';
+import { actorOf } from '../triggers/routes.ts';
+import {
+  confirmDeviceModel,
+  deviceReport,
+  importDevices,
+  listDeviceReports,
+  listDevices,
+  reportCursor,
+} from './schema.ts';
 
-export function deviceRoutes({ api, auth, validate, context }: RouteKit): void {
+/** The answer to a report: what it set off, without the subscriber's IMSI. */
+function reportAnswer(outcome: ReportOutcome) {
+  const { reprovision } = outcome;
+  return {
+    id: outcome.id,
+    subscriberId: outcome.subscriberId,
+    addedModel: outcome.addedModel && { id: outcome.addedModel.id, status: 'unverified' as const },
+    applied: outcome.applied,
+    reprovision: reprovision && {
+      provisioningId: reprovision.provisioning.id,
+      state: reprovision.provisioning.state,
+      alreadyOpen: reprovision.reused,
+    },
+  };
+}
+
+/** A handset's reports: taken from the network, read by care. */
+function reportRoutes({ api, auth, validate, context }: RouteKit): void {
   api.post(
     '/v1/devices/:imei/reports',
     auth('network'),
     validate(deviceReport),
     async (ctx, { params, body }) => {
       ctx.state.audit = { subjectType: 'imei', subjectId: params.imei };
-      const stored = await recordDeviceReport(context.db, params.imei, {
-        properties: body.properties,
-        configuration: body.configuration ?? {},
-        software: body.software ?? [],
-        source: body.source ?? 'api',
-      });
-      ctx.state.audit.details = { reportId: stored.id, subscriberId: stored.subscriberId };
+      const outcome = await takeDeviceReport(
+        context,
+        params.imei,
+        {
+          properties: body.properties,
+          configuration: body.configuration ?? {},
+          software: body.software ?? [],
+          source: body.source ?? 'api',
+        },
+        actorOf(ctx),
+      );
+      const answer = reportAnswer(outcome);
+      ctx.state.audit.details = {
+        reportId: answer.id,
+        subscriberId: answer.subscriberId,
+        addedModelId: answer.addedModel?.id ?? null,
+        appliedProvisioningId: answer.applied?.provisioningId ?? null,
+        reprovision: answer.reprovision,
+      };
       ctx.status = 201;
-      ctx.body = stored;
+      ctx.body = answer;
+    },
+  );
+
+  api.get(
+    '/v1/devices/:imei/reports',
+    auth('care'),
+    validate(listDeviceReports),
+    async (ctx, { params, query }) => {
+      ctx.state.audit = { subjectType: 'imei', subjectId: params.imei };
+      // One more than asked for says whether there is a next page.
+      const rows = await readDeviceReports(
+        context.db,
+        { imei: params.imei },
+        { limit: query.limit + 1, beforeId: query.cursor },
+      );
+      const reports = rows.slice(0, query.limit);
+      const more = rows.length > query.limit;
+      ctx.body = { reports, nextCursor: more ? reportCursor(reports[reports.length - 1].id) : null };
+    },
+  );
+}
+
+export function deviceRoutes(kit: RouteKit): void {
+  const { api, auth, validate, context } = kit;
+  reportRoutes(kit);
+
+  api.post(
+    '/v1/devices/models/:modelId/confirm',
+    auth('admin'),
+    validate(confirmDeviceModel),
+    async (ctx, { params, body }) => {
+      ctx.state.audit = { subjectType: 'device-model', subjectId: String(params.modelId), details: body };
+      const confirmed = await confirmReportedModel(context.db, params.modelId, body);
+      if (confirmed) {
+        ctx.body = confirmed;
+        return;
+      }
+      const model = await getDeviceModel(context.db, params.modelId);
+      if (!model) throw notFound('DEVICE_MODEL_NOT_FOUND', `no device model ${params.modelId}`);
+      throw conflict('DEVICE_MODEL_VERIFIED', `device model ${params.modelId} is verified already`, {
+        status: model.status,
+      });
     },
   );
 
@@ -32,6 +117,7 @@ export function deviceRoutes({ api, auth, validate, context }: RouteKit): void {
     }
     let models = await listDeviceModels(context.db, {
       manufacturer: query.manufacturer,
+      status: query.status,
       limit: query.q === undefined ? query.limit : 100_000,
       offset: query.q === undefined ? query.offset : 0,
     });

@@ -1,5 +1,5 @@
 import type { Db } from '../../../store/db.ts';
-import { findLatestDeviceReport } from '../../../store/repositories/device-reports.ts';
+import { findLatestDeviceReport, listDeviceReports } from '../../../store/repositories/device-reports.ts';
 import { findModelOfImei } from '../../../store/repositories/devices.ts';
 import { findGroupSettings } from '../../../store/repositories/groups.ts';
 import {
@@ -25,7 +25,13 @@ async function deviceOf(db: Db, subscriber: Subscriber) {
     imei,
     since: subscriber.imeiChangedAt,
     model: model
-      ? { id: model.id, manufacturer: model.manufacturer, model: model.model, format: model.format }
+      ? {
+          id: model.id,
+          manufacturer: model.manufacturer,
+          model: model.model,
+          format: model.format,
+          status: model.status,
+        }
       : null,
     handsets,
     lastReport: lastReport ?? null,
@@ -58,10 +64,12 @@ async function timelineOf(db: Db, subscriberId: string, limit: number) {
 export async function subscriberTimeline(db: Db, msisdn: string, limit: number) {
   const subscriber = await findSubscriber(db, { msisdn });
   if (!subscriber) return undefined;
-  const [device, group, timeline] = await Promise.all([
+  const [device, group, timeline, reports] = await Promise.all([
     deviceOf(db, subscriber),
     findGroupSettings(db, subscriber.groupName),
     timelineOf(db, subscriber.id, limit),
+    // What the handsets said, newest first: beside the provisionings (each with appliedAt) they confirm.
+    listDeviceReports(db, { subscriberId: subscriber.id }, { limit }),
   ]);
   return {
     subscriber: {
@@ -76,5 +84,6 @@ export async function subscriberTimeline(db: Db, msisdn: string, limit: number) 
     device,
     group: group ?? null,
     timeline,
+    reports,
   };
 }

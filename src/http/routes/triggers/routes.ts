@@ -3,6 +3,7 @@ import { maskImsi } from '../../../observability/logger.ts';
 import type { ApiContext } from '../../operation.ts';
 import type { RouteKit } from '../../route-kit.ts';
 import { notFound } from '../../errors.ts';
+import { requestStaleReprovision } from '../../../provisioning/stale-settings.ts';
 import { findStaleness } from './stale-config.ts';
 import { dialRequest, firstUse, staleConfig } from './schema.ts';
 
@@ -69,13 +70,14 @@ export function triggerRoutes({ api, auth, validate, context }: RouteKit): void 
       ctx.body = { outcome: 'current' };
       return;
     }
-    const provisioning = await context.provisioning.request({
-      msisdn: body.msisdn,
-      imsi: body.imsi,
-      reason: `stale configuration: ${staleness.why}`,
-      source: 'stale-config',
-      actor: actorOf(ctx),
-    });
+    // One open stale-config re-provision per subscriber: a repeat report answers with that one.
+    const { provisioning, reused } = await requestStaleReprovision(
+      context,
+      { subscriberId: staleness.subscriberId, who: { msisdn: body.msisdn, imsi: body.imsi } },
+      `stale configuration: ${staleness.why}`,
+      actorOf(ctx),
+    );
+    ctx.state.audit.details!.alreadyOpen = reused;
     answerRequested(ctx, provisioning);
   });
 }
