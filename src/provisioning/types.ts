@@ -125,12 +125,21 @@ export interface ProvisioningRequest {
   /** the same key never makes a second provisioning; default: a fresh one */
   idempotencyKey?: string;
   campaignId?: string;
+  /** care only: push without asking first even where the group's policy would ask (audited) */
+  skipConfirmation?: boolean;
+}
+
+export interface ResendOptions {
+  /** 'current' (default): the latest version of the same profile; 'same': the version sent before */
+  version?: 'current' | 'same';
+  /** push without asking first even where the group's policy asks care's requests first */
+  skipConfirmation?: boolean;
 }
 
 export interface ProvisioningService {
   requestFirstUse(trigger: FirstUseTrigger, actor: Actor): Promise<FirstUseResult>;
   request(input: ProvisioningRequest): Promise<Provisioning>;
-  resend(id: string, reason: string, actor: Actor): Promise<Provisioning>;
+  resend(id: string, reason: string, actor: Actor, options?: ResendOptions): Promise<Provisioning>;
   get(id: string): Promise<ProvisioningView | undefined>;
   /** the subscriber answered an ask-first text (MO keyword) */
   confirm(msisdn: string, answer: string, actor: Actor): Promise<Provisioning | undefined>;
@@ -141,6 +150,8 @@ export type ProvisioningErrorCode =
   | 'PROVISIONING_NOT_FOUND'
   | 'PROFILE_NOT_FOUND'
   | 'INVALID_REQUEST'
+  /** the MSISDN and the IMSI of a request name different subscribers: HTTP 409, nothing recorded */
+  | 'SUBSCRIBER_MISMATCH'
   /** Redis (the queue) cannot take the job: nothing was recorded; HTTP answers 503 */
   | 'QUEUE_UNAVAILABLE';
 

@@ -1,16 +1,29 @@
 /**
  * First-use detection (DESIGN "first-time provisioning"): a trigger whose IMEI differs from the one stored
- * for the subscriber (or none stored) starts provisioning; the same handset again does nothing; triggers
- * flapping between handsets within the debounce window send once. Pure: times come in as arguments.
+ * for the subscriber (or none stored) starts provisioning; the same handset again does nothing. A trigger
+ * that provisions opens the debounce window: its push waits until the window closes, and a later trigger
+ * inside the window with another handset makes that handset the one pushed to (the last handset wins), so
+ * a SIM flapping between handsets gets one push, for the handset it ended in. Pure: times come in as
+ * arguments.
  */
 
-export type FirstUseDecision = 'provision' | 'unchanged' | 'debounced';
+/**
+ * - 'provision': a new handset outside any window: start a provisioning (and a window);
+ * - 'unchanged': the handset stored (however often it is reported);
+ * - 'last-in-window': another handset, the newest report inside the window: it replaces the handset of
+ *   the provisioning the window holds;
+ * - 'debounced': another handset inside the window, but an older report than one already seen (it
+ *   arrived out of order): it says nothing about where the SIM is now.
+ */
+export type FirstUseDecision = 'provision' | 'unchanged' | 'last-in-window' | 'debounced';
 
 export interface StoredSubscriberState {
-  /** The handset last seen with this SIM. */
+  /** The handset last seen with this SIM (inside a window: the last one reported). */
   imei?: string;
-  /** When the last trigger that started a provisioning arrived. */
+  /** When the trigger that opened the last window was observed (imei_changed_at). */
   lastTriggerAt?: Date;
+  /** The newest observation of the SIM by any trigger (seen_at). */
+  lastSeenAt?: Date;
 }
 
 export interface FirstUseTrigger {
@@ -18,27 +31,34 @@ export interface FirstUseTrigger {
   at: Date;
 }
 
+/** A stored time later than now (written before observedAt was checked) is no time to measure from. */
+const pastOrUndefined = (at: Date | undefined, now: Date): Date | undefined =>
+  at !== undefined && at.getTime() <= now.getTime() ? at : undefined;
+
 /**
- * - same handset as stored -> 'unchanged' (however often it is reported);
- * - another handset within `debounceMs` of the last provisioning trigger -> 'debounced';
- * - otherwise (new handset, or nothing stored) -> 'provision'.
- *
- * For a 'debounced' trigger the caller should leave the stored IMEI as it is, so that the next trigger
- * for the new handset after the window provisions it. Only a 'provision' moves `lastTriggerAt`.
+ * What a trigger means for the subscriber (see FirstUseDecision). The window is `debounceMs` from
+ * `lastTriggerAt`; a trigger observed before that start (out of order) counts as inside it. A window
+ * stored in the future (a bogus observedAt of old) is ignored, so it cannot debounce a SIM forever.
  */
 export function decideFirstUse(
   stored: StoredSubscriberState | undefined,
   trigger: FirstUseTrigger,
   debounceMs: number,
+  now: Date,
 ): FirstUseDecision {
   if (stored?.imei !== undefined && sameHandset(stored.imei, trigger.imei)) return 'unchanged';
-  if (stored?.lastTriggerAt !== undefined) {
-    const sinceLast = trigger.at.getTime() - stored.lastTriggerAt.getTime();
-    // A trigger that arrives out of order (before the last one) counts as inside the window too.
-    if (sinceLast < debounceMs) return 'debounced';
-  }
-  return 'provision';
+  const windowStart = pastOrUndefined(stored?.lastTriggerAt, now);
+  if (windowStart === undefined || debounceMs <= 0) return 'provision';
+  const sinceStart = trigger.at.getTime() - windowStart.getTime();
+  if (sinceStart >= debounceMs) return 'provision';
+  const newestSeen = pastOrUndefined(stored?.lastSeenAt, now) ?? windowStart;
+  const newest = Math.max(newestSeen.getTime(), windowStart.getTime());
+  return trigger.at.getTime() >= newest ? 'last-in-window' : 'debounced';
 }
+
+/** When the window opened by a trigger observed at `at` closes: its push goes then. */
+export const debounceWindowEnd = (at: Date, debounceMs: number): Date =>
+  new Date(at.getTime() + Math.max(debounceMs, 0));
 
 /** Length of TAC + serial number, the part of an IMEI that identifies the handset (3GPP TS 23.003 §6.2). */
 const IMEI_IDENTITY_DIGITS = 14;

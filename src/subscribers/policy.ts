@@ -11,6 +11,7 @@ import {
   type ValidationIssue,
 } from '../profiles/validation.ts';
 import { isValidTimeZone, localDayWindow, quietHoursSchema } from './quiet-hours.ts';
+import { languageTagSchema } from '../texts/templates.ts';
 
 export {
   isQuiet,
@@ -33,10 +34,41 @@ export type SecurityMethod = (typeof SECURITY_METHODS)[number];
 
 const MINUTES_PER_WEEK = 7 * 24 * 60;
 
+/** Why a provisioning is requested, as far as ask-first is concerned (the provisioning's source). */
+export const CONFIRMABLE_SOURCES = [
+  'first-use',
+  'dial',
+  'sms',
+  'ussd',
+  'stale-config',
+  'campaign',
+  'care',
+] as const;
+export type ConfirmableSource = (typeof CONFIRMABLE_SOURCES)[number];
+
+/**
+ * The sources an ask-first group asks for when its policy names none: those that are not the
+ * subscriber's own explicit request (a dial-in, keyword or USSD request is its own yes) nor care's.
+ */
+export const DEFAULT_CONFIRM_FOR: readonly ConfirmableSource[] = Object.freeze([
+  'first-use',
+  'stale-config',
+  'campaign',
+]);
+
+/** What a push beyond the daily cap does: wait for the next local day (default) or fail. */
+export const DAILY_CAP_ACTIONS = ['defer', 'fail'] as const;
+export type DailyCapAction = (typeof DAILY_CAP_ACTIONS)[number];
+
 export const groupPolicySchema = z.strictObject({
   /** 'ask-first': the subscriber gets a text and must answer YES within confirmationTimeoutMinutes. */
   confirmation: z.enum(['automatic', 'ask-first']).default('automatic'),
   confirmationTimeoutMinutes: z.int().min(1).max(MINUTES_PER_WEEK).default(60),
+  /**
+   * Which sources ask first under 'ask-first' (a resend counts as 'care'); absent = DEFAULT_CONFIRM_FOR.
+   * No default in the schema: a document without it reads back as it was written.
+   */
+  confirmFor: z.array(z.enum(CONFIRMABLE_SOURCES)).max(CONFIRMABLE_SOURCES.length).optional(),
   /** NETWPIN keys the MAC with the IMSI; the USER* methods need a PIN the subscriber gets in a separate text. */
   securityMethod: z.enum(SECURITY_METHODS).default('NETWPIN'),
   quietHours: quietHoursSchema.optional(),
@@ -44,11 +76,15 @@ export const groupPolicySchema = z.strictObject({
   priority: z.int().min(1).max(100).default(10),
   /** Most pushes per subscriber per local day (see policyTimeZone); absent = no cap. */
   dailyCap: z.int().min(1).optional(),
+  /** What a push beyond dailyCap does; absent = 'defer' (to the start of the next local day). */
+  dailyCapAction: z.enum(DAILY_CAP_ACTIONS).optional(),
   /** The group's IANA zone for counting "today"; defaults to the quiet-hours zone, else UTC. */
   timeZone: z
     .string()
     .refine(isValidTimeZone, { error: 'must be an IANA time zone, e.g. Europe/Berlin' })
     .optional(),
+  /** The language of the texts the group's subscribers get (config texts.languages); absent: texts.defaultLanguage. */
+  language: languageTagSchema.optional(),
 });
 
 export type GroupPolicy = z.output<typeof groupPolicySchema>;
@@ -115,6 +151,20 @@ export const policyTimeZone = (policy: GroupPolicy): string =>
 /** The [start, end) instants of the subscriber's "today" for counting pushes against the cap. */
 export const capWindow = (now: Date, policy: GroupPolicy): { start: Date; end: Date } =>
   localDayWindow(now, policyTimeZone(policy));
+
+/** Care's own requests: a care push and a care resend (no quiet hours; 'care' for confirmFor). */
+const CARE_SOURCES: ReadonlySet<string> = new Set(['care', 'resend']);
+export const isCareSource = (source: string): boolean => CARE_SOURCES.has(source);
+
+/** Whether a provisioning from `source` must wait for the subscriber's YES under this policy. */
+export function asksFirst(policy: GroupPolicy, source: string): boolean {
+  if (policy.confirmation !== 'ask-first') return false;
+  const asked: readonly string[] = policy.confirmFor ?? DEFAULT_CONFIRM_FOR;
+  return asked.includes(isCareSource(source) ? 'care' : source);
+}
+
+/** What a push beyond the daily cap does under this policy. */
+export const dailyCapActionOf = (policy: GroupPolicy): DailyCapAction => policy.dailyCapAction ?? 'defer';
 
 /** When an ask-first request stops waiting for YES. */
 export const confirmationDeadline = (askedAt: Date, policy: GroupPolicy): Date =>

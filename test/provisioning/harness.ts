@@ -127,7 +127,8 @@ export async function startHarness(kind: DbKind, options: HarnessOptions = {}): 
       redis: { url: TEST_REDIS_URL, prefix },
       log: { level: 'silent' },
       provisioning: {
-        debounceMs: 60_000,
+        // No debounce window unless a test asks for one: a first-use push would wait for it to close.
+        debounceMs: 0,
         receiptTimeoutMs: 60_000,
         attempts: 6,
         backoffMs: 100,

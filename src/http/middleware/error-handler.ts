@@ -44,6 +44,7 @@ const PROVISIONING_ERROR_STATUS: Record<string, number> = {
   PROVISIONING_NOT_FOUND: 404,
   PROFILE_NOT_FOUND: 422,
   INVALID_REQUEST: 422,
+  SUBSCRIBER_MISMATCH: 409,
   // Nothing was recorded: the caller retries (house rule 8).
   QUEUE_UNAVAILABLE: 503,
 };

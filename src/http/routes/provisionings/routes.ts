@@ -24,7 +24,11 @@ export function provisioningRoutes({ api, auth, validate, context }: RouteKit): 
     ctx.state.audit = {
       subjectType: body.msisdn ? 'msisdn' : 'imsi',
       subjectId: body.msisdn ?? maskImsi(body.imsi!),
-      details: { reason: body.reason, profile: body.profile ?? null },
+      details: {
+        reason: body.reason,
+        profile: body.profile ?? null,
+        ...(body.skipConfirmation ? { skipConfirmation: true } : {}),
+      },
     };
     const profileId = body.profile === undefined ? undefined : await knownProfile(context.db, body.profile);
     const provisioning = await context.provisioning.request({
@@ -34,6 +38,7 @@ export function provisioningRoutes({ api, auth, validate, context }: RouteKit): 
       reason: body.reason,
       source: 'care',
       actor: actorOf(ctx),
+      skipConfirmation: body.skipConfirmation,
     });
     ctx.state.audit.details!.provisioningId = provisioning.id;
     ctx.status = 202;
@@ -48,9 +53,16 @@ export function provisioningRoutes({ api, auth, validate, context }: RouteKit): 
       ctx.state.audit = {
         subjectType: 'provisioning',
         subjectId: params.id,
-        details: { reason: body.reason },
+        details: {
+          reason: body.reason,
+          version: body.version ?? 'current',
+          ...(body.skipConfirmation ? { skipConfirmation: true } : {}),
+        },
       };
-      const provisioning = await context.provisioning.resend(params.id, body.reason, actorOf(ctx));
+      const provisioning = await context.provisioning.resend(params.id, body.reason, actorOf(ctx), {
+        version: body.version,
+        skipConfirmation: body.skipConfirmation,
+      });
       ctx.state.audit.details!.provisioningId = provisioning.id;
       ctx.status = 202;
       ctx.body = provisioning;

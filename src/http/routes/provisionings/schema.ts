@@ -7,6 +7,14 @@ export const profileRefSchema = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'profile: a profile id or name');
 
+/** Care pushes without asking the subscriber first where the group's ask-first policy names care (audited). */
+const skipConfirmationSchema = z
+  .boolean()
+  .optional()
+  .describe(
+    "push without asking the subscriber first, where the group's ask-first policy asks care's requests",
+  );
+
 const provisioningSchema = z.looseObject({
   id: z.string(),
   state: z.string(),
@@ -24,6 +32,7 @@ export const requestProvisioning = operation({
       imsi: imsiSchema.optional(),
       profile: profileRefSchema.optional(),
       reason: reasonSchema,
+      skipConfirmation: skipConfirmationSchema,
     })
     .refine((body) => body.msisdn !== undefined || body.imsi !== undefined, {
       message: 'give msisdn or imsi',
@@ -35,9 +44,18 @@ export const requestProvisioning = operation({
 export const resendProvisioning = operation({
   operationId: 'provisionings.resend',
   tag: 'care',
-  summary: 'Send a provisioning again: a new provisioning linked to the old one',
+  summary: 'Send a provisioning again as a care request: a new provisioning linked to the old one',
   params: z.strictObject({ id: uuidSchema }),
-  body: z.strictObject({ reason: reasonSchema }),
+  body: z.strictObject({
+    reason: reasonSchema,
+    version: z
+      .enum(['current', 'same'])
+      .optional()
+      .describe(
+        "'current' (default): the latest version of the profile sent before; 'same': that version again",
+      ),
+    skipConfirmation: skipConfirmationSchema,
+  }),
   response: { status: 202, description: 'the new provisioning', schema: provisioningSchema },
 });
 
