@@ -193,3 +193,170 @@ export async function recordTriggerHandsets(
     ],
   );
 }
+
+/** A subscriber as the admin and care lists show it: its handset's catalogue model and what it last got. */
+export interface SubscriberListing extends Subscriber {
+  /** The catalogue model of current_imei (8-digit TAC, else the legacy 6-digit one); null when unknown. */
+  model: { manufacturer: string; model: string } | null;
+  /** The profile version of the newest delivered provisioning; null when none delivered a profile. */
+  lastDelivered: { profile: string; version: number; at: Date | null } | null;
+}
+
+export interface SubscriberSearch {
+  /** Digits anywhere in the number (a prefix is a substring too). */
+  msisdn?: string;
+  imsiPrefix?: string;
+  group?: string;
+  /** Case-insensitive model name, or "manufacturer model". */
+  model?: string;
+  /** Profile name or id of the last delivered version. */
+  profile?: string;
+  profileVersion?: number;
+  /** Keyset: only subscribers whose id sorts after this one. */
+  afterId?: string;
+  limit: number;
+}
+
+interface ListingRow extends SubscriberRow {
+  model_manufacturer: string | null;
+  model_name: string | null;
+  profile_name: string | null;
+  profile_version: number | null;
+  delivered_at: Date | null;
+}
+
+/**
+ * Subscribers matching every given filter, in id order (ids never change, so a page boundary stays
+ * where it was while numbers are ported or groups change). The number is matched as a substring:
+ * care types part of it; no B-tree index serves that, so a rare fragment reads the whole table.
+ */
+export async function searchSubscribers(db: Db, search: SubscriberSearch): Promise<SubscriberListing[]> {
+  const rows = await db.query<ListingRow>(
+    `SELECT ${S_COLUMNS}, dm.manufacturer AS model_manufacturer, dm.model AS model_name,
+            ld.profile_name, ld.profile_version, ld.delivered_at
+       FROM subscribers s
+       LEFT JOIN LATERAL (
+         SELECT m.manufacturer, m.model FROM tacs t JOIN device_models m ON m.id = t.model_id
+          WHERE t.tac IN (substr(s.current_imei, 1, 8), substr(s.current_imei, 1, 6))
+          ORDER BY length(t.tac) DESC LIMIT 1) dm ON true
+       LEFT JOIN LATERAL (
+         SELECT pr.id AS profile_id, pr.name AS profile_name, pv.version AS profile_version,
+                p.finished_at AS delivered_at
+           FROM provisionings p
+           JOIN profile_versions pv ON pv.id = p.profile_version_id
+           JOIN profiles pr ON pr.id = pv.profile_id
+          WHERE p.subscriber_id = s.id AND p.state = 'delivered'
+          ORDER BY p.created_at DESC LIMIT 1) ld ON true
+      WHERE ($1::text IS NULL OR strpos(s.msisdn, $1) > 0)
+        AND ($2::text IS NULL OR starts_with(s.imsi, $2))
+        AND ($3::text IS NULL OR s.group_name = $3)
+        AND ($4::text IS NULL OR lower(dm.model) = lower($4)
+             OR lower(dm.manufacturer || ' ' || dm.model) = lower($4))
+        AND ($5::text IS NULL OR ld.profile_name = $5 OR ld.profile_id::text = $5)
+        AND ($6::int IS NULL OR ld.profile_version = $6)
+        AND ($7::uuid IS NULL OR s.id > $7::uuid)
+      ORDER BY s.id
+      LIMIT $8`,
+    [
+      search.msisdn ?? null,
+      search.imsiPrefix ?? null,
+      search.group ?? null,
+      search.model ?? null,
+      search.profile ?? null,
+      search.profileVersion ?? null,
+      search.afterId ?? null,
+      search.limit,
+    ],
+  );
+  return rows.map((row) => ({
+    ...toSubscriber(row),
+    model: row.model_name === null ? null : { manufacturer: row.model_manufacturer!, model: row.model_name },
+    lastDelivered:
+      row.profile_name === null
+        ? null
+        : { profile: row.profile_name, version: row.profile_version!, at: row.delivered_at },
+  }));
+}
+
+/** A subscriber as an admin or an import declares it. */
+export interface DeclaredSubscriber {
+  imsi: string;
+  msisdn: string;
+  group: string;
+  /** The handset the SIM is in, when known: kept as current_imei and in the handset history. */
+  imei?: string;
+}
+
+/** Who holds these IMSIs or numbers now (to tell which of the two a new subscriber collides on). */
+export async function findSubscribersHolding(
+  db: Db,
+  keys: { imsis: readonly string[]; msisdns: readonly string[] },
+): Promise<Subscriber[]> {
+  const rows = await db.query<SubscriberRow>(
+    `SELECT ${COLUMNS} FROM subscribers WHERE imsi = ANY($1::text[]) OR msisdn = ANY($2::text[])`,
+    [keys.imsis, keys.msisdns],
+  );
+  return rows.map(toSubscriber);
+}
+
+/** How an import updates a SIM it already has; rows that would not change are left alone (and not returned). */
+const UPDATE_DECLARED = `ON CONFLICT (imsi) DO UPDATE SET msisdn = EXCLUDED.msisdn, group_name = EXCLUDED.group_name,
+       current_imei = coalesce(s.current_imei, EXCLUDED.current_imei), updated_at = now()
+       WHERE (s.msisdn, s.group_name) IS DISTINCT FROM (EXCLUDED.msisdn, EXCLUDED.group_name)
+          OR (s.current_imei IS NULL AND EXCLUDED.current_imei IS NOT NULL)`;
+
+/**
+ * Adds or updates subscribers by IMSI, one statement for all: a new IMSI is inserted; an existing one
+ * takes the declared number and group. A declared IMEI becomes current_imei only where the store has
+ * none, since a trigger's newer sighting wins over a file's. Returns the IMSIs it inserted and updated
+ * (rows that already said the same are neither). The caller checks first that no other SIM holds a number.
+ * `insertOnly` (one subscriber created by an admin): an IMSI that exists is a unique violation (409).
+ */
+export async function upsertDeclaredSubscribers(
+  tx: Db,
+  declared: readonly DeclaredSubscriber[],
+  options: { insertOnly?: boolean } = {},
+): Promise<{ added: string[]; updated: string[] }> {
+  if (declared.length === 0) return { added: [], updated: [] };
+  const rows = await tx.query<{ id: string; imsi: string; inserted: boolean; imei: string | null }>(
+    `INSERT INTO subscribers AS s (imsi, msisdn, group_name, current_imei)
+     SELECT x.imsi, x.msisdn, x.group_name, x.imei
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS x(imsi, msisdn, group_name, imei)
+      ORDER BY x.imsi
+     ${options.insertOnly ? '' : UPDATE_DECLARED}
+     RETURNING s.id, s.imsi, (s.xmax = 0) AS inserted, s.current_imei AS imei`,
+    [
+      declared.map((entry) => entry.imsi),
+      declared.map((entry) => normaliseMsisdn(entry.msisdn)),
+      declared.map((entry) => entry.group),
+      declared.map((entry) => entry.imei ?? null),
+    ],
+  );
+  const handsets = rows.filter((row) => row.imei !== null);
+  if (handsets.length > 0) {
+    await tx.query(
+      `INSERT INTO subscriber_devices (subscriber_id, imei)
+       SELECT * FROM unnest($1::uuid[], $2::text[]) ON CONFLICT (subscriber_id, imei) DO NOTHING`,
+      [handsets.map((row) => row.id), handsets.map((row) => row.imei)],
+    );
+  }
+  return {
+    added: rows.filter((row) => row.inserted).map((row) => row.imsi),
+    updated: rows.filter((row) => !row.inserted).map((row) => row.imsi),
+  };
+}
+
+/** Moves a subscriber to another group and/or number (number porting); undefined when the id is unknown. */
+export async function updateSubscriber(
+  db: Db,
+  id: string,
+  change: { group?: string; msisdn?: string },
+): Promise<Subscriber | undefined> {
+  const row = await db.one<SubscriberRow>(
+    `UPDATE subscribers SET group_name = coalesce($2, group_name), msisdn = coalesce($3, msisdn),
+            updated_at = now()
+      WHERE id = $1 RETURNING ${COLUMNS}`,
+    [id, change.group ?? null, change.msisdn === undefined ? null : normaliseMsisdn(change.msisdn)],
+  );
+  return row && toSubscriber(row);
+}

@@ -115,7 +115,9 @@ describe('otagw import devices', () => {
 
   it('calls mistakes on the command line usage errors', async () => {
     await expect(command([], captureIo())).rejects.toBeInstanceOf(UsageError);
-    await expect(command(['subscribers', 'x.csv'], captureIo())).rejects.toThrow(/only 'devices'/);
+    await expect(command(['campaigns', 'x.csv'], captureIo())).rejects.toThrow(
+      /only 'devices' or 'subscribers'/,
+    );
     await expect(command(['devices'], captureIo())).rejects.toThrow(/give the CSV file/);
     await expect(command(['devices', 'a.csv', 'b.csv'], captureIo())).rejects.toThrow(
       /unexpected argument 'b\.csv'/,

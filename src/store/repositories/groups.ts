@@ -79,3 +79,34 @@ export async function findGroupSettings(db: Db, name: string): Promise<Record<st
     [name],
   );
 }
+
+/** Which of these group names exist. */
+export async function existingGroupNames(db: Db, names: readonly string[]): Promise<Set<string>> {
+  const rows = await db.query<{ name: string }>(`SELECT name FROM groups WHERE name = ANY($1::text[])`, [
+    names,
+  ]);
+  return new Set(rows.map((row) => row.name));
+}
+
+export type GroupDeletion =
+  | { outcome: 'deleted'; rulesDeleted: number }
+  | { outcome: 'not-found' }
+  | { outcome: 'not-empty'; subscribers: number };
+
+/**
+ * Deletes a group nobody is in. Its selection rules go with it (profile_rules.subscriber_group is ON
+ * DELETE CASCADE: a rule for a group that no longer exists could never match). The subscriber FK still
+ * refuses the delete if a subscriber joins between the count and the delete (23503).
+ */
+export async function deleteEmptyGroup(tx: Db, name: string): Promise<GroupDeletion> {
+  const found = await tx.one<{ subscribers: number; rules: number }>(
+    `SELECT (SELECT count(*)::int FROM subscribers WHERE group_name = g.name) AS subscribers,
+            (SELECT count(*)::int FROM profile_rules WHERE subscriber_group = g.name) AS rules
+       FROM groups g WHERE g.name = $1 FOR UPDATE`,
+    [name],
+  );
+  if (!found) return { outcome: 'not-found' };
+  if (found.subscribers > 0) return { outcome: 'not-empty', subscribers: found.subscribers };
+  await tx.query(`DELETE FROM groups WHERE name = $1`, [name]);
+  return { outcome: 'deleted', rulesDeleted: found.rules };
+}

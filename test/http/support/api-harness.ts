@@ -16,6 +16,7 @@ import { seedAll } from '../../../src/provisioning/seeds.ts';
 import { DefaultProvisioningService } from '../../../src/provisioning/service.ts';
 import { producerConnection, waitReady } from '../../../src/queues/connection.ts';
 import { ProvisionQueue } from '../../../src/queues/producers.ts';
+import { GroupPolicies } from '../../../src/subscribers/group-policies.ts';
 import type { BindStatus } from '../../../src/connectors/types.ts';
 import type { DbKind } from '../../../src/store/db.ts';
 import { openTestStore, type TestStore } from '../../support/stores.ts';
@@ -41,6 +42,8 @@ export interface HarnessOptions {
   binds?: BindStatus[] | null;
   /** Load config/ seeds (groups, profiles, device catalogue). */
   seed?: boolean;
+  /** How long the service caches the group policies (default GroupPolicies' 5 s). */
+  groupPoliciesTtlMs?: number;
 }
 
 export const BOUND_BIND: BindStatus = {
@@ -79,7 +82,20 @@ export async function startApi(options: HarnessOptions = {}): Promise<ApiHarness
   });
   const events = createMemoryEventBus(logger);
   const metrics = createMetrics();
-  const deps: PipelineDeps = { db: store.db, config, queue, events, metrics, logger, now: () => new Date() };
+  const policies =
+    options.groupPoliciesTtlMs === undefined
+      ? undefined
+      : new GroupPolicies(store.db, config.groups, options.groupPoliciesTtlMs);
+  const deps: PipelineDeps = {
+    db: store.db,
+    config,
+    queue,
+    events,
+    metrics,
+    logger,
+    now: () => new Date(),
+    policies,
+  };
   const binds = options.binds === undefined ? [BOUND_BIND] : options.binds;
   const context: AppContext = {
     config,

@@ -1,9 +1,59 @@
-import { notFound } from '../../errors.ts';
+import { importSubscribers as importSubscriberCsv } from '../../../subscribers/import.ts';
+import { notFound, unprocessable } from '../../errors.ts';
 import type { RouteKit } from '../../route-kit.ts';
+import { imsiShown } from './imsi-view.ts';
+import { listSubscribersHandler } from './list.ts';
+import { changeSubscriberHandler, createSubscriberHandler } from './manage.ts';
 import { subscriberTimeline as loadTimeline } from './timeline.ts';
-import { subscriberTimeline } from './schema.ts';
+import {
+  changeSubscriber,
+  createSubscriber,
+  importSubscribers,
+  listSubscribers,
+  subscriberTimeline,
+} from './schema.ts';
 
-export function subscriberRoutes({ api, auth, validate, context }: RouteKit): void {
+export function subscriberRoutes(kit: RouteKit): void {
+  const { api, auth, validate, context } = kit;
+  api.get('/v1/subscribers', auth('care'), validate(listSubscribers), (ctx, input) =>
+    listSubscribersHandler(context, ctx, input),
+  );
+  api.post('/v1/subscribers', auth('admin'), validate(createSubscriber), (ctx, input) =>
+    createSubscriberHandler(context, ctx, input),
+  );
+  api.post(
+    '/v1/subscribers/import',
+    auth('admin'),
+    validate(importSubscribers),
+    async (ctx, { body, query }) => {
+      const source = query.source ?? 'http-upload.csv';
+      ctx.state.audit = { subjectType: 'subscribers', subjectId: source };
+      const report = await importSubscriberCsv(context.db, body, {
+        dryRun: query.dryRun === 'true',
+        skipInvalid: query.skipInvalid === 'true',
+        actor: ctx.state.principal!.name,
+        role: ctx.state.principal!.role,
+        source,
+      });
+      ctx.state.audit.details = {
+        outcome: report.outcome,
+        lines: report.lines,
+        subscribers: report.subscribers,
+      };
+      if (report.outcome === 'refused') {
+        throw unprocessable(
+          'SUBSCRIBERS_REFUSED',
+          `the CSV has ${report.issues.length} problem(s); nothing was imported`,
+          {
+            issues: report.issues.slice(0, 200),
+            lines: report.lines,
+          },
+        );
+      }
+      ctx.body = report;
+    },
+  );
+
   api.get(
     '/v1/subscribers/:msisdn',
     auth('care'),
@@ -17,7 +67,11 @@ export function subscriberRoutes({ api, auth, validate, context }: RouteKit): vo
         subjectId: view.subscriber.id,
         details: { msisdn: params.msisdn },
       };
-      ctx.body = view;
+      const showImsi = imsiShown(ctx, query.reveal);
+      ctx.body = { ...view, subscriber: { ...view.subscriber, imsi: showImsi(view.subscriber.imsi) } };
     },
+  );
+  api.patch('/v1/subscribers/:msisdn', auth('admin'), validate(changeSubscriber), (ctx, input) =>
+    changeSubscriberHandler(context, ctx, input),
   );
 }
