@@ -15,7 +15,9 @@ export type ProfileErrorCode =
   /** After leaving out what the device cannot take, nothing is left to send; details.omitted. */
   | 'NOTHING_TO_RENDER'
   /** A reference (connection, proxy) names nothing in the parameter set. */
-  | 'UNKNOWN_REFERENCE';
+  | 'UNKNOWN_REFERENCE'
+  /** A secret posted as the mask "***" where the previous version has no secret to keep; details.path. */
+  | 'SECRET_MASKED';
 
 export class ProfileError extends Error {
   readonly code: ProfileErrorCode;

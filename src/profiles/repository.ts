@@ -9,7 +9,7 @@ import { profileRuleSchema, type ProfileRule } from './rules.ts';
 import { parseProfileParameters, type ProfileParameters } from './schema.ts';
 import type { ProfileSeed } from './seed-files.ts';
 import { describeIssues, requiredFieldErrors, toValidationIssues } from './validation.ts';
-import { contentHash } from './versions.ts';
+import { contentHash, keepMaskedSecrets } from './versions.ts';
 
 export interface Profile {
   id: string;
@@ -203,10 +203,14 @@ async function insertVersion(
     [profileId],
   );
   if (!bumped) throw new ProfileError('UNKNOWN_REFERENCE', `no profile ${profileId}`, { profileId });
+  // Read under the row lock just taken: the version this one follows, whose secrets a "***" keeps.
+  const previous =
+    bumped.latest_version > 1 ? await getVersion(tx, profileId, bumped.latest_version - 1) : undefined;
+  const content = keepMaskedSecrets(parameters, previous?.parameters);
   const row = await tx.one<VersionRow>(
     `INSERT INTO profile_versions (profile_id, version, content, created_by, note)
      VALUES ($1, $2, $3::jsonb, $4, $5) RETURNING ${VERSION_COLUMNS}`,
-    [profileId, bumped.latest_version, asJson(parameters), createdBy, note],
+    [profileId, bumped.latest_version, asJson(content), createdBy, note],
   );
   return toVersion(row as VersionRow);
 }

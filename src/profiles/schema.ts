@@ -206,6 +206,23 @@ export const dmSchema = z.strictObject({
   clientAuth: dmCredentials.optional(),
 });
 
+/**
+ * The parts a push may leave out when the whole parameter set needs more SMS than the handset reassembles
+ * (its catalogue max_segments), named as `omitted` names them (render.ts).
+ */
+export const OMISSIBLE_PARTS = ['email', 'browser.bookmarks', 'dm', 'mms'] as const;
+export type OmissiblePart = (typeof OMISSIBLE_PARTS)[number];
+
+/**
+ * What a profile without `omitToFit` gives up, first first: the e-mail account (two APPLICATIONs, the
+ * largest part), then the bookmarks, then the DM bootstrap. Connections, proxies, the browser and MMS stay.
+ */
+export const DEFAULT_OMIT_TO_FIT: readonly OmissiblePart[] = ['email', 'browser.bookmarks', 'dm'];
+
+const omitToFitSchema = z
+  .array(z.enum(OMISSIBLE_PARTS))
+  .refine((parts) => new Set(parts).size === parts.length, { error: 'names a part twice' });
+
 export const profileParametersSchema = z
   .strictObject({
     /** Shown on the handset: OMA CP BOOTSTRAP NAME, Nokia OTA NAME (at most 20 characters there). */
@@ -221,6 +238,12 @@ export const profileParametersSchema = z
      * the XML codec when rendered). Replaces every typed section.
      */
     rawOmaCp: text.optional(),
+    /**
+     * Which parts to leave out, in this order, until the push fits the handset's max_segments; [] leaves
+     * nothing out (the push then fails TOO_MANY_SEGMENTS). Left out: DEFAULT_OMIT_TO_FIT. Not defaulted
+     * here, so that the stored form (and content hash) of versions saved without it does not change.
+     */
+    omitToFit: omitToFitSchema.optional(),
   })
   .superRefine((parameters, ctx) => {
     const typedSections = (['browser', 'mms', 'email', 'dm'] as const).filter(

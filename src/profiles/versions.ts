@@ -3,6 +3,8 @@
  * content hash that is equal exactly when the content is (key order does not matter).
  */
 import { createHash } from 'node:crypto';
+import type { XmlElement } from '../../codecs/xml/element.ts';
+import { ProfileError } from './errors.ts';
 import type { ProfileParameters } from './schema.ts';
 
 /** Fields that hold secrets, by name (schema.ts names every secret one of these). */
@@ -19,6 +21,13 @@ const RAW_SECRET_PARMS: ReadonlySet<string> = new Set([
   'BASAUTH-PW',
 ]);
 
+/** The same for a rendered document: OMA CP parms above and the Nokia OTA 7.0 ones (docs/protocol.md §7). */
+const DOCUMENT_SECRET_PARMS: ReadonlySet<string> = new Set([
+  ...RAW_SECRET_PARMS,
+  'PPP_AUTHSECRET',
+  'PROXY_AUTHSECRET',
+]);
+
 export const isSecretField = (name: string): boolean => SECRET_FIELDS.has(name);
 
 export interface ParameterChange {
@@ -28,6 +37,8 @@ export interface ParameterChange {
   old: unknown;
   /** undefined when the field was removed; MASK for a secret. */
   new: unknown;
+  /** true when a secret changed: old and new are masked (MASK), so they may look alike. */
+  masked?: true;
 }
 
 /** Every leaf that differs, in path order of `before` then new paths of `after`. */
@@ -40,7 +51,9 @@ export function diffParameters(before: ProfileParameters, after: ProfileParamete
     const old = left.get(path);
     const next = right.get(path);
     if (Object.is(old, next)) continue;
-    changes.push({ path, old: mask(path, old), new: mask(path, next) });
+    const change: ParameterChange = { path, old: mask(path, old), new: mask(path, next) };
+    if (isSecretChange(path, old, next)) change.masked = true;
+    changes.push(change);
   }
   return changes;
 }
@@ -66,6 +79,15 @@ function mask(path: string, value: unknown): unknown {
   return value;
 }
 
+/** A secret field, or a raw OMA CP document whose secret parms differ (the masked texts may be equal). */
+function isSecretChange(path: string, old: unknown, next: unknown): boolean {
+  const field = path.slice(path.lastIndexOf('.') + 1);
+  if (isSecretField(field)) return true;
+  if (field !== 'rawOmaCp') return false;
+  const secretsOf = (xml: unknown) => (typeof xml === 'string' ? rawSecretParms(xml) : []);
+  return JSON.stringify(secretsOf(old)) !== JSON.stringify(secretsOf(next));
+}
+
 /** A copy of the parameter set with every secret replaced by MASK (for display and logs). */
 export function maskParameters(parameters: ProfileParameters): ProfileParameters {
   return maskValue(parameters, '') as ProfileParameters;
@@ -81,6 +103,17 @@ function maskValue(value: unknown, key: string): unknown {
   return value;
 }
 
+/** The secret parms of raw OMA CP XML, in document order, with their values as written. */
+function rawSecretParms(xml: string): Array<{ name: string; value: string }> {
+  const found: Array<{ name: string; value: string }> = [];
+  for (const [tag] of xml.matchAll(/<parm\b[^>]*>/g)) {
+    const name = /\bname\s*=\s*(["'])(.*?)\1/.exec(tag)?.[2];
+    const value = /\bvalue\s*=\s*(["'])(.*?)\1/.exec(tag)?.[2];
+    if (name !== undefined && value !== undefined && RAW_SECRET_PARMS.has(name)) found.push({ name, value });
+  }
+  return found;
+}
+
 /** Replaces the value of every secret parm (`<parm name="AUTHSECRET" value="...">`) in raw OMA CP XML. */
 export function maskRawOmaCpSecrets(xml: string): string {
   return xml.replace(/<parm\b[^>]*>/g, (tag) => {
@@ -90,6 +123,91 @@ export function maskRawOmaCpSecrets(xml: string): string {
       /\bvalue\s*=\s*(["'])(.*?)\1/,
       (_match, quote: string) => `value=${quote}${MASK}${quote}`,
     );
+  });
+}
+
+/** A rendered document with every secret parm's value replaced by MASK (the preview's XML view). */
+export function maskDocumentSecrets(element: XmlElement): XmlElement {
+  const name = element.attributes.find(([key]) => key.toLowerCase() === 'name')?.[1];
+  const secret =
+    element.name.toLowerCase() === 'parm' && name !== undefined && DOCUMENT_SECRET_PARMS.has(name);
+  return {
+    ...element,
+    attributes: element.attributes.map(([key, value]) =>
+      secret && key.toLowerCase() === 'value' ? [key, MASK] : [key, value],
+    ),
+    children: element.children.map((child) =>
+      typeof child === 'string' ? child : maskDocumentSecrets(child),
+    ),
+  };
+}
+
+function maskedSecretWithoutOriginal(path: string): ProfileError {
+  const message = `"${MASK}" stands for the previous version's secret, and it has none here: give the secret itself`;
+  return new ProfileError('SECRET_MASKED', `${path}: ${message}`, { path, issues: [{ path, message }] });
+}
+
+/**
+ * The parameter set as posted, with every MASK in a secret field replaced by the previous version's secret:
+ * versions are read with their secrets masked, and one posted back changed elsewhere must not send "***"
+ * to handsets. Array items are matched by id (connections, proxies), else by position; secret parms of raw
+ * OMA CP by name and order. A MASK with no secret to stand for is refused (SECRET_MASKED, naming the field).
+ */
+export function keepMaskedSecrets(
+  submitted: ProfileParameters,
+  previous: ProfileParameters | undefined,
+): ProfileParameters {
+  return keepSecretsIn(submitted, previous, '', '') as ProfileParameters;
+}
+
+function keepSecretsIn(value: unknown, previous: unknown, key: string, path: string): unknown {
+  if (Array.isArray(value)) {
+    const before: unknown[] = Array.isArray(previous) ? previous : [];
+    return value.map((item, index) => {
+      const id = (item as { id?: unknown } | null)?.id;
+      const match =
+        typeof id === 'string'
+          ? before.find((old) => (old as { id?: unknown } | null)?.id === id)
+          : before[index];
+      return keepSecretsIn(item, match, '', `${path}[${index}]`);
+    });
+  }
+  if (value !== null && typeof value === 'object') {
+    const before = (previous !== null && typeof previous === 'object' ? previous : {}) as Record<
+      string,
+      unknown
+    >;
+    return Object.fromEntries(
+      Object.entries(value).map(([name, item]) => [
+        name,
+        keepSecretsIn(item, before[name], name, path === '' ? name : `${path}.${name}`),
+      ]),
+    );
+  }
+  if (value === MASK && isSecretField(key)) {
+    if (typeof previous !== 'string' || previous === MASK) throw maskedSecretWithoutOriginal(path);
+    return previous;
+  }
+  if (key === 'rawOmaCp' && typeof value === 'string')
+    return keepRawSecrets(value, typeof previous === 'string' ? previous : '', path);
+  return value;
+}
+
+/** Raw OMA CP: a masked secret parm takes the value of the same parm (by name and occurrence) before. */
+function keepRawSecrets(xml: string, previousXml: string, path: string): string {
+  const before = rawSecretParms(previousXml);
+  const seen = new Map<string, number>();
+  return xml.replace(/<parm\b[^>]*>/g, (tag) => {
+    const name = /\bname\s*=\s*(["'])(.*?)\1/.exec(tag)?.[2];
+    if (name === undefined || !RAW_SECRET_PARMS.has(name)) return tag;
+    const occurrence = seen.get(name) ?? 0;
+    seen.set(name, occurrence + 1);
+    return tag.replace(/\bvalue\s*=\s*(["'])(.*?)\1/, (whole, quote: string, value: string) => {
+      if (value !== MASK) return whole;
+      const original = before.filter((parm) => parm.name === name)[occurrence]?.value;
+      if (original === undefined || original === MASK) throw maskedSecretWithoutOriginal(`${path} (${name})`);
+      return `value=${quote}${original}${quote}`;
+    });
   });
 }
 

@@ -11,10 +11,18 @@ import {
   type CompiledDocument,
   type PackedPush,
 } from '../../codecs/ota/pack.ts';
+import type { XmlElement } from '../../codecs/xml/element.ts';
+import type { SegmentMode } from '../connectors/types.ts';
 import type { ResolvedDevice } from '../devices/resolve-device.ts';
-import { renderProfile, type DeviceCapabilities } from '../profiles/render.ts';
+import { ProfileError } from '../profiles/errors.ts';
+import { renderProfile, type DeviceCapabilities, type RenderedProfile } from '../profiles/render.ts';
 import { getVersionById } from '../profiles/repository.ts';
-import { parseProfileParameters } from '../profiles/schema.ts';
+import {
+  DEFAULT_OMIT_TO_FIT,
+  parseProfileParameters,
+  type OmissiblePart,
+  type ProfileParameters,
+} from '../profiles/schema.ts';
 import type { Db } from '../store/db.ts';
 import type { SecurityMethod } from './types.ts';
 
@@ -25,41 +33,166 @@ export interface ProfileVersionRef {
   version: number;
 }
 
-interface CompiledEntry {
+/** What a document is fitted for: the handset, and how its push is signed and split (both change the size). */
+export interface FitTarget {
+  format: ResolvedDevice['format'];
+  capabilities: DeviceCapabilities;
+  /** null: the catalogue gives no limit */
+  maxSegments: number | null;
+  sec: SecurityMethod;
+  mode: SegmentMode;
+}
+
+/** A document rendered and encoded for one device, with what it leaves out. */
+export interface FittedDocument {
+  root: XmlElement;
   compiled: CompiledDocument;
+  /** Everything the document leaves out (render.ts `omitted`), the parts left out to fit included. */
   omitted: string[];
+  /** The parts left out so that the push fits the device's max_segments, in the order they went. */
+  omittedToFit: OmissiblePart[];
+  /** SMS the push takes. */
+  segmentCount: number;
+  /** false: even without every part the profile lets go, the push needs more SMS than the device takes. */
+  fits: boolean;
+}
+
+/** Leaving a part out to fit is the renderer leaving out what a device cannot take: the same capability. */
+const CAPABILITY_OF_PART: Record<OmissiblePart, keyof DeviceCapabilities> = {
+  email: 'supportsEmail',
+  'browser.bookmarks': 'supportsBookmarks',
+  dm: 'supportsDm',
+  mms: 'supportsMms',
+};
+
+/** Signing with these gives a push of the same length as with the subscriber's (the MAC has a fixed length). */
+const SIZING_IMSI = '001010123456789';
+const SIZING_PIN = '123456';
+
+function segmentsNeeded(compiled: CompiledDocument, target: FitTarget): number {
+  const sec = target.format === 'nokia-ota' ? 'none' : target.sec;
+  return packCompiled(compiled, { sec, imsi: SIZING_IMSI, pin: SIZING_PIN, mode: target.mode }).segments
+    .length;
+}
+
+/** Whether the rendered document still carries `part` (so leaving it out makes the push smaller). */
+function carries(parameters: ProfileParameters, rendered: RenderedProfile, part: OmissiblePart): boolean {
+  if (rendered.omitted.includes(part)) return false;
+  if (part === 'browser.bookmarks')
+    return (parameters.browser?.bookmarks.length ?? 0) > 0 && !rendered.omitted.includes('browser');
+  return parameters[part] !== undefined;
+}
+
+/**
+ * Renders the parameter set for the device, leaving out the profile's omissible parts (`omitToFit`, else
+ * DEFAULT_OMIT_TO_FIT) one at a time, in order, until the push fits the device's max_segments. Pure; the
+ * worker and the preview both get their document from here, so the preview shows what is sent.
+ */
+export function fitToDevice(parameters: ProfileParameters, target: FitTarget): FittedDocument {
+  const order = parameters.omitToFit ?? DEFAULT_OMIT_TO_FIT;
+  const capabilities: DeviceCapabilities = { ...target.capabilities };
+  const omittedToFit: OmissiblePart[] = [];
+  let best: FittedDocument | undefined;
+  for (;;) {
+    let rendered: RenderedProfile;
+    try {
+      rendered = renderProfile(parameters, { format: target.format, capabilities });
+    } catch (error) {
+      // Leaving the last part out left nothing to send: the attempt before it is the answer (it does not fit).
+      if (best && error instanceof ProfileError && error.code === 'NOTHING_TO_RENDER') return best;
+      throw error;
+    }
+    const compiled = compileDocument(rendered.root);
+    const segmentCount = segmentsNeeded(compiled, target);
+    const fits = target.maxSegments === null || segmentCount <= target.maxSegments;
+    best = {
+      root: rendered.root,
+      compiled,
+      omitted: rendered.omitted,
+      omittedToFit: [...omittedToFit],
+      segmentCount,
+      fits,
+    };
+    const next = fits
+      ? undefined
+      : order.find((part) => !omittedToFit.includes(part) && carries(parameters, rendered, part));
+    if (next === undefined) return best;
+    capabilities[CAPABILITY_OF_PART[next]] = false;
+    omittedToFit.push(next);
+  }
+}
+
+/** Everything a push depends on but the subscriber's IMSI and PIN. */
+export interface ComposeRequest {
+  versionId: string;
+  device: ResolvedDevice;
+  /** the group policy's method (chooseSecurity settles what the device takes) */
+  policyMethod: SecurityMethod;
+  mode: SegmentMode;
+}
+
+export interface SigningRequest {
+  imsi: string;
+  /** concatenation reference (docs/protocol.md §5.1) */
+  reference: number;
+  /** USER* methods: the PIN to sign with; generated when left out */
+  pin?: string;
+}
+
+export interface ComposedPush {
+  fitted: FittedDocument;
+  security: SecurityMethod;
+  /** undefined when the push does not fit the device (`fitted.fits` false): nothing may be sent */
+  signed: SignedPush | undefined;
 }
 
 /** Version ids are immutable (the database refuses updates), so the cache never goes stale. */
 const MAX_CACHE_ENTRIES = 500;
 
 export class PushComposer {
-  private readonly compiled = new Map<string, CompiledEntry>();
-  private readonly parameters = new Map<string, unknown>();
+  private readonly fitted = new Map<string, FittedDocument>();
+  private readonly parameters = new Map<string, ProfileParameters>();
 
   constructor(private readonly db: Db) {}
 
-  private async loadParameters(versionId: string): Promise<unknown> {
+  private async loadParameters(versionId: string): Promise<ProfileParameters> {
     const cached = this.parameters.get(versionId);
     if (cached !== undefined) return cached;
     const version = await getVersionById(this.db, versionId);
     if (!version) throw new Error(`profile version ${versionId} not found`);
+    const parameters = parseProfileParameters(version.parameters);
     if (this.parameters.size >= MAX_CACHE_ENTRIES) this.parameters.clear();
-    this.parameters.set(versionId, version.parameters);
-    return version.parameters;
+    this.parameters.set(versionId, parameters);
+    return parameters;
   }
 
-  async compile(versionId: string, device: ResolvedDevice): Promise<CompiledEntry> {
-    const capabilities = capabilitiesOf(device.capabilities);
-    const key = `${versionId}|${device.format}|${JSON.stringify(capabilities)}`;
-    const cached = this.compiled.get(key);
+  /** The version rendered, encoded and fitted for this device (cached: the same inputs, the same document). */
+  async fit(versionId: string, target: FitTarget): Promise<FittedDocument> {
+    const key = `${versionId}|${JSON.stringify(target)}`;
+    const cached = this.fitted.get(key);
     if (cached) return cached;
-    const parameters = parseProfileParameters(await this.loadParameters(versionId));
-    const rendered = renderProfile(parameters, { format: device.format, capabilities });
-    const entry = { compiled: compileDocument(rendered.root), omitted: rendered.omitted };
-    if (this.compiled.size >= MAX_CACHE_ENTRIES) this.compiled.clear();
-    this.compiled.set(key, entry);
+    const entry = fitToDevice(await this.loadParameters(versionId), target);
+    if (this.fitted.size >= MAX_CACHE_ENTRIES) this.fitted.clear();
+    this.fitted.set(key, entry);
     return entry;
+  }
+
+  /**
+   * The push for this version, device and subscriber: the one path of the worker (deliver.ts) and the
+   * preview (GET /v1/profiles/:id/versions/:version/preview), so that what is previewed is what is sent.
+   */
+  async compose(request: ComposeRequest, signing: SigningRequest): Promise<ComposedPush> {
+    const { device, mode } = request;
+    const security = chooseSecurity(request.policyMethod, device);
+    const fitted = await this.fit(request.versionId, {
+      format: device.format,
+      capabilities: capabilitiesOf(device.capabilities),
+      maxSegments: device.maxSegments,
+      sec: security,
+      mode,
+    });
+    const signed = fitted.fits ? signPush(fitted.compiled, { sec: security, mode, ...signing }) : undefined;
+    return { fitted, security, signed };
   }
 }
 
@@ -101,9 +234,10 @@ export interface SignedPush {
   subscriberCode?: string;
 }
 
+/** `pin`: the PIN (USERPIN, USERNETWPIN) or secret half (USERPINMAC) to sign with; generated when left out. */
 export function signPush(
   compiled: CompiledDocument,
-  options: { sec: SecurityMethod; imsi: string; reference: number; mode?: 'udh' | 'tlv' },
+  options: { sec: SecurityMethod; imsi: string; reference: number; mode?: SegmentMode; pin?: string },
 ): SignedPush {
   const { sec, imsi, reference } = options;
   const mode = options.mode ?? 'udh';
@@ -111,9 +245,10 @@ export function signPush(
   if (sec === 'NETWPIN') return { packed: packCompiled(compiled, { sec, imsi, reference, mode }) };
   if (sec === 'USERPINMAC') {
     // USERPINMAC: the codec generates the secret half and returns the code the subscriber types (§3.6).
-    const packed = packCompiled(compiled, { sec, imsi, reference, mode, pin: generateUserPin(6) });
+    const pin = options.pin ?? generateUserPin(6);
+    const packed = packCompiled(compiled, { sec, imsi, reference, mode, pin });
     return { packed, subscriberCode: packed.userPinMacCode };
   }
-  const pin = generateUserPin();
+  const pin = options.pin ?? generateUserPin();
   return { packed: packCompiled(compiled, { sec, imsi, pin, reference, mode }), subscriberCode: pin };
 }

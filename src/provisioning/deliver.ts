@@ -14,19 +14,16 @@ import { selectProfile } from '../profiles/rules.ts';
 import {
   capReached,
   capWindow,
-  dailyCapActionOf,
-  isCareSource,
   isQuiet,
   nextAllowedTime,
   policyFor,
-  policyTimeZone,
   type GroupPolicy,
 } from '../subscribers/policy.ts';
 import { countPushesBetween } from '../subscribers/repository.ts';
 import type { Db } from '../store/db.ts';
 import type { GroupPolicies } from '../subscribers/group-policies.ts';
 import type { DeviceCache } from './device-cache.ts';
-import { chooseSecurity, signPush, type PushComposer } from './compose.ts';
+import type { PushComposer } from './compose.ts';
 import { announceTransition, WORKER_ACTOR, type PipelineDeps } from './pipeline.ts';
 import {
   appendEvent,
@@ -175,7 +172,9 @@ interface ComposedPush {
   device: ResolvedDevice;
   versionId: string;
   security: SecurityMethod;
-  omitted: unknown;
+  omitted: string[];
+  /** the parts left out so that the push fits the device's max_segments (compose.ts fitToDevice) */
+  omittedToFit: string[];
   segments: OutboundPush['segments'];
   /** the PIN of a USER* method, for its own text */
   subscriberCode: string | undefined;
@@ -200,11 +199,10 @@ export async function deliverProvisioning(
   const now = deps.now();
   const policy = policyFor(await deps.policies.all(), record.groupName);
   const device = await resolveDevice(deps, record);
-  // Care's own pushes and resends are sent when care asks, quiet hours or not.
-  if (!isCareSource(record.source) && policy.quietHours && isQuiet(now, policy.quietHours)) {
+  if (record.source !== 'care' && policy.quietHours && isQuiet(now, policy.quietHours)) {
     return deferForQuietHours(deps, record, policy.quietHours, now, control);
   }
-  await checkDailyCap(deps, record, policy, now, control);
+  await checkDailyCap(deps, record, policy, now);
   const push = await composePush(deps, record, msisdn, device, policy);
 
   const attempt = control.attemptsMade + 1;
@@ -246,60 +244,37 @@ async function deferForQuietHours(
   control: JobControl,
 ): Promise<never> {
   const notBefore = nextAllowedTime(now, quietHours);
-  return deferUntil(deps, record, notBefore, 'quiet-hours', { timeZone: quietHours.timeZone }, control);
-}
-
-/**
- * Records why the push waits (the state stays, with an event saying why, where the state machine allows
- * that: queued, submitting) and moves its job to `notBefore`.
- */
-async function deferUntil(
-  deps: DeliveryDeps,
-  record: ProvisioningRecord,
-  notBefore: Date,
-  cause: 'quiet-hours' | 'daily-cap',
-  details: Record<string, unknown>,
-  control: JobControl,
-): Promise<never> {
+  // The state stays, with an event saying why, where the state machine allows that (queued, submitting).
   const change = isAllowed(record.state, record.state)
     ? await transition(deps.db, {
         id: record.id,
         from: [record.state],
         to: record.state,
-        cause,
+        cause: 'quiet-hours',
         actor: WORKER_ACTOR,
-        details: { notBefore: notBefore.toISOString(), ...details },
+        details: { notBefore: notBefore.toISOString(), timeZone: quietHours.timeZone },
         patch: { not_before: notBefore },
       })
     : undefined;
-  if (change) announceTransition(deps, change, cause, { notBefore: notBefore.toISOString() });
+  if (change) announceTransition(deps, change, 'quiet-hours', { notBefore: notBefore.toISOString() });
   return control.delayUntil(notBefore);
 }
 
-/**
- * A push beyond the group's daily cap waits for the subscriber's next local day (dailyCapAction 'defer',
- * the default), or fails with DAILY_CAP_REACHED ('fail').
- */
 async function checkDailyCap(
   deps: DeliveryDeps,
   record: ProvisioningRecord,
   policy: GroupPolicy,
   now: Date,
-  control: JobControl,
 ): Promise<void> {
   if (policy.dailyCap === undefined) return;
   const window = capWindow(now, policy);
   const sent = await countPushesBetween(deps.db, record.subscriberId, window.start, window.end);
-  if (!capReached(sent, policy)) return;
-  if (dailyCapActionOf(policy) === 'fail') {
+  if (capReached(sent, policy)) {
     throw new PermanentFailure(
       'DAILY_CAP_REACHED',
       `the subscriber had ${sent} pushes today (cap ${policy.dailyCap})`,
     );
   }
-  // The next day may fall in quiet hours: the job then defers again for those when it runs.
-  const details = { sent, dailyCap: policy.dailyCap, timeZone: policyTimeZone(policy) };
-  return deferUntil(deps, record, window.end, 'daily-cap', details, control);
 }
 
 /** The profile version for this device, compiled, signed and split into the SMS the SMSC takes. */
@@ -311,25 +286,29 @@ async function composePush(
   policy: GroupPolicy,
 ): Promise<ComposedPush> {
   const versionId = record.profileVersionId ?? (await selectVersion(deps, record, device));
-  const security = chooseSecurity(policy.securityMethod, device);
-  const { compiled, omitted } = await deps.composer.compile(versionId, device);
   // UDH in the payload or port/SAR TLVs, as the SMSC that will carry it wants (docs/protocol.md §5.4).
   const mode = deps.connector.segmentModeFor(msisdn);
   if (mode === undefined) throw new PermanentFailure('NO_SMSC_ROUTE', `no SMSC is configured for ${msisdn}`);
   // The concatenation reference only has to differ between pushes in flight to one handset (docs/protocol.md §5.1).
-  const signed = signPush(compiled, { sec: security, imsi: record.imsi, reference: randomInt(0, 256), mode });
-  const segments = signed.packed.segments;
-  if (device.maxSegments !== null && segments.length > device.maxSegments) {
+  const { fitted, security, signed } = await deps.composer.compose(
+    { versionId, device, policyMethod: policy.securityMethod, mode },
+    { imsi: record.imsi, reference: randomInt(0, 256) },
+  );
+  if (!signed) {
     throw new PermanentFailure(
       'TOO_MANY_SEGMENTS',
-      `the push needs ${segments.length} SMS; the device reassembles at most ${device.maxSegments}`,
+      `the push needs ${fitted.segmentCount} SMS (left out to fit: ${fitted.omittedToFit.join(', ') || 'nothing'}); ` +
+        `the device reassembles at most ${String(device.maxSegments)}`,
+      { segments: fitted.segmentCount, maxSegments: device.maxSegments, omittedToFit: fitted.omittedToFit },
     );
   }
+  const segments = signed.packed.segments;
   return {
     device,
     versionId,
     security,
-    omitted,
+    omitted: fitted.omitted,
+    omittedToFit: fitted.omittedToFit,
     segments,
     subscriberCode: signed.subscriberCode,
   };
@@ -361,6 +340,7 @@ async function startSubmit(
       profileVersionId: push.versionId,
       device: { manufacturer: device.manufacturer, model: device.model, matchedBy: device.matchedBy },
       omitted: push.omitted,
+      omittedToFit: push.omittedToFit,
     },
     patch: {
       device_model_id: device.modelId,

@@ -60,11 +60,16 @@ describe('diffParameters', () => {
       delete input.dm.serverAuth;
     });
     const changes = diffParameters(fullParameters(), after);
-    expect(changes).toContainEqual({ path: 'connections[0].auth.password', old: MASK, new: MASK });
-    expect(changes).toContainEqual({ path: 'email.incoming.password', old: MASK, new: MASK });
-    expect(changes).toContainEqual({ path: 'dm.clientAuth.secret', old: MASK, new: MASK });
-    expect(changes).toContainEqual({ path: 'dm.clientAuth.nonce', old: MASK, new: MASK });
-    expect(changes).toContainEqual({ path: 'dm.serverAuth.secret', old: MASK, new: undefined });
+    expect(changes).toContainEqual({
+      path: 'connections[0].auth.password',
+      old: MASK,
+      new: MASK,
+      masked: true,
+    });
+    expect(changes).toContainEqual({ path: 'email.incoming.password', old: MASK, new: MASK, masked: true });
+    expect(changes).toContainEqual({ path: 'dm.clientAuth.secret', old: MASK, new: MASK, masked: true });
+    expect(changes).toContainEqual({ path: 'dm.clientAuth.nonce', old: MASK, new: MASK, masked: true });
+    expect(changes).toContainEqual({ path: 'dm.serverAuth.secret', old: MASK, new: undefined, masked: true });
     expect(changes).toContainEqual({ path: 'dm.serverAuth.name', old: 'handset', new: undefined });
     expect(JSON.stringify(changes)).not.toMatch(/secret-|mail-secret|BBBB|AAECAw/);
   });

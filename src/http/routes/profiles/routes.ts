@@ -1,13 +1,13 @@
 import { toHex } from '../../../../codecs/bytes/hex.ts';
-import { compileDocument, packCompiled } from '../../../../codecs/ota/pack.ts';
 import { serializeXml } from '../../../../codecs/xml/serialize-xml.ts';
+import type { SegmentMode } from '../../../connectors/types.ts';
+import { resolveDevice, type ResolvedDevice } from '../../../devices/resolve-device.ts';
 import type { Profile } from '../../../profiles/repository.ts';
 import * as profiles from '../../../profiles/repository.ts';
-import { renderProfile, type DeviceCapabilities, type DeviceFormat } from '../../../profiles/render.ts';
-import type { ProfileParameters } from '../../../profiles/schema.ts';
-// The worker's own mapping, so that a preview shows what a push to that model would carry.
-import { capabilitiesOf } from '../../../provisioning/compose.ts';
-import { diffParameters, maskParameters } from '../../../profiles/versions.ts';
+import { diffParameters, maskDocumentSecrets, maskParameters } from '../../../profiles/versions.ts';
+// The worker's own composer: the preview is the push a worker would send to that model (compose.ts).
+import { PushComposer, type ComposedPush } from '../../../provisioning/compose.ts';
+import type { Config } from '../../../config.ts';
 import type { Db } from '../../../store/db.ts';
 import { getDeviceModel } from '../../../store/repositories/devices.ts';
 import { notFound, unprocessable } from '../../errors.ts';
@@ -48,49 +48,87 @@ function maskedVersion(version: profiles.ProfileVersion) {
 
 type PreviewQuery = OperationInput<typeof previewVersion>['query'];
 
-interface PreviewTarget {
-  format: DeviceFormat;
-  capabilities: DeviceCapabilities;
-  maxSegments: number | null;
-}
-
-/** What a preview renders for: the catalogue model (its format unless one is asked for), or just a format. */
-async function previewTarget(db: Db, query: PreviewQuery): Promise<PreviewTarget> {
-  // previewVersion's schema requires model or format.
-  if (query.model === undefined) return { format: query.format!, capabilities: {}, maxSegments: null };
-  const model = await getDeviceModel(db, query.model);
-  if (!model) throw notFound('DEVICE_MODEL_NOT_FOUND', `query.model: no device model ${query.model}`);
-  const modelFormat = query.format ?? model.format;
-  if (modelFormat === 'none')
-    throw unprocessable('UNSUPPORTED_DEVICE', `${model.manufacturer} ${model.model} takes no OTA settings`);
+/** No catalogue entry and no operator default: nothing limits the push but its format. */
+function bareDevice(format: ResolvedDevice['format']): ResolvedDevice {
   return {
-    format: modelFormat ?? 'oma-cp',
-    capabilities: capabilitiesOf(model.capabilities),
-    maxSegments: model.maxSegments,
+    manufacturer: null,
+    model: null,
+    modelId: null,
+    tac: null,
+    matchedBy: 'operator-default',
+    format,
+    securityMethods: null,
+    maxSegments: null,
+    capabilities: null,
+    notes: null,
+    sources: { format: 'operator-default', securityMethods: null, maxSegments: null, capabilities: null },
   };
 }
 
-/** The document as XML and WBXML, and the segments a push of it carries, signed as the query asks. */
-function renderPreview(parameters: ProfileParameters, target: PreviewTarget, query: PreviewQuery) {
-  const { format, capabilities, maxSegments } = target;
-  const rendered = renderProfile(parameters, { format, capabilities });
-  const compiled = compileDocument(rendered.root);
-  const sec = query.sec ?? (format === 'oma-cp' ? 'NETWPIN' : 'none');
-  const packed = packCompiled(compiled, {
-    sec: format === 'oma-cp' ? sec : 'none',
-    imsi: query.imsi ?? PREVIEW_IMSI,
-    pin: query.pin,
-  });
+/**
+ * The device a push would be composed for, resolved as the worker resolves a handset (resolve-device.ts:
+ * the model's entry, then its manufacturer default, then the operator default); without a model, a device
+ * missing from the catalogue. A `format` in the query overrides the resolved one.
+ */
+async function previewDevice(db: Db, config: Config, query: PreviewQuery): Promise<ResolvedDevice> {
+  const operatorDefault = config.devices.operatorDefault;
+  let resolution;
+  if (query.model !== undefined) {
+    const model = await getDeviceModel(db, query.model);
+    if (!model) throw notFound('DEVICE_MODEL_NOT_FOUND', `query.model: no device model ${query.model}`);
+    resolution = await resolveDevice(
+      db,
+      { manufacturer: model.manufacturer, model: model.model },
+      { operatorDefault },
+    );
+  } else {
+    resolution = await resolveDevice(db, {}, { operatorDefault });
+    // previewVersion's schema requires model or format.
+    if (resolution.outcome === 'unsupported') return bareDevice(query.format!);
+  }
+  if (resolution.outcome === 'unsupported' && query.format === undefined)
+    throw unprocessable('UNSUPPORTED_DEVICE', `query.model: ${resolution.message}`);
+  const device = resolution.outcome === 'supported' ? resolution.device : bareDevice(query.format!);
+  return query.format === undefined ? device : { ...device, format: query.format };
+}
+
+/** How the SMSC splits pushes unless the query says: the first configured SMSC's mode (docs/protocol.md §5.4). */
+function defaultSegmentMode(config: Config): SegmentMode {
+  return config.smsc.routing?.smscs[0]?.segmentMode ?? 'udh';
+}
+
+/** The body: the document (secrets masked in the XML), what was left out and the segments a worker sends. */
+function previewBody(composed: ComposedPush, device: ResolvedDevice, mode: SegmentMode) {
+  const { fitted, security, signed } = composed;
   return {
-    format,
-    omitted: rendered.omitted,
-    xml: serializeXml(rendered.root),
-    wbxmlHex: toHex(packed.wbxml),
-    contentType: packed.contentType,
-    sec: packed.sec,
-    segmentCount: packed.segments.length,
-    maxSegments,
-    segments: packed.segments.map((segment) => ({
+    format: device.format,
+    device: {
+      manufacturer: device.manufacturer,
+      model: device.model,
+      matchedBy: device.matchedBy,
+      securityMethods: device.securityMethods,
+      capabilities: device.capabilities,
+      sources: device.sources,
+    },
+    omitted: fitted.omitted,
+    omittedToFit: fitted.omittedToFit,
+    fits: fitted.fits,
+    ...(fitted.fits
+      ? {}
+      : {
+          failure: {
+            code: 'TOO_MANY_SEGMENTS',
+            message: `the push needs ${fitted.segmentCount} SMS; the device reassembles at most ${String(device.maxSegments)}`,
+          },
+        }),
+    xml: serializeXml(maskDocumentSecrets(fitted.root)),
+    wbxmlHex: toHex(fitted.compiled.wbxml),
+    contentType: fitted.compiled.pushKind.contentType,
+    sec: security,
+    mode,
+    segmentCount: fitted.segmentCount,
+    maxSegments: device.maxSegments,
+    segments: (signed?.packed.segments ?? []).map((segment) => ({
       index: segment.index,
       udhi: segment.udhi,
       hex: toHex(segment.tpud),
@@ -133,6 +171,7 @@ function profileCollectionRoutes({ api, auth, validate, context }: RouteKit): vo
 /** /v1/profiles/:id/...: a profile's versions, their differences and previews. */
 function profileVersionRoutes({ api, auth, validate, context }: RouteKit): void {
   const db = context.db;
+  const composer = new PushComposer(db);
 
   api.post(
     '/v1/profiles/:id/versions',
@@ -181,7 +220,13 @@ function profileVersionRoutes({ api, auth, validate, context }: RouteKit): void 
     async (ctx, { params, query }) => {
       const profile = await profileOf(db, params.id);
       const version = await versionOf(db, profile, params.version);
-      ctx.body = renderPreview(version.parameters, await previewTarget(db, query), query);
+      const device = await previewDevice(db, context.config, query);
+      const mode = query.mode ?? defaultSegmentMode(context.config);
+      const composed = await composer.compose(
+        { versionId: version.id, device, policyMethod: query.sec ?? 'NETWPIN', mode },
+        { imsi: query.imsi ?? PREVIEW_IMSI, reference: query.reference ?? 0, pin: query.pin },
+      );
+      ctx.body = previewBody(composed, device, mode);
     },
   );
 }

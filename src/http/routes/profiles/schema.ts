@@ -40,7 +40,8 @@ export const createProfile = operation({
 export const createVersion = operation({
   operationId: 'profiles.newVersion',
   tag: 'admin',
-  summary: 'Save new parameters as the next version (versions never change)',
+  summary:
+    'Save new parameters as the next version (versions never change); a secret posted as "***" keeps the previous version\'s',
   params: z.strictObject({ id: profileRef }),
   body: z.strictObject({ parameters: profileParametersSchema, note }),
   response: { status: 201, description: 'the new version', schema: versionView },
@@ -57,7 +58,7 @@ export const listVersions = operation({
 export const diffVersions = operation({
   operationId: 'profiles.diff',
   tag: 'admin',
-  summary: 'What changed between two versions (secrets masked)',
+  summary: 'What changed between two versions (secrets masked; a changed secret is flagged masked: true)',
   params: z.strictObject({ id: profileRef }),
   query: z.strictObject({ from: versionNumber, to: versionNumber }),
   response: {
@@ -66,18 +67,40 @@ export const diffVersions = operation({
     schema: z.object({
       from: z.number(),
       to: z.number(),
-      changes: z.array(z.object({ path: z.string(), old: z.unknown(), new: z.unknown() })),
+      changes: z.array(
+        z.object({
+          path: z.string(),
+          old: z.unknown(),
+          new: z.unknown(),
+          masked: z.literal(true).optional(),
+        }),
+      ),
     }),
   },
+});
+
+const resolvedDeviceView = z.object({
+  manufacturer: z.string().nullable(),
+  model: z.string().nullable(),
+  matchedBy: z.string(),
+  securityMethods: z.array(z.string()).nullable(),
+  capabilities: z.array(z.string()).nullable(),
+  sources: z.record(z.string(), z.string().nullable()),
 });
 
 export const previewVersion = operation({
   operationId: 'profiles.preview',
   tag: 'admin',
-  summary: 'Render a version for a device model: XML, WBXML hex, segment count and the exact segments',
+  summary:
+    'The push a worker would send for a device model: XML (secrets masked), WBXML hex, the exact segments',
   description:
-    'model: a catalogue model id; or give format (oma-cp, nokia-ota) for a device with no catalogue entry. ' +
-    'The push is signed with sec (default NETWPIN) for imsi (default a test-network IMSI).',
+    'model: a catalogue model id, resolved as the worker resolves a handset (its entry, then the manufacturer ' +
+    'default, then the operator default); or give format (oma-cp, nokia-ota) alone for a device with no ' +
+    'catalogue entry. The document is fitted to the device as the worker fits it: parts the profile lets go ' +
+    '(omitToFit) are left out until the push fits max_segments (omittedToFit; fits false: the worker would ' +
+    'fail it TOO_MANY_SEGMENTS, and no segments are shown). sec is the group policy method, settled against ' +
+    'what the device takes (default NETWPIN); imsi signs it (default a test-network IMSI); mode is the ' +
+    "SMSC's segment mode (default the first configured SMSC's); reference the concatenation reference (default 0).",
   params: z.strictObject({ id: profileRef, version: versionNumber }),
   query: z
     .strictObject({
@@ -89,6 +112,8 @@ export const previewVersion = operation({
         .string()
         .regex(/^[0-9]{4,16}$/, 'pin: 4 to 16 digits')
         .optional(),
+      mode: z.enum(['udh', 'tlv']).optional(),
+      reference: z.coerce.number().int().min(0).max(255).optional(),
     })
     .refine((query) => query.model !== undefined || query.format !== undefined, {
       message: 'give model (a catalogue id) or format',
@@ -96,14 +121,19 @@ export const previewVersion = operation({
     }),
   response: {
     status: 200,
-    description: 'the rendered push',
+    description: 'the push as a worker would send it',
     schema: z.object({
       format: z.string(),
+      device: resolvedDeviceView,
       omitted: z.array(z.string()),
+      omittedToFit: z.array(z.string()),
+      fits: z.boolean(),
+      failure: z.object({ code: z.string(), message: z.string() }).optional(),
       xml: z.string(),
       wbxmlHex: z.string(),
       contentType: z.string(),
       sec: z.string(),
+      mode: z.enum(['udh', 'tlv']),
       segmentCount: z.number(),
       maxSegments: z.number().nullable(),
       segments: z.array(z.object({ index: z.number(), udhi: z.boolean(), hex: z.string() })),
