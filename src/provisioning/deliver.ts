@@ -14,9 +14,12 @@ import { selectProfile } from '../profiles/rules.ts';
 import {
   capReached,
   capWindow,
+  dailyCapActionOf,
+  isCareSource,
   isQuiet,
   nextAllowedTime,
   policyFor,
+  policyTimeZone,
   type GroupPolicy,
 } from '../subscribers/policy.ts';
 import { countPushesBetween } from '../subscribers/repository.ts';
@@ -199,10 +202,11 @@ export async function deliverProvisioning(
   const now = deps.now();
   const policy = policyFor(await deps.policies.all(), record.groupName);
   const device = await resolveDevice(deps, record);
-  if (record.source !== 'care' && policy.quietHours && isQuiet(now, policy.quietHours)) {
+  // Care's own pushes and resends are sent when care asks, quiet hours or not.
+  if (!isCareSource(record.source) && policy.quietHours && isQuiet(now, policy.quietHours)) {
     return deferForQuietHours(deps, record, policy.quietHours, now, control);
   }
-  await checkDailyCap(deps, record, policy, now);
+  await checkDailyCap(deps, record, policy, now, control);
   const push = await composePush(deps, record, msisdn, device, policy);
 
   const attempt = control.attemptsMade + 1;
@@ -244,37 +248,60 @@ async function deferForQuietHours(
   control: JobControl,
 ): Promise<never> {
   const notBefore = nextAllowedTime(now, quietHours);
-  // The state stays, with an event saying why, where the state machine allows that (queued, submitting).
+  return deferUntil(deps, record, notBefore, 'quiet-hours', { timeZone: quietHours.timeZone }, control);
+}
+
+/**
+ * Records why the push waits (the state stays, with an event saying why, where the state machine allows
+ * that: queued, submitting) and moves its job to `notBefore`.
+ */
+async function deferUntil(
+  deps: DeliveryDeps,
+  record: ProvisioningRecord,
+  notBefore: Date,
+  cause: 'quiet-hours' | 'daily-cap',
+  details: Record<string, unknown>,
+  control: JobControl,
+): Promise<never> {
   const change = isAllowed(record.state, record.state)
     ? await transition(deps.db, {
         id: record.id,
         from: [record.state],
         to: record.state,
-        cause: 'quiet-hours',
+        cause,
         actor: WORKER_ACTOR,
-        details: { notBefore: notBefore.toISOString(), timeZone: quietHours.timeZone },
+        details: { notBefore: notBefore.toISOString(), ...details },
         patch: { not_before: notBefore },
       })
     : undefined;
-  if (change) announceTransition(deps, change, 'quiet-hours', { notBefore: notBefore.toISOString() });
+  if (change) announceTransition(deps, change, cause, { notBefore: notBefore.toISOString() });
   return control.delayUntil(notBefore);
 }
 
+/**
+ * A push beyond the group's daily cap waits for the subscriber's next local day (dailyCapAction 'defer',
+ * the default), or fails with DAILY_CAP_REACHED ('fail').
+ */
 async function checkDailyCap(
   deps: DeliveryDeps,
   record: ProvisioningRecord,
   policy: GroupPolicy,
   now: Date,
+  control: JobControl,
 ): Promise<void> {
   if (policy.dailyCap === undefined) return;
   const window = capWindow(now, policy);
   const sent = await countPushesBetween(deps.db, record.subscriberId, window.start, window.end);
-  if (capReached(sent, policy)) {
+  if (!capReached(sent, policy)) return;
+  if (dailyCapActionOf(policy) === 'fail') {
     throw new PermanentFailure(
       'DAILY_CAP_REACHED',
       `the subscriber had ${sent} pushes today (cap ${policy.dailyCap})`,
     );
   }
+  // The next day may fall in quiet hours: the job then defers again for those when it runs.
+  const details = { sent, dailyCap: policy.dailyCap, timeZone: policyTimeZone(policy) };
+  return deferUntil(deps, record, window.end, 'daily-cap', details, control);
 }
 
 /** The profile version for this device, compiled, signed and split into the SMS the SMSC takes. */
