@@ -13,6 +13,8 @@ import { parseGroupPolicies, PolicyError, type GroupPolicy } from './subscribers
 import { parseSmscUrl, smscRoutingSchema, type SmscRoutingConfig } from './connectors/config.ts';
 import { certsLayout } from './auth/certs-layout.ts';
 import { DEFAULT_RATE_LIMIT } from './http/middleware/rate-limit.ts';
+import { requestsConfigSchema } from './subscribers/request-keywords.ts';
+import { textsConfigSchema } from './texts/templates.ts';
 
 const durationMs = z.number().int().min(1);
 
@@ -98,7 +100,7 @@ const fileSchema = z.strictObject({
   provisioning: z
     .strictObject({
       /** the same subscriber + IMEI again within this window is one first use (flapping triggers) */
-      debounceMs: durationMs.default(60_000),
+      debounceMs: z.number().int().min(0).default(60_000), // 0: no window (tests)
       /** submitted but no final receipt for this long: expired */
       receiptTimeoutMs: durationMs.default(48 * 3600_000),
       /** job attempts (first try included) before a transient failure becomes final */
@@ -115,15 +117,14 @@ const fileSchema = z.strictObject({
       recoverySweepIntervalMs: durationMs.default(60_000),
       /** a queued/submitting provisioning untouched for this long is checked by the recovery sweep */
       recoveryStaleMs: durationMs.default(120_000),
-      /** SMS text sent for ask-first groups; the subscriber answers with confirmKeyword */
-      confirmationText: z
-        .string()
-        .min(1)
-        .default('New settings are ready for your phone. Reply YES to receive them.'),
+      /** the answer to the ask-first question (texts.confirmation) that says yes */
       confirmKeyword: z.string().min(1).default('YES'),
-      pinText: z.string().min(1).default('Your PIN for the new phone settings is {pin}.'),
     })
     .prefault({}),
+  /** short codes with keywords and USSD codes a subscriber asks for settings with (request-keywords.ts) */
+  requests: requestsConfigSchema.prefault({}),
+  /** every text sent to a subscriber, per language (texts/templates.ts) */
+  texts: textsConfigSchema.prefault({}),
   devices: z
     .strictObject({
       /** what a handset missing from the catalogue gets; null: it is unsupported */
@@ -164,6 +165,8 @@ export interface Config {
     readonly simulator: FileConfig['smsc']['simulator'];
   };
   readonly provisioning: FileConfig['provisioning'];
+  readonly requests: FileConfig['requests'];
+  readonly texts: FileConfig['texts'];
   readonly devices: FileConfig['devices'];
   readonly seeds: FileConfig['seeds'];
   /** config/groups.yaml (seeds.groupsFile): the policy of each subscriber group */
@@ -353,6 +356,8 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     redis: file.redis,
     smsc: { routing, simulator: file.smsc.simulator },
     provisioning: file.provisioning,
+    requests: file.requests,
+    texts: file.texts,
     devices: file.devices,
     seeds: file.seeds,
     groups,

@@ -36,6 +36,7 @@ import { startEmbeddedRedis } from './queues/embedded-redis.ts';
 import { eventsChannel } from './queues/names.ts';
 import { ProvisionQueue } from './queues/producers.ts';
 import { DEFAULT_ACCOUNT, startSmscSimulator, type SmscSimulator } from './smsc-sim/index.ts';
+import { senderOf } from './subscribers/request-keywords.ts';
 import type { Db } from './store/db.ts';
 import { openDb } from './store/open-db.ts';
 
@@ -122,8 +123,12 @@ export interface Gateway {
   stop(): Promise<void>;
 }
 
-/** The simulator as an SMSC: the same routing config a real SMSC gets (loopback TCP bind). */
-export function simulatorRouting(host: string, port: number): SmscRoutingConfig {
+/**
+ * The simulator as an SMSC: the same routing config a real SMSC gets (loopback TCP bind). It carries USSD
+ * (answers go back in the session), and what it sends comes from `sourceAddr`, the short code subscribers
+ * answer to (senderOf(config.requests)).
+ */
+export function simulatorRouting(host: string, port: number, sourceAddr = ''): SmscRoutingConfig {
   return smscRoutingSchema.parse({
     smscs: [
       {
@@ -133,6 +138,8 @@ export function simulatorRouting(host: string, port: number): SmscRoutingConfig 
         systemId: DEFAULT_ACCOUNT.systemId,
         password: DEFAULT_ACCOUNT.password,
         window: 50,
+        sourceAddr,
+        ussd: true,
       },
     ],
   });
@@ -353,7 +360,8 @@ async function startWorkerRole(startup: Startup): Promise<RoleParts> {
   const { config } = startup;
   const core = await startCore(startup);
   const routing =
-    config.smsc.routing ?? simulatorRouting(config.smsc.simulator.host, config.smsc.simulator.port);
+    config.smsc.routing ??
+    simulatorRouting(config.smsc.simulator.host, config.smsc.simulator.port, senderOf(config.requests));
   const { connector, worker } = await startWorkers(core, startup, routing);
   return { context: appContext(core, connector), worker };
 }
@@ -366,7 +374,7 @@ async function startAllRoles(startup: Startup): Promise<RoleParts> {
   let simulator: SmscSimulator | undefined;
   if (routing === undefined) {
     simulator = await startSimulator(startup);
-    routing = simulatorRouting(simulator.host, simulator.port);
+    routing = simulatorRouting(simulator.host, simulator.port, senderOf(config.requests));
   }
   const core = await startCore(startup);
   const { connector, worker } = await startWorkers(core, startup, routing);

@@ -54,6 +54,11 @@ export const smscConfigSchema = z.strictObject({
   esmClass: octet.default(0x00),
   protocolId: octet.default(0x00),
   priorityFlag: z.number().int().min(0).max(3).default(0),
+  /**
+   * The SMSC carries USSD: answers to USSD requests go back in the subscriber's session as submit_sm with
+   * ussd_service_op pssr-response (SMPP 3.4 §5.3.2.44); false: they go as an SMS
+   */
+  ussd: z.boolean().default(false),
   /** UDH in short_message (portable) or port/SAR TLVs for the SMSC to build it (docs/protocol.md §5.4) */
   segmentMode: z.enum(['udh', 'tlv']).default('udh'),
   /**
@@ -194,7 +199,7 @@ const NUMERIC_KEYS = new Set<string>(
     .filter(([, schema]) => acceptsNumber(schema))
     .map(([key]) => key),
 );
-const BOOLEAN_KEYS = new Set<string>(['tls', 'tlsRejectUnauthorized']);
+const BOOLEAN_KEYS = new Set<string>(['tls', 'tlsRejectUnauthorized', 'ussd']);
 const URL_FORBIDDEN_KEYS = new Set<string>([
   'password',
   'systemId',

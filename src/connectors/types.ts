@@ -7,6 +7,8 @@
 /** One SMS of a push as codecs/sms `segmentDatagram` makes it, in the SMSC's segment mode (udh or tlv). */
 export type { SmsSegment } from '../../codecs/sms/segment.ts';
 import type { SmsSegment } from '../../codecs/sms/segment.ts';
+export type { TextAlphabet } from '../../codecs/sms/text.ts';
+import type { TextAlphabet } from '../../codecs/sms/text.ts';
 
 export type SegmentMode = 'udh' | 'tlv';
 
@@ -15,8 +17,10 @@ export type SegmentMode = 'udh' | 'tlv';
  * esm_class (smpp/submit-sm.ts):
  * - `wap-push`: binary WDP datagram segments (codecs/sms `segmentDatagram`), sent with the data coding
  *   configured for the SMSC (`dataCoding`, `dcs=` in SMSC_URL; default 0x04, 8-bit) and in its segment mode
- * - `text`: plain text, one unaddressed segment (no UDH, no port TLVs) whose octets are in the SMSC default
- *   alphabet (data_coding 0x00); sent as it is whatever the SMSC's segment mode
+ * - `text`: plain text (codecs/sms `segmentText`) in the push's `alphabet`: GSM 7-bit, one septet per octet
+ *   (data_coding 0x00), or UCS-2 (0x08); one segment without a UDH, or concatenated parts whose UDH
+ *   (8-bit concatenation element) the connector flags with UDHI; never port-addressed, so sent as it is
+ *   whatever the SMSC's segment mode
  */
 export type PushKind = 'wap-push' | 'text';
 
@@ -38,6 +42,15 @@ export interface OutboundPush {
   /** default `each-segment` */
   receipts?: ReceiptRequest;
   validityMinutes?: number;
+  /** kind `text`: the alphabet of its segments (default `gsm7`) */
+  alphabet?: TextAlphabet;
+  /** the sender address the handset sees and replies to (a short code); default: the SMSC's `sourceAddr` */
+  source?: string;
+  /**
+   * kind `text`, one segment: the answer to a USSD request. An SMSC configured with `ussd` gets it in the
+   * subscriber's USSD session (ussd_service_op pssr-response); any other sends it as an SMS.
+   */
+  ussdAnswer?: boolean;
 }
 
 /**

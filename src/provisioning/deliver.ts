@@ -41,6 +41,9 @@ import {
   type Transitioned,
 } from './repository.ts';
 import { isAllowed, statesEntering } from './state-machine.ts';
+import { senderOf } from '../subscribers/request-keywords.ts';
+import { sendText } from '../texts/send.ts';
+import { subscriberText } from '../texts/subscriber-text.ts';
 import { FINAL_STATES, type SecurityMethod } from './types.ts';
 import type { WorkerBatches } from './worker-batches.ts';
 
@@ -124,34 +127,6 @@ export class RuleCache {
   }
 }
 
-const MAX_TEXT_LENGTH = 160; // one GSM 7-bit SMS (docs/protocol.md §5.2)
-
-/** One plain-text SMS as a connector segment (no UDH). */
-export function textSegment(text: string): {
-  index: number;
-  total: number;
-  reference: number;
-  tpud: Uint8Array;
-  udhi: boolean;
-} {
-  return {
-    index: 1,
-    total: 1,
-    reference: 0,
-    tpud: Buffer.from(text.slice(0, MAX_TEXT_LENGTH), 'latin1'),
-    udhi: false,
-  };
-}
-
-export async function sendText(
-  connector: SmscConnector,
-  id: string,
-  destination: string,
-  text: string,
-): Promise<SegmentResult[]> {
-  return connector.submit({ id, destination, kind: 'text', segments: [textSegment(text)] });
-}
-
 /** The provisioning of a job; waits for the producer's transaction when the job overtook its commit. */
 async function loadForJob(
   deps: DeliveryDeps,
@@ -228,7 +203,9 @@ export async function deliverProvisioning(
     submitStored();
   }
   if (failure) throw failure;
-  if (push.subscriberCode !== undefined) await sendPinText(deps, record.id, msisdn, push.subscriberCode);
+  if (push.subscriberCode !== undefined) {
+    await sendPinText(deps, { id: record.id, msisdn, language: policy.language }, push.subscriberCode);
+  }
 }
 
 async function resolveDevice(deps: DeliveryDeps, record: ProvisioningRecord): Promise<ResolvedDevice> {
@@ -389,9 +366,19 @@ async function startSubmit(
 }
 
 /** USER* methods: the PIN travels in its own text, never in logs or the store (docs/protocol.md §3.4). */
-async function sendPinText(deps: DeliveryDeps, id: string, msisdn: string, pin: string): Promise<void> {
-  const text = deps.config.provisioning.pinText.replace('{pin}', pin);
-  const pinResults = await sendText(deps.connector, `${id}:pin`, msisdn, text);
+async function sendPinText(
+  deps: DeliveryDeps,
+  to: { id: string; msisdn: string; language: string | undefined },
+  pin: string,
+): Promise<void> {
+  const { id } = to;
+  const text = subscriberText(deps.config, 'pin', { language: to.language, values: { pin } });
+  const pinResults = await sendText(deps.connector, {
+    id: `${id}:pin`,
+    destination: to.msisdn,
+    text,
+    source: senderOf(deps.config.requests),
+  });
   await appendEvent(deps.db, { id, state: 'submitted' }, 'pin-text', WORKER_ACTOR, {
     accepted: pinResults.every((result) => result.ok),
   });
@@ -570,12 +557,14 @@ export async function askConfirmation(deps: DeliveryDeps, provisioningId: string
   const record = await loadForJob(deps, provisioningId);
   if (!record) throw notVisible(provisioningId);
   if (record.state !== 'awaiting-confirmation' || !record.msisdn) return;
-  const results = await sendText(
-    deps.connector,
-    `${record.id}:ask`,
-    record.msisdn,
-    deps.config.provisioning.confirmationText,
-  );
+  const { language } = policyFor(await deps.policies.all(), record.groupName);
+  // sent from the short code, so that the answer comes back to it (subscribers/requests.ts)
+  const results = await sendText(deps.connector, {
+    id: `${record.id}:ask`,
+    destination: record.msisdn,
+    text: subscriberText(deps.config, 'confirmation', { language }),
+    source: senderOf(deps.config.requests),
+  });
   const failed = results.find((result) => !result.ok);
   if (failed && !failed.ok) {
     if (failed.outcome === 'permanent')

@@ -1,6 +1,6 @@
 /**
  * The worker side of provisioning, wired up: the BullMQ worker, the connector's receipts and MO
- * answers (ask-first YES), bind-state events, and the sweeps.
+ * messages (keyword and USSD requests, ask-first answers), bind-state events, and the sweeps.
  */
 import type { Redis } from 'ioredis';
 import type { DeliveryReport, MoMessage, BindStatus, SmscConnector } from '../connectors/types.ts';
@@ -11,6 +11,7 @@ import { RuleCache, type DeliveryDeps } from './deliver.ts';
 import type { PipelineDeps } from './pipeline.ts';
 import { handleReceipts } from './receipts.ts';
 import { GroupPolicies } from '../subscribers/group-policies.ts';
+import { handleMo } from '../subscribers/requests.ts';
 import { startSweeps } from './sweeps.ts';
 import { WorkerBatches } from './worker-batches.ts';
 import type { ProvisioningService } from './types.ts';
@@ -55,14 +56,12 @@ export function startProvisioningWorker(
     void work.finally(() => inFlight.delete(work));
   };
   const onReceipt = receiptIntake(deps, track);
+  // Keywords and USSD requests ask for settings, YES / NO answer a question (subscribers/requests.ts).
   const onMo = (message: MoMessage): void => {
-    if (message.text.trim() === '') return;
     track(
-      service
-        .confirm(message.from, message.text, { name: `subscriber:${message.from}`, role: 'subscriber' })
-        .catch((error: unknown) =>
-          deps.logger.warn({ err: (error as Error).message }, 'MO answer not handled'),
-        ),
+      handleMo({ ...deps, service }, message).catch((error: unknown) =>
+        deps.logger.warn({ err: (error as Error).message, to: message.to }, 'MO message not handled'),
+      ),
     );
   };
   const onBindState = (status: BindStatus): void => {

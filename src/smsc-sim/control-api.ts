@@ -163,6 +163,7 @@ export function createControlApp(sim: SmscSimulator, options: ControlAppOptions 
       .map((segment) => ({
         ...segment,
         shortMessage: segment.shortMessage ? Buffer.from(segment.shortMessage).toString('hex') : null,
+        udh: segment.udh ? Buffer.from(segment.udh).toString('hex') : null,
       }));
   });
   router.post('/mo', async (ctx) => {
@@ -184,7 +185,12 @@ export function createControlApp(sim: SmscSimulator, options: ControlAppOptions 
   });
   router.get('/handsets/:msisdn', (ctx) => {
     const inbox = sim.handset(ctx.params.msisdn);
-    ctx.body = { msisdn: inbox.msisdn, received: inbox.count(), pushes: inbox.pushes() };
+    ctx.body = {
+      msisdn: inbox.msisdn,
+      received: inbox.count(),
+      pushes: inbox.pushes(),
+      texts: inbox.texts(),
+    };
   });
 
   const app = new Koa();

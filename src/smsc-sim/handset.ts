@@ -1,7 +1,8 @@
 import { CodecError } from '../../codecs/errors.ts';
 import { unpackWsp } from '../../codecs/ota/unpack.ts';
 import { SegmentAssembler, type SegmentInput } from '../../codecs/sms/reassemble.ts';
-import { decodeUdh } from '../../codecs/sms/udh.ts';
+import { decodeUdh, type ConcatElement } from '../../codecs/sms/udh.ts';
+import type { SecurityCredentials } from '../../codecs/ota/security.ts';
 
 export interface SubscriberCredentials {
   imsi?: string;
@@ -38,10 +39,24 @@ export interface HandsetPush {
   xml: string | null;
   errorCode: string | null;
   errorMessage: string | null;
+  /** the MAC verified with a PIN the handset read in a text it received (USER* methods), as a user types it */
+  pinFromText: boolean;
+}
+
+/** A plain-text SMS as the phone shows it, its parts joined. */
+export interface HandsetText {
+  receivedAt: string;
+  /** source_addr: who the phone would answer */
+  from: string;
+  text: string;
+  /** how many SMS carried it (concatenated parts) */
+  segments: number;
 }
 
 export interface HandsetInbox {
   readonly msisdn: string;
+  /** Plain texts received so far (concatenated ones once complete), oldest first. */
+  texts(): HandsetText[];
   /** Pushes received so far (decoded on first read), oldest first. */
   pushes(): HandsetPush[];
   /** How many complete pushes arrived (including any dropped from the list by its size limit). */
@@ -63,6 +78,16 @@ export interface HandsetSummary {
   subscriberKnown: boolean;
 }
 
+/** The fields of an accepted text submit the handset needs (a SubmittedSegment satisfies it). */
+export interface HandsetTextSegment {
+  receivedAt: number;
+  sourceAddr: string;
+  destinationAddr: string;
+  text: string | null;
+  /** UDHL and its elements, when the text carries a UDH */
+  udh: Uint8Array | null;
+}
+
 /** The fields of an accepted submit the handset needs (a SubmittedSegment satisfies it). */
 export interface HandsetSegment {
   messageId: string;
@@ -78,6 +103,11 @@ export interface HandsetSegment {
 }
 
 const MAX_PUSHES_PER_HANDSET = 100;
+const MAX_TEXTS_PER_HANDSET = 100;
+/** A user reads the PIN (4 digits; a USERPINMAC code is longer, docs/protocol.md §3.4, §3.6) off a text. */
+const PIN_IN_TEXT = /\d{4,16}/g;
+/** SEC methods whose key has a PIN the user enters (docs/protocol.md §3.4–3.6). */
+const USER_PIN_METHODS = new Set(['USERPIN', 'USERNETWPIN', 'USERPINMAC']);
 const MAX_PARTIALS_PER_HANDSET = 64;
 /** A phone gives up on a concatenated message whose parts stop coming. */
 const PARTIAL_TIMEOUT_MS = 10 * 60_000;
@@ -117,9 +147,18 @@ interface Waiter {
   reject: (error: Error) => void;
 }
 
+/** The parts of a concatenated text that arrived so far. */
+interface PartialText {
+  firstAt: number;
+  total: number;
+  parts: Array<string | undefined>;
+}
+
 class Handset {
   readonly assembler = new SegmentAssembler({ maxPendingMessages: MAX_PARTIALS_PER_HANDSET });
   readonly partialIds = new Map<string, PartialIds>();
+  readonly partialTexts = new Map<string, PartialText>();
+  texts: HandsetText[] = [];
   received: ReceivedPush[] = [];
   receivedCount = 0;
   discardedSegments = 0;
@@ -237,11 +276,43 @@ export class VirtualHandsets {
     });
   }
 
+  /**
+   * Takes one accepted plain-text segment: concatenated parts (8- or 16-bit reference) are joined once all
+   * arrived; a complete text may carry the PIN of a USER*-signed push, so pushes are read again.
+   */
+  feedText(segment: HandsetTextSegment): void {
+    if (this.closed || segment.text === null) return;
+    const handset = this.handsetFor(normaliseMsisdn(segment.destinationAddr));
+    let concat: ConcatElement | undefined;
+    if (segment.udh !== null) {
+      try {
+        concat = decodeUdh(segment.udh).elements.find(
+          (element): element is ConcatElement => element.type === 'concat8' || element.type === 'concat16',
+        );
+      } catch (error) {
+        if (!(error instanceof CodecError)) throw error;
+        handset.discardedSegments++;
+        return;
+      }
+    }
+    const text = concat && concat.total > 1 ? joinTextPart(handset, segment, concat) : segment.text;
+    if (text === undefined) return;
+    handset.texts.push({
+      receivedAt: new Date(segment.receivedAt).toISOString(),
+      from: segment.sourceAddr,
+      text,
+      segments: concat?.total ?? 1,
+    });
+    if (handset.texts.length > MAX_TEXTS_PER_HANDSET) handset.texts.shift();
+    for (const push of handset.received) if (push.decoded?.status !== 'accepted') push.decoded = undefined;
+  }
+
   inbox(msisdn: string): HandsetInbox {
     const key = normaliseMsisdn(msisdn);
     const current = () => this.handsets.get(key);
     return {
       msisdn: key,
+      texts: () => [...(current()?.texts ?? [])],
       pushes: () => {
         const handset = current();
         return handset ? handset.received.map((push) => this.decode(key, push)) : [];
@@ -250,7 +321,10 @@ export class VirtualHandsets {
       waitFor: (count, timeoutMs = DEFAULT_WAIT_MS) => this.waitFor(key, count, timeoutMs),
       clear: () => {
         const handset = current();
-        if (handset) handset.received = [];
+        if (handset) {
+          handset.received = [];
+          handset.texts = [];
+        }
       },
     };
   }
@@ -372,7 +446,13 @@ export class VirtualHandsets {
     };
     let decoded: HandsetPush;
     try {
-      const unpacked = unpackWsp(push.wsp, this.subscribers.get(msisdn) ?? {});
+      const credentials = this.subscribers.get(msisdn) ?? {};
+      let unpacked = unpackWsp(push.wsp, credentials);
+      let pinFromText = false;
+      if (unpacked.sec !== null && USER_PIN_METHODS.has(unpacked.sec) && unpacked.macValid !== true) {
+        const verified = this.verifyWithTextPins(msisdn, push.wsp, credentials);
+        if (verified) [unpacked, pinFromText] = [verified, true];
+      }
       const status: HandsetVerdict =
         unpacked.sec === null
           ? 'needs-user-confirmation'
@@ -393,6 +473,7 @@ export class VirtualHandsets {
         xml: unpacked.xml,
         errorCode: null,
         errorMessage: null,
+        pinFromText,
       };
     } catch (error) {
       if (!(error instanceof CodecError)) throw error;
@@ -408,9 +489,67 @@ export class VirtualHandsets {
         xml: null,
         errorCode: error.code,
         errorMessage: error.message,
+        pinFromText: false,
       };
     }
     push.decoded = decoded;
     return decoded;
   }
+
+  /**
+   * What a user does when the phone asks for the PIN: types the number of the PIN text. Every number in
+   * the texts received (newest first) is tried; the push decodes with the first one that verifies.
+   */
+  private verifyWithTextPins(
+    msisdn: string,
+    wsp: Uint8Array,
+    credentials: SubscriberCredentials,
+  ): ReturnType<typeof unpackWsp> | undefined {
+    const texts = this.handsets.get(msisdn)?.texts ?? [];
+    for (let i = texts.length - 1; i >= 0; i--) {
+      for (const [pin] of texts[i].text.matchAll(PIN_IN_TEXT)) {
+        const attempt: SecurityCredentials = { ...credentials, pin };
+        const unpacked = unpackWsp(wsp, attempt);
+        if (unpacked.macValid === true) return unpacked;
+      }
+    }
+    return undefined;
+  }
+}
+
+/** Keeps one part of a concatenated text; the whole text once every part arrived, else undefined. */
+function joinTextPart(
+  handset: Handset,
+  segment: HandsetTextSegment,
+  concat: ConcatElement,
+): string | undefined {
+  const key = `${segment.sourceAddr}|${concat.type}|${concat.reference}`;
+  let partial = handset.partialTexts.get(key);
+  // a phone gives up on parts that stop coming, and on a new message reusing the reference
+  if (
+    partial &&
+    (partial.total !== concat.total || segment.receivedAt - partial.firstAt > PARTIAL_TIMEOUT_MS)
+  ) {
+    handset.partialTexts.delete(key);
+    partial = undefined;
+  }
+  if (!partial) {
+    if (handset.partialTexts.size >= MAX_PARTIALS_PER_HANDSET) {
+      handset.partialTexts.delete(handset.partialTexts.keys().next().value as string);
+    }
+    partial = {
+      firstAt: segment.receivedAt,
+      total: concat.total,
+      parts: Array.from({ length: concat.total }, () => undefined),
+    };
+    handset.partialTexts.set(key, partial);
+  }
+  if (concat.index < 1 || concat.index > concat.total) {
+    handset.discardedSegments++;
+    return undefined;
+  }
+  partial.parts[concat.index - 1] = segment.text ?? '';
+  if (partial.parts.some((part) => part === undefined)) return undefined;
+  handset.partialTexts.delete(key);
+  return partial.parts.join('');
 }

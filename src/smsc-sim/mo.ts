@@ -6,20 +6,11 @@ import {
   DATA_CODING_SMSC_DEFAULT,
   DATA_CODING_UCS2,
   ESM_CLASS_DEFAULT,
+  USSD_SERVICE_OPS,
+  type UssdServiceOp,
 } from '../connectors/smpp/protocol.ts';
 
-/** ussd_service_op TLV values (SMPP 3.4 §5.3.2.44). */
-export const USSD_SERVICE_OPS = {
-  'pssd-indication': 0,
-  'pssr-indication': 1,
-  'ussr-request': 2,
-  'ussn-request': 3,
-  'pssd-response': 16,
-  'pssr-response': 17,
-  'ussr-confirm': 18,
-  'ussn-confirm': 19,
-} as const;
-export type UssdServiceOp = keyof typeof USSD_SERVICE_OPS;
+export { USSD_SERVICE_OPS, type UssdServiceOp };
 
 /** TON/NPI of a subscriber number: international, ISDN/E.164 (SMPP 3.4 §5.2.5-6). */
 const TON_INTERNATIONAL = 1;

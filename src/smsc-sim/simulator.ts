@@ -175,6 +175,10 @@ export interface SubmittedSegment {
   shortMessage: Uint8Array | null;
   /** The text of a message node-smpp decoded as text (GSM, Latin-1, UCS-2); null for binary. */
   text: string | null;
+  /** The UDH (UDHL included) of a text message, e.g. its concatenation element; null without one, or binary. */
+  udh: Uint8Array | null;
+  /** ussd_service_op of a USSD message (17 pssr-response: the answer in the subscriber's session); else null. */
+  ussdServiceOp: number | null;
   sourcePort?: number;
   destinationPort?: number;
   sarMsgRefNum?: number;
@@ -652,6 +656,8 @@ class Simulator implements SmscSimulator {
     this.remember(record);
     if (this.current.handsetEnabled && content.octets !== null) {
       this.handsetRegistry.feed(record, content.hasUdh);
+    } else if (this.current.handsetEnabled && content.text !== null) {
+      this.handsetRegistry.feedText(record);
     }
     this.answerSubmit(bind, pdu, decision);
     if (decision.wantsReceipt) this.scheduleReceipt(bind, pdu, record, decision, content.text);
@@ -950,6 +956,8 @@ function submittedSegment(
     registeredDelivery: pdu.registered_delivery ?? 0,
     shortMessage: content.octets,
     text: content.text,
+    udh: content.textUdh,
+    ussdServiceOp: pdu.ussd_service_op ?? null,
     receiptStat: decision.wantsReceipt ? decision.stat : null,
   };
   if (pdu.source_port !== undefined) record.sourcePort = pdu.source_port;
@@ -988,26 +996,35 @@ function receiptContent(
 interface MessageContent {
   octets: Uint8Array | null;
   text: string | null;
+  /** the UDH of a text message, UDHL included */
+  textUdh: Uint8Array | null;
   hasUdh: boolean;
 }
 
-/** The TP-UD octets (UDH rebuilt in front) of a binary message, or the text node-smpp decoded. */
+/** node-smpp splits the UDH into its information elements: UDHL in front of them again, then `rest`. */
+function rebuildUdh(elements: readonly Buffer[], rest: Uint8Array = Buffer.alloc(0)): Buffer {
+  let udhLength = 0;
+  for (const element of elements) udhLength += element.length;
+  const octets = Buffer.allocUnsafe(1 + udhLength + rest.length);
+  octets[0] = udhLength;
+  let offset = 1;
+  for (const element of elements) offset += element.copy(octets, offset);
+  octets.set(rest, offset);
+  return octets;
+}
+
+/** The TP-UD octets (UDH rebuilt in front) of a binary message, or the text node-smpp decoded and its UDH. */
 function messageContent(pdu: PDU): MessageContent {
   let message: ShortMessage | undefined = pdu.short_message;
   if (pdu.message_payload && (!message || message.message.length === 0)) message = pdu.message_payload;
-  if (!message) return { octets: null, text: null, hasUdh: false };
+  if (!message) return { octets: null, text: null, textUdh: null, hasUdh: false };
   const udh = (pdu.esm_class ?? 0) & ESM_CLASS_UDHI ? message.udh : undefined;
-  if (typeof message.message === 'string') return { octets: null, text: message.message, hasUdh: !!udh };
-  if (!udh || udh.length === 0) return { octets: message.message, text: null, hasUdh: false };
-  // node-smpp splits the UDH into its information elements; put the UDHL back in front
-  let udhLength = 0;
-  for (const element of udh) udhLength += element.length;
-  const octets = Buffer.allocUnsafe(1 + udhLength + message.message.length);
-  octets[0] = udhLength;
-  let offset = 1;
-  for (const element of udh) offset += element.copy(octets, offset);
-  message.message.copy(octets, offset);
-  return { octets, text: null, hasUdh: true };
+  const hasUdh = !!udh && udh.length > 0;
+  if (typeof message.message === 'string') {
+    return { octets: null, text: message.message, textUdh: hasUdh ? rebuildUdh(udh) : null, hasUdh };
+  }
+  if (!hasUdh) return { octets: message.message, text: null, textUdh: null, hasUdh: false };
+  return { octets: rebuildUdh(udh, message.message), text: null, textUdh: null, hasUdh: true };
 }
 
 export type { PduFields };

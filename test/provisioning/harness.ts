@@ -6,7 +6,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { Redis } from 'ioredis';
-import { loadConfig, type Config } from '../../src/config.ts';
+import { loadConfig, type Config, type LoadConfigOptions } from '../../src/config.ts';
 import type { SmscConfig } from '../../src/connectors/config.ts';
 import { createSmscConnectors, type SmscRouter } from '../../src/connectors/index.ts';
 import { luhnCheckDigit } from '../../src/devices/imei.ts';
@@ -90,6 +90,9 @@ export interface HarnessOptions {
   /** settings of the gateway's SMSC connection to the simulator (e.g. its message-id bases) */
   smsc?: Partial<SmscConfig>;
   workers?: number;
+  /** config texts: and requests: as a file would set them */
+  texts?: NonNullable<LoadConfigOptions['overrides']>['texts'];
+  requests?: NonNullable<LoadConfigOptions['overrides']>['requests'];
 }
 
 export interface Harness {
@@ -141,6 +144,8 @@ export async function startHarness(kind: DbKind, options: HarnessOptions = {}): 
         ...options.provisioning,
       },
       devices: { operatorDefault: null },
+      texts: options.texts,
+      requests: options.requests,
     },
   });
   const groups = options.groups ? parseGroupPolicies({ groups: options.groups }) : base.groups;

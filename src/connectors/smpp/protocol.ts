@@ -34,6 +34,19 @@ export const TLV_MESSAGE_PAYLOAD = 0x0424;
 export const TLV_MESSAGE_STATE = 0x0427;
 export const TLV_USSD_SERVICE_OP = 0x0501;
 
+/** ussd_service_op values (SMPP 3.4 §5.3.2.44): requests from the handset, answers from the network. */
+export const USSD_SERVICE_OPS = {
+  'pssd-indication': 0,
+  'pssr-indication': 1,
+  'ussr-request': 2,
+  'ussn-request': 3,
+  'pssd-response': 16,
+  'pssr-response': 17,
+  'ussr-confirm': 18,
+  'ussn-confirm': 19,
+} as const;
+export type UssdServiceOp = keyof typeof USSD_SERVICE_OPS;
+
 // ---- esm_class (SMPP 3.4 §5.2.12; docs/protocol.md §6.4, §6.6, §5.3) ---------------------------------
 
 /** Default message mode and type: an ordinary short message (MO and MT). */

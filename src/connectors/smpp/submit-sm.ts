@@ -6,7 +6,13 @@
 import type { PduFields } from 'smpp';
 import type { SmscConfig } from '../config.ts';
 import type { OutboundPush, SmsSegment } from '../types.ts';
-import { DATA_CODING_SMSC_DEFAULT, ESM_CLASS_UDHI, REGISTERED_DELIVERY_NONE } from './protocol.ts';
+import {
+  DATA_CODING_SMSC_DEFAULT,
+  DATA_CODING_UCS2,
+  ESM_CLASS_UDHI,
+  REGISTERED_DELIVERY_NONE,
+  USSD_SERVICE_OPS,
+} from './protocol.ts';
 
 /** GSM TP-UD holds 140 octets; SMPP short_message up to 254 (docs/protocol.md §5.2, §6.4). */
 const MAX_SHORT_MESSAGE = 254;
@@ -56,10 +62,19 @@ export function submitSmTemplate(config: SmscConfig): PduFields {
 
 /**
  * data_coding for the push, by its `kind`: a WAP push (the default) with the SMSC's configured data coding,
- * text in the SMSC default alphabet.
+ * text by its alphabet: GSM 7-bit as the SMSC default alphabet, or UCS-2 (SMPP 3.4 §5.2.19).
  */
 export function dataCodingFor(config: SmscConfig, push: OutboundPush): number {
-  return push.kind === 'text' ? DATA_CODING_SMSC_DEFAULT : config.dataCoding;
+  if (push.kind !== 'text') return config.dataCoding;
+  return push.alphabet === 'ucs2' ? DATA_CODING_UCS2 : DATA_CODING_SMSC_DEFAULT;
+}
+
+/**
+ * An answer to a USSD request goes in the subscriber's USSD session (pssr-response, SMPP 3.4 §5.3.2.44)
+ * when the SMSC carries USSD; otherwise it is an ordinary SMS.
+ */
+export function answersInUssdSession(config: SmscConfig, push: OutboundPush): boolean {
+  return push.ussdAnswer === true && push.kind === 'text' && config.ussd;
 }
 
 /**
@@ -79,12 +94,14 @@ export function buildSubmitSm(
 ): PduFields {
   const fields: PduFields = {
     ...template,
+    source_addr: push.source ?? template.source_addr,
     destination_addr: push.destination,
     esm_class: config.esmClass,
     validity_period: push.validityMinutes === undefined ? '' : relativeValidityPeriod(push.validityMinutes),
     registered_delivery: registeredDeliveryFor(config, push),
     data_coding: dataCodingFor(config, push),
   };
+  if (answersInUssdSession(config, push)) fields.ussd_service_op = USSD_SERVICE_OPS['pssr-response'];
   // Plain text carries no port addressing: it goes as it is in either segment mode.
   if (config.segmentMode === 'udh' || push.kind === 'text') return withUdhMode(fields, config, segment);
   return withTlvMode(fields, segment);
