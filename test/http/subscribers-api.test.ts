@@ -256,6 +256,50 @@ describeEachStore('subscribers and groups through the API (%s store)', (kind) =>
     await expectError(await as('admin', '/v1/groups/default', { method: 'DELETE' }), 409, 'GROUP_IS_DEFAULT');
   });
 
+  it('imports subscribers from CSV over HTTP: refused with line numbers (422), dry run, then applied', async () => {
+    const upload = (csv: string, query = '') =>
+      as('admin', `/v1/subscribers/import${query}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'text/csv' },
+        body: csv,
+      });
+    const good =
+      'imsi,msisdn,group,imei\n262070000000001,491790000101,prepaid,\n262070000000002,491790000102,default,\n';
+    const refused = await upload(good + '262070000000003,491790000101,default,\n');
+    const error = await expectError(refused, 422, 'SUBSCRIBERS_REFUSED');
+    expect(error.details.issues).toEqual([
+      { line: 4, code: 'MSISDN_DUPLICATE', message: 'MSISDN 491790000101 is on line 2 too' },
+    ]);
+    expect((await readJson(await as('admin', '/v1/subscribers?msisdn=49179000010'))).subscribers).toEqual([]);
+
+    const dry = await readJson(await upload(good, '?dryRun=true'));
+    expect(dry).toMatchObject({ outcome: 'dry-run', subscribers: { added: 2 } });
+    expect((await readJson(await as('admin', '/v1/subscribers?msisdn=49179000010'))).subscribers).toEqual([]);
+
+    const applied = await upload(good, '?source=base-2026.csv');
+    expect(await readJson(applied)).toMatchObject({
+      outcome: 'applied',
+      lines: 2,
+      subscribers: { added: 2 },
+    });
+    const listed = await readJson(await as('admin', '/v1/subscribers?msisdn=49179000010'));
+    expect(listed.subscribers.map((s: { group: string }) => s.group).sort()).toEqual(['default', 'prepaid']);
+    const [entry] = await listAudit(api.store.db, {
+      action: 'subscribers.import',
+      subjectId: 'base-2026.csv',
+    });
+    expect(entry).toMatchObject({ actor: 'test-admin', outcome: 'ok' });
+    await expectError(
+      await as('care', '/v1/subscribers/import', {
+        method: 'POST',
+        headers: { 'Content-Type': 'text/csv' },
+        body: good,
+      }),
+      403,
+      'FORBIDDEN',
+    );
+  });
+
   it("applies the new group's policy from the next request on: moved to an ask-first group, a dial request awaits confirmation", async () => {
     await create({ imsi: '262040000000001', msisdn: '491790000001', group: 'default' });
     const dial = () =>
