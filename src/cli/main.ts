@@ -41,7 +41,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     load: async () => (await import('./commands/decode.ts')).decodeCommand,
   },
   import: {
-    summary: 'import data into the store: `otagw import devices FILE.csv`',
+    summary: 'import data into the store: `otagw import devices|subscribers FILE.csv`',
     load: async () => (await import('./commands/import.ts')).importCommand,
   },
   keys: {
