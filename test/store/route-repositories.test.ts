@@ -68,7 +68,11 @@ forEachStore(({ db }) => {
       software: [{ name: 'browser', version: '2' }],
       source: 'api',
     });
-    expect(stored).toEqual({ id: expect.any(Number), subscriberId });
+    expect(stored).toEqual({
+      id: expect.any(Number),
+      subscriberId,
+      subscriber: { imsi: '001019900000001', msisdn: '4915199000001' },
+    });
     expect(await findSubscriber(db(), { id: subscriberId })).toMatchObject({ firmwareVersion: '7.1' });
     expect(await findLatestDeviceReport(db(), subscriberId)).toMatchObject({
       id: stored.id,
