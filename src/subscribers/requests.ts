@@ -46,8 +46,11 @@ export async function handleMo(deps: RequestDeps, message: MoMessage): Promise<v
     case 'help':
       return sendReply(reply, 'help', route.shortCode);
     case 'keyword':
-    case 'ussd':
-      return sendReply(reply, await requestSettings(deps, message, route), senderOf(deps.config.requests));
+    case 'ussd': {
+      const outcome = await requestSettings(deps, message, route);
+      // a group that asks first sends its question instead (provisioning/deliver.ts askConfirmation)
+      if (outcome !== 'asked') return sendReply(reply, outcome, senderOf(deps.config.requests));
+    }
   }
 }
 
@@ -56,7 +59,7 @@ async function requestSettings(
   deps: RequestDeps,
   message: MoMessage,
   route: Extract<MoRoute, { kind: 'keyword' | 'ussd' }>,
-): Promise<TextName> {
+): Promise<TextName | 'asked'> {
   const source = route.kind === 'ussd' ? 'ussd' : 'sms';
   const asked = route.kind === 'ussd' ? route.code : `${route.keyword} to ${route.shortCode}`;
   try {
@@ -68,6 +71,7 @@ async function requestSettings(
       source,
       actor: subscriberActor(message.from),
     });
+    if (provisioning.state === 'awaiting-confirmation') return 'asked';
     const device = await deps.devices.resolve(deps.db, provisioning.imei);
     return device.outcome === 'unsupported' ? 'unsupportedDevice' : 'onTheWay';
   } catch (error) {

@@ -154,7 +154,7 @@ describe('control API', () => {
     expect((await call('PUT', '/subscribers/447700900123', { imsi: 'abc' })).status).toBe(400);
     expect((await call('GET', '/handsets')).body).toEqual([]);
     const inbox = await call('GET', '/handsets/447700900123');
-    expect(inbox.body).toEqual({ msisdn: '447700900123', received: 0, pushes: [] });
+    expect(inbox.body).toEqual({ msisdn: '447700900123', received: 0, pushes: [], texts: [] });
   });
 
   it('answers 404 NOT_FOUND for unknown paths', async () => {
