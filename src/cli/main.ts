@@ -44,6 +44,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'import data into the store: `otagw import devices|subscribers FILE.csv`',
     load: async () => (await import('./commands/import.ts')).importCommand,
   },
+  audit: {
+    summary: 'print the audit log, newest first (--since, --until, --actor; --json for JSON lines)',
+    load: async () => (await import('./commands/audit.ts')).auditCommand,
+  },
   keys: {
     summary: 'create, list or revoke API keys (a new key is printed once)',
     load: async () => (await import('./commands/keys.ts')).keysCommand,

@@ -2,7 +2,10 @@ import type { X509Certificate } from 'node:crypto';
 import Koa from 'koa';
 import type { AppContext } from '../app-context.ts';
 import type { ClientAuth, MetricsAccess } from '../config.ts';
+import { countUnmatchedReceipts } from '../provisioning/receipt-repository.ts';
+import { registerUnmatchedReceiptsGauge, unauthenticatedRequestsCounter } from '../observability/metrics.ts';
 import { ApiRouter, type RouteEntry } from './api-router.ts';
+import { UnauthenticatedRequests } from './audit-writer.ts';
 import { ApiKeyCache, createGuards } from './middleware/auth.ts';
 import { DEFAULT_BODY_LIMIT_BYTES } from './middleware/body.ts';
 import { createClientCertCheck } from './middleware/client-cert.ts';
@@ -13,6 +16,7 @@ import { createValidate } from './middleware/validate.ts';
 import { openApiRoutes } from './openapi.ts';
 import type { ResolvedHttpOptions, RouteKit } from './route-kit.ts';
 import { adminKeyRoutes } from './routes/api-keys/routes.ts';
+import { auditRoutes } from './routes/audit/routes.ts';
 import { deviceRoutes } from './routes/devices/routes.ts';
 import { eventRoutes } from './routes/events/routes.ts';
 import { groupRoutes } from './routes/groups/routes.ts';
@@ -42,6 +46,8 @@ export interface HttpOptions {
   /** Accepted from loopback peers on the API-key routes: how `otagw keys` talks to a running server. */
   localAdminSecret?: string;
   eventsHeartbeatMs?: number;
+  /** How long one audit summary of anonymous 401s covers (default 60 s; audit-writer.ts). */
+  unauthenticatedSummaryMs?: number;
 }
 
 const routeTables = new WeakMap<Koa, RouteEntry[]>();
@@ -64,12 +70,20 @@ export function createApp(context: AppContext, httpOptions: HttpOptions = {}): K
     throw new Error(`clientAuth ${options.clientAuth} needs clientCas (the CA of client certificates)`);
   }
   const keys = new ApiKeyCache(context.db, context.logger);
+  const unauthenticated = new UnauthenticatedRequests(
+    context.db,
+    context.logger,
+    unauthenticatedRequestsCounter(context.metrics),
+    httpOptions.unauthenticatedSummaryMs,
+  );
+  registerUnmatchedReceiptsGauge(context.metrics, () => countUnmatchedReceipts(context.db));
   const { auth, open } = createGuards({
     keys,
     limiter: new TokenBucketLimiter(httpOptions.rateLimit ?? context.config.http.rateLimit),
     clientAuth: options.clientAuth,
     checkClientCert: createClientCertCheck(clientCas),
     localAdminSecret: httpOptions.localAdminSecret,
+    onUnauthenticated: (code, remoteAddress) => unauthenticated.record(code, remoteAddress),
   });
   const api = new ApiRouter(context.db, context.logger);
   const kit: RouteKit = {
@@ -94,6 +108,7 @@ export function createApp(context: AppContext, httpOptions: HttpOptions = {}): K
   ruleRoutes(kit);
   groupRoutes(kit);
   adminKeyRoutes(kit);
+  auditRoutes(kit);
   openApiRoutes(kit);
 
   const app = new Koa({ proxy: false });

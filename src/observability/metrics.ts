@@ -18,6 +18,8 @@ export interface GatewayMetrics {
   /** one connector.submit of a whole push */
   submitDuration: Histogram<'outcome'>;
   receipts: Counter<'state' | 'matched'>;
+  /** unmatched receipts the sweep removed for being older than the receipt timeout */
+  unmatchedReceiptsDropped: Counter<'smsc'>;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): GatewayMetrics {
@@ -56,7 +58,65 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Gatew
       labelNames: ['state', 'matched'],
       registers: [registry],
     }),
+    unmatchedReceiptsDropped: new Counter({
+      name: 'otagw_unmatched_receipts_dropped_total',
+      help: 'Unmatched delivery receipts removed by the sweep, older than the receipt timeout',
+      labelNames: ['smsc'],
+      registers: [registry],
+    }),
   };
+}
+
+/**
+ * The metric of this name in the registry, made by `create` the first time: the HTTP app registers its
+ * metrics on the gateway's registry, and may be created more than once over one (tests, routesOf).
+ */
+function registeredOnce<M>(registry: Registry, name: string, create: () => M): M {
+  return (registry.getSingleMetric(name) as M | undefined) ?? create();
+}
+
+/**
+ * `otagw_unmatched_receipts{smsc}`: receipts waiting in unmatched_receipts, counted in the store when
+ * scraped, so every process that serves /metrics sees those every worker parked.
+ */
+export function registerUnmatchedReceiptsGauge(
+  registry: Registry,
+  countUnmatched: () => Promise<Record<string, number>>,
+): void {
+  registeredOnce(
+    registry,
+    'otagw_unmatched_receipts',
+    () =>
+      new Gauge({
+        name: 'otagw_unmatched_receipts',
+        help: 'Delivery receipts that matched no segment, waiting in the store, by SMSC',
+        labelNames: ['smsc'],
+        registers: [registry],
+        async collect() {
+          this.reset();
+          const counts = await countUnmatched().catch(() => ({}) as Record<string, number>);
+          for (const [smsc, count] of Object.entries(counts)) this.set({ smsc }, count);
+        },
+      }),
+  );
+}
+
+/**
+ * `otagw_http_unauthenticated_total{code}`: requests refused with a 401 before any key was accepted.
+ * They are counted here and summarised in the audit log once per interval, not written one row each.
+ */
+export function unauthenticatedRequestsCounter(registry: Registry): Counter<'code'> {
+  return registeredOnce(
+    registry,
+    'otagw_http_unauthenticated_total',
+    () =>
+      new Counter({
+        name: 'otagw_http_unauthenticated_total',
+        help: 'HTTP requests refused with 401 without an accepted key or certificate, by error code',
+        labelNames: ['code'],
+        registers: [registry],
+      }),
+  );
 }
 
 /**

@@ -5,11 +5,15 @@
  * - recovery: provisionings still queued/submitting whose job vanished (Redis restarted without its data,
  *   a job removed by hand) are enqueued again; those whose job failed outside the processor (stalled too
  *   often) are failed with the job's reason.
- * Both are safe to run in several workers at once: every change is a guarded transition.
+ * - unmatched receipts: receipts that matched no segment and are older than receiptTimeoutMs are dropped
+ *   (counted in otagw_unmatched_receipts_dropped_total): any push they could be for has expired by then.
+ * All are safe to run in several workers at once: every change is a guarded transition, and a receipt
+ * is deleted once (SKIP LOCKED).
  */
 import { jobIdFor } from './service.ts';
 import { failProvisioning } from './deliver.ts';
 import { announceTransition, SYSTEM_ACTOR, type PipelineDeps } from './pipeline.ts';
+import { dropUnmatchedReceiptsBefore } from './receipt-repository.ts';
 import { appendEvent, listOverdue, listStalled, transitionMany } from './repository.ts';
 
 const BATCH = 500;
@@ -80,7 +84,22 @@ export async function recoverLostJobs(deps: PipelineDeps): Promise<number> {
   return recovered;
 }
 
-/** Runs both sweeps on their intervals until stopped. */
+/**
+ * Drops unmatched receipts received more than receiptTimeoutMs ago (the push they might belong to has
+ * expired, so none can settle anything); how many went.
+ */
+export async function dropStaleUnmatchedReceipts(deps: PipelineDeps): Promise<number> {
+  const cutoff = new Date(deps.now().getTime() - deps.config.provisioning.receiptTimeoutMs);
+  const dropped = await dropUnmatchedReceiptsBefore(deps.db, cutoff, BATCH);
+  let total = 0;
+  for (const [smsc, count] of Object.entries(dropped)) {
+    deps.metrics.unmatchedReceiptsDropped.inc({ smsc }, count);
+    total += count;
+  }
+  return total;
+}
+
+/** Runs the sweeps on their intervals until stopped (the unmatched receipts on the expiry interval). */
 export function startSweeps(deps: PipelineDeps): { stop(): Promise<void> } {
   let running = Promise.resolve();
   const guard = (name: string, sweep: () => Promise<number>) => () => {
@@ -101,12 +120,18 @@ export function startSweeps(deps: PipelineDeps): { stop(): Promise<void> } {
     guard('recovery', () => recoverLostJobs(deps)),
     deps.config.provisioning.recoverySweepIntervalMs,
   );
+  const unmatched = setInterval(
+    guard('unmatched-receipts', () => dropStaleUnmatchedReceipts(deps)),
+    deps.config.provisioning.expirySweepIntervalMs,
+  );
   expiry.unref();
   recovery.unref();
+  unmatched.unref();
   return {
     stop: async () => {
       clearInterval(expiry);
       clearInterval(recovery);
+      clearInterval(unmatched);
       await running;
     },
   };

@@ -9,7 +9,9 @@ import { renderError } from './error-handler.ts';
  * Writes one audit entry per call of a mutating route (and of reads marked auditRead, such as a
  * subscriber's timeline): who (key name and role), what (the operation id), on which subject (left by
  * the handler in ctx.state.audit) and how it ended: ok, denied (401/403) or failed (any other error).
- * Handlers put no IMSI in clear into audit details; they use maskImsi.
+ * A 401 without a principal (no key, or one not accepted) is not written here: anyone can send those,
+ * so the guard counts them and the audit log gets one summary per interval (UnauthenticatedRequests in
+ * audit-writer.ts). Handlers put no IMSI in clear into audit details; they use maskImsi.
  */
 export function auditTrail(writer: AuditWriter, logger: Logger, op: Operation): Middleware<ApiState> {
   return async (ctx, next) => {
@@ -23,26 +25,35 @@ export function auditTrail(writer: AuditWriter, logger: Logger, op: Operation): 
       failure = { status: rendered.status, code: rendered.code };
       throw error;
     } finally {
-      const note = ctx.state.audit ?? {};
-      const principal = ctx.state.principal;
-      try {
-        await writer.write({
-          actor: principal?.name ?? 'anonymous',
-          role: principal?.role ?? null,
-          action: op.operationId,
-          subjectType: note.subjectType ?? null,
-          subjectId: note.subjectId ?? null,
-          outcome,
-          details: { ...note.details, ...(failure ? { status: failure.status, error: failure.code } : {}) },
-          requestId: ctx.state.requestId,
-        });
-      } catch (error) {
-        // The action has happened (or failed) already; losing its audit entry is logged loudly.
-        logger.error(
-          { err: error, requestId: ctx.state.requestId, action: op.operationId },
-          'audit write failed',
-        );
-      }
+      const anonymousRefusal = failure?.status === 401 && !ctx.state.principal;
+      if (!anonymousRefusal) await writeEntry(writer, logger, op, ctx.state, outcome, failure);
     }
   };
+}
+
+async function writeEntry(
+  writer: AuditWriter,
+  logger: Logger,
+  op: Operation,
+  state: ApiState,
+  outcome: AuditOutcome,
+  failure: { status: number; code: string } | undefined,
+): Promise<void> {
+  const note = state.audit ?? {};
+  const principal = state.principal;
+  try {
+    await writer.write({
+      actor: principal?.name ?? 'anonymous',
+      role: principal?.role ?? null,
+      action: op.operationId,
+      subjectType: note.subjectType ?? null,
+      subjectId: note.subjectId ?? null,
+      outcome,
+      details: { ...note.details, ...(failure ? { status: failure.status, error: failure.code } : {}) },
+      requestId: state.requestId,
+    });
+  } catch (error) {
+    // The action has happened (or failed) already; losing its audit entry is logged loudly.
+    logger.error({ err: error, requestId: state.requestId, action: op.operationId }, 'audit write failed');
+  }
 }

@@ -108,6 +108,34 @@ export interface GuardDependencies {
   checkClientCert: (socket: Context['req']['socket']) => void;
   /** Secret accepted from loopback peers on routes declared with `local`. */
   localAdminSecret?: string;
+  /**
+   * Told of each 401 the guard gives before it accepted a key, the local secret or (open routes) a client
+   * certificate: counted and summarised instead of audited one by one (audit-writer.ts).
+   */
+  onUnauthenticated?: (code: string, remoteAddress: string | undefined) => void;
+}
+
+/**
+ * The guard, reporting its own 401s to onUnauthenticated: only the guard's (not those of the route after
+ * it), and only while no principal is set (a key that was accepted is audited as its call).
+ */
+function reportingUnauthenticated(guard: Middleware, deps: GuardDependencies): Middleware {
+  const report = deps.onUnauthenticated;
+  if (!report) return guard;
+  return async (ctx, next) => {
+    let passed = false;
+    try {
+      await guard(ctx, () => {
+        passed = true;
+        return next();
+      });
+    } catch (error) {
+      if (!passed && !ctx.state.principal && error instanceof ApiError && error.status === 401) {
+        report(error.code, ctx.req.socket.remoteAddress);
+      }
+      throw error;
+    }
+  };
 }
 
 function bearerToken(ctx: Context): string | undefined {
@@ -215,7 +243,11 @@ export function createGuards(deps: GuardDependencies): {
       takeRequestToken(deps.limiter, record.id);
       await next();
     };
-    return Object.assign(guard, { role, options, clientCertUnder: certUnder });
+    return Object.assign(reportingUnauthenticated(guard, deps), {
+      role,
+      options,
+      clientCertUnder: certUnder,
+    });
   }
 
   function open(options: OpenOptions = {}): AuthGuard {
@@ -225,7 +257,11 @@ export function createGuards(deps: GuardDependencies): {
       if (needsClientCert) deps.checkClientCert(ctx.req.socket);
       await next();
     };
-    return Object.assign(guard, { role: null, options: {}, clientCertUnder: certUnder });
+    return Object.assign(reportingUnauthenticated(guard, deps), {
+      role: null,
+      options: {},
+      clientCertUnder: certUnder,
+    });
   }
 
   return { auth, open };

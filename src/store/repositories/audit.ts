@@ -178,15 +178,20 @@ export interface AuditFilter {
   subjectId?: string;
   actor?: string;
   action?: string;
+  outcome?: AuditOutcome;
+  /** Only entries at or after this time. */
+  since?: Date;
+  /** Only entries before this time. */
+  until?: Date;
   /** Only entries with an id below this one: the next page after the last entry seen. */
   beforeId?: number;
   /** Default 100, at most 1000. */
   limit?: number;
 }
 
-const MAX_AUDIT_PAGE = 1000;
+export const MAX_AUDIT_PAGE = 1000;
 
-/** Entries matching every given field, newest first. */
+/** Entries matching every given field, newest first (by id: an identity, so the order they were written). */
 export async function listAudit(db: Db, filter: AuditFilter = {}): Promise<AuditEntry[]> {
   const rows = await db.query<AuditRow>(
     `SELECT ${AUDIT_COLUMNS} FROM audit_log
@@ -195,16 +200,41 @@ export async function listAudit(db: Db, filter: AuditFilter = {}): Promise<Audit
         AND ($3::text IS NULL OR actor = $3)
         AND ($4::text IS NULL OR action = $4)
         AND ($5::bigint IS NULL OR id < $5)
+        AND ($6::text IS NULL OR outcome = $6)
+        AND ($7::timestamptz IS NULL OR at >= $7)
+        AND ($8::timestamptz IS NULL OR at < $8)
       ORDER BY id DESC
-      LIMIT $6`,
+      LIMIT $9`,
     [
       filter.subjectType ?? null,
       filter.subjectId ?? null,
       filter.actor ?? null,
       filter.action ?? null,
       filter.beforeId ?? null,
+      filter.outcome ?? null,
+      filter.since ?? null,
+      filter.until ?? null,
       Math.min(filter.limit ?? 100, MAX_AUDIT_PAGE),
     ],
   );
   return rows.map(toAuditEntry);
+}
+
+/**
+ * Every entry matching the filter, newest first, read a page at a time (so an export of the whole log
+ * never holds it in memory); at most `limit` entries when the filter gives one.
+ */
+export async function* allAuditEntries(
+  db: Db,
+  filter: Omit<AuditFilter, 'limit'> & { limit?: number } = {},
+): AsyncGenerator<AuditEntry> {
+  let remaining = filter.limit ?? Infinity;
+  let beforeId = filter.beforeId;
+  while (remaining > 0) {
+    const page = await listAudit(db, { ...filter, beforeId, limit: Math.min(remaining, MAX_AUDIT_PAGE) });
+    for (const entry of page) yield entry;
+    if (page.length < Math.min(remaining, MAX_AUDIT_PAGE)) return;
+    remaining -= page.length;
+    beforeId = page[page.length - 1].id;
+  }
 }

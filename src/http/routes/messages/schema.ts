@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { idCursor } from '../../id-cursor.ts';
 import { operation } from '../../operation.ts';
 import { isoTimeSchema } from '../../schemas.ts';
 
@@ -19,6 +20,38 @@ export const listMessages = operation({
     description: 'segments',
     schema: z.object({
       messages: z.array(z.looseObject({ provisioningId: z.string(), segmentNumber: z.number() })),
+    }),
+  },
+});
+
+export const UNMATCHED_CURSOR = idCursor('unmatched');
+
+export const listUnmatchedReceipts = operation({
+  operationId: 'messages.unmatched',
+  tag: 'operator',
+  summary: 'Delivery receipts that matched no segment, newest first',
+  description:
+    'Receipts wait here until a segment with their message id is stored (they are applied then), or until ' +
+    'they are older than provisioning.receiptTimeoutMs, when a sweep drops them. Page with nextCursor.',
+  query: z.strictObject({
+    smsc: z.string().min(1).max(64).optional(),
+    cursor: UNMATCHED_CURSOR.schema.optional(),
+    limit: z.coerce.number().int().min(1).max(1000).default(100),
+  }),
+  response: {
+    status: 200,
+    description: 'unmatched receipts, newest first, and the cursor of the next page (null on the last)',
+    schema: z.object({
+      receipts: z.array(
+        z.looseObject({
+          id: z.number(),
+          smsc: z.string(),
+          messageId: z.string(),
+          stat: z.string(),
+          receivedAt: z.string(),
+        }),
+      ),
+      nextCursor: z.string().nullable(),
     }),
   },
 });
