@@ -20,7 +20,7 @@ const NETWORK = { name: 'hlr-probe', role: 'network' };
 describeEachStore('first use end to end (%s store)', (kind) => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness(kind);
+    h = await startHarness(kind, { provisioning: { debounceMs: 1_000 } });
   }, 60_000);
   afterAll(async () => {
     await h?.close();
@@ -83,19 +83,19 @@ describeEachStore('first use end to end (%s store)', (kind) => {
     ).toBe(true);
   });
 
-  it('does nothing for the same IMEI twice, and debounces a flapping second handset', async () => {
+  // The push waits for the debounce window to close (here 1 s) and goes to the last handset seen in it.
+  it('does nothing for the same IMEI twice, and debounces a flapping second handset: one push, to the last', async () => {
     const subscriber = uniqueSubscriber();
     const imei = imeiWith(TAC.nokiaN95, 2002);
+    const last = imeiWith(TAC.nokiaN95, 2003);
     const first = await h.service.requestFirstUse({ ...subscriber, imei }, NETWORK);
     const again = await h.service.requestFirstUse({ ...subscriber, imei }, NETWORK);
-    const flap = await h.service.requestFirstUse(
-      { ...subscriber, imei: imeiWith(TAC.nokiaN95, 2003) },
-      NETWORK,
-    );
+    const flap = await h.service.requestFirstUse({ ...subscriber, imei: last }, NETWORK);
     expect(first.outcome).toBe('queued');
     expect(again.outcome).toBe('unchanged');
     expect(flap.outcome).toBe('debounced');
-    await h.waitForState(first.provisioningId!, FINAL);
+    const view = await h.waitForState(first.provisioningId!, FINAL);
+    expect(view.imei).toBe(last);
     expect(h.sim.handset(subscriber.msisdn).count()).toBe(1);
     const rows = await h.store.db.query(
       `SELECT p.id FROM provisionings p JOIN subscribers s ON s.id = p.subscriber_id WHERE s.imsi = $1`,

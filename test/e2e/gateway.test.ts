@@ -60,6 +60,8 @@ describe('the gateway in one process (role all)', () => {
         redis: { url: TEST_REDIS_URL, prefix: uniquePrefix() },
         store: { url: 'memory://' },
         smsc: { simulator: { port: 0, controlPort: null } },
+        // The push of a first use waits for the debounce window to close: none here.
+        provisioning: { debounceMs: 0 },
       },
     });
     gateway = await startGateway({ role: 'all', config, logger: logged.logger, varDir });

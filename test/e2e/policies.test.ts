@@ -32,7 +32,8 @@ describeEachStore('group policies (%s store)', (kind) => {
         askfirst: { confirmation: 'ask-first', confirmationTimeoutMinutes: 60 },
         quiet: { quietHours: quietAroundNow() },
         corporate: { securityMethod: 'USERPIN', priority: 5 },
-        capped: { dailyCap: 1 },
+        // dailyCapAction 'defer' (the default) is in test/provisioning/decisions.test.ts
+        capped: { dailyCap: 1, dailyCapAction: 'fail' },
       },
     });
   }, 60_000);
@@ -170,7 +171,7 @@ describeEachStore('group policies (%s store)', (kind) => {
     expect(unpackSegments(pushSegments, { pin: pin === '0000' ? '1111' : '0000' }).macValid).toBe(false);
   });
 
-  it('daily cap: a push beyond the cap fails with DAILY_CAP_REACHED', async () => {
+  it("daily cap with dailyCapAction 'fail': a push beyond the cap fails with DAILY_CAP_REACHED", async () => {
     const subscriber = await subscriberIn('capped');
     const first = await h.service.requestFirstUse(
       { ...subscriber, imei: imeiWith(TAC.nokiaN95, 9101) },
