@@ -7,6 +7,7 @@ import {
   submitSmTemplate,
 } from '../../../src/connectors/smpp/submit-sm.ts';
 import type { OutboundPush, SmsSegment } from '../../../src/connectors/types.ts';
+import { textPush } from '../../../src/texts/send.ts';
 
 const base = { host: '127.0.0.1', systemId: 'otagw', password: 'secret' };
 
@@ -99,6 +100,56 @@ describe('submit_sm for a segment', () => {
       expect(decoded.dest_port).toBeUndefined();
       expect(decoded.sar_msg_ref_num).toBeUndefined();
     }
+  });
+
+  it('sends UCS-2 text with data_coding 0x08 and concatenated text with UDHI, in either segment mode', () => {
+    for (const segmentMode of ['udh', 'tlv'] as const) {
+      const config = parseSmscConfig({ ...base, segmentMode });
+      const ucs2 = textPush({ id: 't1', destination: '447700900123', text: 'Привет' });
+      const [single] = ucs2.segments.map((part) =>
+        buildSubmitSm(submitSmTemplate(config), config, ucs2, part),
+      );
+      expect([single.data_coding, single.esm_class]).toEqual([0x08, 0x00]);
+      const long = textPush({ id: 't2', destination: '447700900123', text: 'a'.repeat(200) });
+      const parts = long.segments.map((part) =>
+        encodeDecode(buildSubmitSm(submitSmTemplate(config), config, long, part)),
+      );
+      expect(parts.map((part) => [part.data_coding, part.esm_class])).toEqual([
+        [0x00, 0x40],
+        [0x00, 0x40],
+      ]);
+      expect(parts.map((part) => part.dest_port)).toEqual([undefined, undefined]);
+    }
+  });
+
+  it('sends text from the push’s sender address, else the SMSC’s', () => {
+    const config = parseSmscConfig({ ...base, sourceAddr: 'Northwind' });
+    const from = textPush({ id: 't', destination: '447700900123', text: 'hi', source: '2020' });
+    expect(buildSubmitSm(submitSmTemplate(config), config, from, from.segments[0]).source_addr).toBe('2020');
+    const plain = textPush({ id: 't', destination: '447700900123', text: 'hi' });
+    expect(buildSubmitSm(submitSmTemplate(config), config, plain, plain.segments[0]).source_addr).toBe(
+      'Northwind',
+    );
+  });
+
+  it('answers a USSD request in the session (pssr-response) only on an SMSC configured with ussd', () => {
+    const answer = textPush({
+      id: 'u',
+      destination: '447700900123',
+      text: 'a'.repeat(300),
+      ussdAnswer: true,
+    });
+    expect(answer.segments).toHaveLength(1); // USSD has no concatenation: the first 160 septets
+    const withUssd = parseSmscUrl('smpp://otagw:secret@127.0.0.1:2775?ussd=true');
+    const inSession = encodeDecode(
+      buildSubmitSm(submitSmTemplate(withUssd), withUssd, answer, answer.segments[0]),
+    );
+    expect(inSession.ussd_service_op).toBe(17);
+    const withoutUssd = parseSmscConfig(base);
+    const bySms = encodeDecode(
+      buildSubmitSm(submitSmTemplate(withoutUssd), withoutUssd, answer, answer.segments[0]),
+    );
+    expect(bySms.ussd_service_op).toBeUndefined();
   });
 
   it('asks for receipts as the SMSC is configured (dlr=), or not at all', () => {
