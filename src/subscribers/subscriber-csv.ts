@@ -1,5 +1,6 @@
 import { parseCsv, type CsvIssueCode } from '../devices/csv.ts';
 import { parseImei } from '../devices/imei.ts';
+import { groupNameSchema } from '../http/routes/groups/schema.ts';
 import { imsiSchema, msisdnSchema } from '../http/schemas.ts';
 import type { DeclaredSubscriber } from './repository.ts';
 
@@ -28,6 +29,7 @@ export type SubscriberIssueCode =
   | 'IMSI_INVALID'
   | 'MSISDN_INVALID'
   | 'GROUP_MISSING'
+  | 'GROUP_INVALID'
   | 'IMEI_INVALID'
   | 'IMSI_DUPLICATE'
   | 'MSISDN_DUPLICATE'
@@ -92,6 +94,11 @@ function readLine(values: Partial<Record<Column, string>>, line: number): LineRe
     fail('MSISDN_INVALID', `msisdn '${text('msisdn')}': ${msisdn.error.issues[0].message}`);
   const group = text('group');
   if (group === '') fail('GROUP_MISSING', 'group is empty');
+  else if (!groupNameSchema.safeParse(group).success)
+    fail(
+      'GROUP_INVALID',
+      `group '${group}': lower-case letters, digits, _ and - (as the groups table names them)`,
+    );
   let imei: string | undefined;
   if (text('imei') !== '') {
     const parsed = parseImei(text('imei'));

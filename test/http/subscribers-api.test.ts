@@ -154,6 +154,13 @@ describeEachStore('subscribers and groups through the API (%s store)', (kind) =>
       'REVEAL_FORBIDDEN',
     );
     await expectError(await as('care', '/v1/subscribers/4917711200?reveal=imsi'), 403, 'REVEAL_FORBIDDEN');
+    const requested = await readJson(
+      await as('care', '/v1/provisionings', {
+        method: 'POST',
+        json: { msisdn: '4917711200', reason: 'no data' },
+      }),
+    );
+    expect(await (await as('care', `/v1/provisionings/${requested.id}`)).text()).not.toContain(imsi);
     // More digits than the mask shows would let care spell the IMSI out digit by digit.
     await expectError(await as('care', '/v1/subscribers?imsiPrefix=262020'), 403, 'IMSI_PREFIX_TOO_LONG');
 

@@ -55,6 +55,8 @@ describe('parseSubscriberCsv: the subscriber base as CSV (pure)', () => {
     expect(linesOf('imsi,msisdn').issues).toMatchObject([{ line: 1, code: 'HEADER_REQUIRED_COLUMN' }]);
     expect(linesOf('imsi,msisdn,group,colour').fatal).toBe(true);
     expect(parseSubscriberCsv('').issues[0].code).toBe('HEADER_MISSING');
+    const group = linesOf('imsi,msisdn,group', '262010000000001,491701000001,Gold Plan');
+    expect(group.issues[0]).toMatchObject({ line: 2, code: 'GROUP_INVALID' });
     const imei = linesOf(
       'imsi,msisdn,group,imei',
       `262010000000001,491701000001,default,${IMEI_A.slice(0, 14)}9`,
