@@ -86,10 +86,8 @@ function reportRoutes({ api, auth, validate, context }: RouteKit): void {
   );
 }
 
-export function deviceRoutes(kit: RouteKit): void {
-  const { api, auth, validate, context } = kit;
-  reportRoutes(kit);
-
+/** Models a handset reported and the catalogue lacked: confirmed by an admin. */
+function reportedModelRoutes({ api, auth, validate, context }: RouteKit): void {
   api.post(
     '/v1/devices/models/:modelId/confirm',
     auth('admin'),
@@ -108,6 +106,12 @@ export function deviceRoutes(kit: RouteKit): void {
       });
     },
   );
+}
+
+export function deviceRoutes(kit: RouteKit): void {
+  const { api, auth, validate, context } = kit;
+  reportRoutes(kit);
+  reportedModelRoutes(kit);
 
   api.get('/v1/devices', auth('admin'), validate(listDevices), async (ctx, { query }) => {
     if (query.tac !== undefined) {
