@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { seedGroups } from '../../src/provisioning/seeds.ts';
 import { listAudit } from '../../src/store/repositories/audit.ts';
+import { DEFAULT_GROUP_POLICY } from '../../src/subscribers/policy.ts';
 import { describeEachStore } from '../support/stores.ts';
 import { readJson, startApi, testImei, type ApiHarness, type LooseJson } from './support/api-harness.ts';
 
@@ -261,6 +263,23 @@ describeEachStore('subscribers and groups through the API (%s store)', (kind) =>
     expect(names).not.toContain('trial');
     await expectError(await as('admin', '/v1/groups/trial', { method: 'DELETE' }), 404, 'GROUP_NOT_FOUND');
     await expectError(await as('admin', '/v1/groups/default', { method: 'DELETE' }), 409, 'GROUP_IS_DEFAULT');
+  });
+
+  it('keeps a retired seed group retired when the seeds run again at the next start, until an admin creates it', async () => {
+    expect(await seedGroups(api.store.db, { veterans: DEFAULT_GROUP_POLICY })).toBe(1);
+    expect((await as('admin', '/v1/groups/veterans', { method: 'DELETE' })).status).toBe(200);
+    expect(await seedGroups(api.store.db, { veterans: DEFAULT_GROUP_POLICY })).toBe(0);
+    const names = async () =>
+      (await readJson(await as('admin', '/v1/groups'))).groups.map((g: { name: string }) => g.name);
+    expect(await names()).not.toContain('veterans');
+    const again = await as('admin', '/v1/groups', { method: 'POST', json: { name: 'veterans' } });
+    expect(again.status).toBe(201);
+    expect(await names()).toContain('veterans');
+    await as('admin', '/v1/groups/veterans', { method: 'DELETE' });
+    const put = await as('admin', '/v1/groups/veterans', { method: 'PUT', json: { policy: {} } });
+    expect(put.status).toBe(200);
+    expect(await seedGroups(api.store.db, { veterans: DEFAULT_GROUP_POLICY })).toBe(0);
+    expect(await names()).toContain('veterans');
   });
 
   it('imports subscribers from CSV over HTTP: refused with line numbers (422), dry run, then applied', async () => {

@@ -37,21 +37,45 @@ const REPLACE_GROUP = `DO UPDATE SET description = EXCLUDED.description,
        daily_push_cap = EXCLUDED.daily_push_cap, policy = EXCLUDED.policy, updated_at = now()`;
 
 /**
+ * How saveGroup treats a group that exists or was retired: replace (PUT /v1/groups/:name) writes it
+ * over and revives a retired one; create (POST /v1/groups) only inserts, reviving too; seed
+ * (`keepExisting`, seedGroups) only inserts, and never a group an admin retired (migration 003).
+ */
+function groupWriteClauses(options: { keepExisting?: boolean; createOnly?: boolean }) {
+  if (options.keepExisting) {
+    return {
+      before: '',
+      guard: 'WHERE NOT EXISTS (SELECT 1 FROM retired_groups r WHERE r.name = $1::text)',
+      onConflict: 'DO NOTHING',
+    };
+  }
+  return {
+    before: 'WITH revived AS (DELETE FROM retired_groups WHERE name = $1::text)',
+    guard: '',
+    onConflict: options.createOnly ? 'DO NOTHING' : REPLACE_GROUP,
+  };
+}
+
+/**
  * Creates the group or replaces its description and policy (and the columns mirroring it); with
- * `keepExisting` (seeding) a group that exists is left as it is. Returns whether the group was written.
+ * `createOnly` a group that exists is left as it is, and with `keepExisting` (seeding) a retired one
+ * too. Returns whether the group was written.
  */
 export async function saveGroup(
   db: Db,
   name: string,
   group: { description: string | null; policy: GroupPolicy },
-  options: { keepExisting?: boolean } = {},
+  options: { keepExisting?: boolean; createOnly?: boolean } = {},
 ): Promise<boolean> {
   const { policy } = group;
+  const clauses = groupWriteClauses(options);
   const rows = await db.query(
-    `INSERT INTO groups (name, description, confirmation_mode, confirmation_timeout_seconds, security_method,
+    `${clauses.before}
+     INSERT INTO groups (name, description, confirmation_mode, confirmation_timeout_seconds, security_method,
                          quiet_hours_start, quiet_hours_end, time_zone, priority, daily_push_cap, policy, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6::time, $7::time, $8, $9, $10, $11::jsonb, now())
-     ON CONFLICT (name) ${options.keepExisting ? 'DO NOTHING' : REPLACE_GROUP} RETURNING name`,
+     SELECT $1::text, $2::text, $3::text, $4::int, $5::text, $6::time, $7::time, $8::text, $9::int, $10::int,
+            $11::jsonb, now() ${clauses.guard}
+     ON CONFLICT (name) ${clauses.onConflict} RETURNING name`,
     [
       name,
       group.description,
@@ -94,7 +118,8 @@ export type GroupDeletion =
   | { outcome: 'not-empty'; subscribers: number };
 
 /**
- * Deletes a group nobody is in. Its selection rules go with it (profile_rules.subscriber_group is ON
+ * Deletes a group nobody is in and records it as retired, so seeding does not bring it back. Its
+ * selection rules go with it (profile_rules.subscriber_group is ON
  * DELETE CASCADE: a rule for a group that no longer exists could never match). The subscriber FK still
  * refuses the delete if a subscriber joins between the count and the delete (23503).
  */
@@ -107,6 +132,10 @@ export async function deleteEmptyGroup(tx: Db, name: string): Promise<GroupDelet
   );
   if (!found) return { outcome: 'not-found' };
   if (found.subscribers > 0) return { outcome: 'not-empty', subscribers: found.subscribers };
-  await tx.query(`DELETE FROM groups WHERE name = $1`, [name]);
+  await tx.query(
+    `WITH gone AS (DELETE FROM groups WHERE name = $1 RETURNING name)
+     INSERT INTO retired_groups (name) SELECT name FROM gone ON CONFLICT (name) DO UPDATE SET retired_at = now()`,
+    [name],
+  );
   return { outcome: 'deleted', rulesDeleted: found.rules };
 }

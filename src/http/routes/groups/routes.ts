@@ -28,7 +28,7 @@ export function groupRoutes({ api, auth, validate, context }: RouteKit): void {
     const policy = body.policy ?? DEFAULT_GROUP_POLICY;
     ctx.state.audit = { subjectType: 'group', subjectId: body.name, details: { policy } };
     const group = { description: body.description ?? null, policy };
-    if (!(await saveGroup(context.db, body.name, group, { keepExisting: true }))) {
+    if (!(await saveGroup(context.db, body.name, group, { createOnly: true }))) {
       throw conflict(
         'GROUP_EXISTS',
         `body.name: a group '${body.name}' exists (PUT /v1/groups/${body.name} replaces its policy)`,
