@@ -5,7 +5,7 @@ import { createMetrics } from '../../src/observability/metrics.ts';
 import type { PipelineDeps } from '../../src/provisioning/pipeline.ts';
 import { parkReceipts } from '../../src/provisioning/receipt-repository.ts';
 import { handleReceipts } from '../../src/provisioning/receipts.ts';
-import { dropStaleUnmatchedReceipts } from '../../src/provisioning/sweeps.ts';
+import { dropStaleUnmatchedReceipts, startSweeps } from '../../src/provisioning/sweeps.ts';
 import { describeEachStore } from '../support/stores.ts';
 import { readJson, startApi, type ApiHarness, type LooseJson } from './support/api-harness.ts';
 
@@ -116,5 +116,43 @@ describeEachStore('unmatched receipts: listed, counted and swept (%s store)', (k
     expect(
       (await again.metrics.unmatchedReceiptsDropped.get()).values.some((v) => v.labels.smsc === smsc),
     ).toBe(false);
+  });
+
+  it('runs the drop with the other sweeps, on the expiry interval', async () => {
+    const smsc = `swept-${randomUUID().slice(0, 8)}`;
+    const provisioning = api.context.config.provisioning;
+    await parkReceipts(api.store.db, [
+      {
+        smsc,
+        messageId: 'stale',
+        stat: 'UNDELIV',
+        error: '001',
+        details: {},
+        receivedAt: new Date(Date.now() - provisioning.receiptTimeoutMs - 1_000),
+        smscSubmitDate: null,
+        smscDoneDate: null,
+      },
+    ]);
+    const deps = {
+      ...pipeline(),
+      // the recovery sweep (which needs the queue) does not come round in this test
+      config: {
+        ...api.context.config,
+        provisioning: { ...provisioning, expirySweepIntervalMs: 50, recoverySweepIntervalMs: 3_600_000 },
+      },
+    } as PipelineDeps;
+    const sweeps = startSweeps(deps);
+    try {
+      const deadline = Date.now() + 5_000;
+      while ((await readJson(await list(`smsc=${smsc}`))).receipts.length > 0 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    } finally {
+      await sweeps.stop();
+    }
+    expect((await readJson(await list(`smsc=${smsc}`))).receipts).toEqual([]);
+    expect((await deps.metrics.unmatchedReceiptsDropped.get()).values).toContainEqual(
+      expect.objectContaining({ labels: { smsc }, value: 1 }),
+    );
   });
 });
