@@ -376,7 +376,8 @@ export class DefaultProvisioningService implements ProvisioningService {
       const existing = await findByIdempotencyKey(deps.db, input.idempotencyKey);
       if (existing) return publicProvisioning(existing);
     }
-    const profileVersionId = input.profileId ? await latestVersionOf(deps.db, input.profileId) : null;
+    const profileVersionId =
+      input.profileVersionId ?? (input.profileId ? await latestVersionOf(deps.db, input.profileId) : null);
     const policies = await this.policies.all();
     const id = randomUUID();
     const skipConfirmation = input.skipConfirmation === true && isCareSource(input.source);

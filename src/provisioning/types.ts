@@ -118,6 +118,8 @@ export interface ProvisioningRequest {
   imsi?: string;
   /** a profile name or id to push instead of what the selection rules pick */
   profileId?: string;
+  /** one version of a profile to push (a campaign's content); wins over profileId */
+  profileVersionId?: string;
   reason: string;
   /** care, dial, sms, ussd, campaign, stale-config, api ... */
   source: string;
