@@ -6,6 +6,8 @@ export interface CliIo {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
   readStdin: () => Promise<string>;
+  /** stdout is a terminal: progress may be redrawn in place (otherwise plain lines) */
+  isTerminal?: boolean;
 }
 
 /** A user mistake: printed as one line on stderr, exit code 2, never a stack trace. */
@@ -52,6 +54,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'create, list or revoke API keys (a new key is printed once)',
     load: async () => (await import('./commands/keys.ts')).keysCommand,
   },
+  campaign: {
+    summary: 'create, preview, start, pause, resume, cancel, watch or list campaigns (through the API)',
+    load: async () => (await import('./commands/campaign.ts')).campaignCommand,
+  },
   certs: {
     summary: 'create a development CA, server and client certificates for mTLS',
     load: async () => (await import('./commands/certs.ts')).certsCommand,
@@ -70,6 +76,7 @@ const processIo: CliIo = {
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
     return Buffer.concat(chunks).toString('utf8');
   },
+  isTerminal: process.stdout.isTTY === true,
 };
 
 function usage(): string {

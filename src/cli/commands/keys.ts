@@ -1,16 +1,12 @@
 import { parseArgs } from 'node:util';
 import { createApiKey, listApiKeys, revokeApiKey, type ApiKeyRecord } from '../../auth/api-keys.ts';
-import {
-  callLocalAdmin,
-  findLocalAdmin,
-  DEFAULT_VAR_DIR,
-  type LocalAdminEndpoint,
-} from '../../auth/local-admin.ts';
+import { findLocalAdmin, DEFAULT_VAR_DIR, type LocalAdminEndpoint } from '../../auth/local-admin.ts';
 import { LOCAL_ADMIN_HEADER } from '../../http/middleware/auth.ts';
 import { ROLES, isRole } from '../../auth/roles.ts';
 import { loadConfig } from '../../config.ts';
 import type { Db } from '../../store/db.ts';
 import { openDb, storeOptionsFromLocation } from '../../store/open-db.ts';
+import { callGateway } from '../gateway-client.ts';
 import { UsageError, type CliIo } from '../main.ts';
 
 export const KEYS_USAGE = `usage: otagw keys <create|list|revoke> [options]
@@ -50,26 +46,13 @@ async function openBackend(values: { db?: string; var?: string }): Promise<Backe
   }
 }
 
-async function callServer(
+function callServer(
   endpoint: LocalAdminEndpoint,
-  method: string,
+  method: 'GET' | 'POST' | 'DELETE',
   path: string,
   body?: unknown,
 ): Promise<unknown> {
-  const response = await callLocalAdmin(
-    endpoint,
-    method,
-    path,
-    {
-      [LOCAL_ADMIN_HEADER]: endpoint.secret,
-      ...(body ? { 'Content-Type': 'application/json' } : {}),
-    },
-    body ? JSON.stringify(body) : undefined,
-  );
-  const payload = response.body as { error?: { code: string; message: string } } | undefined;
-  if (response.status < 200 || response.status > 299)
-    throw new Error(`${payload?.error?.code ?? response.status}: ${payload?.error?.message ?? ''}`);
-  return payload;
+  return callGateway(endpoint, { method, path, headers: { [LOCAL_ADMIN_HEADER]: endpoint.secret }, body });
 }
 
 function formatKey(
