@@ -30,6 +30,9 @@ const DOCUMENT_SECRET_PARMS: ReadonlySet<string> = new Set([
 
 export const isSecretField = (name: string): boolean => SECRET_FIELDS.has(name);
 
+/** A parm name whose value is a secret in a rendered document (the console's WBXML dump masks it too). */
+export const isDocumentSecretParm = (name: string): boolean => DOCUMENT_SECRET_PARMS.has(name);
+
 export interface ParameterChange {
   /** Leaf path: `connections[0].auth.password`, `browser.bookmarks[2].url`. */
   path: string;
@@ -58,7 +61,8 @@ export function diffParameters(before: ProfileParameters, after: ProfileParamete
   return changes;
 }
 
-function flatten(value: unknown, path = '', out = new Map<string, unknown>()): Map<string, unknown> {
+/** Every leaf of a parameter set by its path (the paths diffParameters names; the console lays versions side by side by them). */
+export function flatten(value: unknown, path = '', out = new Map<string, unknown>()): Map<string, unknown> {
   if (Array.isArray(value)) {
     value.forEach((item, index) => flatten(item, `${path}[${index}]`, out));
   } else if (value !== null && typeof value === 'object') {
