@@ -10,6 +10,7 @@
  *   events: EventBus;                       // src/events/types.ts (publish, subscribe -> unsubscribe)
  *   queues: QueueAccess;                    // ping(): Promise<boolean>, counts()
  *   smsc: { status(): BindStatus[] } | undefined;  // undefined in the api role (binds live in workers)
+ *   smscBinds?: SmscBindsView;              // every worker's binds through Redis (src/smsc/worker-binds.ts)
  *   metrics: Registry;                      // prom-client
  * }
  * interface ProvisioningService {
@@ -33,6 +34,7 @@ import type { BindStatus } from './connectors/types.ts';
 import type { EventBus } from './events/types.ts';
 import type { Logger } from './observability/logger.ts';
 import type { ProvisioningService } from './provisioning/types.ts';
+import type { SmscBindsView } from './smsc/worker-binds.ts';
 import type { Db } from './store/db.ts';
 
 export interface QueueAccess {
@@ -54,6 +56,8 @@ export interface AppContext {
   events: EventBus;
   queues: QueueAccess;
   smsc: SmscStatusSource | undefined;
+  /** every worker's binds (this process's own included once); read them with listSmscBinds */
+  smscBinds?: SmscBindsView;
   metrics: Registry;
 }
 
