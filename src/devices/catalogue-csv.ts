@@ -22,7 +22,9 @@ import { parseTac } from './imei.ts';
  *   format           oma-cp | nokia-ota | none; empty: inherit
  *   security_methods NETWPIN;USERPIN;USERNETWPIN;USERPINMAC;none; empty: inherit
  *   max_segments     1..255; empty: inherit
- *   capabilities     lowercase tokens separated by ';' (data;browser;mms;email;dm); empty: inherit
+ *   capabilities     lowercase tokens separated by ';' (data;browser;mms;email;dm;si;sl); empty: inherit.
+ *                    si / sl: the handset takes Service Indication / Service Loading pushes
+ *                    (software download, docs/protocol.md §8); without them none is sent to it
  *   notes            free text
  *
  * A model may take several lines (e.g. one per TAC) as long as they agree on everything but the TACs.

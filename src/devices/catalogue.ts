@@ -22,7 +22,11 @@ export const MANUFACTURER_DEFAULT_MODEL = '*';
 /** Concatenated SMS carry an 8-bit segment count (3GPP TS 23.040 §9.2.3.24.1): at most 255 parts. */
 export const MAX_CONCATENATED_SEGMENTS = 255;
 
-/** Capability tokens are short lowercase words (data, browser, mms, email, dm, bookmarks ...). */
+/**
+ * Capability tokens are short lowercase words (data, browser, mms, email, dm, bookmarks ...; si and sl:
+ * the handset takes Service Indication / Service Loading pushes, docs/protocol.md §8). A list replaces
+ * the inherited one as a whole.
+ */
 export const CAPABILITY_PATTERN = /^[a-z][a-z0-9-]{0,31}$/;
 
 /** What a catalogue entry says; null means "not said here": inherited from the next fallback. */

@@ -44,7 +44,8 @@ import { isAllowed, statesEntering } from './state-machine.ts';
 import { senderOf } from '../subscribers/request-keywords.ts';
 import { sendText } from '../texts/send.ts';
 import { subscriberText } from '../texts/subscriber-text.ts';
-import { FINAL_STATES, type SecurityMethod } from './types.ts';
+import { FINAL_STATES, type PushContent, type SecurityMethod } from './types.ts';
+import { composeContent } from './compose-content.ts';
 import type { WorkerBatches } from './worker-batches.ts';
 
 export interface DeliveryDeps extends PipelineDeps {
@@ -148,7 +149,10 @@ function notVisible(provisioningId: string): TransientFailure {
 /** A signed push, ready for the SMSC, and what was decided on the way (its submit event says so). */
 interface ComposedPush {
   device: ResolvedDevice;
-  versionId: string;
+  /** null: an SI/SL push (content), which carries no profile */
+  versionId: string | null;
+  /** what was sent: the device's format for settings, null for an SI/SL push (content_kind says which) */
+  format: ResolvedDevice['format'] | null;
   security: SecurityMethod;
   omitted: string[];
   /** the parts left out so that the push fits the device's max_segments (compose.ts fitToDevice) */
@@ -182,7 +186,9 @@ export async function deliverProvisioning(
     return deferForQuietHours(deps, record, policy.quietHours, now, control);
   }
   await checkDailyCap(deps, record, policy, now, control);
-  const push = await composePush(deps, record, msisdn, device, policy);
+  const push = record.content
+    ? composeContentPush(deps, record.content, msisdn, device)
+    : await composePush(deps, record, msisdn, device, policy);
 
   const attempt = control.attemptsMade + 1;
   const started = await startSubmit(deps, record, push, attempt);
@@ -310,11 +316,35 @@ async function composePush(
   return {
     device,
     versionId,
+    format: device.format,
     security,
     omitted: fitted.omitted,
     omittedToFit: fitted.omittedToFit,
     segments,
     subscriberCode: signed.subscriberCode,
+  };
+}
+
+/** An SI/SL push (software download) for this device: unsigned, no profile (compose-content.ts). */
+function composeContentPush(
+  deps: DeliveryDeps,
+  content: PushContent,
+  msisdn: string,
+  device: ResolvedDevice,
+): ComposedPush {
+  const mode = deps.connector.segmentModeFor(msisdn);
+  if (mode === undefined) throw new PermanentFailure('NO_SMSC_ROUTE', `no SMSC is configured for ${msisdn}`);
+  const composed = composeContent(content, device, { mode, reference: randomInt(0, 256) });
+  if (!composed.ok) throw new PermanentFailure(composed.code, composed.message, composed.details);
+  return {
+    device,
+    versionId: null,
+    format: null,
+    security: 'none',
+    omitted: [],
+    omittedToFit: [],
+    segments: composed.segments,
+    subscriberCode: undefined,
   };
 }
 
@@ -339,7 +369,8 @@ async function startSubmit(
     details: {
       attempt,
       segments: push.segments.length,
-      format: device.format,
+      format: push.format,
+      ...(record.content ? { content: record.content.kind } : {}),
       security: push.security,
       profileVersionId: push.versionId,
       device: { manufacturer: device.manufacturer, model: device.model, matchedBy: device.matchedBy },
@@ -348,7 +379,7 @@ async function startSubmit(
     },
     patch: {
       device_model_id: device.modelId,
-      format: device.format,
+      format: push.format,
       profile_version_id: push.versionId,
       security_method: push.security,
       segment_count: push.segments.length,

@@ -14,6 +14,7 @@ import {
   type Provisioning,
   type ProvisioningEvent,
   type ProvisioningState,
+  type PushContent,
   type SecurityMethod,
   type SegmentView,
 } from './types.ts';
@@ -50,6 +51,8 @@ export interface ProvisioningRow {
   submitted_at: Date | null;
   finished_at: Date | null;
   applied_at?: Date | null;
+  /** an SI or SL push instead of a profile (migration 011) */
+  content?: PushContent | null;
   from_state?: ProvisioningState | null;
 }
 
@@ -93,6 +96,7 @@ export function toProvisioning(row: ProvisioningRow): ProvisioningRecord {
     submittedAt: row.submitted_at,
     finishedAt: row.finished_at,
     appliedAt: row.applied_at ?? null,
+    content: row.content ?? null,
   };
 }
 
@@ -416,6 +420,8 @@ export interface NewProvisioning {
   campaignId?: string | null;
   imei?: string | null;
   profileVersionId?: string | null;
+  /** an SI or SL push instead of a profile (then no profileVersionId) */
+  content?: PushContent | null;
   confirmBy?: Date | null;
   failureCode?: string | null;
   failureReason?: string | null;
@@ -447,6 +453,8 @@ function newProvisioningRow(input: NewProvisioning, ord: number): Record<string,
     campaign_id: input.campaignId ?? null,
     imei: input.imei ?? null,
     profile_version_id: input.profileVersionId ?? null,
+    content: input.content ?? null,
+    content_kind: input.content?.kind ?? null,
     confirm_by: input.confirmBy?.toISOString() ?? null,
     failure_code: input.failureCode ?? null,
     failure_reason: input.failureReason ?? null,
@@ -465,14 +473,15 @@ const INSERT_PROVISIONINGS_SQL = `WITH batch AS (
        SELECT * FROM jsonb_to_recordset($1::jsonb) AS batch(ord int, id uuid, subscriber_id uuid, source text,
          reason text, actor text, state text, priority int, idempotency_key text, resend_of uuid,
          campaign_id uuid, imei text, profile_version_id uuid, confirm_by timestamptz, failure_code text,
-         failure_reason text, final boolean, events jsonb, role text, request_id text)
+         failure_reason text, final boolean, events jsonb, role text, request_id text, content jsonb,
+         content_kind text)
      ), created AS (
        INSERT INTO provisionings (id, subscriber_id, source, reason, actor, state, priority, idempotency_key,
          resend_of, campaign_id, imei, profile_version_id, confirm_by, failure_code, failure_reason,
-         queued_at, finished_at)
+         queued_at, finished_at, content, content_kind)
        SELECT id, subscriber_id, source, reason, actor, state, priority, idempotency_key, resend_of,
          campaign_id, imei, profile_version_id, confirm_by, failure_code, failure_reason,
-         CASE WHEN state = 'queued' THEN now() END, CASE WHEN final THEN now() END
+         CASE WHEN state = 'queued' THEN now() END, CASE WHEN final THEN now() END, content, content_kind
        FROM batch ORDER BY ord
        ON CONFLICT (idempotency_key) DO NOTHING
        RETURNING *
@@ -493,7 +502,9 @@ const INSERT_PROVISIONINGS_SQL = `WITH batch AS (
            subject_id: 'created.id::text',
            outcome: `CASE WHEN created.state = 'failed' THEN 'failed' ELSE 'ok' END`,
            details: `jsonb_build_object('source', created.source, 'reason', created.reason,
-             'state', created.state, 'resendOf', created.resend_of, 'failureCode', created.failure_code)`,
+             'state', created.state, 'resendOf', created.resend_of, 'failureCode', created.failure_code)
+             || CASE WHEN created.content_kind IS NULL THEN '{}'::jsonb
+                ELSE jsonb_build_object('content', created.content_kind) END`,
            request_id: 'batch.request_id',
          })}
          FROM created JOIN batch ON batch.id = created.id ORDER BY batch.ord`,

@@ -39,6 +39,7 @@ import { JOB_ASK_CONFIRMATION, JOB_PROVISION, jobPriority, type ProvisionJobData
 import type { EnqueueOptions } from '../queues/producers.ts';
 import type { DeviceResolution } from '../devices/resolve-device.ts';
 import { GroupCommit, isolatingFailures } from './group-commit.ts';
+import { parsePushContent, refuseUnallowedContent } from './push-content.ts';
 import { DeviceCache } from './device-cache.ts';
 import { announceState, announceTransition, type PipelineDeps } from './pipeline.ts';
 import {
@@ -70,6 +71,7 @@ import {
   type ProvisioningRequest,
   type ProvisioningService,
   type ProvisioningView,
+  type PushContent,
   type ResendOptions,
 } from './types.ts';
 
@@ -376,6 +378,7 @@ export class DefaultProvisioningService implements ProvisioningService {
       const existing = await findByIdempotencyKey(deps.db, input.idempotencyKey);
       if (existing) return publicProvisioning(existing);
     }
+    const content = contentOfRequest(input);
     const profileVersionId =
       input.profileVersionId ?? (input.profileId ? await latestVersionOf(deps.db, input.profileId) : null);
     const policies = await this.policies.all();
@@ -383,6 +386,8 @@ export class DefaultProvisioningService implements ProvisioningService {
     const skipConfirmation = input.skipConfirmation === true && isCareSource(input.source);
     const created = await this.insertAndEnqueue(async (tx) => {
       const subscriber = await subscriberForRequest(tx, who, CREATING_SOURCES.has(input.source));
+      const policy = policyFor(policies, subscriber.groupName);
+      if (content) refuseUnallowedContent(content, policy, subscriber.groupName);
       return this.planRequest(
         {
           id,
@@ -394,9 +399,14 @@ export class DefaultProvisioningService implements ProvisioningService {
           campaignId: input.campaignId ?? null,
           imei: subscriber.currentImei,
           profileVersionId,
-          details: { profileId: input.profileId, ...(skipConfirmation ? { skipConfirmation } : {}) },
+          content,
+          details: {
+            profileId: input.profileId,
+            ...(content ? { content } : {}),
+            ...(skipConfirmation ? { skipConfirmation } : {}),
+          },
         },
-        policyFor(policies, subscriber.groupName),
+        policy,
         skipConfirmation,
       );
     });
@@ -437,8 +447,11 @@ export class DefaultProvisioningService implements ProvisioningService {
       old.state === 'submitting' ||
       segments.some((segment) => segment.submitStatus === 'pending' && segment.submitAttempts > 0);
     const version = options.version ?? 'current';
+    // An SI/SL push is sent again as it was: it has no profile version to bring up to date.
     const profileVersionId =
-      version === 'same' ? old.profileVersionId : await currentVersionOf(deps.db, old.profileVersionId);
+      version === 'same' || old.content
+        ? old.profileVersionId
+        : await currentVersionOf(deps.db, old.profileVersionId);
     const policy = await this.policy(old.groupName);
     const skipConfirmation = options.skipConfirmation === true;
     const newId = randomUUID();
@@ -453,6 +466,7 @@ export class DefaultProvisioningService implements ProvisioningService {
         resendOf: old.id,
         imei: old.imei,
         profileVersionId,
+        content: old.content,
         details: {
           resendOf: old.id,
           previousState: old.state,
@@ -635,6 +649,14 @@ class FirstUseBatch {
       return { outcome: plan.outcome, provisioningId: row?.id, created: row };
     });
   }
+}
+
+/** A request's SI/SL content, validated (a campaign passes its own); never together with a profile. */
+function contentOfRequest(input: ProvisioningRequest): PushContent | null {
+  if (input.content === undefined) return null;
+  if (input.profileId !== undefined || input.profileVersionId !== undefined)
+    throw invalidField('content', 'a request pushes a profile or content, not both');
+  return parsePushContent(input.content);
 }
 
 /** The identities a request names, validated (the HTTP schemas check them too; MO callers may not). */

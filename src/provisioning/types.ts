@@ -33,6 +33,38 @@ export interface Actor {
 
 export type SecurityMethod = 'NETWPIN' | 'USERPIN' | 'USERNETWPIN' | 'USERPINMAC' | 'none';
 
+/** SI actions (docs/protocol.md §8.1): how loudly the handset tells the user; delete removes the SI with that si-id. */
+export const SI_ACTIONS = ['signal-none', 'signal-low', 'signal-medium', 'signal-high', 'delete'] as const;
+export type SiAction = (typeof SI_ACTIONS)[number];
+/** SL actions (docs/protocol.md §8.2): execute-high loads the href without asking the user. */
+export const SL_ACTIONS = ['execute-low', 'execute-high', 'cache'] as const;
+export type SlAction = (typeof SL_ACTIONS)[number];
+
+/** A Service Indication: a text and a link the user may open (software download, news). */
+export interface ServiceIndicationContent {
+  kind: 'si';
+  href: string;
+  text?: string;
+  action?: SiAction;
+  siId?: string;
+  /** `YYYY-MM-DDThh:mm:ssZ` (the %Datetime form, docs/protocol.md §8.3) */
+  created?: string;
+  expires?: string;
+}
+
+/** A Service Loading: the handset loads (or caches) the href itself. */
+export interface ServiceLoadingContent {
+  kind: 'sl';
+  href: string;
+  action?: SlAction;
+}
+
+/**
+ * What a provisioning pushes instead of a profile (POST /v1/pushes, a campaign's `content`); the same
+ * field names as the /v1/pushes body. Validated by push-content.ts pushContentSchema.
+ */
+export type PushContent = ServiceIndicationContent | ServiceLoadingContent;
+
 export interface Provisioning {
   id: string;
   subscriberId: string;
@@ -64,6 +96,8 @@ export interface Provisioning {
   finishedAt: Date | null;
   /** A device report showed the delivered settings in use (a flag beside delivered, not a state). */
   appliedAt: Date | null;
+  /** An SI or SL push instead of a profile; null for settings. */
+  content: PushContent | null;
 }
 
 export interface ProvisioningEvent {
@@ -118,6 +152,8 @@ export interface ProvisioningRequest {
   imsi?: string;
   /** a profile name or id to push instead of what the selection rules pick */
   profileId?: string;
+  /** an SI or SL push instead of settings (not with profileId) */
+  content?: PushContent;
   /** one version of a profile to push (a campaign's content); wins over profileId */
   profileVersionId?: string;
   reason: string;
@@ -154,6 +190,8 @@ export type ProvisioningErrorCode =
   | 'INVALID_REQUEST'
   /** the MSISDN and the IMSI of a request name different subscribers: HTTP 409, nothing recorded */
   | 'SUBSCRIBER_MISMATCH'
+  /** the content is not allowed for the subscriber's group (SL execute-high): HTTP 422 naming the field */
+  | 'CONTENT_NOT_ALLOWED'
   /** Redis (the queue) cannot take the job: nothing was recorded; HTTP answers 503 */
   | 'QUEUE_UNAVAILABLE';
 

@@ -85,6 +85,11 @@ export const groupPolicySchema = z.strictObject({
     .optional(),
   /** The language of the texts the group's subscribers get (config texts.languages); absent: texts.defaultLanguage. */
   language: languageTagSchema.optional(),
+  /**
+   * SL pushes with action execute-high: the handset loads the href without asking the user
+   * (docs/protocol.md §8.2), so they are refused unless the group says true. Absent = false.
+   */
+  allowSlExecuteHigh: z.boolean().optional(),
 });
 
 export type GroupPolicy = z.output<typeof groupPolicySchema>;
