@@ -269,6 +269,11 @@ export class GatewayProcess {
     });
   }
 
+  /** The gateway's process id (its memory is read from /proc/<pid>/status). */
+  get pid(): number {
+    return this.child.pid!;
+  }
+
   private ask<T extends FromChild>(message: ToChild): Promise<T> {
     return new Promise((resolveAnswer, reject) => {
       if (this.exited) return reject(new Error('gateway process has exited'));

@@ -28,7 +28,7 @@ export interface GatewayRunOptions {
   /** what differs from the shipped gateway (flags such as --binds, a stub service) */
   settings?: Partial<GatewaySettings>;
   /** the subscribers the run triggers that the store should know, and its profiles */
-  prepare: { triggers: number; kind?: Kind };
+  prepare: { triggers: number; kind?: Kind; role?: 'network' | 'admin' };
 }
 
 export async function withGatewayRun<T>(

@@ -15,6 +15,7 @@ import pg from 'pg';
 import { createApiKey } from '../../src/auth/api-keys.ts';
 import { undoOnInterrupt } from './cleanup.ts';
 import type { Config } from '../../src/config.ts';
+import type { Db } from '../../src/store/db.ts';
 import { seedAll } from '../../src/provisioning/seeds.ts';
 import { openDb } from '../../src/store/open-db.ts';
 import { createBenchProfiles, seedTriggeringSubscribers, type Kind } from './mix.ts';
@@ -63,11 +64,14 @@ function databaseUrl(name: string): string {
   return url.toString();
 }
 
-async function seedBase(url: string, config: Config, base: number): Promise<void> {
+/** Writes the existing subscriber base into a seeded store (default: seedSubscriberBase). */
+export type BaseGenerator = (db: Db, base: number) => Promise<void>;
+
+async function seedBase(url: string, config: Config, base: number, generate: BaseGenerator): Promise<void> {
   const db = await openDb({ url, poolSize: 4 });
   try {
     await seedAll(db, config);
-    await seedSubscriberBase(db, base);
+    await generate(db, base);
   } finally {
     await db.close();
   }
@@ -78,13 +82,14 @@ export async function prepareTemplate(
   config: Config,
   base: number,
   workDir: string,
+  generate: BaseGenerator = seedSubscriberBase,
 ): Promise<StoreTemplate> {
   const started = performance.now();
   const seconds = (): number => Math.round((performance.now() - started) / 100) / 10;
   if (kind === 'pglite') {
     const dir = join(workDir, `template-db-${randomBytes(4).toString('hex')}`);
     const forget = undoOnInterrupt(async () => rmSync(dir, { recursive: true, force: true }));
-    await seedBase(`file:${dir}`, config, base);
+    await seedBase(`file:${dir}`, config, base, generate);
     return {
       kind,
       base,
@@ -111,7 +116,7 @@ export async function prepareTemplate(
   await withAdmin((client) => client.query(`CREATE DATABASE ${template}`));
   const forgetTemplate = undoOnInterrupt(dropTemplate);
   try {
-    await seedBase(databaseUrl(template), config, base);
+    await seedBase(databaseUrl(template), config, base, generate);
   } catch (error) {
     await dropTemplate();
     forgetTemplate();
@@ -178,17 +183,24 @@ export interface PreparedStore {
   seconds: number;
 }
 
-/** The run's own part: the subscribers it triggers that are known, its profiles and rules, an API key. */
+/**
+ * The run's own part: the subscribers it triggers that are known, its profiles and rules, an API key
+ * (`network` unless the run says otherwise: bench:campaign drives the admin routes).
+ */
 export async function prepareStore(
   store: BenchStore,
-  options: { triggers: number; kind?: Kind },
+  options: { triggers: number; kind?: Kind; role?: 'network' | 'admin' },
 ): Promise<PreparedStore> {
   const started = performance.now();
   const db = await openDb({ url: store.url, poolSize: 4 });
   try {
     await seedTriggeringSubscribers(db, options.triggers);
     if (options.kind) await createBenchProfiles(db, options.kind);
-    const { key } = await createApiKey(db, { name: 'bench', role: 'network', createdBy: 'bench' });
+    const { key } = await createApiKey(db, {
+      name: 'bench',
+      role: options.role ?? 'network',
+      createdBy: 'bench',
+    });
     await db.exec('ANALYZE');
     return { apiKey: key, seconds: Math.round((performance.now() - started) / 100) / 10 };
   } finally {
