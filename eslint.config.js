@@ -22,4 +22,16 @@ export default tseslint.config(
     },
   },
   { files: ['bin/**/*.js'], languageOptions: { globals: { process: 'readonly' } } },
+  // The console's browser scripts (src/console/README.md): plain ES modules run by the browser.
+  {
+    files: ['src/console/static/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: Object.fromEntries(
+        ['window', 'document', 'fetch', 'URL', 'URLSearchParams', 'EventSource', 'FormData', 'HTMLElement',
+          'HTMLDialogElement', 'Event', 'CustomEvent', 'setTimeout', 'clearTimeout', 'console', 'navigator',
+          'location', 'history', 'requestAnimationFrame'].map((name) => [name, 'readonly']),
+      ),
+    },
+  },
 );

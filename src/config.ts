@@ -131,6 +131,19 @@ const fileSchema = z.strictObject({
       operatorDefault: operatorDeviceDefaultSchema.nullable().default(null),
     })
     .prefault({}),
+  /** the web console (src/console/): session lifetimes and the secret its session cookie is signed with */
+  console: z
+    .strictObject({
+      /** a session unused for this long ends (the next page asks to sign in again) */
+      sessionIdleMs: durationMs.default(30 * 60_000),
+      /** a session ends this long after sign-in, however busy */
+      sessionAbsoluteMs: durationMs.default(12 * 3600_000),
+      /** signs the session cookie (a secret: no default; env OTAGW_CONSOLE_COOKIE_SECRET); absent: secretFile */
+      cookieSecret: z.string().min(32).optional(),
+      /** where the secret generated at first start is kept (mode 0600) when cookieSecret is not set */
+      secretFile: z.string().min(1).default('./var/console-secret'),
+    })
+    .prefault({}),
   seeds: z
     .strictObject({
       groupsFile: z.string().min(1).default('groups.yaml'),
@@ -168,6 +181,7 @@ export interface Config {
   readonly requests: FileConfig['requests'];
   readonly texts: FileConfig['texts'];
   readonly devices: FileConfig['devices'];
+  readonly console: FileConfig['console'];
   readonly seeds: FileConfig['seeds'];
   /** config/groups.yaml (seeds.groupsFile): the policy of each subscriber group */
   readonly groups: Readonly<Record<string, GroupPolicy>>;
@@ -276,6 +290,7 @@ function envPatch(
     store: { url: env.DATABASE_URL || undefined, dataDir: env.OTAGW_DATA_DIR || undefined },
     redis: { url: env.REDIS_URL || undefined, prefix: env.OTAGW_QUEUE_PREFIX || undefined },
     smsc: { simulator: { controlToken: simulatorControlTokenFromEnv(env) } },
+    console: { cookieSecret: env.OTAGW_CONSOLE_COOKIE_SECRET || undefined },
   };
 }
 
@@ -359,6 +374,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     requests: file.requests,
     texts: file.texts,
     devices: file.devices,
+    console: file.console,
     seeds: file.seeds,
     groups,
   });

@@ -2,6 +2,7 @@ import type { X509Certificate } from 'node:crypto';
 import Koa from 'koa';
 import type { AppContext } from '../app-context.ts';
 import type { ClientAuth, MetricsAccess } from '../config.ts';
+import { createConsole } from '../console/index.ts';
 import { countUnmatchedReceipts } from '../provisioning/receipt-repository.ts';
 import { registerUnmatchedReceiptsGauge, unauthenticatedRequestsCounter } from '../observability/metrics.ts';
 import { ApiRouter, type RouteEntry } from './api-router.ts';
@@ -17,6 +18,7 @@ import { openApiRoutes } from './openapi.ts';
 import type { ResolvedHttpOptions, RouteKit } from './route-kit.ts';
 import { adminKeyRoutes } from './routes/api-keys/routes.ts';
 import { auditRoutes } from './routes/audit/routes.ts';
+import { campaignRoutes } from './routes/campaigns/routes.ts';
 import { deviceRoutes } from './routes/devices/routes.ts';
 import { eventRoutes } from './routes/events/routes.ts';
 import { groupRoutes } from './routes/groups/routes.ts';
@@ -24,6 +26,7 @@ import { healthRoutes } from './routes/health/routes.ts';
 import { messageRoutes } from './routes/messages/routes.ts';
 import { profileRoutes } from './routes/profiles/routes.ts';
 import { provisioningRoutes } from './routes/provisionings/routes.ts';
+import { pushRoutes } from './routes/pushes/routes.ts';
 import { ruleRoutes } from './routes/rules/routes.ts';
 import { smscRoutes } from './routes/smsc/routes.ts';
 import { subscriberRoutes } from './routes/subscribers/routes.ts';
@@ -101,6 +104,7 @@ export function createApp(context: AppContext, httpOptions: HttpOptions = {}): K
   deviceRoutes(kit);
   subscriberRoutes(kit);
   provisioningRoutes(kit);
+  pushRoutes(kit);
   smscRoutes(kit);
   messageRoutes(kit);
   eventRoutes(kit);
@@ -109,12 +113,14 @@ export function createApp(context: AppContext, httpOptions: HttpOptions = {}): K
   groupRoutes(kit);
   adminKeyRoutes(kit);
   auditRoutes(kit);
+  campaignRoutes(kit);
   openApiRoutes(kit);
 
   const app = new Koa({ proxy: false });
   app.silent = true;
   app.use(requestId());
   app.use(errorHandler(context.logger));
+  app.use(createConsole(kit)); // /console (src/console/README.md); anything else passes through
   app.use(api.router.routes());
   app.use(api.router.allowedMethods());
   routeTables.set(app, api.routes);

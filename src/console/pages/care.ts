@@ -1,0 +1,7 @@
+import type { ConsoleKit } from '../router.ts';
+import { searchPages } from './care-search.ts';
+
+/** Customer care: find a subscriber, read their timeline, resend. */
+export function carePages(kit: ConsoleKit): void {
+  searchPages(kit);
+}
