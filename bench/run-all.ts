@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: every benchmark (codec, smpp, e2e, api), each in a process of its own with --json, one
+ * `npm run bench`: every benchmark (codec, smpp, e2e, api, campaign), each in a process of its own with --json, one
  * after the other; then docs/benchmarks.md with each figure beside its target, met or not, the machine,
  * the date, the commit and each benchmark's configuration. The table of figures is printed too (it is the
  * README's).
@@ -8,7 +8,7 @@
  *                                          full-load runs leave a backlog to drain, up to a minute each)
  *   npm run bench -- --quick               a smoke run: short runs, a small subscriber base; writes
  *                                          var/benchmarks-quick.md unless --out says otherwise
- *   npm run bench -- --only e2e,api        some of them (codec, smpp, e2e, api)
+ *   npm run bench -- --only e2e,api        some of them (codec, smpp, e2e, api, campaign)
  * Options: --out FILE (default docs/benchmarks.md), --store pg|pglite|both (e2e, api), --duration S,
  * --warmup S, --base N (passed to e2e and api), --profile (e2e and api print where the gateway's CPU time
  * goes; the summaries go into the document too).
@@ -17,11 +17,12 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { CampaignBenchReport } from './campaign.ts';
 import type { ProfileSummary } from './support/cpu-profile.ts';
 import { ROOT } from './support/gateway-process.ts';
 import { gitCommit, machineInfo, type CpuShares, type Percentiles } from './support/stats.ts';
 
-const BENCHMARKS = ['codec', 'smpp', 'e2e', 'api'] as const;
+const BENCHMARKS = ['codec', 'smpp', 'e2e', 'api', 'campaign'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 
 const TARGETS = {
@@ -222,6 +223,35 @@ function smppRows(report: SmppReport): Row[] {
   ];
 }
 
+/** bench:campaign's figures; its targets are its own (bench/campaign.ts TARGETS), verdicts included. */
+function campaignRows(report: CampaignBenchReport): Row[] {
+  const { run, met: verdict } = report;
+  const base = `${n(Number(report.configuration.base))} subscribers, ${n(run.selected)} selected`;
+  return [
+    {
+      benchmark: `campaign create + preview, then start (${base})`,
+      store: STORE_NAMES.pg,
+      figure: `create ${run.createSeconds} s, start ${run.startSeconds} s; queueing ${n(run.queuedPerSecond)}/s`,
+      target: '< 60 s each',
+      met: met(verdict.create && verdict.start),
+    },
+    {
+      benchmark: 'campaign gateway memory (VmHWM)',
+      store: STORE_NAMES.pg,
+      figure: `${run.memory.hwmMb} MB`,
+      target: '< 500 MB',
+      met: met(verdict.memory),
+    },
+    {
+      benchmark: `campaign submit rate at the SMSC, paced at ${String(report.configuration.tps)}/s`,
+      store: STORE_NAMES.pg,
+      figure: `${run.smsPerSecond} SMS/s over ${run.windowSeconds} s`,
+      target: 'within 5%',
+      met: met(verdict.rate),
+    },
+  ];
+}
+
 function table(rows: Row[]): string {
   return [
     '| benchmark | store | figure | target | met |',
@@ -364,6 +394,8 @@ async function main(): Promise<void> {
       outcomes.smpp = await runBenchmark('smpp', ['--json', ...(values.quick ? ['--quick'] : [])]);
     if (name === 'e2e') outcomes.e2e = await runBenchmark('e2e', ['--json', ...e2eArgs]);
     if (name === 'api') outcomes.api = await runBenchmark('api', ['--json', ...apiArgs]);
+    if (name === 'campaign')
+      outcomes.campaign = await runBenchmark('campaign', ['--json', ...(values.quick ? ['--quick'] : [])]);
   }
   const minutes = Math.round((performance.now() - started) / 6000) / 10;
 
@@ -386,6 +418,10 @@ async function main(): Promise<void> {
       const report = outcome.report as ApiReport;
       rows.push(...apiRows(report));
       details.push(heading + apiDetails(report));
+    } else if (name === 'campaign') {
+      const report = outcome.report as CampaignBenchReport;
+      rows.push(...campaignRows(report));
+      details.push(`${heading}Configuration:\n${configurationList(report.configuration)}\n`);
     } else if (name === 'codec') {
       const report = outcome.report as CodecReport;
       rows.push(...codecRows(report));
