@@ -3,6 +3,7 @@ import { unpackWsp } from '../../codecs/ota/unpack.ts';
 import { SegmentAssembler, type SegmentInput } from '../../codecs/sms/reassemble.ts';
 import { decodeUdh, type ConcatElement } from '../../codecs/sms/udh.ts';
 import type { SecurityCredentials } from '../../codecs/ota/security.ts';
+import { attribute, isElement, type XmlElement } from '../../codecs/xml/element.ts';
 
 export interface SubscriberCredentials {
   imsi?: string;
@@ -41,6 +42,23 @@ export interface HandsetPush {
   errorMessage: string | null;
   /** the MAC verified with a PIN the handset read in a text it received (USER* methods), as a user types it */
   pinFromText: boolean;
+  /** an SI or SL push as the phone reads it (docs/protocol.md §8); null for other pushes */
+  service: HandsetServiceMessage | null;
+}
+
+/**
+ * What a phone's push inbox shows of a Service Indication (a text and a link) or does with a Service
+ * Loading (loads or caches the link). Absent attributes are null: the handset's defaults apply.
+ */
+export interface HandsetServiceMessage {
+  kind: 'si' | 'sl';
+  href: string | null;
+  action: string | null;
+  /** SI only: si-id, created, si-expires (%Datetime, docs/protocol.md §8.3) and the indication's text */
+  siId: string | null;
+  created: string | null;
+  expires: string | null;
+  text: string | null;
 }
 
 /** A plain-text SMS as the phone shows it, its parts joined. */
@@ -474,6 +492,7 @@ export class VirtualHandsets {
         errorCode: null,
         errorMessage: null,
         pinFromText,
+        service: serviceMessageOf(unpacked.documentType, unpacked.root),
       };
     } catch (error) {
       if (!(error instanceof CodecError)) throw error;
@@ -490,6 +509,7 @@ export class VirtualHandsets {
         errorCode: error.code,
         errorMessage: error.message,
         pinFromText: false,
+        service: null,
       };
     }
     push.decoded = decoded;
@@ -515,6 +535,26 @@ export class VirtualHandsets {
     }
     return undefined;
   }
+}
+
+/** An SI's indication or an SL's attributes (docs/protocol.md §8.1, §8.2); null for other documents. */
+function serviceMessageOf(documentType: string, root: XmlElement): HandsetServiceMessage | null {
+  if (documentType !== 'si' && documentType !== 'sl') return null;
+  const element =
+    documentType === 'sl'
+      ? root
+      : root.children.filter(isElement).find((child) => child.name === 'indication');
+  const read = (name: string): string | null => (element ? (attribute(element, name) ?? null) : null);
+  const text = element?.children.filter((child): child is string => typeof child === 'string').join('') ?? '';
+  return {
+    kind: documentType,
+    href: read('href'),
+    action: read('action'),
+    siId: read('si-id'),
+    created: read('created'),
+    expires: read('si-expires'),
+    text: documentType === 'si' && text !== '' ? text : null,
+  };
 }
 
 /** Keeps one part of a concatenated text; the whole text once every part arrived, else undefined. */

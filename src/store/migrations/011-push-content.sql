@@ -4,5 +4,5 @@
 -- without opening the document. A provisioning with content has no profile version.
 ALTER TABLE provisionings ADD COLUMN content jsonb;
 ALTER TABLE provisionings ADD COLUMN content_kind text CHECK (content_kind IN ('si', 'sl'));
-ALTER TABLE provisionings ADD CONSTRAINT provisionings_content_kind_check
+ALTER TABLE provisionings ADD CONSTRAINT provisionings_content_check
   CHECK ((content IS NULL) = (content_kind IS NULL) AND (content IS NULL OR profile_version_id IS NULL));

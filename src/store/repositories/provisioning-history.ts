@@ -22,7 +22,7 @@ export async function listSubscriberProvisionings(
             p.failure_code AS "failureCode", p.failure_reason AS "failureReason",
             p.created_at AS "createdAt", p.queued_at AS "queuedAt", p.submitted_at AS "submittedAt",
             p.finished_at AS "finishedAt", p.applied_at AS "appliedAt",
-            pr.name AS "profileName", pv.version AS "profileVersion"
+            pr.name AS "profileName", pv.version AS "profileVersion", p.content
        FROM provisionings p
        LEFT JOIN profile_versions pv ON pv.id = p.profile_version_id
        LEFT JOIN profiles pr ON pr.id = pv.profile_id
