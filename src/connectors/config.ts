@@ -38,6 +38,12 @@ export const smscConfigSchema = z.strictObject({
   /** one transceiver per bind, or a transmitter and a receiver per bind */
   bindMode: z.enum(['trx', 'tx-rx']).default('trx'),
   binds: z.number().int().min(1).max(64).default(1),
+  /**
+   * binds (sessions: a transceiver, transmitter or receiver is one) the account allows at once over every
+   * worker; each bind opens only while it holds one of the account's leases in Redis (worker role;
+   * connectors/shared/redis-limits.ts). Absent: no limit beyond `binds` per process
+   */
+  maxBinds: z.number().int().min(1).max(1000).optional(),
 
   sourceAddr: z.string().max(MAX_ADDRESS).default(''),
   sourceTon: octet.default(0),
@@ -74,7 +80,10 @@ export const smscConfigSchema = z.strictObject({
 
   /** outstanding submit_sm per bind */
   window: z.number().int().min(1).max(1000).default(10),
-  /** submit_sm per second for the whole SMSC account, shared by its binds; 0 = no configured limit */
+  /**
+   * submit_sm per second for the whole SMSC account, shared by its binds and, in the worker role, by every
+   * worker bound to it (a token bucket in Redis); 0 = no configured limit
+   */
   tps: z.number().min(0).default(0),
   /** pacing burst: the bucket holds at most this much sending time worth of tokens */
   pacingSmoothingMs: durationMs.default(20),

@@ -140,6 +140,8 @@ export type BindState =
   | 'bound'
   | 'unbinding'
   | 'reconnect-wait'
+  /** waiting for one of the SMSC account's bind leases (maxBinds): other workers hold them all */
+  | 'standby'
   | 'stopped'
   /** refused for good (wrong credentials); needs an operator */
   | 'failed';

@@ -17,6 +17,7 @@ import { AimdRateController, reconnectDelayMs, SendRateMeter } from './rate-cont
 import { INTERFACE_VERSION_34 } from './protocol.ts';
 import { RawSession, rawPdu } from './raw-session.ts';
 import { smoothCapacity, TokenBucket } from './token-bucket.ts';
+import type { BindLease } from '../shared/limits.ts';
 
 /** What became of a submit_sm; the connector turns it into a segment result or a retry. */
 export type SubmitAnswer =
@@ -98,6 +99,8 @@ export class SmppBind<Job> {
     maxTps: number,
     private readonly handlers: BindHandlers<Job>,
     private readonly logger: Logger,
+    /** the account's permission to hold this bind open (maxBinds over every worker); absent: always */
+    private readonly lease?: BindLease,
   ) {
     const now = Date.now();
     this.aimd = new AimdRateController(
@@ -115,6 +118,10 @@ export class SmppBind<Job> {
     this.bucket = new TokenBucket(maxTps, smoothCapacity(maxTps, config.pacingSmoothingMs), now);
     this.firstAttemptDone = new Promise((resolve) => (this.resolveFirstAttempt = resolve));
     this.effectiveWindow = config.window;
+    lease?.onLost((reason) => {
+      this.lastError = reason;
+      this.session?.destroy();
+    });
   }
 
   get canTransmit(): boolean {
@@ -173,8 +180,37 @@ export class SmppBind<Job> {
       this.firstAttemptDone = new Promise((resolve) => (this.resolveFirstAttempt = resolve));
       this.reconnectAttempt = 0;
     }
-    this.connect();
+    this.openWhenLeased();
     return this.firstAttemptDone;
+  }
+
+  /** Connects now, or once this bind holds one of the account's leases (standby until then). */
+  private openWhenLeased(): void {
+    const lease = this.lease;
+    if (!lease || lease.held) {
+      this.connect();
+      return;
+    }
+    this.setState('standby');
+    void lease
+      .acquire()
+      .catch(() => false)
+      .then((held) => {
+        if (this.stopping) {
+          if (held) void lease.release();
+          return;
+        }
+        if (held) {
+          this.connect();
+          return;
+        }
+        this.lastError = 'waiting for a bind lease: the account allows no more binds now';
+        this.resolveFirstAttempt();
+        this.reconnectTimer = setTimeout(() => {
+          this.reconnectTimer = undefined;
+          if (!this.stopping) this.openWhenLeased();
+        }, lease.retryMs);
+      });
   }
 
   /**
@@ -248,6 +284,12 @@ export class SmppBind<Job> {
    * unbindTimeoutMs), closes. Submits still outstanding then are reported as link-lost.
    */
   async stop(): Promise<void> {
+    await this.closeForStop();
+    // given back at once, so a bind of another worker need not wait for the lease to expire
+    await this.lease?.release();
+  }
+
+  private async closeForStop(): Promise<void> {
     this.stopping = true;
     clearTimeout(this.reconnectTimer);
     this.reconnectTimer = undefined;
@@ -555,6 +597,7 @@ export class SmppBind<Job> {
     }
     for (const entry of lost) this.handlers.onAnswer(this, entry.job, { kind: 'link-lost' });
     if (this.state === 'failed') {
+      void this.lease?.release();
       this.resolveFirstAttempt();
       return;
     }
@@ -579,7 +622,7 @@ export class SmppBind<Job> {
       this.reconnectTimer = undefined;
       if (this.stopping) return;
       this.reconnects++;
-      this.connect();
+      this.openWhenLeased();
     }, delay);
   }
 }

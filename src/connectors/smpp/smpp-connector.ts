@@ -36,7 +36,9 @@ import { isReceipt, readMo, readReceipt, type IncomingMessage } from './deliver-
 import { normaliseMessageId, type MessageIdBase } from './message-id.ts';
 import { ReceiptMatcher } from './receipt-matcher.ts';
 import { SegmentQueue } from './segment-queue.ts';
+import { smoothCapacity } from './token-bucket.ts';
 import { buildSubmitSm, SubmitSmBuildError, submitSmTemplate } from './submit-sm.ts';
+import { SharedTokenStock, type SharedAccountLimits } from '../shared/limits.ts';
 
 interface SegmentJob {
   push: OutboundPush;
@@ -50,7 +52,12 @@ interface SegmentJob {
 
 export interface SmppConnectorOptions {
   logger?: Logger;
+  /** the account's limits shared with other workers (worker role); absent: this process paces alone */
+  shared?: SharedAccountLimits;
 }
+
+/** Account tokens unused for this many pacing windows are dropped (connectors/shared/limits.ts). */
+const SHARED_TOKEN_MAX_AGE_WINDOWS = 5;
 
 export interface SmppConnectorCounters {
   submitted: number;
@@ -90,6 +97,8 @@ export class SmppConnector extends EventEmitter<SmscConnectorEvents> implements 
   private unreadableReceipts = 0;
   private moCount = 0;
   private readonly failures = new Map<string, number>();
+  /** this worker's stock of the account's shared tokens; undefined: paced by this process alone */
+  private readonly sharedTokens: SharedTokenStock | undefined;
 
   constructor(
     private readonly config: SmscConfig,
@@ -118,15 +127,26 @@ export class SmppConnector extends EventEmitter<SmscConnectorEvents> implements 
       onIncoming: (bind, message) => this.onIncoming(bind, message),
       onReady: () => this.pump(),
     };
+    const shared = options.shared;
     const perBindTps = config.tps > 0 ? config.tps / config.binds : Infinity;
+    const bind = (id: string, mode: 'trx' | 'tx' | 'rx', tps: number): SmppBind<SegmentJob> =>
+      new SmppBind(id, mode, config, tps, handlers, this.logger, shared?.leaseFor?.(id));
     for (let i = 0; i < config.binds; i++) {
       if (config.bindMode === 'trx') {
-        this.addBind(new SmppBind(`${config.id}/${i}`, 'trx', config, perBindTps, handlers, this.logger));
+        this.addBind(bind(`${config.id}/${i}`, 'trx', perBindTps));
       } else {
-        this.addBind(new SmppBind(`${config.id}/${i}/tx`, 'tx', config, perBindTps, handlers, this.logger));
-        this.addBind(new SmppBind(`${config.id}/${i}/rx`, 'rx', config, Infinity, handlers, this.logger));
+        this.addBind(bind(`${config.id}/${i}/tx`, 'tx', perBindTps));
+        this.addBind(bind(`${config.id}/${i}/rx`, 'rx', Infinity));
       }
     }
+    this.sharedTokens =
+      shared?.tokens &&
+      new SharedTokenStock(shared.tokens, {
+        // a pacing window's worth per round trip: few round trips, never a burst beyond that window
+        batch: Math.max(1, Math.floor(smoothCapacity(config.tps, config.pacingSmoothingMs))),
+        maxAgeMs: Math.max(50, config.pacingSmoothingMs * SHARED_TOKEN_MAX_AGE_WINDOWS),
+        onRefill: () => this.pump(),
+      });
   }
 
   private addBind(bind: SmppBind<SegmentJob>): void {
@@ -157,6 +177,7 @@ export class SmppConnector extends EventEmitter<SmscConnectorEvents> implements 
     clearInterval(this.housekeepingTimer);
     clearTimeout(this.pumpTimer);
     this.pumpTimer = undefined;
+    this.sharedTokens?.stop();
     this.matcher.sweep(Infinity);
     this.started = false;
   }
@@ -202,6 +223,9 @@ export class SmppConnector extends EventEmitter<SmscConnectorEvents> implements 
       }
       if (this.queue.length > 0 && this.noBindCanEverTransmit())
         this.failQueued('every bind was refused for good');
+      else if (this.queue.length > 0 && this.holdsNoLease())
+        // another worker holds the account's binds: the job is better retried there than waiting here
+        this.failQueued("this worker holds none of the SMSC account's bind leases (maxBinds)");
       this.pump();
     });
   }
@@ -258,6 +282,9 @@ export class SmppConnector extends EventEmitter<SmscConnectorEvents> implements 
     const now = Date.now();
     let waitMs = Infinity;
     while (this.queue.length > 0) {
+      // the account's token is taken only when a bind could send now, and given back when none takes it
+      if (this.sharedTokens && !binds.some((bind) => bind.hasWindowSpace)) break;
+      if (this.sharedTokens && !this.sharedTokens.tryTake(this.queue.length)) break;
       let chosen: SmppBind<SegmentJob> | undefined;
       for (let k = 0; k < count; k++) {
         const candidate = binds[(this.nextBind + k) % count];
@@ -271,7 +298,10 @@ export class SmppConnector extends EventEmitter<SmscConnectorEvents> implements 
         this.nextBind = (this.nextBind + k + 1) % count;
         break;
       }
-      if (!chosen) break;
+      if (!chosen) {
+        this.sharedTokens?.giveBack();
+        break;
+      }
       const job = this.queue.shift() as SegmentJob;
       chosen.submit(job, job.fields, now);
     }
@@ -455,6 +485,10 @@ export class SmppConnector extends EventEmitter<SmscConnectorEvents> implements 
 
   private noBindCanEverTransmit(): boolean {
     return this.transmitters.every((bind) => bind.state === 'failed');
+  }
+
+  private holdsNoLease(): boolean {
+    return this.transmitters.every((bind) => bind.state === 'standby');
   }
 
   private failQueued(reason: string): void {
