@@ -13,6 +13,8 @@ import { prepareLocalAdmin } from './auth/local-admin.ts';
 import { pathToFileURL } from 'node:url';
 import type { Redis } from 'ioredis';
 import type { AppContext } from './app-context.ts';
+import { CampaignFeeder } from './campaigns/feeder.ts';
+import { CampaignService } from './campaigns/service.ts';
 import { loadConfig, type Config } from './config.ts';
 import { createSmscConnectors, type SmscRouter } from './connectors/index.ts';
 import { smscRoutingSchema, type SmscRoutingConfig } from './connectors/config.ts';
@@ -294,7 +296,21 @@ async function startWorkers(
     connection: core.connectRedis('worker'),
     prefix: config.redis.prefix,
   });
-  shutdown.add('workers', () => worker.close());
+  // Campaigns are fed where pushes are sent; one feeder per campaign across processes (a Redis lease).
+  const feeder = new CampaignFeeder({
+    ...core.deps,
+    redis: core.connectRedis('campaign feeder'),
+    prefix: config.redis.prefix,
+    provisioning: core.service,
+    campaigns: new CampaignService(core.deps),
+    queueCounts: () => core.queue.counts(),
+    policies: core.deps.policies!,
+  });
+  feeder.start();
+  shutdown.add('workers', async () => {
+    await feeder.stop();
+    await worker.close();
+  });
   say(`Worker          concurrency ${config.provisioning.workerConcurrency}`);
   return { connector, worker };
 }

@@ -1,5 +1,6 @@
 /**
- * Gateway events for live views (the console's SSE stream): provisioning state changes and receipts.
+ * Gateway events for live views (the console's SSE stream): provisioning state changes, receipts,
+ * bind changes and campaigns' progress.
  * Published through Redis pub/sub so api and worker processes see each other's events.
  */
 import type { ProvisioningState } from '../provisioning/types.ts';
@@ -26,6 +27,29 @@ export type GatewayEvent =
       /** DeliveryReport state: delivered, failed, expired, ... */
       state: string;
       error?: string;
+      at: string;
+    }
+  | {
+      /** a campaign changed state (src/campaigns/state-machine.ts): by an admin, or by its feeder */
+      type: 'campaign.state';
+      campaignId: string;
+      name: string;
+      from: string | null;
+      to: string;
+      action: string;
+      actor: string;
+      at: string;
+      /** why (a breaker's figures, a pause's reason) */
+      reason?: Record<string, unknown>;
+    }
+  | {
+      /** a running campaign's counts (src/campaigns/types.ts CampaignCounts), every few seconds */
+      type: 'campaign.progress';
+      campaignId: string;
+      state: string;
+      counts: Record<string, number | Record<string, number>>;
+      /** SMS per second over the last seconds */
+      smsPerSecond: number;
       at: string;
     }
   | {

@@ -1,7 +1,13 @@
 import { z } from 'zod';
 import { operation } from '../../operation.ts';
 
-export const EVENT_TYPES = ['provisioning.state', 'segment.receipt', 'smsc.bind-state'] as const;
+export const EVENT_TYPES = [
+  'provisioning.state',
+  'segment.receipt',
+  'smsc.bind-state',
+  'campaign.state',
+  'campaign.progress',
+] as const;
 
 export const eventStream = operation({
   operationId: 'events.stream',

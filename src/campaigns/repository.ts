@@ -1,0 +1,480 @@
+/**
+ * Campaigns' SQL: the campaign rows, the selector compiled to one query, the target list materialised
+ * at start, and what the feeder and the status read.
+ */
+import { asJson, type Db, type SqlParam } from '../store/db.ts';
+import type {
+  Campaign,
+  CampaignBreaker,
+  CampaignContent,
+  CampaignCounts,
+  CampaignPacing,
+  CampaignPreview,
+  CampaignSelector,
+  CampaignState,
+  CampaignWindow,
+} from './types.ts';
+
+/** A selector with its profile resolved to an id and its numbers and time parsed. */
+export interface ResolvedSelector {
+  profileId?: string;
+  versions?: { below: number } | number[];
+  models?: string[];
+  manufacturers?: string[];
+  groups?: string[];
+  msisdnPrefix?: string;
+  msisdns?: string[];
+  lastDeliveredBefore?: Date;
+  never?: boolean;
+}
+
+/** A subscriber with no handset, or one whose TAC the catalogue lacks, in the per-model keys. */
+export const NO_HANDSET_KEY = 'no-handset';
+export const UNKNOWN_MODEL_KEY = 'unknown';
+
+interface CompiledSelector {
+  sql: string;
+  params: SqlParam[];
+}
+
+/** The subscriber's catalogue model by the IMEI's 8-digit TAC, else its legacy 6-digit one. */
+const MODEL_JOIN = `LEFT JOIN LATERAL (
+    SELECT dm.id, dm.manufacturer, dm.model FROM tacs t JOIN device_models dm ON dm.id = t.model_id
+     WHERE t.tac IN (left(s.current_imei, 8), left(s.current_imei, 6))
+     ORDER BY length(t.tac) DESC LIMIT 1) m ON true`;
+
+/**
+ * The selector as ONE query over subscribers (every field given is one more condition): the columns
+ * are subscriber_id, msisdn, group_name, current_imei, model_id, manufacturer, model and model_key.
+ */
+export function compileSelector(selector: ResolvedSelector): CompiledSelector {
+  const params: SqlParam[] = [];
+  const param = (value: SqlParam): string => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  const joins = [MODEL_JOIN];
+  const where = ['s.msisdn IS NOT NULL'];
+  if (selector.groups) where.push(`s.group_name = ANY(${param(selector.groups)}::text[])`);
+  if (selector.msisdnPrefix) where.push(`s.msisdn LIKE ${param(`${selector.msisdnPrefix}%`)}`);
+  if (selector.msisdns) where.push(`s.msisdn = ANY(${param(selector.msisdns)}::text[])`);
+  if (selector.manufacturers) {
+    const names = selector.manufacturers.map((name) => name.toLowerCase());
+    where.push(`lower(m.manufacturer) = ANY(${param(names)}::text[])`);
+  }
+  if (selector.models) {
+    const names = param(selector.models.map((name) => name.toLowerCase()));
+    where.push(
+      `(lower(m.model) = ANY(${names}::text[]) OR lower(m.manufacturer || ' ' || m.model) = ANY(${names}::text[]))`,
+    );
+  }
+  if (selector.never) {
+    where.push(
+      `NOT EXISTS (SELECT 1 FROM provisionings d WHERE d.subscriber_id = s.id AND d.state = 'delivered')`,
+    );
+  }
+  if (selector.lastDeliveredBefore) {
+    joins.push(`JOIN LATERAL (SELECT d.finished_at FROM provisionings d
+       WHERE d.subscriber_id = s.id AND d.state = 'delivered'
+       ORDER BY d.finished_at DESC NULLS LAST LIMIT 1) last ON true`);
+    where.push(`last.finished_at < ${param(selector.lastDeliveredBefore)}::timestamptz`);
+  }
+  if (selector.profileId) {
+    joins.push(`JOIN LATERAL (SELECT pv.version FROM provisionings d JOIN profile_versions pv ON pv.id = d.profile_version_id
+       WHERE d.subscriber_id = s.id AND d.state = 'delivered' AND pv.profile_id = ${param(selector.profileId)}::uuid
+       ORDER BY d.finished_at DESC NULLS LAST LIMIT 1) had ON true`);
+    const versions = selector.versions;
+    if (Array.isArray(versions)) where.push(`had.version = ANY(${param(versions)}::int[])`);
+    else if (versions) where.push(`had.version < ${param(versions.below)}::int`);
+  }
+  const sql = `SELECT s.id AS subscriber_id, s.msisdn, s.group_name, s.current_imei,
+         m.id AS model_id, m.manufacturer, m.model,
+         coalesce(m.id::text, CASE WHEN s.current_imei IS NULL THEN '${NO_HANDSET_KEY}' ELSE '${UNKNOWN_MODEL_KEY}' END) AS model_key
+    FROM subscribers s ${joins.join('\n    ')}
+   WHERE ${where.join('\n     AND ')}`;
+  return { sql, params };
+}
+
+/** The selection per (model, group): what the preview renders once per model and counts. */
+export interface SelectionGroup {
+  modelKey: string;
+  modelId: number | null;
+  manufacturer: string | null;
+  model: string | null;
+  groupName: string;
+  count: number;
+  /** one IMEI of the group, to resolve its device as the worker would */
+  imei: string | null;
+}
+
+export async function countSelection(db: Db, selector: ResolvedSelector): Promise<SelectionGroup[]> {
+  const { sql, params } = compileSelector(selector);
+  const rows = await db.query<{
+    model_key: string;
+    model_id: string | null;
+    manufacturer: string | null;
+    model: string | null;
+    group_name: string;
+    count: number;
+    imei: string | null;
+  }>(
+    `SELECT model_key, model_id, manufacturer, model, group_name, count(*)::int AS count, min(current_imei) AS imei
+       FROM (${sql}) selected GROUP BY model_key, model_id, manufacturer, model, group_name
+      ORDER BY count(*) DESC, model_key, group_name`,
+    params,
+  );
+  return rows.map((row) => ({
+    modelKey: row.model_key,
+    modelId: row.model_id === null ? null : Number(row.model_id),
+    manufacturer: row.manufacturer,
+    model: row.model,
+    groupName: row.group_name,
+    count: row.count,
+    imei: row.imei,
+  }));
+}
+
+export async function sampleSelection(db: Db, selector: ResolvedSelector, limit: number): Promise<string[]> {
+  const { sql, params } = compileSelector(selector);
+  const rows = await db.query<{ msisdn: string }>(
+    `SELECT msisdn FROM (${sql}) selected ORDER BY msisdn LIMIT ${Math.max(0, Math.floor(limit))}`,
+    params,
+  );
+  return rows.map((row) => row.msisdn);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Campaign rows
+
+interface CampaignRow {
+  id: string;
+  name: string;
+  state: CampaignState;
+  selector: CampaignSelector;
+  content: CampaignContent;
+  pacing: CampaignPacing;
+  send_window: CampaignWindow | null;
+  breaker: CampaignBreaker;
+  preview: CampaignPreview;
+  state_reason: Record<string, unknown> | null;
+  rate_per_second: number;
+  target_count: number | null;
+  created_by: string;
+  created_at: Date;
+  updated_at: Date;
+  started_at: Date | null;
+  finished_at: Date | null;
+}
+
+function toCampaign(row: CampaignRow): Campaign {
+  return {
+    id: row.id,
+    name: row.name,
+    state: row.state,
+    selector: row.selector,
+    content: row.content,
+    pacing: row.pacing,
+    window: row.send_window,
+    breaker: row.breaker,
+    preview: row.preview,
+    stateReason: row.state_reason,
+    ratePerSecond: Number(row.rate_per_second),
+    targetCount: row.target_count,
+    createdBy: row.created_by,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+  };
+}
+
+export interface NewCampaign {
+  name: string;
+  selector: CampaignSelector;
+  content: CampaignContent;
+  /** the profile and version pushed (content kind 'profile') */
+  profileId: string | null;
+  profileVersion: number | null;
+  pacing: CampaignPacing;
+  window: CampaignWindow | null;
+  breaker: CampaignBreaker;
+  preview: CampaignPreview;
+  ratePerSecond: number;
+  createdBy: string;
+}
+
+export async function insertCampaign(db: Db, campaign: NewCampaign): Promise<Campaign> {
+  const row = await db.one<CampaignRow>(
+    `INSERT INTO campaigns (name, selector, content, profile_id, profile_version, pacing, send_window, breaker,
+                            preview, rate_per_second, created_by)
+     VALUES ($1, $2::jsonb, $3::jsonb, $4, $5, $6::jsonb, $7::jsonb, $8::jsonb, $9::jsonb, $10, $11) RETURNING *`,
+    [
+      campaign.name,
+      asJson(campaign.selector),
+      asJson(campaign.content),
+      campaign.profileId,
+      campaign.profileVersion,
+      asJson(campaign.pacing),
+      campaign.window === null ? null : asJson(campaign.window),
+      asJson(campaign.breaker),
+      asJson(campaign.preview),
+      campaign.ratePerSecond,
+      campaign.createdBy,
+    ],
+  );
+  return toCampaign(row!);
+}
+
+export async function getCampaign(db: Db, id: string): Promise<Campaign | undefined> {
+  const row = await db.one<CampaignRow>(`SELECT * FROM campaigns WHERE id = $1`, [id]);
+  return row && toCampaign(row);
+}
+
+export interface CampaignFilter {
+  state?: CampaignState;
+  limit: number;
+  /** the next page: campaigns created before this one */
+  before?: { createdAt: Date; id: string };
+}
+
+/** Newest first. */
+export async function listCampaigns(db: Db, filter: CampaignFilter): Promise<Campaign[]> {
+  const rows = await db.query<CampaignRow>(
+    `SELECT * FROM campaigns
+      WHERE ($1::text IS NULL OR state = $1)
+        AND ($2::timestamptz IS NULL OR (created_at, id) < ($2::timestamptz, $3::uuid))
+      ORDER BY created_at DESC, id DESC LIMIT $4`,
+    [filter.state ?? null, filter.before?.createdAt ?? null, filter.before?.id ?? null, filter.limit],
+  );
+  return rows.map(toCampaign);
+}
+
+export async function listRunningCampaigns(db: Db): Promise<Campaign[]> {
+  const rows = await db.query<CampaignRow>(
+    `SELECT * FROM campaigns WHERE state = 'running' ORDER BY created_at`,
+  );
+  return rows.map(toCampaign);
+}
+
+export interface CampaignChange {
+  id: string;
+  from: readonly CampaignState[];
+  to: CampaignState;
+  reason: Record<string, unknown> | null;
+  preview?: CampaignPreview;
+}
+
+/** Moves a campaign still in one of `from`; undefined when it is not (the caller reads why). */
+export async function updateCampaignState(db: Db, change: CampaignChange): Promise<Campaign | undefined> {
+  const row = await db.one<CampaignRow>(
+    `UPDATE campaigns SET state = $2, state_reason = $3::jsonb, updated_at = now(),
+            preview = coalesce($5::jsonb, preview),
+            started_at = CASE WHEN $2 = 'running' THEN coalesce(started_at, now()) ELSE started_at END,
+            finished_at = CASE WHEN $2 IN ('completed', 'cancelled') THEN now() ELSE finished_at END
+      WHERE id = $1 AND state = ANY($4::text[]) RETURNING *`,
+    [
+      change.id,
+      change.to,
+      change.reason === null ? null : asJson(change.reason),
+      change.from,
+      change.preview === undefined ? null : asJson(change.preview),
+    ],
+  );
+  return row && toCampaign(row);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Targets
+
+/**
+ * The target list, written once at start from the selector's query: a subscriber whose model and group
+ * the preview found unsupported (`skipReasons` by `<model_key>|<group>`) is skipped with that reason,
+ * the others pending. Unique per (campaign, subscriber): writing it again adds nothing.
+ */
+export async function materialiseTargets(
+  db: Db,
+  campaignId: string,
+  selector: ResolvedSelector,
+  skipReasons: Readonly<Record<string, string>>,
+): Promise<number> {
+  const { sql, params } = compileSelector(selector);
+  const id = `$${params.length + 1}`;
+  const skips = `$${params.length + 2}::jsonb ->> (selected.model_key || '|' || selected.group_name)`;
+  await db.query(
+    `INSERT INTO campaign_targets (campaign_id, subscriber_id, group_name, state, skip_reason)
+     SELECT ${id}::uuid, selected.subscriber_id, selected.group_name,
+            CASE WHEN ${skips} IS NULL THEN 'pending' ELSE 'skipped' END, ${skips}
+       FROM (${sql}) selected
+     ON CONFLICT (campaign_id, subscriber_id) DO NOTHING`,
+    [...params, campaignId, asJson(skipReasons)],
+  );
+  const counted = await db.one<{ count: number }>(
+    `UPDATE campaigns SET target_count = (SELECT count(*)::int FROM campaign_targets WHERE campaign_id = $1)
+      WHERE id = $1 RETURNING target_count AS count`,
+    [campaignId],
+  );
+  return counted?.count ?? 0;
+}
+
+export interface PendingTarget {
+  subscriberId: string;
+  msisdn: string | null;
+}
+
+/** Pending targets in the groups given (null: any group), in a stable order. */
+export async function listPendingTargets(
+  db: Db,
+  campaignId: string,
+  groups: readonly string[] | null,
+  limit: number,
+): Promise<PendingTarget[]> {
+  const rows = await db.query<{ subscriber_id: string; msisdn: string | null }>(
+    `SELECT t.subscriber_id, s.msisdn FROM campaign_targets t JOIN subscribers s ON s.id = t.subscriber_id
+      WHERE t.campaign_id = $1 AND t.state = 'pending' AND ($2::text[] IS NULL OR t.group_name = ANY($2::text[]))
+      ORDER BY t.group_name, t.subscriber_id LIMIT $3`,
+    [campaignId, groups, limit],
+  );
+  return rows.map((row) => ({ subscriberId: row.subscriber_id, msisdn: row.msisdn }));
+}
+
+export async function hasPendingTargets(db: Db, campaignId: string): Promise<boolean> {
+  const row = await db.one<{ found: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM campaign_targets WHERE campaign_id = $1 AND state = 'pending') AS found`,
+    [campaignId],
+  );
+  return row?.found ?? false;
+}
+
+/** Each target now has its provisioning (only a pending target moves: a second write changes nothing). */
+export async function linkTargets(
+  db: Db,
+  campaignId: string,
+  links: ReadonlyArray<{ subscriberId: string; provisioningId: string }>,
+): Promise<void> {
+  if (links.length === 0) return;
+  await db.query(
+    `UPDATE campaign_targets t SET state = 'queued', provisioning_id = v.provisioning_id, updated_at = now()
+       FROM unnest($2::uuid[], $3::uuid[]) AS v (subscriber_id, provisioning_id)
+      WHERE t.campaign_id = $1 AND t.subscriber_id = v.subscriber_id AND t.state = 'pending'`,
+    [campaignId, links.map((link) => link.subscriberId), links.map((link) => link.provisioningId)],
+  );
+}
+
+/** Targets no push will go to, with why (a subscriber gone, a request refused, the campaign cancelled). */
+export async function skipTargets(
+  db: Db,
+  campaignId: string,
+  skips: ReadonlyArray<{ subscriberId: string; reason: string }>,
+): Promise<void> {
+  if (skips.length === 0) return;
+  await db.query(
+    `UPDATE campaign_targets t SET state = 'skipped', skip_reason = v.reason, updated_at = now()
+       FROM unnest($2::uuid[], $3::text[]) AS v (subscriber_id, reason)
+      WHERE t.campaign_id = $1 AND t.subscriber_id = v.subscriber_id AND t.state = 'pending'`,
+    [campaignId, skips.map((skip) => skip.subscriberId), skips.map((skip) => skip.reason)],
+  );
+}
+
+export async function skipPendingTargets(db: Db, campaignId: string, reason: string): Promise<number> {
+  const rows = await db.query<{ subscriber_id: string }>(
+    `UPDATE campaign_targets SET state = 'skipped', skip_reason = $2, updated_at = now()
+      WHERE campaign_id = $1 AND state = 'pending' RETURNING subscriber_id`,
+    [campaignId, reason],
+  );
+  return rows.length;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Progress
+
+const OPEN_STATES = `('requested', 'awaiting-confirmation', 'queued', 'submitting')`;
+const FAILED_STATES = `('failed', 'expired', 'cancelled')`;
+
+export async function countCampaign(db: Db, campaignId: string): Promise<CampaignCounts> {
+  const row = await db.one<Omit<CampaignCounts, 'failedByReason' | 'skippedByReason'>>(
+    `SELECT count(*)::int AS selected,
+            count(*) FILTER (WHERE t.state = 'pending')::int AS remaining,
+            count(*) FILTER (WHERE t.state = 'skipped')::int AS skipped,
+            count(*) FILTER (WHERE p.state IN ${OPEN_STATES})::int AS queued,
+            count(*) FILTER (WHERE p.state = 'submitted')::int AS submitted,
+            count(*) FILTER (WHERE p.state = 'delivered')::int AS delivered,
+            count(*) FILTER (WHERE p.state = 'delivered' AND p.applied_at IS NOT NULL)::int AS applied,
+            count(*) FILTER (WHERE p.state IN ${FAILED_STATES})::int AS failed
+       FROM campaign_targets t LEFT JOIN provisionings p ON p.id = t.provisioning_id
+      WHERE t.campaign_id = $1`,
+    [campaignId],
+  );
+  const reasons = await db.query<{ kind: 'failed' | 'skipped'; reason: string; count: number }>(
+    `SELECT CASE WHEN t.state = 'skipped' THEN 'skipped' ELSE 'failed' END AS kind,
+            coalesce(CASE WHEN t.state = 'skipped' THEN t.skip_reason ELSE p.failure_code END, 'UNKNOWN') AS reason,
+            count(*)::int AS count
+       FROM campaign_targets t LEFT JOIN provisionings p ON p.id = t.provisioning_id
+      WHERE t.campaign_id = $1 AND (t.state = 'skipped' OR p.state IN ${FAILED_STATES})
+      GROUP BY 1, 2`,
+    [campaignId],
+  );
+  const failedByReason: Record<string, number> = {};
+  const skippedByReason: Record<string, number> = {};
+  for (const entry of reasons) {
+    (entry.kind === 'failed' ? failedByReason : skippedByReason)[entry.reason] = entry.count;
+  }
+  return { ...row!, failedByReason, skippedByReason };
+}
+
+/** Pushes of the campaign that have not gone to the SMSC yet (the feeder keeps these few). */
+export async function countInFlight(db: Db, campaignId: string): Promise<number> {
+  const row = await db.one<{ count: number }>(
+    `SELECT count(*)::int AS count FROM provisionings
+      WHERE campaign_id = $1 AND state IN ('requested', 'queued', 'submitting')`,
+    [campaignId],
+  );
+  return row?.count ?? 0;
+}
+
+/** Pushes of the campaign not final yet (none, with no pending target: the campaign is complete). */
+export async function countUnfinished(db: Db, campaignId: string): Promise<number> {
+  const row = await db.one<{ count: number }>(
+    `SELECT count(*)::int AS count FROM provisionings
+      WHERE campaign_id = $1 AND state NOT IN ('delivered', 'failed', 'expired', 'cancelled')`,
+    [campaignId],
+  );
+  return row?.count ?? 0;
+}
+
+/** The last `window` pushes that went out and ended since `since`: how many, and how many of them failed. */
+export async function breakerWindow(
+  db: Db,
+  campaignId: string,
+  window: number,
+  since: Date,
+): Promise<{ finished: number; failed: number; codes: Record<string, number> }> {
+  const rows = await db.query<{ code: string | null; count: number }>(
+    `SELECT CASE WHEN state = 'delivered' THEN NULL ELSE coalesce(failure_code, state) END AS code, count(*)::int AS count
+       FROM (SELECT state, failure_code FROM provisionings
+              WHERE campaign_id = $1 AND finished_at IS NOT NULL AND submitted_at IS NOT NULL
+                AND state IN ('delivered', 'failed', 'expired') AND finished_at >= $3
+              ORDER BY finished_at DESC LIMIT $2) recent
+      GROUP BY 1`,
+    [campaignId, window, since],
+  );
+  const codes: Record<string, number> = {};
+  let finished = 0;
+  let failed = 0;
+  for (const row of rows) {
+    finished += row.count;
+    if (row.code === null) continue;
+    failed += row.count;
+    codes[row.code] = row.count;
+  }
+  return { finished, failed, codes };
+}
+
+/** Pushes of the campaign that went out in the last `seconds`. */
+export async function countSubmittedSince(db: Db, campaignId: string, seconds: number): Promise<number> {
+  const row = await db.one<{ count: number }>(
+    `SELECT count(*)::int AS count FROM provisionings
+      WHERE campaign_id = $1 AND submitted_at IS NOT NULL AND submitted_at > now() - make_interval(secs => $2)`,
+    [campaignId, seconds],
+  );
+  return row?.count ?? 0;
+}
