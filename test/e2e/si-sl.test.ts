@@ -5,11 +5,15 @@
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compileDocument } from '../../codecs/ota/pack.ts';
 import type { AppContext } from '../../src/app-context.ts';
 import { createApiKey } from '../../src/auth/api-keys.ts';
 import { createApp } from '../../src/http/app.ts';
 import { createLogger } from '../../src/observability/logger.ts';
+import { composeContent } from '../../src/provisioning/compose-content.ts';
+import { contentDocument, unsupportedContentReason } from '../../src/provisioning/push-content.ts';
+import type { ResolvedDevice } from '../../src/devices/resolve-device.ts';
 import { describeEachStore } from '../support/stores.ts';
 import { FINAL, imeiWith, startHarness, uniqueSubscriber, type Harness } from '../provisioning/harness.ts';
 import { readJson, type LooseJson } from '../http/support/api-harness.ts';
@@ -17,6 +21,52 @@ import { readJson, type LooseJson } from '../http/support/api-harness.ts';
 /** config/devices.csv: the Nokia 6230i takes SI and SL; the Samsung SGH-D900 is not said to. */
 const NOKIA_6230I = '35216700';
 const SAMSUNG_D900 = '35393201';
+
+const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
+const ascii = (text: string): string => Buffer.from(text).toString('hex');
+
+describe('SI and SL documents (docs/protocol.md §8)', () => {
+  it('encodes the SI of the §8.4 example byte for byte, and an SL with its prefix and value tokens', () => {
+    const si = contentDocument({
+      kind: 'si',
+      href: 'http://www.example.com/news',
+      siId: 'id1',
+      action: 'signal-medium',
+      created: '2024-01-15T10:30:00Z',
+      text: 'Hello',
+    });
+    expect(hex(compileDocument(si).wbxml)).toBe(
+      `02056a0045c60d03${ascii('example')}008503${ascii('news')}001103${ascii('id1')}00` +
+        `070ac3062024011510300103${ascii('Hello')}000101`,
+    );
+    const sl = contentDocument({ kind: 'sl', href: 'https://www.example.org/a.jad', action: 'execute-high' });
+    // sl with attributes (85), href="https://www." (0C), ".org/" (88), execute-high (06), END (§8.2)
+    expect(hex(compileDocument(sl).wbxml)).toBe(
+      `02066a00850c03${ascii('example')}008803${ascii('a.jad')}000601`,
+    );
+  });
+
+  const device = (capabilities: string[] | null, maxSegments: number | null = null): ResolvedDevice =>
+    ({ manufacturer: 'Maker', model: 'M1', capabilities, maxSegments }) as ResolvedDevice;
+
+  it('takes a handset only when its catalogue capabilities list the kind', () => {
+    expect(unsupportedContentReason(device(['data', 'si']), 'si')).toBeUndefined();
+    expect(unsupportedContentReason(device(['data', 'si']), 'sl')).toMatch(/Maker M1 does not take SL/);
+    expect(unsupportedContentReason(device(null), 'si')).toMatch(/does not say whether Maker M1 takes SI/);
+  });
+
+  it('refuses a push longer than the handset reassembles: TOO_MANY_SEGMENTS', () => {
+    const content = {
+      kind: 'si',
+      href: `http://example.com/${'a'.repeat(300)}`,
+      text: 'x'.repeat(160),
+    } as const;
+    const refused = composeContent(content, device(['si'], 1), { mode: 'udh', reference: 1 });
+    expect(refused).toMatchObject({ ok: false, code: 'TOO_MANY_SEGMENTS', details: { maxSegments: 1 } });
+    const sent = composeContent(content, device(['si'], 4), { mode: 'udh', reference: 1 });
+    expect(sent.ok && sent.segments.length).toBeGreaterThan(1);
+  });
+});
 
 describeEachStore('SI and SL pushes to the virtual handset (%s store)', (kind) => {
   let h: Harness;
