@@ -4,14 +4,15 @@ import { callGateway, requireGateway } from '../gateway-client.ts';
 import { parseCommandLine, UsageError, type CliIo, type Command } from '../main.ts';
 
 export const CAMPAIGN_USAGE = `usage: otagw campaign <action> [options]
-  create FILE.json      create a draft campaign from FILE (- reads stdin) and print its preview
+  create FILE.json      create a draft campaign from FILE (- reads stdin) and print its preview;
+                        --msisdns FILE.csv sends that CSV's numbers as selector.msisdns
   preview ID            the preview of a campaign (who and what it sends, how long it takes)
   start ID              materialise the targets and start sending
-  pause ID | resume ID  stop feeding new pushes / carry on
-  cancel ID             stop for good (what was sent stays sent)
+  pause ID | resume ID  stop feeding new pushes / carry on (pause: --reason TEXT)
+  cancel ID             stop for good: what was sent stays sent (--reason TEXT)
   status ID [--watch]   state, counts, rate and estimated completion; --watch follows it until it ends
                         (a progress bar in a terminal, one line per look otherwise)
-  list                  every campaign, newest first
+  list                  the campaigns, newest first (--state STATE, --limit N: default 100)
 options:
   --json                the API's answer as JSON (with --watch: one JSON line per look)
   --key KEY             an admin API key (default: the environment's OTAGW_API_KEY)
@@ -35,6 +36,13 @@ interface Options {
   json: boolean;
   watch: boolean;
   intervalMs: number;
+  /** pause, cancel: why (audited with the change) */
+  reason?: string;
+  /** create: a CSV whose first column holds the numbers, sent as selector.msisdns */
+  msisdns?: string;
+  /** list: only campaigns in this state, at most this many */
+  state?: string;
+  limit?: string;
 }
 
 /** What one invocation needs: where the gateway is, the key, and how to print. */
@@ -62,12 +70,12 @@ export function formatDuration(seconds: number): string {
   return m > 0 ? `${m}m ${rest}s` : `${rest}s`;
 }
 
-/** `{ a: 3, b: 1 }` (or `[{ reason|model|group|name, count }]`) as "a 3, b 1", largest first. */
+/** `{ a: 3, b: 1 }` (or `[{ key, count }]`) as "a 3, b 1", largest first. */
 function tally(value: unknown): string {
   const entries: Array<[string, number]> = Array.isArray(value)
     ? value.map((item) => {
         const entry = record(item);
-        const name = entry.reason ?? entry.code ?? entry.model ?? entry.group ?? entry.name ?? '?';
+        const name = entry.key ?? entry.reason ?? entry.model ?? entry.group ?? entry.name ?? '?';
         return [String(name), Number(entry.count ?? entry.subscribers ?? 0)];
       })
     : Object.entries(record(value)).map(([name, n]) => [name, Number(n)]);
@@ -76,19 +84,17 @@ function tally(value: unknown): string {
 }
 
 function previewLines(preview: Json): string[] {
-  const unsupported = preview.unsupported;
-  const unsupportedText =
-    typeof unsupported === 'number'
-      ? count(unsupported)
-      : `${count(record(unsupported).count)} (${tally(record(unsupported).reasons)})`;
+  const unsupported = record(preview.unsupported);
   const sample = Array.isArray(preview.sample) ? preview.sample.join(', ') : '-';
   return [
     `  subscribers ${count(preview.subscribers)}  pushes ${count(preview.pushes)}  segments ${count(preview.segments)}`,
-    `  unsupported ${unsupportedText}`,
+    `  unsupported ${count(unsupported.count)}` +
+      (Number(unsupported.count) > 0 ? ` (${tally(unsupported.reasons)})` : ''),
     `  by model: ${tally(preview.byModel)}`,
     `  by group: ${tally(preview.byGroup)}`,
     `  sample: ${sample || '-'}`,
-    `  estimated ${typeof preview.estimatedSeconds === 'number' ? formatDuration(preview.estimatedSeconds) : '-'} at the pacing and windows given`,
+    `  estimated ${typeof preview.estimatedSeconds === 'number' ? formatDuration(preview.estimatedSeconds) : '-'} at the pacing and windows given` +
+      (typeof preview.smsPerSecond === 'number' ? ` (${count(preview.smsPerSecond)} SMS/s)` : ''),
   ];
 }
 
@@ -102,14 +108,17 @@ function finished(counts: Json): number {
   return ['delivered', 'failed', 'skipped'].reduce((sum, key) => sum + (Number(counts[key]) || 0), 0);
 }
 
+/** The rate measured now (the API's `rate`), pushes and SMS per second. */
 function rateText(campaign: Json): string {
-  const rate = campaign.rate ?? campaign.ratePerSecond;
-  const perSecond = typeof rate === 'number' ? rate : Number(record(rate).perSecond ?? record(rate).now);
-  return Number.isFinite(perSecond) ? `${perSecond.toFixed(1)}/s` : '-';
+  const rate = record(campaign.rate);
+  const pushes = Number(rate.pushesPerSecond);
+  const sms = Number(rate.smsPerSecond);
+  if (!Number.isFinite(pushes)) return '-';
+  return `${pushes.toFixed(1)} pushes/s` + (Number.isFinite(sms) ? ` (${sms.toFixed(1)} SMS/s)` : '');
 }
 
 function completionText(campaign: Json, now: Date): string {
-  const at = campaign.estimatedCompletion ?? campaign.estimatedCompletionAt;
+  const at = campaign.estimatedCompletion;
   if (typeof at !== 'string') return '-';
   const left = (Date.parse(at) - now.getTime()) / 1000;
   return left > 0 ? `${at} (in ${formatDuration(left)})` : at;
@@ -132,13 +141,13 @@ function statusLines(campaign: Json, now: Date): string[] {
     heading(campaign),
     '  ' + COUNT_NAMES.map((name) => `${name} ${count(counts[name])}`).join('  '),
   ];
-  const failed = counts.failedByReason ?? record(counts.byReason).failed;
-  const skipped = counts.skippedByReason ?? record(counts.byReason).skipped;
-  if (failed !== undefined) lines.push(`  failed: ${tally(failed)}`);
-  if (skipped !== undefined) lines.push(`  skipped: ${tally(skipped)}`);
-  if (typeof campaign.pauseReason === 'string' || typeof campaign.reason === 'string')
-    lines.push(`  why: ${String(campaign.pauseReason ?? campaign.reason)}`);
-  lines.push(`  rate ${rateText(campaign)}; estimated completion ${completionText(campaign, now)}`);
+  // by reason, only when there is one to name
+  if (Number(counts.failed) > 0) lines.push(`  failed: ${tally(counts.failedByReason)}`);
+  if (Number(counts.skipped) > 0) lines.push(`  skipped: ${tally(counts.skippedByReason)}`);
+  if (campaign.stateReason) lines.push(`  why: ${JSON.stringify(campaign.stateReason)}`);
+  const paced =
+    typeof campaign.ratePerSecond === 'number' ? `, paced at ${count(campaign.ratePerSecond)} SMS/s` : '';
+  lines.push(`  rate ${rateText(campaign)}${paced}; estimated completion ${completionText(campaign, now)}`);
   return lines;
 }
 
@@ -163,14 +172,15 @@ export function progressLine(campaign: Json, now: Date, terminal: boolean): stri
   return `\r\x1b[2K[${bar}] ${percent} ${summary}${eta} ${String(campaign.state)}`;
 }
 
+/** A campaign of the list (which carries no counts): its size is its targets, or its preview before start. */
 function listLine(campaign: Json): string {
-  const counts = record(campaign.counts);
+  const size = campaign.targetCount ?? record(campaign.preview).subscribers;
   const created = typeof campaign.createdAt === 'string' ? campaign.createdAt : '-';
   return (
     [
       String(campaign.id),
       String(campaign.state).padEnd(14),
-      `${count(finished(counts))}/${count(counts.selected)}`.padEnd(15),
+      `${count(size)} subscribers`.padEnd(22),
       created,
       String(campaign.name ?? ''),
     ].join('  ') + '\n'
@@ -186,15 +196,19 @@ function print(session: Session, answer: unknown, lines: () => string[]): void {
   else session.io.stdout(lines().join('\n') + '\n');
 }
 
-async function readDocument(file: string, io: CliIo): Promise<unknown> {
-  let text: string;
+/** A file's text (- is stdin); a file that cannot be read is named with the reason. */
+async function readText(file: string, io: CliIo): Promise<string> {
   try {
-    text = file === '-' ? await io.readStdin() : await readFile(file, 'utf8');
+    return file === '-' ? await io.readStdin() : await readFile(file, 'utf8');
   } catch (error) {
     throw new Error(`${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, {
       cause: error,
     });
   }
+}
+
+async function readDocument(file: string, io: CliIo): Promise<unknown> {
+  const text = await readText(file, io);
   try {
     return JSON.parse(text);
   } catch (error) {
@@ -203,7 +217,11 @@ async function readDocument(file: string, io: CliIo): Promise<unknown> {
 }
 
 async function create(session: Session, file: string): Promise<number> {
-  const document = await readDocument(file, session.io);
+  const document = record(await readDocument(file, session.io));
+  if (session.options.msisdns !== undefined) {
+    const csv = await readText(session.options.msisdns, session.io);
+    document.selector = { ...record(document.selector), msisdns: csv };
+  }
   const created = record(await session.call('POST', '/v1/campaigns', document));
   print(session, created, () => [heading(created), ...previewLines(record(created.preview))]);
   if (!session.options.json) session.io.stderr(`start it with: otagw campaign start ${String(created.id)}\n`);
@@ -220,7 +238,9 @@ async function preview(session: Session, id: string): Promise<number> {
 }
 
 async function act(session: Session, action: (typeof ACTIONS)[number], id: string): Promise<number> {
-  const answer = record(await session.call('POST', campaignPath(id, `/${action}`)));
+  const { reason } = session.options;
+  const body = reason === undefined ? undefined : { reason };
+  const answer = record(await session.call('POST', campaignPath(id, `/${action}`), body));
   print(session, answer, () => [heading({ id, ...answer })]);
   return 0;
 }
@@ -250,14 +270,12 @@ async function watch(session: Session, id: string): Promise<number> {
 }
 
 async function list(session: Session): Promise<number> {
-  const campaigns: unknown[] = [];
-  let cursor: string | undefined;
-  do {
-    const query = cursor ? `?cursor=${encodeURIComponent(cursor)}` : '';
-    const page = record(await session.call('GET', `/v1/campaigns${query}`));
-    campaigns.push(...(Array.isArray(page.campaigns) ? page.campaigns : []));
-    cursor = typeof page.nextCursor === 'string' ? page.nextCursor : undefined;
-  } while (cursor);
+  const query = new URLSearchParams();
+  if (session.options.state) query.set('state', session.options.state);
+  if (session.options.limit) query.set('limit', session.options.limit);
+  const path = `/v1/campaigns${query.size > 0 ? `?${query.toString()}` : ''}`;
+  const page = record(await session.call('GET', path));
+  const campaigns = Array.isArray(page.campaigns) ? page.campaigns : [];
   if (session.options.json) {
     for (const campaign of campaigns) session.io.stdout(JSON.stringify(campaign) + '\n');
   } else {
@@ -293,9 +311,58 @@ function openSession(
   };
 }
 
-function needsId(action: string, id: string | undefined): string {
-  if (!id) throw new UsageError(`${action} needs a campaign id`);
-  return id;
+const OPTIONS = {
+  json: { type: 'boolean' },
+  watch: { type: 'boolean' },
+  key: { type: 'string' },
+  interval: { type: 'string' },
+  reason: { type: 'string' },
+  msisdns: { type: 'string' },
+  state: { type: 'string' },
+  limit: { type: 'string' },
+  var: { type: 'string' },
+} as const;
+
+/** The options that belong to one action only; given with another, they are a usage error. */
+const OPTION_ACTIONS: Record<string, readonly string[]> = {
+  watch: ['status'],
+  interval: ['status'],
+  reason: ['pause', 'cancel'],
+  msisdns: ['create'],
+  state: ['list'],
+  limit: ['list'],
+};
+
+type Values = Partial<Record<keyof typeof OPTIONS, string | boolean>>;
+
+function readOptions(action: string, values: Values): Options {
+  for (const [name, actions] of Object.entries(OPTION_ACTIONS)) {
+    if (values[name as keyof Values] !== undefined && !actions.includes(action))
+      throw new UsageError(`--${name} goes with ${actions.join(' or ')}`);
+  }
+  const text = (name: keyof Values): string | undefined => values[name] as string | undefined;
+  return {
+    json: values.json === true,
+    watch: values.watch === true,
+    intervalMs: intervalOption(text('interval')),
+    reason: text('reason'),
+    msisdns: text('msisdns'),
+    state: text('state'),
+    limit: text('limit'),
+  };
+}
+
+/** The campaign id, or for create the file; list takes none. */
+function readTarget(action: string, positionals: string[]): string {
+  const [target, extra] = positionals;
+  if (extra !== undefined || (action === 'list' && target !== undefined))
+    throw new UsageError(`unexpected argument '${extra ?? target}'`);
+  if (action === 'list') return '';
+  if (!target)
+    throw new UsageError(
+      action === 'create' ? 'create needs a FILE.json (or - for stdin)' : `${action} needs a campaign id`,
+    );
+  return target;
 }
 
 export function createCampaignCommand(deps: CampaignCommandDeps): Command {
@@ -305,35 +372,20 @@ export function createCampaignCommand(deps: CampaignCommandDeps): Command {
       io.stdout(CAMPAIGN_USAGE);
       return action ? 0 : 2;
     }
-    const { values, positionals } = parseCommandLine(rest, {
-      json: { type: 'boolean' },
-      watch: { type: 'boolean' },
-      key: { type: 'string' },
-      interval: { type: 'string' },
-      var: { type: 'string' },
-    });
     const known = ['create', 'preview', 'status', 'list', ...ACTIONS];
     if (!known.includes(action)) throw new UsageError(`unknown action '${action}' (${known.join(', ')})`);
-    const [target, extra] = positionals;
-    if (extra !== undefined || (action === 'list' && target !== undefined))
-      throw new UsageError(`unexpected argument '${extra ?? target}'`);
-    if (values.watch && action !== 'status') throw new UsageError('--watch goes with status');
-    const options = {
-      json: values.json ?? false,
-      watch: values.watch ?? false,
-      intervalMs: intervalOption(values.interval),
-    };
+    const { values, positionals } = parseCommandLine(rest, OPTIONS);
+    const options = readOptions(action, values);
+    const target = readTarget(action, positionals);
     const key = values.key ?? deps.env.OTAGW_API_KEY;
     if (!key) throw new UsageError('an admin API key is needed: --key KEY or OTAGW_API_KEY');
-    if (action === 'create' && !target) throw new UsageError('create needs a FILE.json (or - for stdin)');
-    const id = action === 'list' ? '' : needsId(action, target);
     const endpoint = await requireGateway(values.var ?? DEFAULT_VAR_DIR);
     const session = openSession(endpoint, key, io, options, deps);
-    if (action === 'create') return create(session, id);
-    if (action === 'preview') return preview(session, id);
-    if (action === 'status') return status(session, id);
+    if (action === 'create') return create(session, target);
+    if (action === 'preview') return preview(session, target);
+    if (action === 'status') return status(session, target);
     if (action === 'list') return list(session);
-    return act(session, action as (typeof ACTIONS)[number], id);
+    return act(session, action as (typeof ACTIONS)[number], target);
   };
 }
 
