@@ -144,6 +144,26 @@ const fileSchema = z.strictObject({
       secretFile: z.string().min(1).default('./var/console-secret'),
     })
     .prefault({}),
+  /** scale-out: what a worker publishes of its binds, its own /metrics, the SMSC accounts' bind leases */
+  worker: z
+    .strictObject({
+      /** names this process in GET /v1/smsc, /metrics and the bind leases; default <host name>-<pid> */
+      id: z
+        .string()
+        .regex(/^[A-Za-z0-9._-]{1,64}$/)
+        .optional(),
+      /** a port of its own where a worker serves GET /metrics for Prometheus; 0: not served */
+      metricsPort: z.number().int().min(0).max(65535).default(0),
+      metricsHost: z.string().min(1).default('127.0.0.1'),
+      /** how often a worker writes its binds and counters to Redis, and how long they live there */
+      publishIntervalMs: durationMs.default(1_000),
+      publishTtlMs: durationMs.default(5_000),
+      /** an SMSC account's bind lease (maxBinds) lives this long unrenewed (a dead worker's expires) */
+      bindLeaseTtlMs: durationMs.default(5_000),
+      /** a bind without a lease asks again this often */
+      bindLeaseRetryMs: durationMs.default(1_000),
+    })
+    .prefault({}),
   seeds: z
     .strictObject({
       groupsFile: z.string().min(1).default('groups.yaml'),
@@ -182,6 +202,7 @@ export interface Config {
   readonly texts: FileConfig['texts'];
   readonly devices: FileConfig['devices'];
   readonly console: FileConfig['console'];
+  readonly worker: FileConfig['worker'];
   readonly seeds: FileConfig['seeds'];
   /** config/groups.yaml (seeds.groupsFile): the policy of each subscriber group */
   readonly groups: Readonly<Record<string, GroupPolicy>>;
@@ -291,6 +312,10 @@ function envPatch(
     redis: { url: env.REDIS_URL || undefined, prefix: env.OTAGW_QUEUE_PREFIX || undefined },
     smsc: { simulator: { controlToken: simulatorControlTokenFromEnv(env) } },
     console: { cookieSecret: env.OTAGW_CONSOLE_COOKIE_SECRET || undefined },
+    worker: {
+      id: env.OTAGW_WORKER_ID || undefined,
+      metricsPort: intFromEnv('OTAGW_WORKER_METRICS_PORT', env.OTAGW_WORKER_METRICS_PORT),
+    },
   };
 }
 
@@ -375,6 +400,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     texts: file.texts,
     devices: file.devices,
     console: file.console,
+    worker: file.worker,
     seeds: file.seeds,
     groups,
   });

@@ -18,6 +18,7 @@ import { CampaignService } from './campaigns/service.ts';
 import { loadConfig, type Config } from './config.ts';
 import { createSmscConnectors, type SmscRouter } from './connectors/index.ts';
 import { smscRoutingSchema, type SmscRoutingConfig } from './connectors/config.ts';
+import { redisAccountLimits } from './connectors/shared/redis-limits.ts';
 import { createRedisEventBus } from './events/bus.ts';
 import type { EventBus } from './events/types.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
@@ -41,6 +42,9 @@ import { DEFAULT_ACCOUNT, startSmscSimulator, type SmscSimulator } from './smsc-
 import { senderOf } from './subscribers/request-keywords.ts';
 import type { Db } from './store/db.ts';
 import { openDb } from './store/open-db.ts';
+import { listSmscBinds, WorkerBindsPublisher, type SmscBindsView } from './smsc/worker-binds.ts';
+import { serveWorkerMetrics } from './smsc/worker-metrics.ts';
+import { hostname } from 'node:os';
 
 export const ROLES = ['all', 'api', 'worker', 'smsc-sim'] as const;
 export type Role = (typeof ROLES)[number];
@@ -172,6 +176,10 @@ interface Core {
   metrics: GatewayMetrics;
   /** A further Redis connection, disconnected by the 'redis connections' step. */
   connectRedis(purpose: string): Redis;
+  /** The fail-fast connection (producerConnection): bind leases and snapshots never wait on Redis. */
+  producer: Redis;
+  /** names this process among the workers (worker.id, else host name and pid) */
+  workerId: string;
 }
 
 const CLIENT_CERTS_WHERE = {
@@ -276,7 +284,8 @@ async function startCore(startup: Startup): Promise<Core> {
   };
   const service = new DefaultProvisioningService(deps);
   const connectRedis = (purpose: string): Redis => track(workerConnection({ url: redisUrl }), purpose);
-  return { deps, service, queue, metrics, connectRedis };
+  const workerId = config.worker.id ?? `${hostname()}-${process.pid}`;
+  return { deps, service, queue, metrics, connectRedis, producer, workerId };
 }
 
 /** The SMPP binds of `routing` and the provisioning workers sending through them. */
@@ -285,10 +294,7 @@ async function startWorkers(
   { config, logger, shutdown, say }: Startup,
   routing: SmscRoutingConfig,
 ): Promise<{ connector: SmscRouter; worker: ProvisioningWorker }> {
-  const connector = createSmscConnectors(routing, { logger });
-  await connector.start();
-  shutdown.add('smsc binds', () => connector.stop());
-  registerSmscBindGauges(core.metrics, () => connector.status());
+  const connector = await startBinds(core, { config, logger, shutdown }, routing);
   say(
     `SMSC            ${routing.smscs.map((smsc) => `${smsc.id}=smpp://${smsc.systemId}@${smsc.host}:${smsc.port}`).join(', ')}`,
   );
@@ -315,6 +321,58 @@ async function startWorkers(
   return { connector, worker };
 }
 
+/**
+ * The SMPP binds of `routing`: each SMSC account's maxBinds and tps shared with the other workers through
+ * Redis (connectors/shared/redis-limits.ts), the binds and counters published each second for the api's
+ * readers (smsc/worker-binds.ts).
+ */
+async function startBinds(
+  core: Core,
+  { config, logger, shutdown }: Pick<Startup, 'config' | 'logger' | 'shutdown'>,
+  routing: SmscRoutingConfig,
+): Promise<SmscRouter> {
+  const { prefix } = config.redis;
+  const { producer: redis, workerId } = core;
+  const { bindLeaseTtlMs: leaseTtlMs, bindLeaseRetryMs: leaseRetryMs } = config.worker;
+  const connector = createSmscConnectors(routing, {
+    logger,
+    sharedLimits: (smsc) =>
+      redisAccountLimits({ redis, prefix, workerId, leaseTtlMs, leaseRetryMs, logger }, smsc),
+  });
+  await connector.start();
+  const publisher = new WorkerBindsPublisher({
+    redis,
+    prefix,
+    workerId,
+    source: connector,
+    intervalMs: config.worker.publishIntervalMs,
+    ttlMs: config.worker.publishTtlMs,
+    logger,
+  });
+  publisher.start();
+  shutdown.add('smsc binds', async () => {
+    await connector.stop();
+    await publisher.stop();
+  });
+  return connector;
+}
+
+/** Where this process reads binds: its own and, unless `ownOnly`, every other worker's in Redis. */
+function smscBindsView(core: Core, local: SmscRouter | undefined, ownOnly = false): SmscBindsView {
+  const view: SmscBindsView = { workerId: core.workerId };
+  if (local) view.local = local;
+  if (!ownOnly) Object.assign(view, { redis: core.producer, prefix: core.deps.config.redis.prefix });
+  return view;
+}
+
+/**
+ * The per-bind gauges of /metrics, labelled by worker: a worker's own /metrics has its own binds, the api
+ * (and role all) every worker's, so each bind is scraped once from either.
+ */
+function registerBindGauges(core: Core, view: SmscBindsView): void {
+  registerSmscBindGauges(core.metrics, async () => (await listSmscBinds({ smscBinds: view })).binds);
+}
+
 /** What the HTTP app and the CLI get; smsc is undefined in the api role (the binds live in workers). */
 function appContext(core: Core, smsc: SmscRouter | undefined): AppContext {
   const { deps, queue } = core;
@@ -326,6 +384,7 @@ function appContext(core: Core, smsc: SmscRouter | undefined): AppContext {
     events: deps.events,
     queues: { ping: () => queue.ping(), counts: () => queue.counts() },
     smsc,
+    smscBinds: smscBindsView(core, smsc),
     metrics: core.metrics.registry,
   };
 }
@@ -368,6 +427,7 @@ async function startApiRole(startup: Startup): Promise<RoleParts> {
   const tls = serverTls(startup.config);
   const core = await startCore(startup);
   const context = appContext(core, undefined);
+  registerBindGauges(core, smscBindsView(core, undefined));
   return { context, httpUrl: await serveHttp(context, startup, tls) };
 }
 
@@ -379,7 +439,18 @@ async function startWorkerRole(startup: Startup): Promise<RoleParts> {
     config.smsc.routing ??
     simulatorRouting(config.smsc.simulator.host, config.smsc.simulator.port, senderOf(config.requests));
   const { connector, worker } = await startWorkers(core, startup, routing);
+  registerBindGauges(core, smscBindsView(core, connector, true));
+  await serveMetricsOfWorker(core, startup);
   return { context: appContext(core, connector), worker };
+}
+
+/** worker.metricsPort: the worker's own /metrics for Prometheus (the worker role has no HTTP API). */
+async function serveMetricsOfWorker(core: Core, { config, shutdown, say }: Startup): Promise<void> {
+  const { metricsPort, metricsHost } = config.worker;
+  if (metricsPort === 0) return;
+  const server = await serveWorkerMetrics(core.metrics.registry, metricsHost, metricsPort);
+  shutdown.add('http', () => server.close());
+  say(`Metrics         ${server.url} (worker ${core.workerId})`);
 }
 
 /** api + worker in one process, and the simulator they bind to when no SMSC is configured. */
@@ -395,6 +466,7 @@ async function startAllRoles(startup: Startup): Promise<RoleParts> {
   const core = await startCore(startup);
   const { connector, worker } = await startWorkers(core, startup, routing);
   const context = appContext(core, connector);
+  registerBindGauges(core, smscBindsView(core, connector));
   const httpUrl = await serveHttp(context, startup, tls);
   return { context, httpUrl, simulator, worker };
 }

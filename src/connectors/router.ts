@@ -121,4 +121,14 @@ export class SmscRouter extends EventEmitter<SmscConnectorEvents> implements Sms
   isAvailable(): boolean {
     return [...this.byId.values()].some((connector) => connector.isAvailable());
   }
+
+  /** Each SMSC's running counts (SmppConnector.counters), for the bind snapshots workers publish. */
+  counters(): Record<string, unknown> {
+    const counts: Record<string, unknown> = {};
+    for (const [id, connector] of this.byId) {
+      const withCounters = connector as SmscConnector & { counters?: () => unknown };
+      if (typeof withCounters.counters === 'function') counts[id] = withCounters.counters();
+    }
+    return counts;
+  }
 }

@@ -140,10 +140,12 @@ export function registerOpenProvisioningsGauge(
   });
 }
 
-/** What the SMSC gauges read of each bind (connectors/types.ts BindStatus). */
+/** What the SMSC gauges read of each bind (connectors/types.ts BindStatus, smsc/worker-binds.ts). */
 export interface BindGaugeSource {
   smscId: string;
   bindId: string;
+  /** the worker process the bind lives in; absent: this process */
+  workerId?: string;
   state: string;
   windowUsed: number;
   windowSize: number;
@@ -154,24 +156,42 @@ export interface BindGaugeSource {
 }
 
 /**
- * The SMSC operators' view of every bind, read from the connector when scraped: up or not, window in
- * use and size, submit_sm sent per second, smoothed submit round trip, and the running counts of
- * submits and congestion answers (ESME_RTHROTTLED / ESME_RMSGQFUL) since the process started.
+ * The SMSC operators' view of every bind, read when scraped (from the connector, or from every worker's
+ * snapshot in Redis: smsc/worker-binds.ts listSmscBinds): up or not, window in use and size, submit_sm
+ * sent per second, smoothed submit round trip, and the running counts of submits and congestion answers
+ * (ESME_RTHROTTLED / ESME_RMSGQFUL) since the worker started. Labelled by SMSC, bind and worker.
  */
-export function registerSmscBindGauges(metrics: GatewayMetrics, binds: () => BindGaugeSource[]): void {
-  const labelNames = ['smsc', 'bind'] as const;
+export function registerSmscBindGauges(
+  metrics: GatewayMetrics,
+  binds: () => BindGaugeSource[] | Promise<BindGaugeSource[]>,
+  localWorkerId = 'local',
+): void {
+  const labelNames = ['smsc', 'bind', 'worker'] as const;
+  // one read per scrape for all seven gauges: a scrape collects them in registration order, and the
+  // first one reads afresh
+  let reading: Promise<BindGaugeSource[]> | undefined;
+  let registered = 0;
   const gauge = (name: string, help: string, value: (bind: BindGaugeSource) => number | undefined): void => {
+    const readsAfresh = registered++ === 0;
+    const read = (): Promise<BindGaugeSource[]> => {
+      if (readsAfresh || !reading)
+        reading = Promise.resolve()
+          .then(binds)
+          .catch(() => []);
+      return reading;
+    };
     new Gauge({
       name,
       help,
       labelNames,
       registers: [metrics.registry],
-      collect() {
+      async collect() {
         this.reset();
-        for (const bind of binds()) {
+        for (const bind of await read()) {
           const current = value(bind);
           if (current !== undefined && Number.isFinite(current)) {
-            this.set({ smsc: bind.smscId, bind: bind.bindId }, current);
+            const worker = bind.workerId ?? localWorkerId;
+            this.set({ smsc: bind.smscId, bind: bind.bindId, worker }, current);
           }
         }
       },
@@ -192,12 +212,12 @@ export function registerSmscBindGauges(metrics: GatewayMetrics, binds: () => Bin
   );
   gauge(
     'otagw_smsc_submitted',
-    'submit_sm sent by this bind since the process started',
+    'submit_sm sent by this bind since its worker started',
     (bind) => bind.submitted,
   );
   gauge(
     'otagw_smsc_congestion_answers',
-    'ESME_RTHROTTLED and ESME_RMSGQFUL answers since the process started',
+    'ESME_RTHROTTLED and ESME_RMSGQFUL answers since its worker started',
     (bind) => bind.throttled,
   );
 }

@@ -101,9 +101,13 @@ describe('the gateway in one process (role all)', () => {
     expect(context.smsc?.status().some((bind) => bind.state === 'bound')).toBe(true);
     // The SMSC operators' view in Prometheus: the bind that carried the push, with its round trip.
     const metrics = await (await fetch(`${gateway.httpUrl}/metrics`)).text();
-    expect(metrics).toMatch(/^otagw_smsc_bind_up\{smsc="[^"]+",bind="[^"]+"\} 1$/m);
-    expect(metrics).toMatch(/^otagw_smsc_submit_rtt_seconds\{smsc="[^"]+",bind="[^"]+"\} [0-9.e-]+$/m);
-    expect(metrics).toMatch(/^otagw_smsc_submitted\{smsc="[^"]+",bind="[^"]+"\} [1-9][0-9]*$/m);
+    expect(metrics).toMatch(/^otagw_smsc_bind_up\{smsc="[^"]+",bind="[^"]+",worker="[^"]+"\} 1$/m);
+    expect(metrics).toMatch(
+      /^otagw_smsc_submit_rtt_seconds\{smsc="[^"]+",bind="[^"]+",worker="[^"]+"\} [0-9.e-]+$/m,
+    );
+    expect(metrics).toMatch(
+      /^otagw_smsc_submitted\{smsc="[^"]+",bind="[^"]+",worker="[^"]+"\} [1-9][0-9]*$/m,
+    );
   });
 
   // Last: it stops the gateway.

@@ -43,15 +43,42 @@ describe('metrics', () => {
     ];
     registerSmscBindGauges(metrics, () => binds);
     let text = await metrics.registry.metrics();
-    expect(text).toContain('otagw_smsc_bind_up{smsc="sim",bind="sim-1"} 1');
-    expect(text).toContain('otagw_smsc_bind_up{smsc="sim",bind="sim-2"} 0');
-    expect(text).toContain('otagw_smsc_window_used{smsc="sim",bind="sim-1"} 3');
-    expect(text).toContain('otagw_smsc_sent_per_second{smsc="sim",bind="sim-1"} 250');
-    expect(text).toContain('otagw_smsc_submit_rtt_seconds{smsc="sim",bind="sim-1"} 0.0125');
-    expect(text).not.toContain('otagw_smsc_submit_rtt_seconds{smsc="sim",bind="sim-2"}');
-    expect(text).toContain('otagw_smsc_congestion_answers{smsc="sim",bind="sim-1"} 2');
+    expect(text).toContain('otagw_smsc_bind_up{smsc="sim",bind="sim-1",worker="local"} 1');
+    expect(text).toContain('otagw_smsc_bind_up{smsc="sim",bind="sim-2",worker="local"} 0');
+    expect(text).toContain('otagw_smsc_window_used{smsc="sim",bind="sim-1",worker="local"} 3');
+    expect(text).toContain('otagw_smsc_sent_per_second{smsc="sim",bind="sim-1",worker="local"} 250');
+    expect(text).toContain('otagw_smsc_submit_rtt_seconds{smsc="sim",bind="sim-1",worker="local"} 0.0125');
+    expect(text).not.toContain('otagw_smsc_submit_rtt_seconds{smsc="sim",bind="sim-2",worker="local"}');
+    expect(text).toContain('otagw_smsc_congestion_answers{smsc="sim",bind="sim-1",worker="local"} 2');
     binds = binds.slice(1);
     text = await metrics.registry.metrics();
     expect(text).not.toContain('bind="sim-1"');
+  });
+
+  it('labels each bind with its worker, read once per scrape from an async source (every worker in Redis)', async () => {
+    const metrics = createMetrics();
+    let reads = 0;
+    const bind = (workerId: string) => ({
+      smscId: 'acct',
+      bindId: 'acct/0',
+      workerId,
+      state: 'bound',
+      windowUsed: 1,
+      windowSize: 10,
+      sentPerSecond: 100,
+      submitted: 5,
+      throttled: 0,
+    });
+    registerSmscBindGauges(metrics, async () => {
+      reads++;
+      return [bind('worker-a'), bind('worker-b')];
+    });
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('otagw_smsc_bind_up{smsc="acct",bind="acct/0",worker="worker-a"} 1');
+    expect(text).toContain('otagw_smsc_sent_per_second{smsc="acct",bind="acct/0",worker="worker-b"} 100');
+    expect(reads).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await metrics.registry.metrics();
+    expect(reads).toBe(2);
   });
 });
