@@ -26,7 +26,8 @@ export async function insertConsoleSession(
 ): Promise<void> {
   await db.query(
     `INSERT INTO console_sessions (id_hash, api_key_id, idle_until, absolute_until)
-     VALUES ($1, $2, now() + least($3, $4) * interval '1 millisecond', now() + $4 * interval '1 millisecond')`,
+     VALUES ($1, $2, now() + least($3::bigint, $4::bigint) * interval '1 millisecond',
+             now() + $4::bigint * interval '1 millisecond')`,
     [session.idHash, session.apiKeyId, session.idleMs, session.absoluteMs],
   );
 }
@@ -43,7 +44,7 @@ export async function touchConsoleSession(
   const row = await db.one<SessionRow>(
     `UPDATE console_sessions s
         SET last_seen_at = now(),
-            idle_until = least(now() + $2 * interval '1 millisecond', s.absolute_until)
+            idle_until = least(now() + $2::bigint * interval '1 millisecond', s.absolute_until)
        FROM api_keys k
       WHERE s.id_hash = $1 AND k.id = s.api_key_id
         AND s.idle_until > now() AND s.absolute_until > now()
