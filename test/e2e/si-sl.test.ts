@@ -6,7 +6,10 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compileDocument } from '../../codecs/ota/pack.ts';
+import { compileDocument, packXml } from '../../codecs/ota/pack.ts';
+import { ESM_CLASS_UDHI } from '../../src/connectors/smpp/protocol.ts';
+import { startSmscSimulator } from '../../src/smsc-sim/index.ts';
+import { TestClient } from '../smsc-sim/smpp-test-client.ts';
 import type { AppContext } from '../../src/app-context.ts';
 import { createApiKey } from '../../src/auth/api-keys.ts';
 import { createApp } from '../../src/http/app.ts';
@@ -65,6 +68,43 @@ describe('SI and SL documents (docs/protocol.md §8)', () => {
     expect(refused).toMatchObject({ ok: false, code: 'TOO_MANY_SEGMENTS', details: { maxSegments: 1 } });
     const sent = composeContent(content, device(['si'], 4), { mode: 'udh', reference: 1 });
     expect(sent.ok && sent.segments.length).toBeGreaterThan(1);
+  });
+});
+
+describe("the simulator's control API", () => {
+  it('shows an SI a handset received (the §8.4 example): href, si-id, action, created and text', async () => {
+    const sim = await startSmscSimulator({ controlPort: 0 });
+    const client = await TestClient.bound(sim.port);
+    try {
+      const xml =
+        '<si><indication href="http://www.example.com/news" si-id="id1" action="signal-medium" ' +
+        'created="2024-01-15T10:30:00Z">Hello</indication></si>';
+      const [segment] = packXml(xml).segments;
+      await client.submit({
+        destination_addr: '447700900321',
+        esm_class: ESM_CLASS_UDHI,
+        data_coding: 0x04,
+        short_message: Buffer.from(segment.tpud),
+      });
+      await sim.handset('447700900321').waitFor(1, 2_000);
+      const inbox: LooseJson = await (await fetch(`${sim.controlUrl}/handsets/447700900321`)).json();
+      expect(inbox.pushes[0]).toMatchObject({
+        contentType: 'application/vnd.wap.sic',
+        status: 'needs-user-confirmation',
+        service: {
+          kind: 'si',
+          href: 'http://www.example.com/news',
+          siId: 'id1',
+          action: 'signal-medium',
+          created: '2024-01-15T10:30:00Z',
+          expires: null,
+          text: 'Hello',
+        },
+      });
+    } finally {
+      client.close();
+      await sim.close();
+    }
   });
 });
 
