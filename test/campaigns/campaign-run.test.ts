@@ -1,0 +1,216 @@
+/**
+ * Campaigns over the whole pipeline on both stores (real Redis, the SMSC simulator over real SMPP):
+ * 2,000 subscribers of several models and groups run to the end with one push per handset and the
+ * preview's figures sent; the rate held within 10% at the simulator; pause and resume; the breaker;
+ * live first-use triggers ahead of the campaign.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DbKind } from '../../src/store/db.ts';
+import { imeiWith, TAC, uniqueSubscriber } from '../provisioning/harness.ts';
+import { describeEachStore } from '../support/stores.ts';
+import { baseSubscribers } from './base.ts';
+import { ADMIN, GROUPS, pushesPerHandset, startCampaignRun, type CampaignRun } from './run-harness.ts';
+
+const COUNT = 2000;
+
+async function campaignProvisionings(
+  run: CampaignRun,
+  id: string,
+): Promise<Array<{ state: string; segment_count: number | null; msisdn: string; created_at: Date }>> {
+  return run.harness.store.db.query(
+    `SELECT p.state, p.segment_count, s.msisdn, p.created_at FROM provisionings p
+       JOIN subscribers s ON s.id = p.subscriber_id WHERE p.campaign_id = $1`,
+    [id],
+  );
+}
+
+/** SMS per second between the first and the last of these times, leaving out the first second. */
+function steadyRate(times: readonly number[]): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  const from = sorted[0]! + 1_000;
+  const measured = sorted.filter((time) => time >= from);
+  const seconds = (measured[measured.length - 1]! - from) / 1000;
+  return measured.length / seconds;
+}
+
+function runTests(kind: DbKind): void {
+  describe('a campaign over 2,000 subscribers', () => {
+    let run: CampaignRun;
+    const prefix = kind === 'pg' ? '49162' : '49161';
+    const base = baseSubscribers(COUNT, prefix, GROUPS);
+
+    beforeAll(async () => {
+      run = await startCampaignRun(kind, {
+        count: COUNT,
+        prefix,
+        harness: { provisioning: { workerConcurrency: 50 } },
+      });
+    }, 60_000);
+    afterAll(async () => run?.close());
+
+    it('sends one push to every supported handset, exactly the pushes and SMS previewed, and completes', async () => {
+      const id = await run.create({ selector: { groups: [...GROUPS] }, pacing: { tps: 3000 } });
+      const draft = await run.campaigns.get(id);
+      expect(draft.preview.subscribers).toBe(COUNT);
+      await run.campaigns.start(id, ADMIN);
+      const done = await run.waitForState(id, ['completed'], 90_000);
+      const { preview } = done;
+      expect(done.counts).toMatchObject({
+        selected: COUNT,
+        delivered: preview.pushes,
+        skipped: preview.unsupported.count,
+        remaining: 0,
+        queued: 0,
+        submitted: 0,
+        failed: 0,
+      });
+      expect(done.counts.skippedByReason).toEqual(preview.unsupported.reasons);
+      const rows = await campaignProvisionings(run, id);
+      expect(rows).toHaveLength(preview.pushes);
+      expect(rows.reduce((sum, row) => sum + row.segment_count!, 0)).toBe(preview.segments);
+      const numbers = base.map((subscriber) => subscriber.msisdn);
+      expect(run.pushSegments(new Set(numbers))).toHaveLength(preview.segments);
+      const perHandset = pushesPerHandset(run.harness, numbers);
+      const supported = new Set(rows.map((row) => row.msisdn));
+      for (const [msisdn, pushes] of perHandset) expect(pushes, msisdn).toBe(supported.has(msisdn) ? 1 : 0);
+      const events = run.harness.seen.filter((event) => event.type === 'campaign.state');
+      expect(events.map((event) => event.type === 'campaign.state' && event.to)).toEqual([
+        'running',
+        'completed',
+      ]);
+      expect(run.harness.seen.some((event) => event.type === 'campaign.progress')).toBe(true);
+      // Started again, nothing is left to send: the target list is the campaign's own.
+      await expect(run.campaigns.start(id, ADMIN)).rejects.toMatchObject({ code: 'CAMPAIGN_STATE_CONFLICT' });
+    }, 120_000);
+  });
+
+  describe('pacing, pause and resume', () => {
+    let run: CampaignRun;
+    const prefix = kind === 'pg' ? '49164' : '49163';
+    const base = baseSubscribers(600, prefix, GROUPS);
+    const n95 = new Set(
+      base
+        .filter((subscriber) => subscriber.model === 'Nokia N95' && subscriber.group === 'default')
+        .map((subscriber) => subscriber.msisdn),
+    );
+
+    beforeAll(async () => {
+      run = await startCampaignRun(kind, { count: 600, prefix });
+    }, 60_000);
+    afterAll(async () => run?.close());
+
+    it('holds the SMS rate within 10% of the tps given (submit times at the simulator), pauses and resumes', async () => {
+      const tps = 60;
+      const id = await run.create({ selector: { models: ['N95'], groups: ['default'] }, pacing: { tps } });
+      await run.campaigns.start(id, ADMIN);
+      await new Promise((resolve) => setTimeout(resolve, 3_500));
+      await run.campaigns.pause(id, ADMIN, 'operator asked');
+      const paused = await run.waitForState(id, ['paused']);
+      expect(paused.stateReason).toEqual({ reason: 'operator asked' });
+      const times = run.pushSegments(n95).map((segment) => segment.receivedAt);
+      const rate = steadyRate(times);
+      expect(rate).toBeGreaterThan(tps * 0.9);
+      expect(rate).toBeLessThan(tps * 1.1);
+
+      // Paused: what was queued goes out, then nothing more.
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      const atPause = (await campaignProvisionings(run, id)).length;
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      expect((await campaignProvisionings(run, id)).length).toBe(atPause);
+      const status = await run.campaigns.get(id);
+      expect(status.counts.remaining).toBeGreaterThan(0);
+
+      await run.campaigns.resume(id, ADMIN);
+      const done = await run.waitForState(id, ['completed'], 30_000);
+      expect(done.counts.delivered).toBe(n95.size);
+      for (const [msisdn, pushes] of pushesPerHandset(run.harness, [...n95])) expect(pushes, msisdn).toBe(1);
+    }, 60_000);
+  });
+
+  describe('breaker', () => {
+    let run: CampaignRun;
+    const prefix = kind === 'pg' ? '49166' : '49165';
+
+    beforeAll(async () => {
+      run = await startCampaignRun(kind, {
+        count: 600,
+        prefix,
+        harness: { behaviour: { receiptOutcomeMix: { UNDELIV: 30 } } },
+      });
+    }, 60_000);
+    afterAll(async () => run?.close());
+
+    it('pauses as breaker-paused when 30% of the receipts are UNDELIV, recording why', async () => {
+      const id = await run.create({
+        selector: { models: ['N95', '6230i'] },
+        pacing: { tps: 400 },
+        breaker: { threshold: 0.2, window: 50 },
+      });
+      await run.campaigns.start(id, ADMIN);
+      const tripped = await run.waitForState(id, ['breaker-paused', 'completed'], 30_000);
+      expect(tripped.state).toBe('breaker-paused');
+      expect(tripped.stateReason).toMatchObject({ window: 50, threshold: 0.2, finished: 50 });
+      expect(tripped.stateReason!.failureRate as number).toBeGreaterThan(0.2);
+      expect(tripped.stateReason!.codes).toHaveProperty('SMSC_UNDELIV');
+      expect(tripped.counts.remaining).toBeGreaterThan(0);
+      const audit = await run.harness.store.db.query<{ actor: string; action: string }>(
+        `SELECT actor, action FROM audit_log WHERE subject_type = 'campaign' AND subject_id = $1`,
+        [id],
+      );
+      expect(audit).toEqual([{ actor: 'campaign-feeder', action: 'campaign.breaker' }]);
+      // Resumed, the breaker counts afresh from the resume.
+      run.harness.sim.setBehaviour({ receiptOutcomeMix: {} });
+      await run.campaigns.resume(id, ADMIN);
+      const done = await run.waitForState(id, ['completed', 'breaker-paused'], 30_000);
+      expect(done.state).toBe('completed');
+    }, 60_000);
+  });
+
+  describe('live traffic first', () => {
+    let run: CampaignRun;
+    const prefix = kind === 'pg' ? '49168' : '49167';
+
+    beforeAll(async () => {
+      run = await startCampaignRun(kind, {
+        count: 600,
+        prefix,
+        // One push at a time, slowly: the campaign's jobs wait in the queue.
+        harness: { provisioning: { workerConcurrency: 1 }, behaviour: { responseDelayMs: 30 } },
+      });
+    }, 60_000);
+    afterAll(async () => run?.close());
+
+    it('sends a first-use push ahead of the campaign pushes already waiting', async () => {
+      const id = await run.create({ selector: { models: ['N95'] }, pacing: { tps: 1000 } });
+      await run.campaigns.start(id, ADMIN);
+      const waiting = async (): Promise<number> => (await run.harness.queue.counts()).prioritized ?? 0;
+      const deadline = Date.now() + 10_000;
+      while ((await waiting()) < 10 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(await waiting()).toBeGreaterThanOrEqual(10);
+      const live = uniqueSubscriber();
+      const triggered = Date.now();
+      const result = await run.harness.service.requestFirstUse(
+        { imsi: live.imsi, msisdn: live.msisdn, imei: imeiWith(TAC.nokiaN95, 4242) },
+        { name: 'network', role: 'network' },
+      );
+      expect(result.outcome).toBe('queued');
+      await run.harness.waitForState(result.provisioningId!, ['delivered'], 20_000);
+      const firstLive = run.harness.sim
+        .submitted()
+        .find((segment) => segment.destinationAddr === live.msisdn)!;
+      // Campaign pushes that went out between the trigger and the live push: at most the one the
+      // single worker had in hand (its segments).
+      const campaignNumbers = new Set((await campaignProvisionings(run, id)).map((row) => row.msisdn));
+      const overtaking = new Set(
+        run
+          .pushSegments(campaignNumbers)
+          .filter((segment) => segment.receivedAt >= triggered && segment.receivedAt < firstLive.receivedAt)
+          .map((segment) => segment.destinationAddr),
+      );
+      expect(overtaking.size).toBeLessThanOrEqual(1);
+      await run.campaigns.cancel(id, ADMIN);
+    }, 60_000);
+  });
+}
+
+describeEachStore('campaigns over the pipeline (%s)', runTests);
