@@ -130,13 +130,24 @@ function withoutUndefined<T extends object>(value: T): T {
 }
 
 /**
- * SL execute-high makes the handset load the href without asking the user (docs/protocol.md §8.2):
- * refused (422 naming action) unless the subscriber's group allows it.
+ * Why the subscriber's group may not have this content, or undefined when it may: SL execute-high makes
+ * the handset load the href without asking the user (docs/protocol.md §8.2), so only a group whose
+ * policy says allowSlExecuteHigh gets it. A campaign skips such targets with this reason.
  */
-export function refuseUnallowedContent(content: PushContent, policy: GroupPolicy, group: string): void {
+export function contentNotAllowedReason(
+  content: PushContent,
+  policy: GroupPolicy,
+  group: string,
+): string | undefined {
   if (content.kind !== 'sl' || content.action !== 'execute-high' || policy.allowSlExecuteHigh === true)
-    return;
-  const message = `action execute-high loads the href without asking the user; group ${group} does not allow it (policy allowSlExecuteHigh)`;
+    return undefined;
+  return `action execute-high loads the href without asking the user; group ${group} does not allow it (policy allowSlExecuteHigh)`;
+}
+
+/** contentNotAllowedReason as a refusal: CONTENT_NOT_ALLOWED (HTTP 422) naming action. */
+export function refuseUnallowedContent(content: PushContent, policy: GroupPolicy, group: string): void {
+  const message = contentNotAllowedReason(content, policy, group);
+  if (message === undefined) return;
   throw new ProvisioningError('CONTENT_NOT_ALLOWED', message, {
     field: 'action',
     group,
