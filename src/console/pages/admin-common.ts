@@ -5,6 +5,7 @@
  */
 import type { z } from 'zod';
 import { fieldIssues, validationError, type FieldIssue } from '../../http/errors.ts';
+import type { ApiContext, ApiState, AuditNote } from '../../http/operation.ts';
 import { readableError, type ReadableError } from '../errors.ts';
 import { html, type SafeHtml } from '../html.ts';
 import { page } from '../layout.ts';
@@ -161,4 +162,26 @@ export function when(value: Date | string | null | undefined): SafeHtml {
   const date = value instanceof Date ? value : new Date(value);
   const text = date.toISOString().slice(0, 16).replace('T', ' ');
   return html`<time datetime="${date.toISOString()}" title="${date.toISOString()}">${text} UTC</time>`;
+}
+
+/**
+ * Runs an API route's own handler for a console action, so the checks, the answer and the audit details
+ * are the route's. A handler only reads its input and the principal, and leaves its answer in body and
+ * its audit note in state (house rule 9: no try/catch, no I/O of its own on the context).
+ */
+export async function callApiHandler<I>(
+  ctx: ConsoleContext,
+  handler: (apiCtx: ApiContext, input: I) => Promise<void>,
+  input: I,
+  audit: AuditNote,
+): Promise<unknown> {
+  const { id, name, role } = ctx.state.session!.principal;
+  const state: ApiState = { requestId: ctx.state.requestId, principal: { id, name, role } };
+  const apiCtx = { state, body: undefined, status: 200 } as unknown as ApiContext;
+  try {
+    await handler(apiCtx, input);
+    return apiCtx.body;
+  } finally {
+    Object.assign(audit, state.audit);
+  }
 }

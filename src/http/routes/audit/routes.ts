@@ -14,7 +14,8 @@ interface AuditQuery {
   until?: string;
 }
 
-function filterOf(query: AuditQuery): AuditFilter {
+/** The API query as the repository's filter (the console's audit page reads it the same way). */
+export function filterOf(query: AuditQuery): AuditFilter {
   return {
     actor: query.actor,
     action: query.action,

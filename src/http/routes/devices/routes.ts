@@ -8,6 +8,8 @@ import {
   listDeviceModels,
 } from '../../../store/repositories/devices.ts';
 import { conflict, notFound, unprocessable } from '../../errors.ts';
+import type { Db } from '../../../store/db.ts';
+import type { OperationInput } from '../../operation.ts';
 import type { RouteKit } from '../../route-kit.ts';
 import { actorOf } from '../triggers/routes.ts';
 import {
@@ -108,34 +110,36 @@ function reportedModelRoutes({ api, auth, validate, context }: RouteKit): void {
   );
 }
 
+/** GET /v1/devices' search (the console's catalogue page searches the same way): by TAC, or text over names and TACs. */
+export async function searchDeviceModels(db: Db, query: OperationInput<typeof listDevices>['query']) {
+  if (query.tac !== undefined) {
+    const model = await findModelByTac(db, query.tac);
+    return model ? [model] : [];
+  }
+  const models = await listDeviceModels(db, {
+    manufacturer: query.manufacturer,
+    status: query.status,
+    limit: query.q === undefined ? query.limit : 100_000,
+    offset: query.q === undefined ? query.offset : 0,
+  });
+  if (query.q === undefined) return models;
+  const needle = query.q.toLowerCase();
+  return models
+    .filter(
+      (m) =>
+        `${m.manufacturer} ${m.model}`.toLowerCase().includes(needle) ||
+        m.tacs.some((t) => t.startsWith(needle)),
+    )
+    .slice(query.offset, query.offset + query.limit);
+}
+
 export function deviceRoutes(kit: RouteKit): void {
   const { api, auth, validate, context } = kit;
   reportRoutes(kit);
   reportedModelRoutes(kit);
 
   api.get('/v1/devices', auth('admin'), validate(listDevices), async (ctx, { query }) => {
-    if (query.tac !== undefined) {
-      const model = await findModelByTac(context.db, query.tac);
-      ctx.body = { models: model ? [model] : [] };
-      return;
-    }
-    let models = await listDeviceModels(context.db, {
-      manufacturer: query.manufacturer,
-      status: query.status,
-      limit: query.q === undefined ? query.limit : 100_000,
-      offset: query.q === undefined ? query.offset : 0,
-    });
-    if (query.q !== undefined) {
-      const needle = query.q.toLowerCase();
-      models = models
-        .filter(
-          (m) =>
-            `${m.manufacturer} ${m.model}`.toLowerCase().includes(needle) ||
-            m.tacs.some((t) => t.startsWith(needle)),
-        )
-        .slice(query.offset, query.offset + query.limit);
-    }
-    ctx.body = { models };
+    ctx.body = { models: await searchDeviceModels(context.db, query) };
   });
 
   api.post('/v1/devices/import', auth('admin'), validate(importDevices), async (ctx, { body, query }) => {

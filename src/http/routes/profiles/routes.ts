@@ -27,7 +27,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** MCC 001 / MNC 01 is the test network (ITU-T E.212): a harmless IMSI to sign previews with. */
 const PREVIEW_IMSI = '001010123456789';
 
-async function profileOf(db: Db, ref: string): Promise<Profile> {
+export async function profileOf(db: Db, ref: string): Promise<Profile> {
   const profile = UUID.test(ref)
     ? await profiles.getProfile(db, ref)
     : await profiles.findProfileByName(db, ref);
@@ -35,7 +35,7 @@ async function profileOf(db: Db, ref: string): Promise<Profile> {
   return profile;
 }
 
-async function versionOf(db: Db, profile: Profile, version: number) {
+export async function versionOf(db: Db, profile: Profile, version: number) {
   const found = await profiles.getVersion(db, profile.id, version);
   if (!found)
     throw notFound('PROFILE_VERSION_NOT_FOUND', `profile '${profile.name}' has no version ${version}`);
@@ -46,7 +46,7 @@ function maskedVersion(version: profiles.ProfileVersion) {
   return { ...version, parameters: maskParameters(version.parameters) };
 }
 
-type PreviewQuery = OperationInput<typeof previewVersion>['query'];
+export type PreviewQuery = OperationInput<typeof previewVersion>['query'];
 
 /** No catalogue entry and no operator default: nothing limits the push but its format. */
 function bareDevice(format: ResolvedDevice['format']): ResolvedDevice {
@@ -136,6 +136,23 @@ function previewBody(composed: ComposedPush, device: ResolvedDevice, mode: Segme
   };
 }
 
+/** The preview's answer: the push a worker would send of that version for the query's device (the console shows the same). */
+export async function previewPush(
+  db: Db,
+  config: Config,
+  composer: PushComposer,
+  version: profiles.ProfileVersion,
+  query: PreviewQuery,
+) {
+  const device = await previewDevice(db, config, query);
+  const mode = query.mode ?? defaultSegmentMode(config);
+  const composed = await composer.compose(
+    { versionId: version.id, device, policyMethod: query.sec ?? 'NETWPIN', mode },
+    { imsi: query.imsi ?? PREVIEW_IMSI, reference: query.reference ?? 0, pin: query.pin },
+  );
+  return previewBody(composed, device, mode);
+}
+
 /** /v1/profiles itself: the list and a new profile. */
 function profileCollectionRoutes({ api, auth, validate, context }: RouteKit): void {
   const db = context.db;
@@ -220,13 +237,7 @@ function profileVersionRoutes({ api, auth, validate, context }: RouteKit): void 
     async (ctx, { params, query }) => {
       const profile = await profileOf(db, params.id);
       const version = await versionOf(db, profile, params.version);
-      const device = await previewDevice(db, context.config, query);
-      const mode = query.mode ?? defaultSegmentMode(context.config);
-      const composed = await composer.compose(
-        { versionId: version.id, device, policyMethod: query.sec ?? 'NETWPIN', mode },
-        { imsi: query.imsi ?? PREVIEW_IMSI, reference: query.reference ?? 0, pin: query.pin },
-      );
-      ctx.body = previewBody(composed, device, mode);
+      ctx.body = await previewPush(db, context.config, composer, version, query);
     },
   );
 }
