@@ -3,6 +3,7 @@ import { carePages } from './care.ts';
 import { comingPages } from './coming.ts';
 import { eventPages } from './events.ts';
 import { signInPages } from './sign-in.ts';
+import { smscPages } from './smsc.ts';
 
 /**
  * Every page module of the console, registered in this order. A new page: a file here exporting
@@ -12,5 +13,6 @@ export const PAGE_MODULES: readonly ((kit: ConsoleKit) => void)[] = [
   signInPages,
   eventPages,
   carePages,
+  smscPages,
   comingPages,
 ];

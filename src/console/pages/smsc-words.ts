@@ -10,7 +10,7 @@ import type { BindState } from '../../connectors/types.ts';
  * A bind's state as text. `reconnect-wait` is the connector's name for the pause before it dials again
  * after a lost or refused bind: the operator sees `reconnecting` (issue #13 names it so).
  */
-const BIND_STATE_TEXT: Readonly<Record<BindState, string>> = {
+export const BIND_STATE_TEXTS: Readonly<Record<BindState, string>> = {
   idle: 'idle',
   connecting: 'connecting',
   binding: 'binding',
@@ -36,12 +36,12 @@ const BIND_STATE_MEANING: Readonly<Record<BindState, string>> = {
 };
 
 function isBindState(state: string): state is BindState {
-  return Object.hasOwn(BIND_STATE_TEXT, state);
+  return Object.hasOwn(BIND_STATE_TEXTS, state);
 }
 
 /** `bound`, `reconnecting`, ...; a state this version does not know is shown as it came. */
 export function bindStateText(state: string): string {
-  return isBindState(state) ? BIND_STATE_TEXT[state] : state;
+  return isBindState(state) ? BIND_STATE_TEXTS[state] : state;
 }
 
 export function bindStateMeaning(state: string): string {
