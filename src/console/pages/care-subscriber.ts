@@ -38,7 +38,7 @@ function deviceFacts(view: View) {
       <dd>not seen yet (no IMEI reported)</dd>`;
   const model = device.model;
   const how = model
-    ? `identified by its IMEI’s type code (TAC) in the device catalogue${model.status === 'unverified' ? ', added from a device report and not verified yet' : ''}`
+    ? `by its IMEI’s type code (TAC), found in the device catalogue${model.status === 'unverified' ? ', added from a device report and not verified yet' : ''}`
     : 'its type code (TAC) is not in the device catalogue';
   const report = device.lastReport as { model?: string; manufacturer?: string; receivedAt?: unknown } | null;
   return html`<dt>Handset</dt>

@@ -46,6 +46,24 @@ function stateChanges(events: Row[]): SafeHtml {
   </details>`;
 }
 
+/** "9 of 9: DELIVRD: delivered to the handset" — one line per distinct outcome, most common first. */
+function segmentSummary(segments: Row[]): string {
+  const counts = new Map<string, number>();
+  for (const segment of segments) {
+    const receipt = receiptInWords(
+      segment.receiptState as string | null,
+      segment.receiptError as string | null,
+    );
+    const outcome =
+      receipt ?? (segment.submitStatus === 'submitted' ? 'waiting for the receipt' : 'not sent yet');
+    counts.set(outcome, (counts.get(outcome) ?? 0) + 1);
+  }
+  return [...counts]
+    .sort((a, b) => b[1] - a[1])
+    .map(([outcome, count]) => `${count} of ${segments.length}: ${outcome}`)
+    .join('; ');
+}
+
 function segmentRows(segments: Row[]): SafeHtml {
   if (segments.length === 0) return html``;
   const rows = segments.map((segment) => {
@@ -66,25 +84,14 @@ function segmentRows(segments: Row[]): SafeHtml {
       </td>
     </tr>`;
   });
-  return html`<details open>
-    <summary>Segments and receipts (${segments.length})</summary>
-    <div class="scroll">
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">#</th>
-            <th scope="col">Sent</th>
-            <th scope="col">SMSC</th>
-            <th scope="col">Message id</th>
-            <th scope="col">Receipt</th>
-          </tr>
-        </thead>
-        <tbody>
-          ${rows}
-        </tbody>
-      </table>
-    </div>
-  </details>`;
+  // Open when a segment did not get through: that is what care is looking for.
+  const troubled = segments.some((segment) => segment.receiptState && segment.receiptState !== 'DELIVRD');
+  return html`<p class="segments-summary">Segments: ${segmentSummary(segments)}</p>
+    <details${troubled ? html` open` : ''}><summary>Segments and receipts (${segments.length})</summary>
+      <div class="scroll"><table>
+        <thead><tr><th scope="col">#</th><th scope="col">Sent</th><th scope="col">SMSC</th><th scope="col">Message id</th><th scope="col">Receipt</th></tr></thead>
+        <tbody>${rows}</tbody>
+      </table></div></details>`;
 }
 
 function appliedLine(entry: TimelineEntry): SafeHtml | '' {
