@@ -8,9 +8,7 @@ import { render, type ConsoleKit } from '../router.ts';
  * already holds (a care key gets the 403 page). Whoever builds a page deletes its line here.
  */
 const COMING: readonly { path: string; title: string; role: Role }[] = [
-  { path: '/console/profiles', title: 'Profiles', role: 'admin' },
   { path: '/console/campaigns', title: 'Campaigns', role: 'admin' },
-  { path: '/console/audit', title: 'Audit', role: 'admin' },
 ];
 
 export function comingPages({ router }: ConsoleKit): void {

@@ -1,4 +1,5 @@
 import type { ConsoleKit } from '../router.ts';
+import { adminPages } from './admin.ts';
 import { carePages } from './care.ts';
 import { comingPages } from './coming.ts';
 import { eventPages } from './events.ts';
@@ -13,6 +14,7 @@ export const PAGE_MODULES: readonly ((kit: ConsoleKit) => void)[] = [
   signInPages,
   eventPages,
   carePages,
+  adminPages,
   smscPages,
   comingPages,
 ];
