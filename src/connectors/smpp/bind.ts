@@ -2,7 +2,9 @@
  * One SMPP bind: a TCP (or TLS) connection bound as transceiver, transmitter or receiver.
  * It owns the connection's life (connect, bind, enquire_link keep-alive and dead-link detection,
  * reconnect with exponential backoff and jitter, graceful unbind), the window of outstanding submit_sm
- * with their response timeouts, and the pacing of its submits (smooth token bucket + AIMD).
+ * with their response timeouts, and the pacing of its submits (smooth token bucket + AIMD). Where the SMSC
+ * account limits its binds over every worker (maxBinds), it opens only while it holds one of the account's
+ * leases (connectors/shared/limits.ts BindLease) and closes when the lease is lost.
  * What a submit's answer means for the segment is decided by the connector (smpp-connector.ts).
  */
 import { isIP } from 'node:net';

@@ -9,6 +9,8 @@
  * - a submit that was never written is resent; one that was written but not answered (timeout, link
  *   loss) is reported `unknown`, since the SMSC may have accepted it
  * - receipts are matched through one ReceiptMatcher per SMSC, so the bind they arrive on does not matter
+ * - with `shared` limits (worker role), each submit also takes one of the account's tokens, shared with
+ *   every worker bound to it, and binds open only with one of its leases (connectors/shared/)
  */
 import { EventEmitter } from 'node:events';
 import { pino, type Logger } from 'pino';
