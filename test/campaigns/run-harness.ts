@@ -25,8 +25,8 @@ export const ADMIN = { name: 'test-admin', role: 'admin' };
 export interface CampaignRun {
   harness: Harness;
   campaigns: CampaignService;
-  /** the feeder of this process (started) */
-  feeder: CampaignFeeder;
+  /** the feeder of this process (started), unless told not to start one */
+  feeder: CampaignFeeder | undefined;
   startFeeder(options?: FeederOptions): CampaignFeeder;
   create(document: Omit<CampaignDocument, 'name' | 'content'> & Partial<CampaignDocument>): Promise<string>;
   waitForState(id: string, states: readonly string[], timeoutMs?: number): Promise<CampaignStatus>;
@@ -39,7 +39,8 @@ export const FAST_FEEDER: FeederOptions = { tickMs: 25, leaseMs: 1_000, progress
 
 export async function startCampaignRun(
   kind: DbKind,
-  options: { count: number; prefix: string; harness?: HarnessOptions; feeder?: FeederOptions },
+  /** feeder false: no feeder in this process (another process feeds) */
+  options: { count: number; prefix: string; harness?: HarnessOptions; feeder?: FeederOptions | false },
 ): Promise<CampaignRun> {
   const harness = await startHarness(kind, { groups: OPEN_GROUPS, ...options.harness });
   await seedBase(harness.store.db, {
@@ -51,7 +52,7 @@ export async function startCampaignRun(
   const campaigns = new CampaignService(harness.deps);
   const connections: Redis[] = [];
   const feeders: CampaignFeeder[] = [];
-  const startFeeder = (feederOptions: FeederOptions = options.feeder ?? FAST_FEEDER): CampaignFeeder => {
+  const startFeeder = (feederOptions: FeederOptions = options.feeder || FAST_FEEDER): CampaignFeeder => {
     const redis = workerConnection({ url: TEST_REDIS_URL });
     redis.on('error', () => undefined);
     connections.push(redis);
@@ -71,7 +72,7 @@ export async function startCampaignRun(
     feeders.push(feeder);
     return feeder;
   };
-  const feeder = startFeeder();
+  const feeder = options.feeder === false ? undefined : startFeeder();
   return {
     harness,
     campaigns,
