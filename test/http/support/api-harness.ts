@@ -5,7 +5,7 @@ import type { Redis } from 'ioredis';
 import type { AppContext } from '../../../src/app-context.ts';
 import { createApiKey } from '../../../src/auth/api-keys.ts';
 import { ROLES, type Role } from '../../../src/auth/roles.ts';
-import { loadConfig } from '../../../src/config.ts';
+import { loadConfig, type LoadConfigOptions } from '../../../src/config.ts';
 import { luhnCheckDigit } from '../../../src/devices/imei.ts';
 import { createMemoryEventBus } from '../../../src/events/bus.ts';
 import { createApp, type HttpOptions } from '../../../src/http/app.ts';
@@ -44,6 +44,8 @@ export interface HarnessOptions {
   seed?: boolean;
   /** How long the service caches the group policies (default GroupPolicies' 5 s). */
   groupPoliciesTtlMs?: number;
+  /** Configuration sections beside the test's own (e.g. console: a cookie secret and session timeouts). */
+  config?: Omit<NonNullable<LoadConfigOptions['overrides']>, 'redis'>;
 }
 
 export const BOUND_BIND: BindStatus = {
@@ -64,7 +66,7 @@ export const BOUND_BIND: BindStatus = {
 export async function startApi(options: HarnessOptions = {}): Promise<ApiHarness> {
   const store = await openTestStore(options.store ?? 'pglite');
   const prefix = `otagw-test-${randomBytes(6).toString('hex')}`;
-  const config = loadConfig({ env: {}, overrides: { redis: { prefix } } });
+  const config = loadConfig({ env: {}, overrides: { ...options.config, redis: { prefix } } });
   const logger = createLogger({ level: 'silent' });
   if (options.seed) await seedAll(store.db, config);
   const redis: Redis = producerConnection(
