@@ -64,6 +64,16 @@ describe('the per-minute chart', () => {
     expect(svg).toContain('role="img"');
   });
 
+  it('draws the failed receipts line only when some receipts failed', () => {
+    const none = { submitted: [1, 2], receipts: [1, 2], failedReceipts: [0, 0] };
+    expect(minuteChart('a', none).text).not.toContain('smsc-chart-failed');
+    const some = { ...none, failedReceipts: [0, 2] };
+    expect(pathPoints(minuteChart('a', some).text, 'smsc-chart-failed')).toEqual([
+      [0, 100],
+      [600, 0],
+    ]);
+  });
+
   it('draws an empty hour as a flat line instead of dividing by zero', () => {
     const empty = { submitted: [0, 0], receipts: [0, 0], failedReceipts: [0, 0] };
     expect(peakPerMinute(empty)).toBe(1);

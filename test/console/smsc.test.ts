@@ -28,7 +28,11 @@ describeWithBrowser('the SMSC operators page in a real browser', () => {
       harness: {
         // A pause before each new dial the browser can see; receipts a moment after the submit.
         smsc: { reconnectMinMs: 1500, reconnectMaxMs: 1500 },
-        behaviour: { receiptDelayMs: 200, receiptOutcomes: [{ prefix: '4919', stat: 'UNDELIV' }] },
+        behaviour: {
+          receiptDelayMs: 200,
+          receiptOutcomes: [{ prefix: '4919', stat: 'UNDELIV' }],
+          destinationErrors: [{ prefix: '4918', status: 'ESME_RINVDSTADR' }],
+        },
       },
     });
     control = await new Promise<Server>((done) => {
@@ -98,7 +102,6 @@ describeWithBrowser('the SMSC operators page in a real browser', () => {
       /^sim, last 60 minutes: [1-9]\d* segments/,
     );
     expect(await card.textContent()).toMatch(/Receipt latency\s*p50 \d/);
-    await screenshots(page, 'smsc');
     await page.close();
   });
 
@@ -162,6 +165,25 @@ describeWithBrowser('the SMSC operators page in a real browser', () => {
       code: 'VALIDATION_FAILED',
       details: { issues: [expect.objectContaining({ field: 'query.state' })] },
     });
+    await page.close();
+  });
+
+  it('counts refused submits by command status in plain words and lists them in the tail as rejected', async () => {
+    const refused = await provision('4918');
+    await provision('4919');
+    const page = await openSmscPage();
+    const row = tailRow(page, refused).first();
+    await expect.poll(() => row.textContent()).toContain('rejected');
+    expect(await row.textContent()).toContain('ESME_RINVDSTADR (0x0B): the destination number is refused');
+    const errors = page.getByRole('table', { name: 'Refused submits by command status' });
+    const cells = errors.getByRole('row').filter({ hasText: 'ESME_RINVDSTADR' }).getByRole('cell');
+    expect(await cells.allTextContents()).toEqual([
+      'ESME_RINVDSTADR (0x0B): the destination number is refused',
+      expect.stringMatching(/^[1-9]\d*$/),
+    ]);
+    const chart = page.getByRole('img', { name: /^sim, last 60 minutes/ });
+    expect(await chart.getAttribute('aria-label')).toMatch(/receipts \([1-9]\d* failed\)/);
+    await screenshots(page, 'smsc');
     await page.close();
   });
 

@@ -1,7 +1,8 @@
 /**
  * The SMSC page's per-minute chart, drawn on the server as inline SVG: no script and no charting
  * library, so it shows as soon as the page does and passes the console's Content-Security-Policy.
- * Submitted segments are a filled area, receipts a line and failed receipts a second line over it.
+ * Submitted segments are a filled area, receipts a line and failed receipts (when there are any) a
+ * second line over it.
  */
 import { html, type SafeHtml } from '../html.ts';
 import type { SmscMinute } from '../../store/repositories/smsc-history.ts';
@@ -105,11 +106,15 @@ export function minuteChart(smsc: string, series: MinuteSeries): SafeHtml {
       fill="none"
       vector-effect="non-scaling-stroke"
     />
-    <path
-      class="smsc-chart-failed"
-      d="${linePath(series.failedReceipts, peak)}"
-      fill="none"
-      vector-effect="non-scaling-stroke"
-    />
+    ${
+      sum(series.failedReceipts) === 0
+        ? ''
+        : html`<path
+            class="smsc-chart-failed"
+            d="${linePath(series.failedReceipts, peak)}"
+            fill="none"
+            vector-effect="non-scaling-stroke"
+          />`
+    }
   </svg>`;
 }

@@ -22,8 +22,8 @@ import { minuteSeries, windowStartOf, type MinuteSeries } from './smsc-chart.ts'
 
 /** The page looks back one hour, minute by minute. */
 export const HISTORY_MINUTES = 60;
-/** Rows of the live tail. */
-export const TAIL_LIMIT = 50;
+/** Segments the live tail reads: a few dozen pushes once folded into lines (smsc-view.ts tailLines). */
+export const TAIL_LIMIT = 200;
 
 export interface SmscSummary {
   smsc: string;

@@ -125,6 +125,7 @@ function summaryCard(summary: SmscSummary): SafeHtml {
   const failed = series.failedReceipts.reduce((total, value) => total + value, 0);
   return html`<article class="smsc card" aria-labelledby="smsc-${summary.smsc}-title">
     <h3 id="smsc-${summary.smsc}-title">${summary.smsc}</h3>
+    <div class="smsc-body">
     <figure class="chart">
       ${minuteChart(summary.smsc, series)}
       <figcaption>
@@ -180,10 +181,57 @@ function timeOf(at: Date): SafeHtml {
   return html`<time datetime="${at.toISOString()}">${at.toISOString().slice(11, 19)}</time>`;
 }
 
+/** One line of the tail: the segments of one push that got the same answer, newest time first. */
+export interface TailLine extends TailEntry {
+  /** segment numbers, ascending */
+  parts: number[];
+}
+
+/**
+ * The tail's segments folded into one line per push and answer (a 9-part push delivered is one line,
+ * not nine), in the order of each line's newest segment.
+ */
+export function tailLines(entries: readonly TailEntry[]): TailLine[] {
+  const lines = new Map<string, TailLine>();
+  for (const entry of entries) {
+    const key = [entry.provisioningId, entry.smsc, entry.state, entry.code, entry.error].join('\u0000');
+    const line = lines.get(key);
+    if (line) line.parts.push(entry.segmentNumber);
+    else lines.set(key, { ...entry, parts: [entry.segmentNumber] });
+  }
+  return [...lines.values()].map((line) => ({ ...line, parts: line.parts.sort((a, b) => a - b) }));
+}
+
+/** `3`, `1–9`, `1, 3–4`. */
+export function partsText(parts: readonly number[]): string {
+  const runs: string[] = [];
+  for (let i = 0; i < parts.length;) {
+    let j = i;
+    while (j + 1 < parts.length && parts[j + 1] === parts[j] + 1) j += 1;
+    runs.push(j === i ? String(parts[i]) : `${parts[i]}–${parts[j]}`);
+    i = j + 1;
+  }
+  return runs.join(', ');
+}
+
 function tailReason(entry: TailEntry): string {
   if (!entry.code) return '';
   const words = entry.state === 'rejected' ? submitErrorWords(entry.code) : receiptStatWords(entry.code);
-  return entry.error ? `${words} (err ${entry.error})` : words;
+  // err:000 (or none) says nothing: SMPP 3.4 Appendix B leaves the field to the SMSC.
+  return entry.error && !/^0+$/.test(entry.error) ? `${words} (err ${entry.error})` : words;
+}
+
+function tailRow(line: TailLine): SafeHtml {
+  return html`<tr>
+    <td data-label="Time">${timeOf(line.at)}</td>
+    <td data-label="SMSC">${line.smsc}</td>
+    <td data-label="MSISDN" class="mono">${line.msisdn ?? '–'}</td>
+    <td data-label="Parts">${partsText(line.parts)}</td>
+    <td data-label="State">
+      <span class="state tail-state-${line.state.replace(' ', '-')}">${line.state}</span>
+    </td>
+    <td data-label="Reason" class="reason">${tailReason(line)}</td>
+  </tr>`;
 }
 
 /** The newest receipts and refused submits, as the filter asks. */
@@ -199,21 +247,13 @@ export function tailFragment(entries: readonly TailEntry[], filtered: boolean): 
         <th scope="col">Time (UTC)</th>
         <th scope="col">SMSC</th>
         <th scope="col">MSISDN</th>
+        <th scope="col">Parts</th>
         <th scope="col">State</th>
         <th scope="col">Reason</th>
       </tr>
     </thead>
     <tbody>
-      ${entries.map(
-        (entry) =>
-          html`<tr>
-            <td>${timeOf(entry.at)}</td>
-            <td>${entry.smsc}</td>
-            <td class="mono">${entry.msisdn ?? '–'}</td>
-            <td><span class="state tail-state-${entry.state.replace(' ', '-')}">${entry.state}</span></td>
-            <td>${tailReason(entry)}</td>
-          </tr>`,
-      )}
+      ${tailLines(entries).map(tailRow)}
     </tbody>
   </table>`;
 }
