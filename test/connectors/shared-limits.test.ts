@@ -131,6 +131,30 @@ describe('an SMSC account shared by two workers', () => {
     await Promise.all(sending);
   }, 20_000);
 
+  it('three workers against a 500 TPS account send at most 500/s together and are never throttled', async () => {
+    const simulator = await startSim({ throttleTpsPerSystem: 500 });
+    const prefix = uniquePrefix();
+    const config = smscConfig(simulator.port, { tps: 500, window: 100, queueTimeoutMs: 30_000 });
+    const three = [
+      await startWorker('worker-1', prefix, config),
+      await startWorker('worker-2', prefix, config),
+      await startWorker('worker-3', prefix, config),
+    ];
+    const started = Date.now();
+    const sending = three.flatMap((worker, i) =>
+      [0, 1, 2].map((n) => worker.connector.submit(pushOf(`w${i}-${n}`, `44770090000${i}`, 255))),
+    );
+    await sleep(3_000);
+    const ended = Date.now();
+    const perWorker = [0, 1, 2].map((i) => acceptedBetween(simulator, `44770090000${i}`, started, ended));
+    for (const sent of perWorker) expect(sent).toBeGreaterThan(250);
+    expect(perWorker.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual((500 * (ended - started)) / 1000 + 50);
+    expect(busiestSecond(simulator, started, ended)).toBeLessThanOrEqual(500 + 25);
+    expect(simulator.counters().errors.ESME_RTHROTTLED ?? 0).toBe(0);
+    for (const worker of three) await worker.connector.stop();
+    await Promise.all(sending);
+  }, 20_000);
+
   it('with maxBinds 1 only one worker binds; the other stands by and takes over when the first stops', async () => {
     const simulator = await startSim({});
     const prefix = uniquePrefix();
