@@ -40,12 +40,14 @@ import {
   type SegmentOutcomeRecord,
   type Transitioned,
 } from './repository.ts';
-import { isAllowed, statesEntering } from './state-machine.ts';
+import { isAllowed, statesEntering, TransitionNotAllowed } from './state-machine.ts';
 import { senderOf } from '../subscribers/request-keywords.ts';
 import { sendText } from '../texts/send.ts';
 import { subscriberText } from '../texts/subscriber-text.ts';
 import { FINAL_STATES, type PushContent, type SecurityMethod } from './types.ts';
 import { composeContent } from './compose-content.ts';
+import { CodecError } from '../../codecs/errors.ts';
+import { ProfileError } from '../profiles/errors.ts';
 import type { WorkerBatches } from './worker-batches.ts';
 
 export interface DeliveryDeps extends PipelineDeps {
@@ -68,6 +70,25 @@ export class PermanentFailure extends Error {
   ) {
     super(message);
   }
+}
+
+/**
+ * Errors that come out the same however often the job runs (the profile version renders or encodes to
+ * the same failure for the same device; a transition the table refuses stays refused): as a
+ * PermanentFailure, so the job ends at once instead of being retried `attempts` times. Anything else is
+ * undefined (left to retry).
+ */
+export function deterministicFailure(error: unknown): PermanentFailure | undefined {
+  if (error instanceof PermanentFailure) return error;
+  if (error instanceof ProfileError || error instanceof CodecError) {
+    return new PermanentFailure('COMPOSE_FAILED', `the push cannot be composed: ${error.message}`, {
+      error: error.code,
+    });
+  }
+  if (error instanceof TransitionNotAllowed) {
+    return new PermanentFailure('TRANSITION_NOT_ALLOWED', error.message);
+  }
+  return undefined;
 }
 
 /** Not ready yet (the row is not committed, the SMSC is away): try again later. */

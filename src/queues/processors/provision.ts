@@ -1,15 +1,16 @@
 /**
  * The provision queue's processor: a plain async function (DESIGN house rule 7). It maps the outcome of
- * the work onto BullMQ: a PermanentFailure ends the provisioning as failed and the job with an
- * UnrecoverableError (no retries); anything else is retried with backoff, and the last attempt's error
+ * the work onto BullMQ: a PermanentFailure (or an error that would come out the same on every attempt,
+ * deliver.ts deterministicFailure) ends the provisioning as failed and the job with an UnrecoverableError
+ * (no retries); anything else is retried with backoff, and the last attempt's error
  * ends the provisioning as failed.
  */
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import {
   askConfirmation,
   deliverProvisioning,
+  deterministicFailure,
   failProvisioning,
-  PermanentFailure,
   TransientFailure,
   type DeliveryDeps,
 } from '../../provisioning/deliver.ts';
@@ -37,9 +38,11 @@ export async function processProvisionJob(
     });
   } catch (error) {
     if (error instanceof DelayedError) throw error;
-    if (error instanceof PermanentFailure) {
-      await failProvisioning(deps, provisioningId, error.code, error.message, error.details);
-      throw new UnrecoverableError(`${error.code}: ${error.message}`);
+    // an unsupported device, a profile that cannot render for it: the same on every attempt
+    const permanent = deterministicFailure(error);
+    if (permanent) {
+      await failProvisioning(deps, provisioningId, permanent.code, permanent.message, permanent.details);
+      throw new UnrecoverableError(`${permanent.code}: ${permanent.message}`);
     }
     const code = error instanceof TransientFailure ? error.code : 'PROCESSING_ERROR';
     const message = error instanceof Error ? error.message : String(error);
