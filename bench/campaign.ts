@@ -139,10 +139,17 @@ async function provisioningCount(client: pg.Client, campaignId: string): Promise
   return Number(rows[0].n);
 }
 
-async function untilFirstProvisioning(client: pg.Client, campaignId: string): Promise<number> {
+async function untilFirstProvisioning(
+  run: GatewayRun,
+  client: pg.Client,
+  campaignId: string,
+): Promise<number> {
   const started = performance.now();
   while ((await provisioningCount(client, campaignId)) === 0) {
-    if (performance.now() - started > 120_000) throw new Error('no provisioning 120 s after the start');
+    if (performance.now() - started > 120_000) {
+      const status = await callApi(run, 'GET', `/v1/campaigns/${campaignId}`).catch(String);
+      throw new Error(`no provisioning 120 s after the start; the campaign: ${JSON.stringify(status)}`);
+    }
     await sleep(100);
   }
   return Math.round(performance.now() - started) / 1000;
@@ -219,7 +226,7 @@ async function measureCampaign(
     const started = await timed(() => callApi(run, 'POST', `/v1/campaigns/${id}/start`));
     const maxRssDuringCreateAndStartMb = memory.stop();
     const provisioningsWhenStarted = await provisioningCount(client, id);
-    const firstQueuedSeconds = await untilFirstProvisioning(client, id);
+    const firstQueuedSeconds = await untilFirstProvisioning(run, client, id);
     const window = await measureWindow(run, sim, client, id, options);
     const { rssMb, hwmMb } = processMemoryMb(run.gateway.pid);
     await callApi(run, 'POST', `/v1/campaigns/${id}/cancel`).catch(() => undefined);

@@ -10,6 +10,7 @@
  * table), so 1,000,000 subscribers take minutes, not hours. IMSIs are in MCC 901 (the international test
  * range) with MNC 71 and MSISDNs start 998: they never meet the other benchmarks' subscribers.
  */
+import { luhnCheckDigit } from '../../src/devices/imei.ts';
 import { createProfile, saveVersion } from '../../src/profiles/repository.ts';
 import type { Db } from '../../src/store/db.ts';
 import { MODELS } from './mix.ts';
@@ -40,24 +41,36 @@ export function defaultGroupCount(count: number): number {
   return count - Math.floor(count / CORPORATE_EVERY);
 }
 
+/** dbl(x) of the Luhn sum for a digit x: 2x, less 9 when that has two digits. */
+const doubled = (digit: string): string => `((2 * ${digit}) % 10 + (2 * ${digit}) / 10)`;
+/** The Luhn sum of the 6 serial digits k (positions 9-14 of the IMEI: the 10th, 12th and 14th doubled). */
+const SERIAL_SUM =
+  `((k / 100000) % 10 + ${doubled('((k / 10000) % 10)')} + (k / 1000) % 10 + ` +
+  `${doubled('((k / 100) % 10)')} + (k / 10) % 10 + ${doubled('(k % 10)')})`;
+
 async function insertSubscribers(db: Db, count: number, versionId: string): Promise<void> {
   // A legacy 6-digit TAC matches any final assembly code: add one, as mix.ts triggerFor does.
   const tacs = MODELS.map((model) => (model.tac.length === 6 ? `${model.tac}01` : model.tac));
   const formats = MODELS.map((model) => model.format);
+  // The TAC's share of the Luhn sum, mod 10 (3GPP TS 23.003 Annex B, as src/devices/imei.ts): zeros after
+  // it add nothing, so the check digit of TAC + 000000 gives it away.
+  const tacSums = tacs.map((tac) => (10 - luhnCheckDigit(`${tac}000000`)) % 10);
   await db.query(
     `WITH m AS (
-       SELECT (u.ord - 1)::int AS i, u.tac, f.format,
+       SELECT (u.ord - 1)::int AS i, u.tac, f.format, c.tac_sum,
               (SELECT t.model_id FROM tacs t WHERE t.tac IN (u.tac, left(u.tac, 6))
                ORDER BY length(t.tac) DESC LIMIT 1) AS model_id
        FROM unnest($2::text[]) WITH ORDINALITY AS u(tac, ord)
        JOIN unnest($3::text[]) WITH ORDINALITY AS f(format, ord) USING (ord)
+       JOIN unnest($6::int[]) WITH ORDINALITY AS c(tac_sum, ord) USING (ord)
      ), s AS (
        INSERT INTO subscribers (imsi, msisdn, group_name, current_imei, imei_changed_at, seen_at)
        SELECT '90171' || lpad(n::text, 10, '0'), '${MSISDN_PREFIX}' || lpad(n::text, 10, '0'),
               CASE WHEN n % ${CORPORATE_EVERY} = 0 THEN 'corporate' ELSE 'default' END,
-              m.tac || lpad((n % 1000000)::text, 6, '0') || '0',
+              m.tac || lpad(k::text, 6, '0') || ((10 - (m.tac_sum + ${SERIAL_SUM}) % 10) % 10)::text,
               now() - interval '60 days', now() - interval '1 day'
-       FROM generate_series(1, $1::int) AS n JOIN m ON m.i = n % $4::int
+       FROM (SELECT n, n % 1000000 AS k FROM generate_series(1, $1::int) AS n) AS g
+       JOIN m ON m.i = g.n % $4::int
        RETURNING id, current_imei
      ), d AS (
        INSERT INTO subscriber_devices (subscriber_id, imei, first_seen_at, last_seen_at)
@@ -71,7 +84,7 @@ async function insertSubscribers(db: Db, count: number, versionId: string): Prom
        now() - interval '30 days', now() - interval '30 days', now() - interval '30 days',
        now() - interval '30 days', now() - interval '30 days'
      FROM s JOIN m ON m.tac = left(s.current_imei, 8)`,
-    [count, tacs, formats, tacs.length, versionId],
+    [count, tacs, formats, tacs.length, versionId, tacSums],
   );
 }
 

@@ -8,6 +8,7 @@ import {
 } from '../../bench/support/campaign-base.ts';
 import { MODELS } from '../../bench/support/mix.ts';
 import { loadConfig } from '../../src/config.ts';
+import { parseImei } from '../../src/devices/imei.ts';
 import { seedAll } from '../../src/provisioning/seeds.ts';
 import { describeEachStore, openTestStore, type TestStore } from '../support/stores.ts';
 
@@ -82,6 +83,15 @@ describeEachStore('bench:campaign subscriber base on %s (2,000 subscribers)', (k
       `SELECT 1 FROM provisionings WHERE actor = 'bench-campaign-base' AND device_model_id IS NULL`,
     );
     expect(unknownHandset).toHaveLength(0);
+  });
+
+  it('gives every handset a valid IMEI (the Luhn check digit the gateway checks)', async () => {
+    const imeis = await store.db.query<{ current_imei: string }>(
+      "SELECT current_imei FROM subscribers WHERE msisdn LIKE '998%'",
+    );
+    expect(imeis).toHaveLength(COUNT);
+    const invalid = imeis.filter(({ current_imei: imei }) => !parseImei(imei).ok);
+    expect(invalid.map(({ current_imei: imei }) => imei)).toEqual([]);
   });
 
   it('gives each one version 1 of the profile, delivered, with its timeline, segment and audit entry', async () => {
