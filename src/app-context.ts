@@ -28,6 +28,7 @@
  *   | 'INVALID_REQUEST' | 'QUEUE_UNAVAILABLE' (-> HTTP 503; nothing was recorded), message, details }
  * ```
  */
+import type { Queue } from 'bullmq';
 import type { Registry } from 'prom-client';
 import type { Config } from './config.ts';
 import type { BindStatus } from './connectors/types.ts';
@@ -42,6 +43,8 @@ export interface QueueAccess {
   ping(): Promise<boolean>;
   /** job counts of the provisioning queue by BullMQ state (waiting, active, delayed, failed, ...) */
   counts(): Promise<Record<string, number>>;
+  /** the BullMQ queues themselves, for Bull Board at /console/queues (admins); absent: no board */
+  board?: readonly Queue[];
 }
 
 export interface SmscStatusSource {

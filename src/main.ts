@@ -382,7 +382,7 @@ function appContext(core: Core, smsc: SmscRouter | undefined): AppContext {
     logger: deps.logger,
     provisioning: core.service,
     events: deps.events,
-    queues: { ping: () => queue.ping(), counts: () => queue.counts() },
+    queues: { ping: () => queue.ping(), counts: () => queue.counts(), board: [queue.queue] },
     smsc,
     smscBinds: smscBindsView(core, smsc),
     metrics: core.metrics.registry,

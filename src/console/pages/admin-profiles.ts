@@ -6,6 +6,8 @@
  */
 import { nokiaOtaVocabulary, provVocabulary } from '../../../codecs/wbxml/vocabularies/index.ts';
 import { fromHex } from '../../../codecs/bytes/hex.ts';
+import { parseXml } from '../../../codecs/xml/parse-xml.ts';
+import { serializeXml } from '../../../codecs/xml/serialize-xml.ts';
 import { previewPush, profileOf, versionOf, type PreviewQuery } from '../../http/routes/profiles/routes.ts';
 import { validationError } from '../../http/errors.ts';
 import { createVersion, diffVersions, previewVersion } from '../../http/routes/profiles/schema.ts';
@@ -404,7 +406,7 @@ function previewFacts(preview: Preview): SafeHtml {
 function wbxmlTable(preview: Preview): SafeHtml {
   const vocabulary = preview.format === 'nokia-ota' ? nokiaOtaVocabulary : provVocabulary;
   const dump = dumpWbxml(fromHex(preview.wbxmlHex), vocabulary);
-  return html`<div class="scroll">
+  return html`<div class="scroll scroll-box" tabindex="0" aria-label="WBXML tokens">
     <table class="wbxml">
       <caption>
         ${preview.wbxmlHex.length / 2} octets of WBXML, one token a row (docs/protocol.md §1)
@@ -447,6 +449,11 @@ function segmentList(preview: Preview): SafeHtml {
   </ol>`;
 }
 
+/** The preview's XML indented, one element a line (it comes compact, as it is encoded). */
+function prettyXml(xml: string): string {
+  return serializeXml(parseXml(xml), { pretty: true });
+}
+
 function previewSection(preview: Preview): SafeHtml {
   const failure = preview.failure
     ? html`<p class="notice notice-error" role="alert">
@@ -456,12 +463,13 @@ function previewSection(preview: Preview): SafeHtml {
   return html`<section aria-labelledby="preview-title">
     <h2 id="preview-title">Preview</h2>
     ${failure}${previewFacts(preview)}
-    <h3>XML (secrets masked)</h3>
-    <pre class="mono xml">${preview.xml}</pre>
-    <h3>WBXML</h3>
-    ${wbxmlTable(preview)}
     <h3>The exact segments (${preview.segmentCount})</h3>
     ${segmentList(preview)}
+    <h3>XML (secrets masked)</h3>
+    <pre class="mono xml scroll-box" tabindex="0" aria-label="The document as XML">
+${prettyXml(preview.xml)}</pre>
+    <h3>WBXML</h3>
+    ${wbxmlTable(preview)}
   </section>`;
 }
 

@@ -4,6 +4,7 @@ import { devicePages } from './admin-devices.ts';
 import { groupPages } from './admin-groups.ts';
 import { keyPages } from './admin-keys.ts';
 import { profilePages } from './admin-profiles.ts';
+import { queuePages } from './admin-queues.ts';
 import { subscriberAdminPages } from './admin-subscribers.ts';
 
 /**
@@ -17,4 +18,5 @@ export function adminPages(kit: ConsoleKit): void {
   subscriberAdminPages(kit);
   keyPages(kit);
   auditPages(kit);
+  queuePages(kit);
 }

@@ -80,7 +80,7 @@ export async function startConsoleGateway(options: ConsoleGatewayOptions = {}): 
     logger: createLogger({ level: 'silent' }),
     provisioning: h.service,
     events: h.events,
-    queues: { ping: () => h.queue.ping(), counts: () => h.queue.counts() },
+    queues: { ping: () => h.queue.ping(), counts: () => h.queue.counts(), board: [h.queue.queue] },
     smsc: h.connector,
     metrics: h.metrics.registry,
   };
