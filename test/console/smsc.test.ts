@@ -2,8 +2,11 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { BindStatus } from '../../src/connectors/types.ts';
+import { producerConnection, waitReady } from '../../src/queues/connection.ts';
+import { WorkerBindsPublisher } from '../../src/smsc/worker-binds.ts';
 import { createControlApp } from '../../src/smsc-sim/control-api.ts';
-import { TAC, imeiWith, uniqueSubscriber } from '../provisioning/harness.ts';
+import { TAC, TEST_REDIS_URL, imeiWith, uniqueSubscriber } from '../provisioning/harness.ts';
 import {
   describeWithBrowser,
   launchBrowser,
@@ -185,6 +188,63 @@ describeWithBrowser('the SMSC operators page in a real browser', () => {
     expect(await chart.getAttribute('aria-label')).toMatch(/receipts \([1-9]\d* failed\)/);
     await screenshots(page, 'smsc');
     await page.close();
+  });
+
+  it('shows the binds other worker processes publish, labelled by worker, on a process without binds', async () => {
+    const redis = producerConnection({ url: TEST_REDIS_URL });
+    await waitReady(redis, 5000);
+    const bindOf = (bindId: string, state: BindStatus['state']): BindStatus => ({
+      smscId: 'remote',
+      bindId,
+      mode: 'tx',
+      state,
+      reconnects: 0,
+      windowUsed: 2,
+      windowSize: 10,
+      currentTps: 250,
+      sentPerSecond: 120,
+      submitted: 5000,
+      throttled: 3,
+    });
+    const publishers = [
+      ['worker-a', bindOf('remote/0', 'bound')],
+      ['worker-b', bindOf('remote/1', 'reconnect-wait')],
+    ].map(
+      ([workerId, bind]) =>
+        new WorkerBindsPublisher({
+          redis,
+          prefix: gateway.h.prefix,
+          workerId: workerId as string,
+          source: { status: () => [bind as BindStatus] },
+        }),
+    );
+    await Promise.all(publishers.map((publisher) => publisher.publish()));
+    // As an `--role api` process: no connector of its own, every bind read through Redis.
+    const { smsc, smscBinds } = gateway.context;
+    gateway.context.smsc = undefined;
+    gateway.context.smscBinds = { workerId: 'api-1', redis, prefix: gateway.h.prefix };
+    try {
+      const page = await openSmscPage();
+      const cards = page.locator('li.bind');
+      await expect.poll(() => cards.count()).toBe(2);
+      const first = cards.filter({ hasText: 'remote/0' });
+      expect(await first.locator('.bind-state').textContent()).toBe('bound');
+      expect(await first.textContent()).toContain('worker-a');
+      expect(await first.textContent()).toMatch(/Rate now\s*120\/s of 250\/s/);
+      const second = cards.filter({ hasText: 'remote/1' });
+      expect(await second.locator('.bind-state').textContent()).toBe('reconnecting');
+      expect(await second.textContent()).toContain('worker-b');
+      const card = page.getByRole('article').filter({ has: page.getByRole('heading', { name: 'remote' }) });
+      expect(await card.textContent()).toMatch(/Rate now\s*240\/s/);
+      expect(await card.textContent()).toMatch(/Throttling answers\s*6/);
+      await screenshots(page, 'smsc-workers');
+      await page.close();
+    } finally {
+      gateway.context.smsc = smsc;
+      gateway.context.smscBinds = smscBinds;
+      await Promise.all(publishers.map((publisher) => publisher.stop()));
+      redis.disconnect();
+    }
   });
 
   it('gives a care key the 403 page, for the page and its fragments, and no SMSC link', async () => {
