@@ -266,7 +266,8 @@ export interface CampaignBenchReport {
 function verdicts(run: CampaignBenchRun): CampaignBenchReport['met'] {
   return {
     create: run.createSeconds < TARGETS.createSeconds,
-    start: run.startSeconds < TARGETS.startSeconds,
+    // started: the targets materialised (the answer) and the first job queued after it
+    start: run.startSeconds + run.firstQueuedSeconds < TARGETS.startSeconds,
     memory: run.memory.hwmMb < TARGETS.rssMb,
     rate: Math.abs(run.rateDeviation) <= TARGETS.rateTolerance,
   };
@@ -283,8 +284,8 @@ function describeReport(report: CampaignBenchReport, options: CampaignBenchOptio
     `  base      ${options.base.toLocaleString('en-US')} subscribers with history (generated in ${report.baseSeconds} s); selected ${run.selected.toLocaleString('en-US')} (expected ${defaultGroupCount(options.base).toLocaleString('en-US')})`,
     `  gateway   ${JSON.stringify(c.gateway)}`,
     `  create    ${run.createSeconds} s (draft and preview; target < ${TARGETS.createSeconds} s: ${ok(met.create)})`,
-    `  start     ${run.startSeconds} s (targets materialised; target < ${TARGETS.startSeconds} s: ${ok(met.start)}); ` +
-      `${run.provisioningsWhenStarted} provisionings when it answered, the first after ${run.firstQueuedSeconds} s`,
+    `  start     ${run.startSeconds} s to the answer (targets materialised), the first job queued ${run.firstQueuedSeconds} s later ` +
+      `(target < ${TARGETS.startSeconds} s in all: ${ok(met.start)}); ${run.provisioningsWhenStarted} provisionings at the answer`,
     `  memory    VmHWM ${run.memory.hwmMb} MB (target < ${TARGETS.rssMb} MB: ${ok(met.memory)}); VmRSS at most ${run.memory.maxRssDuringCreateAndStartMb} MB during create and start, ${run.memory.rssAtEndMb} MB at the end`,
     `  queueing  ${run.queuedPerSecond} provisionings/s over the window`,
     `  submit    ${run.smsPerSecond} SMS/s (${run.pushesPerSecond} pushes/s) at the simulator over ${run.windowSeconds} s, paced at ${options.tps}/s: ` +

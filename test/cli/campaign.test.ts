@@ -164,6 +164,17 @@ describe('otagw campaign against a running gateway API', () => {
     expect(looks).toBe(1);
   });
 
+  it('status --watch on a terminal redraws a bar in place and ends with the full status', async () => {
+    const id = idOf((await run(['create', file])).out);
+    await run(['cancel', id]);
+    const { code, out } = await run(['status', id, '--watch'], captureIo({ terminal: true }));
+    expect(code).toBe(0);
+    // \r and CSI 2 K (erase the line), then the bar
+    expect(out.startsWith('\r\u001b[2K[')).toBe(true);
+    expect(out.split('\n')[0]).toMatch(/\[\.{30}\] 0\.0% 0\/\d+ .* cancelled$/);
+    expect(out).toContain(`\ncampaign ${id} 'new WAP gateway': cancelled\n`);
+  });
+
   it('status --watch --json prints one JSON line per look', async () => {
     const id = idOf((await run(['create', file])).out);
     await run(['cancel', id]);
