@@ -219,8 +219,11 @@ describe.skipIf(!PG_ENABLED)('scale-out: an api process and two worker processes
     }
   }, 90_000);
 
-  it('two workers share a 40 TPS account: no throttling beyond the first second, and the rate rebalances when one stops', async () => {
-    await startCluster({ tps: 40, window: 20 }, { throttleTpsPerSystem: 40 });
+  it("two workers share an account at the SMSC's TPS limit: no throttling beyond the first second, and the rate rebalances when one stops", async () => {
+    // The simulator limits the account to TPS per second; its bucket absorbs 250 ms of jitter (three
+    // processes scheduled on a shared machine), not more than TPS sustained.
+    const TPS = 20;
+    await startCluster({ tps: TPS, window: 20 }, { throttleTpsPerSystem: TPS, throttleBurstMs: 250 });
     await startProcess('api', 'api');
     const a = await startProcess('worker', 'worker-a', { OTAGW_WORKER_ID: 'worker-a' });
     await startProcess('worker', 'worker-b', { OTAGW_WORKER_ID: 'worker-b' });
@@ -230,7 +233,7 @@ describe.skipIf(!PG_ENABLED)('scale-out: an api process and two worker processes
       (v) => v.binds.filter((b) => b.state === 'bound').length === 2,
     );
     // enough pushes (a few segments each) to keep both busy for the whole test
-    const triggers = Array.from({ length: 120 }, (_, i) =>
+    const triggers = Array.from({ length: 80 }, (_, i) =>
       fetch(`${cluster!.apiUrl}/v1/triggers/first-use`, {
         method: 'POST',
         headers: { authorization: `Bearer ${cluster!.networkKey}`, 'content-type': 'application/json' },
@@ -257,23 +260,23 @@ describe.skipIf(!PG_ENABLED)('scale-out: an api process and two worker processes
     const seconds = (Date.now() - firstAt) / 1000;
     const rateA = (submitted(together, 'worker-a') - submitted(first, 'worker-a')) / seconds;
     const rateB = (submitted(together, 'worker-b') - submitted(first, 'worker-b')) / seconds;
-    // the account's 40/s, shared: neither takes it all, together not more (snapshots are up to 250 ms old)
-    expect(rateA + rateB).toBeLessThanOrEqual(40 * 1.15);
-    expect(rateA + rateB).toBeGreaterThan(40 * 0.7);
-    expect(rateA).toBeLessThan(30);
-    expect(rateB).toBeLessThan(30);
+    // the account's rate, shared: neither takes it all, together not more (snapshots are up to 250 ms old)
+    expect(rateA + rateB).toBeLessThanOrEqual(TPS * 1.15);
+    expect(rateA + rateB).toBeGreaterThan(TPS * 0.7);
+    expect(rateA).toBeLessThan(TPS * 0.75);
+    expect(rateB).toBeLessThan(TPS * 0.75);
     expect(throttled(together)).toBe(throttled(first));
 
     await stopProcess(a);
     await sleep(1_000);
     const aloneFrom = await smscView();
     const aloneAt = Date.now();
-    await sleep(2_500);
+    await sleep(3_000);
     const alone = await smscView();
     const rateAlone =
       (submitted(alone, 'worker-b') - submitted(aloneFrom, 'worker-b')) / ((Date.now() - aloneAt) / 1000);
     // worker-b alone takes the account's whole rate, well above its share while both sent
-    expect(rateAlone).toBeGreaterThan(40 * 0.75);
+    expect(rateAlone).toBeGreaterThan(TPS * 0.75);
     expect(rateAlone).toBeGreaterThan(rateB * 1.4);
     // the SMSC never had to say "too fast" after the first second
     expect(throttledBySim()).toBe(throttledInFirstSecond);
