@@ -247,6 +247,19 @@ describeWithBrowser('the SMSC operators page in a real browser', () => {
     }
   });
 
+  it('sends the operator to sign in when the session ends on the page, and back to it after', async () => {
+    const page = await openSmscPage();
+    await browser.context.clearCookies();
+    // The binds are read again every 5 s: that read finds no session.
+    await page.waitForURL((url) => url.pathname === '/console/sign-in', { timeout: 10_000 });
+    expect(new URL(page.url()).searchParams.get('next')).toBe('/console/smsc');
+    await page.getByLabel('API key').fill(gateway.keys.operator);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL((url) => url.pathname === '/console/smsc');
+    await expect.poll(() => page.locator('li.bind .bind-state').first().textContent()).toBe('bound');
+    await page.close();
+  });
+
   it('gives a care key the 403 page, for the page and its fragments, and no SMSC link', async () => {
     await browser.context.clearCookies();
     const page = await browser.newPage();

@@ -1,7 +1,7 @@
 // The SMSC page live: bind states from the console's event stream at once, then the binds, the hour and
 // the tail read again from the server (its fragments), so the markup is the server's own. The tail's
 // filter applies without a reload. Plain ES module (CSP: script-src 'self').
-import { fetchFragment, liveEvents } from './console.js';
+import { liveEvents } from './console.js';
 
 const binds = document.getElementById('smsc-binds');
 const summary = document.getElementById('smsc-summary');
@@ -22,13 +22,37 @@ function filterQuery() {
   return query;
 }
 
+/**
+ * GETs one of the page's fragments. It asks for JSON as well, so that an ended session is a 401 naming
+ * the sign-in page (not a redirect to it, which would bring the visitor back to a bare fragment): the
+ * page goes there, and comes back here after signing in.
+ */
+async function readFragment(url) {
+  const response = await fetch(url, {
+    headers: { Accept: 'text/html, application/json' },
+    credentials: 'same-origin',
+  });
+  if (response.ok) return response.text();
+  const answer = await response.json().catch(() => undefined);
+  if (response.status === 401) {
+    const signIn = new URL(
+      answer?.error?.details?.signIn ?? '/console/sign-in?notice=expired',
+      window.location.href,
+    );
+    signIn.searchParams.set('next', window.location.pathname + window.location.search);
+    window.location.assign(signIn.href);
+    return undefined;
+  }
+  throw new Error(answer?.error?.message ?? `HTTP ${response.status}`);
+}
+
 /** Reads a fragment into `element`; a failure says so in the live status and keeps what was shown. */
 function refresher(element, url) {
   let timer;
   const load = async () => {
     timer = undefined;
     try {
-      const fragment = await fetchFragment(url());
+      const fragment = await readFragment(url());
       if (fragment !== undefined) element.innerHTML = fragment;
     } catch (error) {
       live.dataset.state = 'closed';
