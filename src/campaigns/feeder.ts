@@ -78,6 +78,8 @@ const SKIPPING_CODES = new Set([
   'SUBSCRIBER_MISMATCH',
   'INVALID_REQUEST',
   'PROFILE_NOT_FOUND',
+  // SL execute-high to a group whose policy does not allow it
+  'CONTENT_NOT_ALLOWED',
 ]);
 
 const RENEW_LEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;

@@ -6,7 +6,10 @@
  * segment count is what the worker will send.
  */
 import type { SegmentMode } from '../connectors/types.ts';
-import type { DeviceResolution } from '../devices/resolve-device.ts';
+import type { DeviceResolution, ResolvedDevice } from '../devices/resolve-device.ts';
+import { composeContent } from '../provisioning/compose-content.ts';
+import { contentNotAllowedReason } from '../provisioning/push-content.ts';
+import type { PushContent } from '../provisioning/types.ts';
 import { capabilitiesOf, chooseSecurity, type PushComposer } from '../provisioning/compose.ts';
 import type { DeviceCache } from '../provisioning/device-cache.ts';
 import type { Db } from '../store/db.ts';
@@ -19,7 +22,7 @@ import {
   type ResolvedSelector,
   type SelectionGroup,
 } from './repository.ts';
-import type { CampaignPreview, CampaignWindow, CountEntry } from './types.ts';
+import type { CampaignContent, CampaignPreview, CampaignWindow, CountEntry } from './types.ts';
 import { estimateSeconds } from './window.ts';
 
 export interface PreviewDeps {
@@ -34,7 +37,8 @@ export interface PreviewDeps {
 
 export interface PreviewInput {
   selector: ResolvedSelector;
-  /** the profile version pushed; null for an SI/SL push (one SMS each) */
+  content: CampaignContent;
+  /** the profile version pushed; null for an SI/SL push */
   versionId: string | null;
   /** SMS per second */
   ratePerSecond: number;
@@ -73,6 +77,7 @@ class Sizer {
 
   constructor(
     private readonly deps: PreviewDeps,
+    private readonly content: CampaignContent,
     private readonly versionId: string | null,
   ) {}
 
@@ -85,9 +90,9 @@ class Sizer {
     }
     const resolution = await resolving;
     if (resolution.outcome === 'unsupported') return { unsupported: resolution.reason };
-    if (this.versionId === null) return { segments: 1 };
     const { device } = resolution;
-    const fitted = await this.deps.composer.fit(this.versionId, {
+    if (this.content.kind !== 'profile') return this.sizeContent(this.content, device, group, policy);
+    const fitted = await this.deps.composer.fit(this.versionId!, {
       format: device.format,
       capabilities: capabilitiesOf(device.capabilities),
       maxSegments: device.maxSegments,
@@ -95,6 +100,20 @@ class Sizer {
       mode: this.deps.segmentMode,
     });
     return fitted.fits ? { segments: fitted.segmentCount } : { unsupported: 'TOO_MANY_SEGMENTS' };
+  }
+
+  /** An SI/SL push as the worker composes it (compose-content.ts), and the group's say on SL execute-high. */
+  private sizeContent(
+    content: PushContent,
+    device: ResolvedDevice,
+    group: SelectionGroup,
+    policy: GroupPolicy,
+  ): Sizing {
+    const composed = composeContent(content, device, { mode: this.deps.segmentMode, reference: 0 });
+    if (!composed.ok) return { unsupported: composed.code };
+    if (contentNotAllowedReason(content, policy, group.groupName) !== undefined)
+      return { unsupported: 'CONTENT_NOT_ALLOWED' };
+    return { segments: composed.segments.length };
   }
 }
 
@@ -104,7 +123,7 @@ export async function computePreview(deps: PreviewDeps, input: PreviewInput): Pr
     sampleSelection(deps.db, input.selector, SAMPLE_SIZE),
     deps.policies.all(),
   ]);
-  const sizer = new Sizer(deps, input.versionId);
+  const sizer = new Sizer(deps, input.content, input.versionId);
   const byModel = new Map<string, number>();
   const byGroup = new Map<string, number>();
   const reasons: Record<string, number> = {};

@@ -37,6 +37,7 @@ async function findProfile(db: Db, ref: string, field: string): Promise<{ id: st
 
 /** The profile and version a profile campaign pushes (the latest when none is named), fixed at creation. */
 export async function resolveContent(db: Db, content: CampaignContent): Promise<ResolvedContent> {
+  // An SI/SL push was validated with its schema (pushContentSchema): it is pushed as it is.
   if (content.kind !== 'profile') return { content, profileId: null, profileVersion: null, versionId: null };
   const profile = await findProfile(db, content.profile, 'body.content.profile');
   const version = await getVersion(db, profile.id, content.version);

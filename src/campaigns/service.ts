@@ -11,7 +11,7 @@ import type { Logger } from '../observability/logger.ts';
 import { PushComposer } from '../provisioning/compose.ts';
 import { DeviceCache } from '../provisioning/device-cache.ts';
 import { isUuid } from '../provisioning/repository.ts';
-import type { Actor } from '../provisioning/types.ts';
+import type { Actor, ProvisioningRequest } from '../provisioning/types.ts';
 import type { Db } from '../store/db.ts';
 import { appendAudit } from '../store/repositories/audit.ts';
 import { GroupPolicies } from '../subscribers/group-policies.ts';
@@ -55,20 +55,12 @@ const RATE_WINDOW_SECONDS = 10;
 /** Why the pending targets of a cancelled campaign get no push. */
 export const CANCELLED_REASON = 'CAMPAIGN_CANCELLED';
 
-/**
- * What a campaign's content adds to each provisioning request. SI/SL pushes need a provisioning kind
- * the provisioning service does not have yet: such a campaign is refused, naming the field.
- */
-export function contentRequest(resolved: ResolvedContent): { profileVersionId: string } {
+/** What a campaign's content adds to each provisioning request: the profile version, or the SI/SL push. */
+export function contentRequest(
+  resolved: ResolvedContent,
+): Pick<ProvisioningRequest, 'profileVersionId' | 'content'> {
   if (resolved.content.kind === 'profile') return { profileVersionId: resolved.versionId! };
-  throw new CampaignError(
-    'CONTENT_KIND_UNSUPPORTED',
-    `body.content.kind: '${resolved.content.kind}' pushes are not available to campaigns in this gateway`,
-    {
-      field: 'body.content.kind',
-      issues: [{ field: 'body.content.kind', message: 'not supported', code: 'unsupported' }],
-    },
-  );
+  return { content: resolved.content };
 }
 
 export class CampaignService {
@@ -88,7 +80,6 @@ export class CampaignService {
   async create(document: CampaignDocument, actor: Actor): Promise<Campaign> {
     const { db, config } = this.deps;
     const content = await resolveContent(db, document.content);
-    contentRequest(content);
     const pacing = document.pacing ?? DEFAULT_PACING;
     const ratePerSecond = ratePerSecondOf(pacing, config);
     const window = document.window ?? null;
@@ -125,7 +116,7 @@ export class CampaignService {
         segmentMode: mode,
         now: this.now,
       },
-      { selector, versionId: content.versionId, ratePerSecond, window },
+      { selector, content: content.content, versionId: content.versionId, ratePerSecond, window },
     );
   }
 

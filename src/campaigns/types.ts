@@ -2,6 +2,7 @@
  * Campaigns (issue 12): find every affected subscriber and push to each one, paced, pausable and
  * restart-safe. What a campaign is, as the HTTP API, the CLI and the feeder see it.
  */
+import type { PushContent } from '../provisioning/types.ts';
 
 export const CAMPAIGN_STATES = [
   'draft',
@@ -32,9 +33,8 @@ export interface CampaignSelector {
   never?: boolean;
 }
 
-export type CampaignContent =
-  | { kind: 'profile'; profile: string; version?: number }
-  | ({ kind: 'si' | 'sl'; href: string } & Record<string, unknown>);
+/** A profile's version (settings), or an SI/SL push (software download) to every target. */
+export type CampaignContent = { kind: 'profile'; profile: string; version?: number } | PushContent;
 
 /** SMS per second (`tps`), or a share of the SMSCs' configured throughput. */
 export type CampaignPacing = { tps: number } | { shareOfSmsc: number };
@@ -130,14 +130,12 @@ export interface CampaignStatus extends Campaign {
   estimatedCompletion: string | null;
 }
 
-export type CampaignErrorCode =
-  'CAMPAIGN_NOT_FOUND' | 'CAMPAIGN_STATE_CONFLICT' | 'CAMPAIGN_INVALID' | 'CONTENT_KIND_UNSUPPORTED';
+export type CampaignErrorCode = 'CAMPAIGN_NOT_FOUND' | 'CAMPAIGN_STATE_CONFLICT' | 'CAMPAIGN_INVALID';
 
 const STATUS_OF: Record<CampaignErrorCode, number> = {
   CAMPAIGN_NOT_FOUND: 404,
   CAMPAIGN_STATE_CONFLICT: 409,
   CAMPAIGN_INVALID: 422,
-  CONTENT_KIND_UNSUPPORTED: 422,
 };
 
 /** `status` says which HTTP answer it is (the error handler maps a domain error's 4xx status and code). */

@@ -182,11 +182,31 @@ describeEachStore('campaign drafts and their preview over HTTP (%s)', (kind) => 
     expect(forbidden.status).toBe(403);
   });
 
-  it('refuses SI/SL content while the provisioning service has no such kind', async () => {
-    const response = await create({ selector: {}, content: { kind: 'sl', href: 'http://example.com/fw' } });
+  it('previews an SL push for the handsets whose catalogue entry takes SL, and no SL execute-high without the policy', async () => {
+    const sl = { kind: 'sl', href: 'http://example.com/firmware/6230i.jad' };
+    const response = await create({ selector: {}, content: sl });
     const body = await readJson(response);
-    expect(response.status).toBe(422);
-    expect(body.error.code).toBe('CONTENT_KIND_UNSUPPORTED');
+    expect(response.status, JSON.stringify(body)).toBe(201);
+    // The shipped operator default says nothing about SL: a handset missing from the catalogue gets none.
+    const reasonOf = (subscriber: BaseSubscriber): string | undefined =>
+      UNSUPPORTED[subscriber.model] ??
+      (subscriber.model === '(not in the catalogue)' ? 'UNSUPPORTED_CONTENT' : undefined);
+    const unsupported = base.filter((subscriber) => reasonOf(subscriber) !== undefined);
+    expect(body.preview.subscribers).toBe(COUNT);
+    expect(body.preview.unsupported.reasons).toEqual(
+      Object.fromEntries(countBy(unsupported, (s) => reasonOf(s)!)),
+    );
+    expect(body.preview.pushes).toBe(COUNT - unsupported.length);
+    expect(body.content).toEqual(sl);
+
+    const high = await readJson(await create({ selector: {}, content: { ...sl, action: 'execute-high' } }));
+    expect(high.preview.pushes).toBe(0);
+    expect(high.preview.unsupported.reasons.CONTENT_NOT_ALLOWED).toBe(COUNT - unsupported.length);
+
+    const bad = await create({ selector: {}, content: { kind: 'si', href: 'ftp://example.com/x' } });
+    expect(bad.status).toBe(400);
+    const issues = (await readJson(bad)).error.details.issues.map((issue: { field: string }) => issue.field);
+    expect(issues).toContain('body.content.href');
   });
 
   describe('state changes', () => {

@@ -127,6 +127,68 @@ function runTests(kind: DbKind): void {
     }, 60_000);
   });
 
+  describe('software download and campaign hours', () => {
+    let run: CampaignRun;
+    const prefix = kind === 'pg' ? '49172' : '49171';
+    const base = baseSubscribers(300, prefix, GROUPS);
+
+    beforeAll(async () => {
+      run = await startCampaignRun(kind, { count: 300, prefix });
+    }, 60_000);
+    afterAll(async () => run?.close());
+
+    it('sends an SL push to every handset of a model, which the virtual handset decodes', async () => {
+      const href = 'http://example.com/firmware/6230i.jad';
+      const id = await run.create({
+        selector: { models: ['Nokia 6230i'] },
+        content: { kind: 'sl', href, action: 'execute-low' },
+        pacing: { tps: 500 },
+      });
+      await run.campaigns.start(id, ADMIN);
+      const done = await run.waitForState(id, ['completed'], 30_000);
+      const owners = base.filter((subscriber) => subscriber.model === 'Nokia 6230i');
+      expect(done.counts.delivered).toBe(owners.length);
+      for (const owner of owners) {
+        const pushes = run.harness.sim.handset(owner.msisdn).pushes();
+        expect(pushes, owner.msisdn).toHaveLength(1);
+        expect(pushes[0]!.xml).toContain(href);
+        expect(pushes[0]!.xml).toContain('execute-low');
+      }
+    }, 60_000);
+
+    it('feeds only the groups whose campaign hours are open in their own time zone', async () => {
+      const hour = new Date().getUTCHours();
+      const at = (h: number): string => `${String(h % 24).padStart(2, '0')}:00`;
+      const id = await run.create({
+        selector: { groups: ['default', 'postpaid'], models: ['N95'] },
+        pacing: { tps: 500 },
+        window: { start: at(hour), end: at(hour + 2) },
+      });
+      await run.campaigns.start(id, ADMIN);
+      const inUtc = base.filter(
+        (subscriber) => subscriber.model === 'Nokia N95' && subscriber.group === 'default',
+      );
+      const deadline = Date.now() + 20_000;
+      while ((await run.campaigns.get(id)).counts.delivered < inUtc.length && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const status = await run.campaigns.get(id);
+      expect(status.state).toBe('running');
+      expect(status.counts.delivered).toBe(inUtc.length);
+      const pending = base.filter(
+        (subscriber) => subscriber.model === 'Nokia N95' && subscriber.group === 'postpaid',
+      );
+      expect(status.counts.remaining).toBe(pending.length);
+      const groups = await run.harness.store.db.query<{ group_name: string }>(
+        `SELECT DISTINCT s.group_name FROM provisionings p JOIN subscribers s ON s.id = p.subscriber_id
+          WHERE p.campaign_id = $1`,
+        [id],
+      );
+      expect(groups).toEqual([{ group_name: 'default' }]);
+      await run.campaigns.cancel(id, ADMIN);
+    }, 60_000);
+  });
+
   describe('breaker', () => {
     let run: CampaignRun;
     const prefix = kind === 'pg' ? '49166' : '49165';

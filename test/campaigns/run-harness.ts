@@ -17,7 +17,8 @@ export const GROUPS = ['default', 'postpaid', 'corporate'] as const;
 /** Every group sends at once: no quiet hours, no caps, no question first. */
 export const OPEN_GROUPS = {
   default: { priority: 10 },
-  postpaid: { priority: 20 },
+  // Six hours ahead of UTC all year (no DST): campaign hours open in UTC are closed here.
+  postpaid: { priority: 20, timeZone: 'Asia/Dhaka' },
   corporate: { priority: 5 },
 };
 export const ADMIN = { name: 'test-admin', role: 'admin' };

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { CAMPAIGN_STATES } from '../../../campaigns/types.ts';
+import { pushContentSchema } from '../../../provisioning/push-content.ts';
 import { operation } from '../../operation.ts';
-import { isoTimeSchema, msisdnSchema, reasonSchema, uuidSchema } from '../../schemas.ts';
+import { freeText, isoTimeSchema, msisdnSchema, reasonSchema, uuidSchema } from '../../schemas.ts';
 import { profileRefSchema } from '../provisionings/schema.ts';
 
 const HH_MM = /^([01]\d|2[0-3]):([0-5]\d)$/;
@@ -9,7 +10,7 @@ const GROUP_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 /** A selector's list is an index scan per entry; a million numbers go through a CSV instead. */
 const MAX_LIST = 100_000;
 
-const names = z.array(z.string().trim().min(1).max(100)).min(1).max(1000);
+const names = z.array(freeText(z.string().trim().min(1).max(100))).min(1).max(1000);
 
 const selectorSchema = z
   .strictObject({
@@ -29,7 +30,7 @@ const selectorSchema = z
       .regex(/^\+?[1-9][0-9]{0,14}$/, 'digits of an E.164 number, optional +')
       .optional(),
     msisdns: z
-      .union([z.array(msisdnSchema).min(1).max(MAX_LIST), z.string().min(1).max(16_000_000)])
+      .union([z.array(msisdnSchema).min(1).max(MAX_LIST), freeText(z.string().min(1).max(16_000_000))])
       .optional()
       .describe('a list of numbers, or the text of a CSV whose first column holds them'),
     lastDeliveredBefore: isoTimeSchema.optional(),
@@ -40,23 +41,14 @@ const selectorSchema = z
     path: ['versions'],
   });
 
-const softwareContent = {
-  href: z.url({ protocol: /^https?$/, error: 'an http(s) URL' }).max(2000),
-  text: z.string().max(500).optional(),
-  action: z.string().max(40).optional(),
-  siId: z.string().max(200).optional(),
-  created: isoTimeSchema.optional(),
-  expires: isoTimeSchema.optional(),
-};
-
 const contentSchema = z.discriminatedUnion('kind', [
   z.strictObject({
     kind: z.literal('profile'),
     profile: profileRefSchema,
     version: z.int().min(1).optional().describe('default: the latest version when the campaign is created'),
   }),
-  z.strictObject({ kind: z.literal('si'), ...softwareContent }),
-  z.strictObject({ kind: z.literal('sl'), ...softwareContent }),
+  // An SI or SL push (software download), validated as POST /v1/pushes validates it.
+  ...pushContentSchema.options,
 ]);
 
 const pacingSchema = z.union([
@@ -67,7 +59,7 @@ const pacingSchema = z.union([
 ]);
 
 export const campaignDocumentSchema = z.strictObject({
-  name: z.string().trim().min(1).max(200),
+  name: freeText(z.string().trim().min(1).max(200)),
   selector: selectorSchema,
   content: contentSchema,
   pacing: pacingSchema.optional().describe('default { tps: 10 }'),
