@@ -67,7 +67,7 @@ function bindCard(bind: WorkerBindStatus): SafeHtml {
       </div>
       <div>
         <dt>Bound since</dt>
-        <dd>${bind.boundSince ? timeOf(new Date(bind.boundSince)) : '–'}</dd>
+        <dd>${bind.state === 'bound' && bind.boundSince ? timeOf(new Date(bind.boundSince)) : '–'}</dd>
       </div>
     </dl>
     ${bind.lastError ? html`<p class="bind-error">Last error: ${bind.lastError}</p>` : ''}
