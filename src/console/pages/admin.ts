@@ -1,5 +1,6 @@
 import type { ConsoleKit } from '../router.ts';
 import { auditPages } from './admin-audit.ts';
+import { campaignPages } from './admin-campaigns.ts';
 import { devicePages } from './admin-devices.ts';
 import { groupPages } from './admin-groups.ts';
 import { keyPages } from './admin-keys.ts';
@@ -18,5 +19,6 @@ export function adminPages(kit: ConsoleKit): void {
   subscriberAdminPages(kit);
   keyPages(kit);
   auditPages(kit);
+  campaignPages(kit);
   queuePages(kit);
 }

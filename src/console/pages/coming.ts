@@ -7,9 +7,7 @@ import { render, type ConsoleKit } from '../router.ts';
  * Placeholders for pages that are being built: the navigation links somewhere, and the role check
  * already holds (a care key gets the 403 page). Whoever builds a page deletes its line here.
  */
-const COMING: readonly { path: string; title: string; role: Role }[] = [
-  { path: '/console/campaigns', title: 'Campaigns', role: 'admin' },
-];
+const COMING: readonly { path: string; title: string; role: Role }[] = [];
 
 export function comingPages({ router }: ConsoleKit): void {
   for (const { path, title, role } of COMING) {
