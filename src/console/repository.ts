@@ -62,6 +62,17 @@ export async function touchConsoleSession(
   };
 }
 
+/** Whether the session still holds, without counting this as use (a live stream open is not activity). */
+export async function isConsoleSessionLive(db: Db, idHash: string): Promise<boolean> {
+  const row = await db.one(
+    `SELECT 1 AS live FROM console_sessions s JOIN api_keys k ON k.id = s.api_key_id
+      WHERE s.id_hash = $1 AND s.idle_until > now() AND s.absolute_until > now()
+        AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now())`,
+    [idHash],
+  );
+  return row !== undefined;
+}
+
 export async function deleteConsoleSession(db: Db, idHash: string): Promise<void> {
   await db.query('DELETE FROM console_sessions WHERE id_hash = $1', [idHash]);
 }

@@ -7,6 +7,7 @@ import {
   deleteConsoleSession,
   deleteEndedConsoleSessions,
   insertConsoleSession,
+  isConsoleSessionLive,
   touchConsoleSession,
 } from './repository.ts';
 
@@ -101,6 +102,11 @@ export class ConsoleSessions {
       csrfToken: mac(secret, 'csrf', id),
       idHash,
     };
+  }
+
+  /** Whether a session found earlier still holds (not counted as use: it does not move the idle deadline). */
+  stillLive(session: ConsoleSession): Promise<boolean> {
+    return isConsoleSessionLive(this.db, session.idHash);
   }
 
   /** True when the request came with a session cookie (ended or not): "expired" rather than "sign in". */

@@ -93,7 +93,7 @@ describeWithBrowser('customer care in the console, in a real browser against the
     const page = await browser.newPage();
     await page.goto(`${gateway.url}/console/subscribers/${delivered.msisdn}`);
     await expect.poll(() => page.locator('#live-status').getAttribute('data-state')).toBe('open');
-    await page.evaluate(() => Object.assign(window, { notReloaded: true }));
+    await page.evaluate(() => Object.assign(globalThis, { notReloaded: true }));
     const items = page.getByRole('listitem').filter({ has: page.getByRole('button', { name: 'Resend' }) });
     expect(await items.count()).toBe(1);
     expect(await items.first().locator('.state').textContent()).toBe('delivered');
@@ -114,9 +114,7 @@ describeWithBrowser('customer care in the console, in a real browser against the
     expect(await newest.textContent()).toContain('subscriber says MMS does not work');
     expect(await newest.textContent()).toContain('DELIVRD: delivered to the handset');
     expect(await page.getByRole('button', { name: 'Resend' }).first().isEnabled()).toBe(true);
-    expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(
-      true,
-    );
+    expect(await page.evaluate(() => (globalThis as { notReloaded?: boolean }).notReloaded)).toBe(true);
     await screenshots(page, 'care-subscriber-delivered');
 
     const entry = await gateway.context.db.one<{

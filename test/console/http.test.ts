@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GatewayEvent } from '../../src/events/types.ts';
 import { maskImsi } from '../../src/observability/logger.ts';
-import { startApi, type ApiHarness } from '../http/support/api-harness.ts';
+import { readJson, startApi, type ApiHarness } from '../http/support/api-harness.ts';
 import { queuedProvisioning } from '../provisioning/harness.ts';
 import { describeEachStore } from '../support/stores.ts';
 
@@ -71,7 +71,7 @@ async function readEvents(response: Response, count: number, timeoutMs = 2_000) 
   while (events.length < count && Date.now() < deadline) {
     const chunk = await Promise.race([
       reader.read(),
-      new Promise<undefined>((done) => setTimeout(done, deadline - Date.now())),
+      new Promise<undefined>((done) => setTimeout(() => done(undefined), deadline - Date.now())),
     ]);
     if (!chunk || chunk.done) break;
     buffer += decoder.decode(chunk.value, { stream: true });
@@ -177,7 +177,7 @@ describeEachStore('the console over HTTP (%s store)', (kind) => {
     const visitor = new Visitor(api);
     const script = await visitor.fetch('/console/subscribers', { headers: { Accept: 'application/json' } });
     expect(script.status).toBe(401);
-    expect((await script.json()).error).toMatchObject({ code: 'SESSION_EXPIRED' });
+    expect((await readJson(script)).error).toMatchObject({ code: 'SESSION_EXPIRED' });
     expect((await visitor.fetch('/console/events')).status).toBe(401);
     const page = await visitor.fetch('/console/subscribers?q=49');
     expect(page.status).toBe(302);
@@ -280,7 +280,7 @@ describe('the console while Redis is down', () => {
       { Accept: 'application/json' },
     );
     expect(script.status).toBe(503);
-    expect((await script.json()).error).toMatchObject({ code: 'QUEUE_UNAVAILABLE' });
+    expect((await readJson(script)).error).toMatchObject({ code: 'QUEUE_UNAVAILABLE' });
     const entry = await api.store.db.one<{ outcome: string; details: Record<string, unknown> }>(
       `SELECT outcome, details FROM audit_log WHERE action = 'provisionings.resend' ORDER BY id DESC LIMIT 1`,
     );

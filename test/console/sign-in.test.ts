@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { revokeApiKey } from '../../src/auth/api-keys.ts';
+import { queuedProvisioning } from '../provisioning/harness.ts';
 import {
   describeWithBrowser,
   launchBrowser,
@@ -131,5 +132,21 @@ describeWithBrowser('console session timeout', () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForURL((next) => next.pathname === '/console/subscribers');
     expect(new URL(page.url()).search).toBe('?q=49');
+  });
+
+  it('ends a live page’s event stream with its session and sends the page to sign in, saying so', async () => {
+    const id = await queuedProvisioning(gateway.context.db, { name: 'hlr' }, 'first-use');
+    const msisdn = (await gateway.context.db.one<{ msisdn: string }>(
+      'SELECT s.msisdn FROM subscribers s JOIN provisionings p ON p.subscriber_id = s.id WHERE p.id = $1',
+      [id],
+    ))!.msisdn;
+    const page = await browser.newPage();
+    await signIn(page, gateway, 'care');
+    await page.goto(`${gateway.url}/console/subscribers/${msisdn}`);
+    await expect.poll(() => page.locator('#live-status').getAttribute('data-state')).toBe('open');
+    // Nobody touches the page: the session goes idle, the stream ends, the page finds out by itself.
+    await page.waitForURL((url) => url.pathname === '/console/sign-in', { timeout: 15_000 });
+    expect(new URL(page.url()).searchParams.get('next')).toBe(`/console/subscribers/${msisdn}`);
+    expect(await page.getByRole('status').textContent()).toContain('Your session has ended. Sign in again.');
   });
 });

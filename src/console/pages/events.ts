@@ -18,9 +18,14 @@ const EVENT_TYPES_OF: Record<Exclude<Role, 'admin'>, ReadonlySet<string>> = {
  * GET /v1/events. ?types=a,b narrows the types the role may see; ?msisdn= keeps only that subscriber's
  * provisioning.state events (receipts name only their provisioning: the page's script matches those).
  */
-export function eventPages({ router, context, options }: ConsoleKit): void {
+/** How often an open stream checks that its session still holds (at most; a short idle timeout is sooner). */
+const SESSION_CHECK_MS = 5_000;
+
+export function eventPages({ router, context, options, sessions }: ConsoleKit): void {
+  const checkEveryMs = Math.min(SESSION_CHECK_MS, context.config.console.sessionIdleMs);
   router.page('/console/events', 'signed-in', async (ctx) => {
-    const role = ctx.state.session!.principal.role;
+    const session = ctx.state.session!;
+    const role = session.principal.role;
     const allowed = role === 'admin' ? undefined : EVENT_TYPES_OF[role];
     const asked = typeof ctx.query.types === 'string' ? new Set(ctx.query.types.split(',')) : undefined;
     const msisdn = typeof ctx.query.msisdn === 'string' ? ctx.query.msisdn : undefined;
@@ -28,6 +33,15 @@ export function eventPages({ router, context, options }: ConsoleKit): void {
       if ((allowed && !allowed.has(event.type)) || (asked && !asked.has(event.type))) return false;
       return !(msisdn && event.type === 'provisioning.state' && event.msisdn !== msisdn);
     };
-    serveEventStream(ctx, context.events, accept, options.eventsHeartbeatMs);
+    const end = serveEventStream(ctx, context.events, accept, options.eventsHeartbeatMs);
+    // The stream ends with its session (sign-out, idle, revoked key); the script then finds out and signs in.
+    const check = setInterval(() => {
+      sessions.stillLive(session).then(
+        (live) => (live ? undefined : end()),
+        () => undefined,
+      );
+    }, checkEveryMs);
+    check.unref();
+    ctx.res.on('close', () => clearInterval(check));
   });
 }

@@ -48,22 +48,43 @@ export async function fetchFragment(url) {
 /**
  * Live updates: the console's SSE stream (/console/events, the session's role decides what it carries).
  * `onEvent(type, data)` is called for each event; `status` (optional) is an element whose data-state
- * says open or closed and whose text says so. EventSource reconnects by itself after a drop.
+ * says open or closed and whose text says so. EventSource reconnects by itself after a dropped
+ * connection; an answer that is not a stream (the session ended: 401) closes it for good, so then the
+ * page asks whether the session still holds, goes to sign in if not, and opens the stream again later.
  */
 export function liveEvents({ types, msisdn, onEvent, status }) {
   const query = new URLSearchParams();
   if (types) query.set('types', types.join(','));
   if (msisdn) query.set('msisdn', msisdn);
-  const source = new EventSource(`/console/events?${query}`);
   const show = (state, text) => {
     if (!status) return;
     status.dataset.state = state;
     status.textContent = text;
   };
-  source.onopen = () => show('open', 'Live');
-  source.onerror = () => show('closed', 'Live updates interrupted; reconnecting…');
-  for (const type of types ?? ['provisioning.state', 'segment.receipt', 'smsc.bind-state']) {
-    source.addEventListener(type, (message) => onEvent(type, JSON.parse(message.data)));
-  }
-  return source;
+  const open = () => {
+    const source = new EventSource(`/console/events?${query}`);
+    source.onopen = () => show('open', 'Live');
+    source.onerror = () => {
+      show('closed', 'Live updates interrupted; reconnecting…');
+      if (source.readyState === EventSource.CLOSED) setTimeout(() => recheck(), RETRY_MS);
+    };
+    for (const type of types ?? ['provisioning.state', 'segment.receipt', 'smsc.bind-state']) {
+      source.addEventListener(type, (message) => onEvent(type, JSON.parse(message.data)));
+    }
+  };
+  const recheck = async () => {
+    const probe = await fetch(window.location.pathname, { headers: { Accept: 'application/json' } }).catch(
+      () => undefined,
+    );
+    if (probe?.status === 401) {
+      const next = window.location.pathname + window.location.search;
+      window.location.assign(`/console/sign-in?notice=expired&next=${encodeURIComponent(next)}`);
+      return;
+    }
+    open();
+  };
+  open();
 }
+
+/** How long a closed stream waits before the page checks the session and opens it again. */
+const RETRY_MS = 3000;

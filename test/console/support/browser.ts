@@ -128,8 +128,12 @@ export async function launchBrowser(): Promise<ConsoleBrowser> {
   };
 }
 
-/** Signs in through the form as a person would; resolves on the first page after it. */
+/**
+ * Signs in through the form as a person would (after dropping the browser's cookies: a session still
+ * open would skip the form); resolves on the first page after it.
+ */
 export async function signIn(page: Page, gateway: ConsoleGateway, role: Role): Promise<void> {
+  await page.context().clearCookies();
   await page.goto(`${gateway.url}/console/sign-in`);
   await page.getByLabel('API key').fill(gateway.keys[role]);
   await page.getByRole('button', { name: 'Sign in' }).click();

@@ -7,14 +7,15 @@ const RECONNECT_MS = 3000;
 
 /**
  * Answers with a server-sent event stream of the bus's events that `accept` lets through, until the
- * client goes away. One writer for GET /v1/events (API key) and the console's /console/events (session).
+ * client goes away or the returned function ends it (the console's, when its session ends). One writer
+ * for GET /v1/events (API key) and the console's /console/events (session).
  */
 export function serveEventStream(
   ctx: Context,
   events: EventBus,
   accept: (event: GatewayEvent) => boolean,
   heartbeatMs: number,
-): void {
+): () => void {
   const stream = new PassThrough();
   let nextId = 1;
   const send = (event: GatewayEvent): void => {
@@ -40,4 +41,5 @@ export function serveEventStream(
   ctx.status = 200;
   stream.write(`retry: ${RECONNECT_MS}\n: connected\n\n`);
   ctx.body = stream;
+  return close;
 }
