@@ -33,8 +33,9 @@ export class ApiRouter {
   constructor(
     db: Db,
     private readonly logger: Logger,
+    audit?: AuditWriter,
   ) {
-    this.audit = new AuditWriter(db);
+    this.audit = audit ?? new AuditWriter(db, { logger });
   }
 
   get<O extends Operation>(

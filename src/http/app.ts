@@ -6,7 +6,7 @@ import { createConsole } from '../console/index.ts';
 import { countUnmatchedReceipts } from '../provisioning/receipt-repository.ts';
 import { registerUnmatchedReceiptsGauge, unauthenticatedRequestsCounter } from '../observability/metrics.ts';
 import { ApiRouter, type RouteEntry } from './api-router.ts';
-import { UnauthenticatedRequests } from './audit-writer.ts';
+import { AuditWriter, UnauthenticatedRequests } from './audit-writer.ts';
 import { ApiKeyCache, createGuards } from './middleware/auth.ts';
 import { DEFAULT_BODY_LIMIT_BYTES } from './middleware/body.ts';
 import { createClientCertCheck } from './middleware/client-cert.ts';
@@ -73,8 +73,9 @@ export function createApp(context: AppContext, httpOptions: HttpOptions = {}): K
     throw new Error(`clientAuth ${options.clientAuth} needs clientCas (the CA of client certificates)`);
   }
   const keys = new ApiKeyCache(context.db, context.logger);
+  const audit = new AuditWriter(context.db, { metrics: context.metrics, logger: context.logger });
   const unauthenticated = new UnauthenticatedRequests(
-    context.db,
+    audit,
     context.logger,
     unauthenticatedRequestsCounter(context.metrics),
     httpOptions.unauthenticatedSummaryMs,
@@ -88,7 +89,7 @@ export function createApp(context: AppContext, httpOptions: HttpOptions = {}): K
     localAdminSecret: httpOptions.localAdminSecret,
     onUnauthenticated: (code, remoteAddress) => unauthenticated.record(code, remoteAddress),
   });
-  const api = new ApiRouter(context.db, context.logger);
+  const api = new ApiRouter(context.db, context.logger, audit);
   const kit: RouteKit = {
     api,
     auth,

@@ -48,7 +48,9 @@ export function fieldIssues(where: string, error: z.ZodError): FieldIssue[] {
       }
       continue;
     }
-    issues.push({ field: path, message: issue.message, code: issue.code });
+    // schemas.ts refuseUnstorableText marks its issues so they carry the code the validator's own scan gives.
+    const unstorable = issue.code === 'custom' && issue.params?.text === 'unstorable';
+    issues.push({ field: path, message: issue.message, code: unstorable ? 'unstorable_text' : issue.code });
   }
   return issues;
 }

@@ -71,7 +71,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Gatew
  * The metric of this name in the registry, made by `create` the first time: the HTTP app registers its
  * metrics on the gateway's registry, and may be created more than once over one (tests, routesOf).
  */
-function registeredOnce<M>(registry: Registry, name: string, create: () => M): M {
+export function registeredOnce<M>(registry: Registry, name: string, create: () => M): M {
   return (registry.getSingleMetric(name) as M | undefined) ?? create();
 }
 

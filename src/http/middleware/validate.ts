@@ -1,6 +1,7 @@
 import type { Middleware } from 'koa';
 import { fieldIssues, validationError, type FieldIssue } from '../errors.ts';
 import type { Operation } from '../operation.ts';
+import { unstorableStringsIn } from '../schemas.ts';
 import { readBody } from './body.ts';
 
 export interface Validator<O extends Operation> extends Middleware {
@@ -19,6 +20,19 @@ function singleValuedQuery(
     else if (value !== undefined) result[name] = value;
   }
   return result;
+}
+
+/**
+ * Strings no store can keep (NUL, lone surrogates, control characters) anywhere in the input, including
+ * fields a schema takes as any JSON (profile parameters): the free-text refinement of schemas.ts applied
+ * to everything, so no route can let one through to a multi-row INSERT (issue 15 #8). A field its schema
+ * already refused is not named twice.
+ */
+function unstorableTextIssues(input: Record<string, unknown>, issues: FieldIssue[]): FieldIssue[] {
+  const named = new Set(issues.map((issue) => issue.field));
+  return unstorableStringsIn(input)
+    .map((found) => ({ field: found.path.join('.'), message: found.message, code: 'unstorable_text' }))
+    .filter((issue) => !named.has(issue.field));
 }
 
 /**
@@ -50,12 +64,14 @@ export function createValidate(bodyLimitBytes: number) {
         for (const name of Object.keys(query))
           issues.push({ field: `query.${name}`, message: 'unknown parameter', code: 'unknown_field' });
       }
+      let raw: unknown;
       if (op.body) {
-        const raw = await readBody(ctx, op.bodyKind ?? 'json', bodyLimitBytes);
+        raw = await readBody(ctx, op.bodyKind ?? 'json', bodyLimitBytes);
         const parsed = op.body.safeParse(raw);
         if (parsed.success) input.body = parsed.data;
         else issues.push(...fieldIssues('body', parsed.error));
       }
+      issues.push(...unstorableTextIssues({ params, query, body: raw }, issues));
       if (issues.length > 0) throw validationError(issues);
       ctx.state.input = input;
       await next();

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { idCursor } from '../../id-cursor.ts';
 import { operation } from '../../operation.ts';
-import { isoTimeSchema } from '../../schemas.ts';
+import { freeText, isoTimeSchema } from '../../schemas.ts';
 
 export const AUDIT_CURSOR = idCursor('audit');
 
@@ -9,12 +9,12 @@ const AUDIT_OUTCOMES = ['ok', 'denied', 'failed'] as const;
 
 /** The filters the list and the export share; each narrows, none is required. */
 const auditFilters = {
-  actor: z.string().min(1).max(200).optional(),
-  action: z.string().min(1).max(200).optional(),
+  actor: freeText(z.string().min(1).max(200)).optional(),
+  action: freeText(z.string().min(1).max(200)).optional(),
   /** the subject's id (an MSISDN, a provisioning id, a file name ...) */
-  subject: z.string().min(1).max(200).optional(),
+  subject: freeText(z.string().min(1).max(200)).optional(),
   /** the subject's kind: subscriber, provisioning, device-catalogue ... */
-  subjectType: z.string().min(1).max(64).optional(),
+  subjectType: freeText(z.string().min(1).max(64)).optional(),
   outcome: z.enum(AUDIT_OUTCOMES).optional(),
   since: isoTimeSchema.optional(),
   until: isoTimeSchema.optional(),

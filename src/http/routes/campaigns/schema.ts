@@ -10,7 +10,10 @@ const GROUP_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 /** A selector's list is an index scan per entry; a million numbers go through a CSV instead. */
 const MAX_LIST = 100_000;
 
-const names = z.array(freeText(z.string().trim().min(1).max(100))).min(1).max(1000);
+const names = z
+  .array(freeText(z.string().trim().min(1).max(100)))
+  .min(1)
+  .max(1000);
 
 const selectorSchema = z
   .strictObject({

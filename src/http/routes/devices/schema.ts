@@ -7,9 +7,9 @@ import {
   MAX_CONCATENATED_SEGMENTS,
 } from '../../../devices/catalogue.ts';
 import { operation } from '../../operation.ts';
-import { imeiSchema } from '../../schemas.ts';
+import { freeText, imeiSchema } from '../../schemas.ts';
 
-const shortText = z.string().min(1).max(256);
+const shortText = freeText(z.string().min(1).max(256));
 const MAX_REPORT_FIELDS = 100;
 
 const tooMany = (record: Record<string, unknown>) => Object.keys(record).length <= MAX_REPORT_FIELDS;
@@ -27,16 +27,19 @@ export const deviceReport = operation({
         firmware: shortText.optional(),
       })
       // DevInfo-like facts beyond the three the catalogue uses (language, OEM, ...): plain strings only.
-      .catchall(z.string().max(1024))
+      .catchall(freeText(z.string().max(1024)))
       .refine(tooMany, `at most ${MAX_REPORT_FIELDS} properties`),
     // The entries `apn`, `proxy` and `mmsc` are the settings in use: compared with the last delivered
     // profile version (applied) and the latest one (stale: re-provisioned), as the stale-config trigger's.
     configuration: z
-      .record(z.string().min(1).max(128), z.union([z.string().max(4096), z.number(), z.boolean(), z.null()]))
+      .record(
+        freeText(z.string().min(1).max(128)),
+        z.union([freeText(z.string().max(4096)), z.number(), z.boolean(), z.null()]),
+      )
       .refine(tooMany, `at most ${MAX_REPORT_FIELDS} configuration entries`)
       .optional(),
     software: z
-      .array(z.strictObject({ name: shortText, version: z.string().min(1).max(64) }))
+      .array(z.strictObject({ name: shortText, version: freeText(z.string().min(1).max(64)) }))
       .max(500)
       .optional(),
     source: z
@@ -113,7 +116,7 @@ export const confirmDeviceModel = operation({
       .array(z.string().regex(CAPABILITY_PATTERN, 'capability: lower-case word'))
       .max(50)
       .optional(),
-    notes: z.string().max(1000).optional(),
+    notes: freeText(z.string().max(1000)).optional(),
   }),
   response: {
     status: 200,
@@ -128,9 +131,9 @@ export const listDevices = operation({
   summary:
     'The device catalogue: list, or search by manufacturer, status (unverified: reported), text or TAC',
   query: z.strictObject({
-    manufacturer: z.string().min(1).max(100).optional(),
+    manufacturer: freeText(z.string().min(1).max(100)).optional(),
     status: z.enum(DEVICE_MODEL_STATUSES).optional(),
-    q: z.string().min(1).max(100).optional(),
+    q: freeText(z.string().min(1).max(100)).optional(),
     tac: z
       .string()
       .regex(/^[0-9]{6}([0-9]{2})?$/, 'tac: 6 or 8 digits')
@@ -150,11 +153,11 @@ export const importDevices = operation({
   tag: 'admin',
   summary: 'Import a device catalogue CSV (upsert; dryRun=true to preview)',
   bodyKind: 'csv',
-  body: z.string().min(1, 'the CSV is empty'),
+  body: freeText(z.string().min(1, 'the CSV is empty')),
   query: z.strictObject({
     dryRun: z.enum(['true', 'false']).optional(),
     skipInvalid: z.enum(['true', 'false']).optional(),
-    source: z.string().min(1).max(200).optional(),
+    source: freeText(z.string().min(1).max(200)).optional(),
   }),
   response: { status: 200, description: 'import report', schema: z.looseObject({ outcome: z.string() }) },
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { freeText } from '../../schemas.ts';
 import { groupPolicySchema } from '../../../subscribers/policy.ts';
 import { operation } from '../../operation.ts';
 
@@ -27,7 +28,7 @@ export const putGroup = operation({
   description:
     'The policy applies to triggers and pushes from then on: within a few seconds in every process (each keeps the groups cached for 5 s).',
   params: z.strictObject({ name: groupNameSchema }),
-  body: z.strictObject({ description: z.string().max(500).optional(), policy: groupPolicySchema }),
+  body: z.strictObject({ description: freeText(z.string().max(500)).optional(), policy: groupPolicySchema }),
   response: { status: 200, description: 'the group', schema: groupView },
 });
 
@@ -39,7 +40,7 @@ export const createGroup = operation({
     'Subscribers join it by POST/PATCH /v1/subscribers or the subscriber import; its policy applies from their next request on.',
   body: z.strictObject({
     name: groupNameSchema,
-    description: z.string().max(500).optional(),
+    description: freeText(z.string().max(500)).optional(),
     policy: groupPolicySchema.optional(),
   }),
   response: { status: 201, description: 'the new group', schema: groupView },

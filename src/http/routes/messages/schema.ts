@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { idCursor } from '../../id-cursor.ts';
 import { operation } from '../../operation.ts';
-import { isoTimeSchema } from '../../schemas.ts';
+import { freeText, isoTimeSchema } from '../../schemas.ts';
 
 export const MESSAGE_STATES = ['pending', 'submitted', 'rejected', 'delivered', 'failed', 'expired'] as const;
 
@@ -12,7 +12,7 @@ export const listMessages = operation({
   query: z.strictObject({
     state: z.enum(MESSAGE_STATES).optional(),
     since: isoTimeSchema.optional(),
-    smsc: z.string().min(1).max(64).optional(),
+    smsc: freeText(z.string().min(1).max(64)).optional(),
     limit: z.coerce.number().int().min(1).max(1000).default(100),
   }),
   response: {
@@ -34,7 +34,7 @@ export const listUnmatchedReceipts = operation({
     'Receipts wait here until a segment with their message id is stored (they are applied then), or until ' +
     'they are older than provisioning.receiptTimeoutMs, when a sweep drops them. Page with nextCursor.',
   query: z.strictObject({
-    smsc: z.string().min(1).max(64).optional(),
+    smsc: freeText(z.string().min(1).max(64)).optional(),
     cursor: UNMATCHED_CURSOR.schema.optional(),
     limit: z.coerce.number().int().min(1).max(1000).default(100),
   }),

@@ -2,12 +2,12 @@ import { z } from 'zod';
 import { PROFILE_KEY } from '../../../profiles/seed-files.ts';
 import { profileParametersSchema } from '../../../profiles/schema.ts';
 import { operation } from '../../operation.ts';
-import { imsiSchema } from '../../schemas.ts';
+import { freeText, imsiSchema } from '../../schemas.ts';
 
 /** A profile by id (uuid) or by name. */
 const profileRef = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a profile id or name');
 const versionNumber = z.coerce.number().int().min(1).max(1_000_000);
-const note = z.string().max(500).optional();
+const note = freeText(z.string().max(500)).optional();
 
 const profileView = z.looseObject({ id: z.string(), name: z.string(), latestVersion: z.number() });
 const versionView = z.looseObject({ id: z.string(), version: z.number(), parameters: z.unknown() });
@@ -26,7 +26,7 @@ export const createProfile = operation({
   summary: 'Create a profile with its first version',
   body: z.strictObject({
     name: z.string().regex(PROFILE_KEY, 'name: lower-case letters, digits and "-" (at most 64)'),
-    description: z.string().max(500).optional(),
+    description: freeText(z.string().max(500)).optional(),
     parameters: profileParametersSchema,
     note,
   }),

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { operation } from '../../operation.ts';
-import { uuidSchema } from '../../schemas.ts';
+import { freeText, uuidSchema } from '../../schemas.ts';
 
-const criterion = z.string().min(1).max(100);
+const criterion = freeText(z.string().min(1).max(100));
 const ruleView = z.looseObject({
   id: z.string(),
   priority: z.number(),
@@ -32,7 +32,7 @@ export const createRule = operation({
     profileId: uuidSchema,
     profileVersion: z.int().min(1).optional(),
     enabled: z.boolean().optional(),
-    note: z.string().max(500).optional(),
+    note: freeText(z.string().max(500)).optional(),
   }),
   response: { status: 201, description: 'the rule', schema: ruleView },
 });
@@ -52,7 +52,7 @@ export const updateRule = operation({
     profileId: uuidSchema.optional(),
     profileVersion: z.int().min(1).nullable().optional(),
     enabled: z.boolean().optional(),
-    note: z.string().max(500).nullable().optional(),
+    note: freeText(z.string().max(500)).nullable().optional(),
   }),
   response: { status: 200, description: 'the rule', schema: ruleView },
 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { operation } from '../../operation.ts';
-import { imeiSchema, imsiSchema, msisdnSchema } from '../../schemas.ts';
+import { freeText, imeiSchema, imsiSchema, msisdnSchema } from '../../schemas.ts';
 import { groupNameSchema } from '../groups/schema.ts';
 import { decodeCursor } from './cursor.ts';
 
@@ -59,8 +59,8 @@ export const listSubscribers = operation({
         .regex(/^[0-9]{1,15}$/, 'imsiPrefix: 1 to 15 digits')
         .optional(),
       group: groupNameSchema.optional(),
-      model: z.string().trim().min(1).max(200).optional(),
-      profile: z.string().min(1).max(200).optional(),
+      model: freeText(z.string().trim().min(1).max(200)).optional(),
+      profile: freeText(z.string().min(1).max(200)).optional(),
       profileVersion: z.coerce.number().int().min(1).max(1_000_000).optional(),
       cursor: z
         .string()
@@ -123,11 +123,11 @@ export const importSubscribers = operation({
     'Adds new IMSIs, moves known ones to the number and group of the file. Any bad line imports nothing ' +
     '(422 SUBSCRIBERS_REFUSED with the lines) unless skipInvalid=true.',
   bodyKind: 'csv',
-  body: z.string().min(1, 'the CSV is empty'),
+  body: freeText(z.string().min(1, 'the CSV is empty')),
   query: z.strictObject({
     dryRun: z.enum(['true', 'false']).optional(),
     skipInvalid: z.enum(['true', 'false']).optional(),
-    source: z.string().min(1).max(200).optional(),
+    source: freeText(z.string().min(1).max(200)).optional(),
   }),
   response: { status: 200, description: 'import report', schema: z.looseObject({ outcome: z.string() }) },
 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { operation } from '../../operation.ts';
-import { imeiSchema, imsiSchema, isoTimeSchema, msisdnSchema } from '../../schemas.ts';
+import { freeText, imeiSchema, imsiSchema, isoTimeSchema, msisdnSchema } from '../../schemas.ts';
 
 const sourceSchema = z
   .string()
@@ -60,9 +60,9 @@ export const staleConfig = operation({
       imsi: imsiSchema.optional(),
       msisdn: msisdnSchema.optional(),
       observed: z.strictObject({
-        apn: z.string().min(1).max(100).optional(),
-        proxy: z.string().min(1).max(255).optional(),
-        mmsc: z.string().min(1).max(1024).optional(),
+        apn: freeText(z.string().min(1).max(100)).optional(),
+        proxy: freeText(z.string().min(1).max(255)).optional(),
+        mmsc: freeText(z.string().min(1).max(1024)).optional(),
       }),
     })
     .refine((body) => body.imsi !== undefined || body.msisdn !== undefined, {
