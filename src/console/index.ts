@@ -75,7 +75,10 @@ export function createConsole(kit: RouteKit): Middleware {
     context: kit.context,
     keys: kit.keys,
     sessions,
-    audit: new ConsoleAudit(new AuditWriter(kit.context.db), kit.context.logger),
+    audit: new ConsoleAudit(
+      new AuditWriter(kit.context.db, { metrics: kit.context.metrics, logger: kit.context.logger }),
+      kit.context.logger,
+    ),
     options: kit.options,
   };
   router.router.get('/console/static/:file', (ctx) => serveStatic(ctx, ctx.params.file));
