@@ -3,6 +3,7 @@
  * messages (keyword and USSD requests, ask-first answers), bind-state events, and the sweeps.
  */
 import type { Redis } from 'ioredis';
+import type { Worker } from 'bullmq';
 import type { DeliveryReport, MoMessage, BindStatus, SmscConnector } from '../connectors/types.ts';
 import { createProvisionWorker } from '../queues/workers.ts';
 import { PushComposer } from './compose.ts';
@@ -85,10 +86,12 @@ export function startProvisioningWorker(
     stalledIntervalMs: deps.config.provisioning.stalledIntervalMs,
   });
   const sweeps = options.sweeps === false ? undefined : startSweeps(deps);
+  const stopFollowing = pauseWhileStandingBy(connector, worker);
   const detach = (): void => {
     connector.off('receipt', onReceipt);
     connector.off('mo', onMo);
     connector.off('bind-state', onBindState);
+    stopFollowing();
   };
   return {
     deps,
@@ -105,6 +108,22 @@ export function startProvisioningWorker(
       await worker.close(true);
     },
   };
+}
+
+/**
+ * While every bind of this worker stands by (other workers hold the SMSC account's bind leases, maxBinds),
+ * it takes no jobs: they would only be refused here and retried (connectors/shared/). Returns the detach.
+ */
+function pauseWhileStandingBy(connector: SmscConnector, worker: Worker): () => void {
+  const follow = (): void => {
+    const transmitters = connector.status().filter((bind) => bind.mode !== 'rx');
+    if (transmitters.length > 0 && transmitters.every((bind) => bind.state === 'standby')) {
+      if (!worker.isPaused()) void worker.pause(true);
+    } else if (worker.isPaused()) void worker.resume();
+  };
+  connector.on('bind-state', follow);
+  follow();
+  return () => connector.off('bind-state', follow);
 }
 
 /**

@@ -173,6 +173,36 @@ async function until<T>(
   }
 }
 
+async function firstUse(count: number, serial: number): Promise<void> {
+  const triggers = Array.from({ length: count }, (_, i) =>
+    fetch(`${cluster!.apiUrl}/v1/triggers/first-use`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${cluster!.networkKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ ...uniqueSubscriber(), imei: imeiWith(TAC.nokiaN95, serial + i) }),
+    }),
+  );
+  expect((await Promise.all(triggers)).map((response) => response.status)).toEqual(triggers.map(() => 202));
+}
+
+/** `count` first-use triggers, all delivered; how many of them a worker refused for want of a lease. */
+async function deliverPushes(count: number, serial: number): Promise<{ refusedHere: number }> {
+  const db = cluster!.store.db;
+  const since = new Date();
+  await firstUse(count, serial);
+  await until(
+    `${count} delivered`,
+    () => db.query<{ state: string }>('SELECT state FROM provisionings WHERE created_at >= $1', [since]),
+    (rows) => rows.length === count && rows.every((row) => row.state === 'delivered'),
+    20_000,
+  );
+  const refused = await db.query(
+    `SELECT 1 FROM provisioning_events e JOIN provisionings p ON p.id = e.provisioning_id
+      WHERE p.created_at >= $1 AND e.cause = 'submit-incomplete'`,
+    [since],
+  );
+  return { refusedHere: refused.length };
+}
+
 const statesByWorker = (view: SmscView) =>
   Object.fromEntries(view.binds.map((bind) => [bind.workerId, bind.state]));
 
@@ -205,6 +235,10 @@ describe.skipIf(!PG_ENABLED)('scale-out: an api process and two worker processes
       expect(own).not.toContain('worker="worker-b"');
       expect((await fetch(`http://127.0.0.1:${portA}/v1/smsc`)).status).toBe(404);
 
+      // pushes go out through the bound worker only: the one standing by takes no jobs
+      const before = await deliverPushes(6, 7100);
+      expect(before.refusedHere).toBe(0);
+
       await stopProcess(a); // its lease is given back on stop: worker-b need not wait for it to expire
       const after = await until(
         'worker-b bound',
@@ -213,6 +247,7 @@ describe.skipIf(!PG_ENABLED)('scale-out: an api process and two worker processes
         5_000,
       );
       expect(after.workers.map((worker) => worker.workerId)).toEqual(['worker-b']);
+      expect((await deliverPushes(3, 7200)).refusedHere).toBe(0);
       expect(mostBinds).toBe(1);
     } finally {
       clearInterval(sampling);
@@ -233,14 +268,7 @@ describe.skipIf(!PG_ENABLED)('scale-out: an api process and two worker processes
       (v) => v.binds.filter((b) => b.state === 'bound').length === 2,
     );
     // enough pushes (a few segments each) to keep both busy for the whole test
-    const triggers = Array.from({ length: 80 }, (_, i) =>
-      fetch(`${cluster!.apiUrl}/v1/triggers/first-use`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${cluster!.networkKey}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ ...uniqueSubscriber(), imei: imeiWith(TAC.nokiaN95, 7000 + i) }),
-      }),
-    );
-    expect((await Promise.all(triggers)).map((response) => response.status)).toEqual(triggers.map(() => 202));
+    await firstUse(80, 7000);
     const submitted = (view: SmscView, worker: string) =>
       view.binds.filter((bind) => bind.workerId === worker).reduce((sum, bind) => sum + bind.submitted, 0);
     const throttled = (view: SmscView) => view.binds.reduce((sum, bind) => sum + bind.throttled, 0);
