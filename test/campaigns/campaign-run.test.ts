@@ -272,6 +272,25 @@ function runTests(kind: DbKind): void {
       expect(overtaking.size).toBeLessThanOrEqual(1);
       await run.campaigns.cancel(id, ADMIN);
     }, 60_000);
+
+    it('feeds nothing while more live jobs wait than the yield depth (200)', async () => {
+      const callers = baseSubscribers(600, prefix, GROUPS).slice(0, 250);
+      for (const caller of callers) {
+        await run.harness.service.request({
+          msisdn: caller.msisdn,
+          source: 'dial',
+          reason: 'the subscriber called the IVR',
+          actor: { name: 'ivr', role: 'network' },
+        });
+      }
+      expect((await run.harness.queue.counts()).prioritized).toBeGreaterThan(200);
+      const id = await run.create({ selector: { models: ['6230i'] }, pacing: { tps: 1000 } });
+      await run.campaigns.start(id, ADMIN);
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      expect(await campaignProvisionings(run, id)).toHaveLength(0);
+      expect((await run.campaigns.get(id)).counts.remaining).toBeGreaterThan(0);
+      await run.campaigns.cancel(id, ADMIN);
+    }, 60_000);
   });
 }
 
