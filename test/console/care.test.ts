@@ -145,6 +145,11 @@ describeWithBrowser('customer care in the console, in a real browser against the
     expect((await response.json()).error).toMatchObject({ code: 'VALIDATION_FAILED' });
     await page.reload();
     expect(await page.locator('li[data-provisioning]').count()).toBe(before);
+    // The page a Resend button opens without the script: the same form, on its own.
+    await page.goto(`${gateway.url}/console/provisionings/${undelivered.provisioningId}/resend`);
+    expect(await page.getByRole('textbox', { name: 'Reason' }).count()).toBe(1);
+    expect(await page.getByRole('button', { name: 'Send' }).count()).toBe(1);
+    await screenshots(page, 'care-resend-form');
     await page.close();
   });
 });

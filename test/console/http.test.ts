@@ -1,4 +1,13 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { request as httpsRequest } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { certsLayout, initCerts } from '../../src/auth/certs.ts';
+import { loadConfig } from '../../src/config.ts';
+import { createApp } from '../../src/http/app.ts';
+import { listen, readServerTls, type ListeningServer } from '../../src/http/server.ts';
 import type { GatewayEvent } from '../../src/events/types.ts';
 import { maskImsi } from '../../src/observability/logger.ts';
 import { readJson, startApi, type ApiHarness } from '../http/support/api-harness.ts';
@@ -246,6 +255,37 @@ describeEachStore('the console over HTTP (%s store)', (kind) => {
     expect(unknown.status).toBe(404);
     expect(await unknown.text()).toContain('There is no subscriber with this number.');
   });
+  it('resends without a script: the form page, then a 303 back to the subscriber, the new provisioning linked', async () => {
+    const id = await queuedProvisioning(api.store.db, { name: 'hlr' }, 'first-use');
+    const visitor = new Visitor(api);
+    const csrf = await visitor.signIn(api.keys.care);
+    const form = await visitor.fetch(`/console/provisionings/${id}/resend`);
+    expect(form.status).toBe(200);
+    expect(await form.text()).toMatch(/<label for="reason">Reason<\/label>/);
+    const sent = await visitor.post(`/console/provisionings/${id}/resend`, {
+      _csrf: csrf,
+      reason: 'no internet since Monday',
+    });
+    expect(sent.status).toBe(303);
+    const created = await api.store.db.one<{ source: string; actor: string; reason: string; msisdn: string }>(
+      `SELECT p.source, p.actor, p.reason, s.msisdn FROM provisionings p JOIN subscribers s ON s.id = p.subscriber_id
+        WHERE p.resend_of = $1`,
+      [id],
+    );
+    expect(created).toMatchObject({
+      source: 'resend',
+      actor: 'test-care',
+      reason: 'no internet since Monday',
+    });
+    expect(sent.headers.get('location')).toBe(`/console/subscribers/${created!.msisdn}?notice=resent`);
+    expect((await visitor.fetch('/console/provisionings/not-a-uuid/resend')).status).toBe(404);
+    const none = await visitor.post(`/console/provisionings/${randomUUID()}/resend`, {
+      _csrf: csrf,
+      reason: 'why not',
+    });
+    expect(none.status).toBe(404);
+    expect(await none.text()).toContain('There is no such provisioning.');
+  });
 });
 
 describe('the console while Redis is down', () => {
@@ -288,5 +328,40 @@ describe('the console while Redis is down', () => {
       outcome: 'failed',
       details: { via: 'console', status: 503, error: 'QUEUE_UNAVAILABLE' },
     });
+  });
+});
+
+describe('the console over HTTPS', () => {
+  let api: ApiHarness;
+  let server: ListeningServer;
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'otagw-console-tls-'));
+    const layout = certsLayout(join(dir, 'certs'));
+    await initCerts({ dir: layout.dir, clients: [] });
+    api = await startApi({ config: CONSOLE_CONFIG });
+    const tls = readServerTls(loadConfig({ env: { OTAGW_TLS_DIR: layout.dir } }).http.tls!);
+    server = await listen(createApp(api.context).callback(), { host: '127.0.0.1', port: 0, tls });
+    caPem = await readFile(layout.caCert, 'utf8');
+  }, 60_000);
+  let caPem: string;
+  afterAll(async () => {
+    await server?.close();
+    await api?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('marks the console’s cookies Secure', async () => {
+    const setCookies = await new Promise<string[]>((resolve, reject) => {
+      const request = httpsRequest(`${server.url}/console/sign-in`, { ca: caPem }, (response) => {
+        response.resume();
+        resolve(response.headers['set-cookie'] ?? []);
+      });
+      request.on('error', reject);
+      request.end();
+    });
+    const signInCookie = setCookies.find((line) => line.startsWith('otagw_console_sign_in='));
+    expect(signInCookie).toMatch(/;\s*secure/i);
+    expect(signInCookie).toMatch(/httponly/i);
   });
 });
