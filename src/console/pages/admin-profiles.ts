@@ -406,7 +406,7 @@ function previewFacts(preview: Preview): SafeHtml {
 function wbxmlTable(preview: Preview): SafeHtml {
   const vocabulary = preview.format === 'nokia-ota' ? nokiaOtaVocabulary : provVocabulary;
   const dump = dumpWbxml(fromHex(preview.wbxmlHex), vocabulary);
-  return html`<div class="scroll scroll-box" tabindex="0" aria-label="WBXML tokens">
+  return html`<div class="scroll scroll-box" role="region" tabindex="0" aria-label="WBXML tokens">
     <table class="wbxml">
       <caption>
         ${preview.wbxmlHex.length / 2} octets of WBXML, one token a row (docs/protocol.md §1)
