@@ -17,7 +17,9 @@ export type ProfileErrorCode =
   /** A reference (connection, proxy) names nothing in the parameter set. */
   | 'UNKNOWN_REFERENCE'
   /** A secret posted as the mask "***" where the previous version has no secret to keep; details.path. */
-  | 'SECRET_MASKED';
+  | 'SECRET_MASKED'
+  /** The group's policy wants a signed push and the device lists no signed method (issue 15 #9); details.accepted. */
+  | 'NO_SIGNED_METHOD';
 
 export class ProfileError extends Error {
   readonly code: ProfileErrorCode;

@@ -210,15 +210,37 @@ export function capabilitiesOf(words: readonly string[] | null): DeviceCapabilit
 }
 
 /**
- * The method the push is signed with: the group's, when the device takes it; else the first method the
- * device lists (NETWPIN preferred). Nokia OTA has no SEC/MAC at all.
+ * Signed methods, strongest first: USERNETWPIN needs both the IMSI and the user's PIN (docs/protocol.md
+ * §3.5), USERPINMAC a 5-digit secret with check digits (§3.6), USERPIN a PIN alone (§3.4), NETWPIN only
+ * the IMSI, which the network and anyone who caught it know (§3.3). Only methods the device lists are
+ * tried, so the patchy support of SEC = 3 on legacy handsets (§3.7) is left to the catalogue.
+ */
+export const SIGNED_METHODS_BY_STRENGTH: readonly SecurityMethod[] = [
+  'USERNETWPIN',
+  'USERPINMAC',
+  'USERPIN',
+  'NETWPIN',
+];
+
+/**
+ * The method the push is signed with (issue 15 #9: never downgraded to unsigned). The group's method when
+ * the device takes it (or the catalogue does not say); unsigned only when the policy names `none` (or
+ * the format has no SEC at all: Nokia OTA, docs/protocol.md §7). Otherwise the strongest signed method the
+ * device lists, never its `none`; a device that lists none signed is a ProfileError NO_SIGNED_METHOD.
  */
 export function chooseSecurity(policyMethod: SecurityMethod, device: ResolvedDevice): SecurityMethod {
   if (device.format === 'nokia-ota') return 'none';
   const accepted = device.securityMethods;
   if (accepted === null || accepted.includes(policyMethod)) return policyMethod;
-  if (accepted.includes('NETWPIN')) return 'NETWPIN';
-  return accepted[0] ?? policyMethod;
+  if (policyMethod === 'none') return 'none';
+  const strongest = SIGNED_METHODS_BY_STRENGTH.find((method) => accepted.includes(method));
+  if (strongest) return strongest;
+  throw new ProfileError(
+    'NO_SIGNED_METHOD',
+    `the group's policy wants a ${policyMethod}-signed push and the device lists no signed method ` +
+      `(${accepted.join(', ') || 'none'}); only a policy naming none sends it unsigned`,
+    { policy: policyMethod, accepted },
+  );
 }
 
 /** A PIN for the USER* methods: digits only (docs/protocol.md §3.4), sent to the subscriber in its own text. */

@@ -70,7 +70,8 @@ export const groupPolicySchema = z.strictObject({
    */
   confirmFor: z.array(z.enum(CONFIRMABLE_SOURCES)).max(CONFIRMABLE_SOURCES.length).optional(),
   /** NETWPIN keys the MAC with the IMSI; the USER* methods need a PIN the subscriber gets in a separate text. */
-  securityMethod: z.enum(SECURITY_METHODS).default('NETWPIN'),
+  // `none` only when named here: the worker never falls back to unsigned on its own (compose.ts chooseSecurity).
+  securityMethod: z.enum([...SECURITY_METHODS, 'none']).default('NETWPIN'),
   quietHours: quietHoursSchema.optional(),
   /** Lower runs first (BullMQ convention); the queue combines it with the priority of the trigger's source. */
   priority: z.int().min(1).max(100).default(10),
@@ -176,4 +177,5 @@ export const confirmationDeadline = (askedAt: Date, policy: GroupPolicy): Date =
   new Date(askedAt.getTime() + policy.confirmationTimeoutMinutes * 60_000);
 
 /** The USER* methods key the MAC with a PIN the subscriber must be told, in a separate text (docs/protocol.md §3.4–3.6). */
-export const requiresSeparatePin = (method: SecurityMethod): boolean => method !== 'NETWPIN';
+export const requiresSeparatePin = (method: SecurityMethod | 'none'): boolean =>
+  method !== 'NETWPIN' && method !== 'none';
