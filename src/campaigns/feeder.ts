@@ -113,7 +113,7 @@ export class CampaignFeeder {
     this.options = {
       tickMs: options.tickMs ?? 200,
       leaseMs: options.leaseMs ?? 5_000,
-      progressMs: options.progressMs ?? 2_000,
+      progressMs: options.progressMs ?? 5_000,
       liveQueueYieldDepth: options.liveQueueYieldDepth ?? 200,
       maxBatch: options.maxBatch ?? 200,
     };

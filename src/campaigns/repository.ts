@@ -37,11 +37,13 @@ interface CompiledSelector {
   params: SqlParam[];
 }
 
-/** The subscriber's catalogue model by the IMEI's 8-digit TAC, else its legacy 6-digit one. */
-const MODEL_JOIN = `LEFT JOIN LATERAL (
-    SELECT dm.id, dm.manufacturer, dm.model FROM tacs t JOIN device_models dm ON dm.id = t.model_id
-     WHERE t.tac IN (left(s.current_imei, 8), left(s.current_imei, 6))
-     ORDER BY length(t.tac) DESC LIMIT 1) m ON true`;
+/**
+ * The subscriber's catalogue model by the IMEI's 8-digit TAC, else its legacy 6-digit one: plain joins
+ * on the (small) catalogue, which the planner hashes once, not a lookup per subscriber.
+ */
+const MODEL_JOIN = `LEFT JOIN tacs t8 ON t8.tac = left(s.current_imei, 8)
+    LEFT JOIN tacs t6 ON t6.tac = left(s.current_imei, 6)
+    LEFT JOIN device_models m ON m.id = coalesce(t8.model_id, t6.model_id)`;
 
 /**
  * The selector as ONE query over subscribers (every field given is one more condition): the columns
@@ -73,16 +75,18 @@ export function compileSelector(selector: ResolvedSelector): CompiledSelector {
       `NOT EXISTS (SELECT 1 FROM provisionings d WHERE d.subscriber_id = s.id AND d.state = 'delivered')`,
     );
   }
+  // The history conditions read every delivered push once (one pass, hashed against the subscribers)
+  // rather than one index lookup per subscriber: a base of millions is read in seconds.
   if (selector.lastDeliveredBefore) {
-    joins.push(`JOIN LATERAL (SELECT d.finished_at FROM provisionings d
-       WHERE d.subscriber_id = s.id AND d.state = 'delivered'
-       ORDER BY d.finished_at DESC NULLS LAST LIMIT 1) last ON true`);
+    joins.push(`JOIN (SELECT d.subscriber_id, max(d.finished_at) AS finished_at FROM provisionings d
+       WHERE d.state = 'delivered' GROUP BY d.subscriber_id) last ON last.subscriber_id = s.id`);
     where.push(`last.finished_at < ${param(selector.lastDeliveredBefore)}::timestamptz`);
   }
   if (selector.profileId) {
-    joins.push(`JOIN LATERAL (SELECT pv.version FROM provisionings d JOIN profile_versions pv ON pv.id = d.profile_version_id
-       WHERE d.subscriber_id = s.id AND d.state = 'delivered' AND pv.profile_id = ${param(selector.profileId)}::uuid
-       ORDER BY d.finished_at DESC NULLS LAST LIMIT 1) had ON true`);
+    joins.push(`JOIN (SELECT DISTINCT ON (d.subscriber_id) d.subscriber_id, pv.version
+       FROM provisionings d JOIN profile_versions pv ON pv.id = d.profile_version_id
+       WHERE d.state = 'delivered' AND pv.profile_id = ${param(selector.profileId)}::uuid
+       ORDER BY d.subscriber_id, d.finished_at DESC NULLS LAST) had ON had.subscriber_id = s.id`);
     const versions = selector.versions;
     if (Array.isArray(versions)) where.push(`had.version = ANY(${param(versions)}::int[])`);
     else if (versions) where.push(`had.version < ${param(versions.below)}::int`);
