@@ -20,6 +20,13 @@ export interface GatewayMetrics {
   receipts: Counter<'state' | 'matched'>;
   /** unmatched receipts the sweep removed for being older than the receipt timeout */
   unmatchedReceiptsDropped: Counter<'smsc'>;
+  /**
+   * pushes sent again while segments of an earlier attempt may have reached the handset (accepted, or
+   * sent without an answer: a crash mid-submit, a timeout): the one source of duplicate pushes
+   */
+  resendsAfterUnknownOutcome: Counter;
+  /** query_sm asked about unfinished segments (sweeps.ts queryOverdueSegments), by what came of it */
+  statusQueries: Counter<'outcome'>;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): GatewayMetrics {
@@ -64,7 +71,82 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Gatew
       labelNames: ['smsc'],
       registers: [registry],
     }),
+    resendsAfterUnknownOutcome: new Counter({
+      name: 'otagw_resends_after_unknown_outcome_total',
+      help: 'Pushes sent again although segments of an earlier attempt may have reached the handset (accepted, or sent without an answer): the one source of duplicates',
+      registers: [registry],
+    }),
+    statusQueries: new Counter({
+      name: 'otagw_status_queries_total',
+      help: 'query_sm asked about segments without a final receipt, by outcome (final: settled like a receipt; pending: not final yet; unknown: the SMSC does not know the id; error: no answer)',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
   };
+}
+
+/** What the connector counters of /metrics read of each worker (smsc/worker-binds.ts listSmscBinds). */
+export interface ConnectorCountersSource {
+  workerId: string;
+  /** by SMSC id: SmppConnector.counters() */
+  counters: Record<string, unknown>;
+}
+
+/** The receipt counts of SmppConnector.counters() the gauges export, by metric name. */
+const CONNECTOR_RECEIPT_COUNTS = [
+  [
+    'otagw_smsc_receipts_duplicates_dropped',
+    'duplicatesDropped',
+    'Receipts the connector dropped as duplicates (or after a final state), since its worker started',
+  ],
+  [
+    'otagw_smsc_receipts_unreadable',
+    'unreadable',
+    'Receipts the connector could not read (no message id), since its worker started',
+  ],
+  [
+    'otagw_smsc_receipts_unmatched',
+    'unmatched',
+    "Receipts for ids the connector did not submit (another worker's, or none), since its worker started",
+  ],
+  [
+    'otagw_smsc_message_ids_reused',
+    'reusedIds',
+    'Message ids the SMSC gave a new segment while an older one of this worker still had them, since its worker started',
+  ],
+] as const;
+
+/**
+ * The connector's own receipt counts per SMSC and worker (issue #15 item 7), read when scraped from every
+ * worker's published snapshot: duplicates dropped, unreadable receipts, unmatched, message ids reused.
+ */
+export function registerSmscConnectorCounters(
+  metrics: GatewayMetrics,
+  workers: () => ConnectorCountersSource[] | Promise<ConnectorCountersSource[]>,
+): void {
+  let reading: Promise<ConnectorCountersSource[]> | undefined;
+  CONNECTOR_RECEIPT_COUNTS.forEach(([name, key, help], index) => {
+    new Gauge({
+      name,
+      help,
+      labelNames: ['smsc', 'worker'],
+      registers: [metrics.registry],
+      async collect() {
+        // one read per scrape: the first gauge reads afresh, the others take its answer
+        if (index === 0 || !reading)
+          reading = Promise.resolve()
+            .then(workers)
+            .catch(() => []);
+        this.reset();
+        for (const worker of await reading) {
+          for (const [smsc, counts] of Object.entries(worker.counters)) {
+            const value = (counts as { receipts?: Record<string, unknown> } | null)?.receipts?.[key];
+            if (typeof value === 'number') this.set({ smsc, worker: worker.workerId }, value);
+          }
+        }
+      },
+    });
+  });
 }
 
 /**

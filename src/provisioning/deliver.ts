@@ -30,6 +30,7 @@ import type { PushComposer } from './compose.ts';
 import { announceTransition, WORKER_ACTOR, type PipelineDeps } from './pipeline.ts';
 import {
   appendEvent,
+  countSegmentsPossiblySent,
   getProvisioningRecord,
   lockProvisionings,
   recordSubmitResults,
@@ -410,11 +411,16 @@ async function startSubmit(
   if (!resubmit) {
     return deps.batches.transition({ ...submitting, from: ['queued'], insertSegments: push.segments.length });
   }
-  return deps.db.transaction(async (tx) => {
-    const change = await transition(tx, { ...submitting, from: ['submitting'] });
+  const resent = await deps.db.transaction(async (tx) => {
+    // counted before the reset: the segments an earlier attempt may have got through (possible duplicates)
+    const possiblySent = await countSegmentsPossiblySent(tx, record.id);
+    const details = { ...submitting.details, possiblySentBefore: possiblySent };
+    const change = await transition(tx, { ...submitting, details, from: ['submitting'] });
     if (change) await resetSegments(tx, record.id, push.segments.length);
-    return change;
+    return { change, possiblySent };
   });
+  if (resent.change && resent.possiblySent > 0) deps.metrics.resendsAfterUnknownOutcome.inc();
+  return resent.change;
 }
 
 /** USER* methods: the PIN travels in its own text, never in logs or the store (docs/protocol.md §3.4). */

@@ -11,13 +11,15 @@ export interface MatchedSegment {
   segment_number: number;
   smsc: string;
   message_id_normalised: string;
-  updated_at: Date;
+  /** when the SMSC's answer gave the segment this id (stored with it) */
+  submitted_at: Date | null;
 }
 
 /**
  * The segments with these (smsc, normalised message id) pairs, their provisionings' rows locked in id
  * order (receipt batches and the processor lock in the same order, so they never deadlock). An id the
- * SMSC used again matches every segment that had it: the caller takes the newest.
+ * SMSC used again matches every segment that had it: the caller takes the one submitted last before the
+ * receipt (receipts.ts newestSubmitBefore).
  */
 export async function lockSegmentsByMessageId(
   tx: Db,
@@ -25,7 +27,7 @@ export async function lockSegmentsByMessageId(
 ): Promise<MatchedSegment[]> {
   if (keys.length === 0) return [];
   return tx.query<MatchedSegment>(
-    `SELECT s.provisioning_id, s.segment_number, s.smsc, s.message_id_normalised, s.updated_at
+    `SELECT s.provisioning_id, s.segment_number, s.smsc, s.message_id_normalised, s.submitted_at
      FROM segments s
      JOIN unnest($1::text[], $2::text[]) AS k(smsc, message_id)
        ON s.smsc = k.smsc AND s.message_id_normalised = k.message_id
@@ -153,9 +155,18 @@ export async function parkReceipts(tx: Db, receipts: readonly ParkedReceiptInput
 }
 
 /**
- * The parked receipts whose message ids the segments of these provisionings now have, as segment
- * receipts in the order they arrived; taken out of unmatched_receipts. The caller holds the
- * provisionings' row locks (and has just stored the ids).
+ * How long before its segment's id is stored a parked receipt may have arrived and still be the
+ * segment's: a receipt overtakes its submit_sm_resp by moments (and waits for the store at most a submit's
+ * round trip). One parked longer before is another message's that had the id before the SMSC used it
+ * again (issue #15 item 7): it is left alone (the unmatched-receipts sweep drops it in time).
+ */
+export const PARKED_RECEIPT_MAX_LEAD_MS = 10 * 60_000;
+
+/**
+ * The parked receipts whose message ids the segments of these provisionings now have, and that arrived
+ * no more than PARKED_RECEIPT_MAX_LEAD_MS before the id was stored, as segment receipts in the order they
+ * arrived; taken out of unmatched_receipts. The caller holds the provisionings' row locks (and has just
+ * stored the ids).
  */
 export async function takeParkedReceipts(
   tx: Db,
@@ -176,8 +187,10 @@ export async function takeParkedReceipts(
             u.smsc_submit_date, u.smsc_done_date
      FROM unmatched_receipts u JOIN segments s
        ON s.smsc = u.smsc AND s.message_id_normalised = u.message_id_normalised
-     WHERE s.provisioning_id = ANY($1::uuid[]) ORDER BY u.id`,
-    [[...provisioningIds]],
+     WHERE s.provisioning_id = ANY($1::uuid[])
+       AND (s.submitted_at IS NULL OR u.received_at >= s.submitted_at - $2::int * interval '1 millisecond')
+     ORDER BY u.id`,
+    [[...provisioningIds], PARKED_RECEIPT_MAX_LEAD_MS],
   );
   if (parked.length === 0) return [];
   await tx.query(`DELETE FROM unmatched_receipts WHERE id = ANY($1::bigint[])`, [

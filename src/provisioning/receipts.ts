@@ -69,21 +69,49 @@ interface Matching {
   unmatched: DeliveryReport[];
 }
 
-/** The segment of each receipt (the newest with its message id), their provisionings locked. */
-async function matchReceipts(tx: Db, reports: readonly DeliveryReport[]): Promise<Matching> {
+/**
+ * How far a receipt's receive time may come before its segment's stored submit time: the submit's
+ * outcome is stored after the SMSC answered, and the receipt can overtake that (runtime.ts waits for it).
+ */
+const RECEIPT_OVERTAKES_SUBMIT_MS = 60_000;
+
+/**
+ * Of the segments that had a receipt's message id (the SMSC used it again: a restart numbering from the
+ * start), the one submitted last before the receipt came; else the newest. Never an older message's
+ * segment just because its row changed later (issue #15 item 7).
+ */
+function newestSubmitBefore(rows: readonly MatchedSegment[], receivedAt: Date): MatchedSegment | undefined {
+  const limit = receivedAt.getTime() + RECEIPT_OVERTAKES_SUBMIT_MS;
+  const submittedAt = (row: MatchedSegment) => row.submitted_at?.getTime() ?? -Infinity;
+  let best: MatchedSegment | undefined;
+  for (const row of rows) {
+    const before = submittedAt(row) <= limit;
+    const bestBefore = best !== undefined && submittedAt(best) <= limit;
+    if (
+      best === undefined ||
+      (before && !bestBefore) ||
+      (before === bestBefore && submittedAt(row) > submittedAt(best))
+    )
+      best = row;
+  }
+  return best;
+}
+
+/** The segment of each receipt (newestSubmitBefore), their provisionings locked. */
+async function matchReceipts(tx: Db, reports: readonly DeliveryReport[], now: Date): Promise<Matching> {
   const found = await lockSegmentsByMessageId(
     tx,
     reports.map((report) => ({ smsc: report.smscId, messageId: report.messageId })),
   );
-  const newest = new Map<string, MatchedSegment>();
+  const byId = new Map<string, MatchedSegment[]>();
   for (const row of found) {
     const key = `${row.smsc}\u0000${row.message_id_normalised}`;
-    const known = newest.get(key);
-    if (!known || row.updated_at > known.updated_at) newest.set(key, row);
+    byId.set(key, [...(byId.get(key) ?? []), row]);
   }
   const matching: Matching = { matched: [], unmatched: [] };
   for (const report of reports) {
-    const row = newest.get(`${report.smscId}\u0000${report.messageId}`);
+    const rows = byId.get(`${report.smscId}\u0000${report.messageId}`) ?? [];
+    const row = newestSubmitBefore(rows, report.receivedAt ?? now);
     if (row) {
       matching.matched.push({
         report,
@@ -245,7 +273,7 @@ async function applyReceipts(
   now: Date,
   options: { lookAgainForPushes: boolean },
 ): Promise<AppliedReceipts> {
-  const { matched, unmatched } = await matchReceipts(tx, reports);
+  const { matched, unmatched } = await matchReceipts(tx, reports, now);
   const lookAgain = options.lookAgainForPushes
     ? unmatched.filter((report) => report.pushId !== undefined)
     : [];

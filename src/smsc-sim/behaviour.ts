@@ -53,6 +53,13 @@ export interface SimBehaviour {
   outOfOrderReceiptPercent: number;
   /** How long an out-of-order submit_sm_resp is held back after its receipt went out. */
   outOfOrderLagMs: number;
+  /**
+   * A receipt whose deliver_sm is answered with an error, or not answered within this time, is sent again
+   * (as an SMSC keeps a receipt until the ESME took it). null: only when its link drops.
+   */
+  receiptResendMs: number | null;
+  /** Answer query_sm with the message's state (docs/protocol.md §6); false: ESME_RINVCMDID as before. */
+  querySm: boolean;
 
   /** Delay of every submit_sm_resp (those submits count as outstanding for windowLimit). */
   responseDelayMs: number;
@@ -97,6 +104,8 @@ export const DEFAULT_BEHAVIOUR: Readonly<SimBehaviour> = Object.freeze({
   duplicateReceiptPercent: 0,
   outOfOrderReceiptPercent: 0,
   outOfOrderLagMs: 20,
+  receiptResendMs: 10_000,
+  querySm: true,
   responseDelayMs: 0,
   throttleTpsPerBind: null,
   throttleTpsPerSystem: null,
@@ -156,6 +165,8 @@ const behaviourPatchSchema = z
     duplicateReceiptPercent: percent,
     outOfOrderReceiptPercent: percent,
     outOfOrderLagMs: milliseconds,
+    receiptResendMs: z.number().int().min(1).max(600_000).nullable(),
+    querySm: z.boolean(),
     responseDelayMs: milliseconds,
     throttleTpsPerBind: z.number().positive().nullable(),
     throttleTpsPerSystem: z.number().positive().nullable(),

@@ -78,6 +78,7 @@ const moSchema = z.strictObject({
   systemId: z.string().optional(),
 });
 const dropSchema = z.strictObject({ systemId: z.string().optional() });
+const restartSchema = z.strictObject({ messageIdsFromStart: z.boolean().optional() });
 const subscriberSchema = z.strictObject({
   imsi: z
     .string()
@@ -175,6 +176,12 @@ export function createControlApp(sim: SmscSimulator, options: ControlAppOptions 
     const before = sim.binds().filter((bind) => systemId === undefined || bind.systemId === systemId).length;
     sim.dropConnections(systemId);
     ctx.body = { dropped: before };
+  });
+  router.post('/restart', async (ctx) => {
+    const options = validate(restartSchema, await readJson(ctx));
+    const dropped = sim.binds().length;
+    sim.restart(options);
+    ctx.body = { dropped, messageIdsFromStart: options.messageIdsFromStart ?? false };
   });
   router.put('/subscribers/:msisdn', async (ctx) => {
     sim.registerSubscriber(ctx.params.msisdn, validate(subscriberSchema, await readJson(ctx)));

@@ -21,10 +21,14 @@ export interface SimCounters {
     parked: number;
     /** suppressed by lostReceiptPercent */
     lost: number;
-    /** sent again because the bind closed before deliver_sm_resp */
+    /** sent again: the bind closed before deliver_sm_resp, it was refused, or not answered in time */
     redelivered: number;
+    /** deliver_sm_resp with an error status (the ESME could not take it now) */
+    refused: number;
   };
   mo: { sent: number };
+  /** query_sm answered (known message or ESME_RQUERYFAIL) */
+  queries: number;
   /** deliver_sm_resp received (receipts and MO) */
   deliverSmResps: number;
   genericNacks: number;
@@ -62,6 +66,8 @@ export class CounterBoard {
   receiptsDuplicated = 0;
   receiptsLost = 0;
   receiptsRedelivered = 0;
+  receiptsRefused = 0;
+  queriesAnswered = 0;
   moSent = 0;
   deliverSmResps = 0;
   genericNacks = 0;
@@ -130,8 +136,10 @@ export class CounterBoard {
         parked: parkedReceipts,
         lost: this.receiptsLost,
         redelivered: this.receiptsRedelivered,
+        refused: this.receiptsRefused,
       },
       mo: { sent: this.moSent },
+      queries: this.queriesAnswered,
       deliverSmResps: this.deliverSmResps,
       genericNacks: this.genericNacks,
       enquireLinks: { received: this.enquireLinksReceived, answered: this.enquireLinksAnswered },

@@ -39,6 +39,19 @@ const ERROR_CODE: Record<ReceiptStat, number> = {
 
 const SUCCESS_STATS: ReadonlySet<ReceiptStat> = new Set(['DELIVRD', 'ACCEPTD']);
 
+/** message_state ENROUTE: what query_sm answers before the message's final state (SMPP 3.4 §5.2.28). */
+export const MESSAGE_STATE_ENROUTE = 1;
+
+/** The message_state a final state is reported with (receipt TLV and query_sm_resp alike). */
+export function messageStateOf(stat: ReceiptStat): number {
+  return MESSAGE_STATE[stat];
+}
+
+/** The GSM error a final state is reported with (query_sm_resp error_code; the receipt's err:). */
+export function errorCodeOf(stat: ReceiptStat): number {
+  return ERROR_CODE[stat];
+}
+
 /** Whether registered_delivery asks for a receipt in this final state. */
 export function receiptRequested(registeredDelivery: number, stat: ReceiptStat): boolean {
   switch (registeredDelivery & REGISTERED_DELIVERY_RECEIPT_MASK) {

@@ -22,6 +22,9 @@ import {
 import { MoError, moFields, type MoMessage } from './mo.ts';
 import { ProportionGate, WeightedRotation } from './proportions.ts';
 import {
+  errorCodeOf,
+  MESSAGE_STATE_ENROUTE,
+  messageStateOf,
   receiptExcerpt,
   receiptFields,
   receiptRequested,
@@ -39,6 +42,7 @@ import {
   ESME_RINVPASWD,
   ESME_RINVSYSID,
   ESME_RMSGQFUL,
+  ESME_RQUERYFAIL,
   ESME_RTHROTTLED,
 } from '../connectors/smpp/command-status.ts';
 import { ESM_CLASS_UDHI, INTERFACE_VERSION_34 } from '../connectors/smpp/protocol.ts';
@@ -202,6 +206,12 @@ export interface SmscSimulator {
   injectMo(message: MoMessage): Promise<void>;
   /** Closes every SMPP connection (optionally only those of one system_id) without unbind. */
   dropConnections(systemId?: string): void;
+  /**
+   * A restart as an SMSC has one: every link dropped without unbind, receipts still due kept and sent
+   * once the ESME binds again; with `messageIdsFromStart` the message numbers start over at the first
+   * one (SMPPSim does), so new messages get ids old ones had (issue #15 item 7).
+   */
+  restart(options?: { messageIdsFromStart?: boolean }): void;
   submitted(): SubmittedSegment[];
   /** Currently bound sessions. */
   binds(): Array<{ id: number; systemId: string; mode: BindMode; remote: string }>;
@@ -224,6 +234,13 @@ interface Bind {
   moWaiters: Map<number, MoWaiter>;
   /** receipts sent on this bind and not yet answered with deliver_sm_resp, by sequence_number */
   unackedReceipts: Map<number, ReceiptJob>;
+}
+
+/** What query_sm answers about a message (SMPP 3.4 §4.8.2: message_state, final_date, error_code). */
+interface MessageStatus {
+  stat: ReceiptStat;
+  /** when the message reaches its final state (the receipt's done date) */
+  finalAt: number;
 }
 
 interface MoWaiter {
@@ -282,6 +299,8 @@ const BIND_COMMANDS: Record<string, BindMode> = {
 };
 /** Requests the simulator does not implement; answered with ESME_RINVCMDID in their own response. */
 const UNSUPPORTED_REQUESTS = new Set(['query_sm', 'cancel_sm', 'replace_sm', 'submit_multi', 'data_sm']);
+/** Messages query_sm can ask about (the newest kept; an SMSC forgets old ones too). */
+const MAX_QUERYABLE_MESSAGES = 200_000;
 /** Receipts kept per system_id while it has no receiver-capable bind. */
 const MAX_PARKED_RECEIPTS = 100_000;
 const DEFAULT_FIRST_MESSAGE_ID = 0x10000000;
@@ -310,6 +329,11 @@ class Simulator implements SmscSimulator {
   private readonly accounts: Map<string, string>;
   private readonly counterBoard = new CounterBoard();
   private readonly scheduler = new Scheduler();
+  /** resends of unanswered receipts: one constant delay, so its jobs stay in order (appends only) */
+  private readonly resendScheduler = new Scheduler();
+  /** query_sm: the state of each message by the id its submit_sm_resp gave (the newest when reused) */
+  private readonly messageStatus = new Map<string, MessageStatus>();
+  private readonly firstMessageId: number;
   private readonly handsetRegistry = new VirtualHandsets();
   private readonly systems = new Map<string, SystemState>();
   private readonly allBinds = new Set<Bind>();
@@ -335,7 +359,8 @@ class Simulator implements SmscSimulator {
     for (const [msisdn, credentials] of Object.entries(options.subscribers ?? {})) {
       this.handsetRegistry.registerSubscriber(msisdn, credentials);
     }
-    this.nextMessageId = options.firstMessageId ?? DEFAULT_FIRST_MESSAGE_ID;
+    this.firstMessageId = options.firstMessageId ?? DEFAULT_FIRST_MESSAGE_ID;
+    this.nextMessageId = this.firstMessageId;
     this.maxRecords = options.maxSubmittedRecords ?? 20_000;
     this.smscSystemId = options.smscSystemId ?? 'otagw-sim';
     this.moTimeoutMs = options.moResponseTimeoutMs ?? 10_000;
@@ -464,10 +489,16 @@ class Simulator implements SmscSimulator {
     }
   }
 
+  restart(options: { messageIdsFromStart?: boolean } = {}): void {
+    this.dropConnections();
+    if (options.messageIdsFromStart) this.nextMessageId = this.firstMessageId;
+  }
+
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
     this.scheduler.close();
+    this.resendScheduler.close();
     this.counterBoard.close();
     this.handsetRegistry.close();
     const smppClosed = this.server.listening
@@ -523,7 +554,11 @@ class Simulator implements SmscSimulator {
         return;
       case 'deliver_sm_resp':
         this.counterBoard.deliverSmResps++;
-        bind.unackedReceipts.delete(pdu.sequence_number);
+        this.onReceiptAnswered(bind, pdu);
+        return;
+      case 'query_sm':
+        if (this.current.querySm) this.onQuery(bind, pdu);
+        else this.write(bind, pdu.response({ command_status: ESME_RINVCMDID }));
         return;
       case 'enquire_link':
         this.counterBoard.enquireLinksReceived++;
@@ -659,6 +694,7 @@ class Simulator implements SmscSimulator {
     } else if (this.current.handsetEnabled && content.text !== null) {
       this.handsetRegistry.feedText(record);
     }
+    this.rememberStatus(decision);
     this.answerSubmit(bind, pdu, decision);
     if (decision.wantsReceipt) this.scheduleReceipt(bind, pdu, record, decision, content.text);
     this.dropWhenDue(bind);
@@ -835,7 +871,65 @@ class Simulator implements SmscSimulator {
     if (this.records.length >= this.maxRecords * 2) this.records = this.records.slice(-this.maxRecords);
   }
 
+  // ---- query_sm -------------------------------------------------------------------------------------
+
+  private rememberStatus(decision: SubmitDecision): void {
+    if (decision.respMessageId === null) return;
+    const status = this.messageStatus;
+    status.delete(decision.respMessageId); // an id used again: the newest message is the one asked about
+    status.set(decision.respMessageId, {
+      stat: decision.stat,
+      finalAt: decision.receivedAt + this.current.receiptDelayMs,
+    });
+    if (status.size > MAX_QUERYABLE_MESSAGES) status.delete(status.keys().next().value as string);
+  }
+
+  /** query_sm_resp: ENROUTE until the receipt is due, then the final state (SMPP 3.4 §4.8.2, §5.2.28). */
+  private onQuery(bind: Bind, pdu: PDU): void {
+    this.counterBoard.queriesAnswered++;
+    const messageId = pdu.message_id ?? '';
+    const status = this.messageStatus.get(messageId);
+    if (!status) {
+      this.write(bind, pdu.response({ command_status: ESME_RQUERYFAIL, message_id: messageId }));
+      return;
+    }
+    const final = Date.now() >= status.finalAt;
+    this.write(
+      bind,
+      pdu.response({
+        message_id: messageId,
+        final_date: final ? new Date(status.finalAt) : '',
+        message_state: final ? messageStateOf(status.stat) : MESSAGE_STATE_ENROUTE,
+        error_code: final ? errorCodeOf(status.stat) : 0,
+      }),
+    );
+  }
+
   // ---- receipts -------------------------------------------------------------------------------------
+
+  /** Acknowledged: forgotten. Refused (the ESME could not store it): sent again after receiptResendMs. */
+  private onReceiptAnswered(bind: Bind, pdu: PDU): void {
+    const job = bind.unackedReceipts.get(pdu.sequence_number);
+    bind.unackedReceipts.delete(pdu.sequence_number);
+    if (!job || pdu.command_status === 0) return;
+    this.counterBoard.receiptsRefused++;
+    this.resendScheduler.at(this.current.receiptResendMs ?? 0, () => {
+      this.counterBoard.receiptsRedelivered++;
+      this.deliverReceipt(job);
+    });
+  }
+
+  /** A receipt still unanswered after receiptResendMs is sent again (the first may still be answered). */
+  private resendWhenUnanswered(bind: Bind, sequence: number, job: ReceiptJob): void {
+    const resendMs = this.current.receiptResendMs;
+    if (resendMs === null) return;
+    this.resendScheduler.at(resendMs, () => {
+      if (bind.unackedReceipts.get(sequence) !== job) return;
+      bind.unackedReceipts.delete(sequence);
+      this.counterBoard.receiptsRedelivered++;
+      this.deliverReceipt(job);
+    });
+  }
 
   private deliverReceipt(job: ReceiptJob): void {
     const system = this.system(job.systemId);
@@ -849,6 +943,7 @@ class Simulator implements SmscSimulator {
     const sequence = nextSequence(target.session);
     if (this.writeBytes(target, encodeDeliverSm(sequence, receiptFields(job.content)))) {
       target.unackedReceipts.set(sequence, job);
+      this.resendWhenUnanswered(target, sequence, job);
     }
   }
 

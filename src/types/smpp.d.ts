@@ -83,6 +83,9 @@ declare module 'smpp' {
     short_message?: Buffer | string | ShortMessage | { udh: Buffer; message: Buffer | string };
     // *_resp
     message_id?: string;
+    // query_sm_resp (SMPP 3.4 §4.8.2)
+    final_date?: string | Date;
+    error_code?: number;
     // TLVs (SMPP 3.4 §5.3.2; node-smpp names)
     receipted_message_id?: string;
     message_state?: number;
@@ -142,6 +145,8 @@ declare module 'smpp' {
     sm_default_msg_id?: number;
     short_message?: ShortMessage;
     message_id?: string;
+    final_date?: string | Date;
+    error_code?: number;
     receipted_message_id?: string;
     message_state?: number;
     network_error_code?: Buffer;

@@ -20,6 +20,7 @@ export const ESME_RMSGQFUL = 0x14;
 export const ESME_RINVSYSTYP = 0x53;
 export const ESME_RTHROTTLED = 0x58;
 export const ESME_RX_T_APPN = 0x64;
+export const ESME_RQUERYFAIL = 0x67; // query_sm failed: the SMSC does not know the message
 
 /** code -> SMPP name. SMPP 3.4 §5.1.3; 0x100+ from SMPP 5.0 §4.7.6 (names as in node-smpp defs.js). */
 const STATUS_NAMES: ReadonlyArray<readonly [number, string]> = [

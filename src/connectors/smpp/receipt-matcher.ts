@@ -54,6 +54,8 @@ export interface ReceiptMatcherCounters {
   unmatched: number;
   duplicatesDropped: number;
   parked: number;
+  /** ids registered again for another segment (the SMSC reusing its message ids) */
+  reusedIds: number;
 }
 
 export class ReceiptMatcher {
@@ -64,19 +66,34 @@ export class ReceiptMatcher {
   private matched = 0;
   private unmatched = 0;
   private duplicatesDropped = 0;
+  private reused = 0;
 
   constructor(
     private readonly options: ReceiptMatcherOptions,
     private readonly emit: (report: DeliveryReport) => void,
   ) {}
 
-  /** A submit_sm_resp gave this (normalised) id to a segment. Parked receipts for it go out now. */
+  /**
+   * A submit_sm_resp gave this (normalised) id to a segment. Parked receipts for it go out now. An id
+   * registered again for another segment is the SMSC using it again (a restart numbering from the start,
+   * an unseeded generator): the new message starts with no receipts, so the old one's final state does
+   * not drop the new one's receipt as a duplicate (issue #15 item 7). The same segment registered again
+   * (a late response after a timeout) keeps its progress.
+   */
   register(messageId: string, segment: SubmittedSegment, now: number): void {
     const existing = this.tracked.get(messageId);
-    const entry: Tracked = existing
+    const sameSegment =
+      existing !== undefined &&
+      existing.pushId === segment.pushId &&
+      existing.segmentIndex === segment.segmentIndex;
+    if (existing && !sameSegment) this.reused++;
+    const entry: Tracked = sameSegment
       ? { ...existing, ...segment }
       : { ...segment, at: now, emitted: 0, final: false };
+    // re-inserted, so that the Map's order (oldest first, trimTracked) stays the order of registration
+    this.tracked.delete(messageId);
     this.tracked.set(messageId, entry);
+    this.orphans.delete(messageId);
     const waiting = this.parked.get(messageId);
     if (waiting) {
       this.parked.delete(messageId);
@@ -130,6 +147,7 @@ export class ReceiptMatcher {
       unmatched: this.unmatched,
       duplicatesDropped: this.duplicatesDropped,
       parked: this.parked.size,
+      reusedIds: this.reused,
     };
   }
 

@@ -1,0 +1,83 @@
+/**
+ * Issue #15 item 4: a push sent again after an unknown outcome (no submit_sm_resp: the SMSC may have
+ * taken it) is the one source of duplicates. Each such resend says on the timeline how many segments of
+ * the attempt before may have got through, and is counted in otagw_resends_after_unknown_outcome_total;
+ * a resend after a refusal (nothing got through) is not.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Actor, ProvisioningView } from '../../src/provisioning/types.ts';
+import { describeEachStore } from '../support/stores.ts';
+import { FINAL, imeiWith, startHarness, TAC, uniqueSubscriber, type Harness } from './harness.ts';
+
+const NETWORK: Actor = { name: 'hlr-1', role: 'network' };
+
+describeEachStore('resends after an unknown outcome', (kind) => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness(kind, { smsc: { responseTimeoutMs: 500 } });
+  }, 30_000);
+  afterAll(async () => h?.close());
+
+  async function resendCount(): Promise<number> {
+    const metric = await h.metrics.registry
+      .getSingleMetric('otagw_resends_after_unknown_outcome_total')
+      ?.get();
+    return metric?.values[0]?.value ?? 0;
+  }
+
+  async function untilEvent(id: string, cause: string): Promise<void> {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const view = await h.service.get(id);
+      if (view?.events.some((event) => event.cause === cause)) return;
+      if (Date.now() > deadline) throw new Error(`no ${cause} event on ${id}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  const resubmitOf = (view: ProvisioningView) =>
+    view.events.find((event) => event.cause === 'resubmit-after-unknown-outcome');
+
+  it('counts a resend after submits left unanswered, and says how many segments may have got through', async () => {
+    const before = await resendCount();
+    const subscriber = uniqueSubscriber();
+    h.sim.setBehaviour({ lostResponsePercent: 100 });
+    const result = await h.service.requestFirstUse(
+      { ...subscriber, imei: imeiWith(TAC.nokiaN95, 4401) },
+      NETWORK,
+    );
+    try {
+      await untilEvent(result.provisioningId!, 'submit-incomplete');
+    } finally {
+      h.sim.setBehaviour({ lostResponsePercent: 0 });
+    }
+    const view = await h.waitForState(result.provisioningId!, FINAL);
+    expect(view.state).toBe('delivered');
+    const resubmit = resubmitOf(view);
+    expect([resubmit?.fromState, resubmit?.toState]).toEqual(['submitting', 'submitting']);
+    expect(resubmit?.details).toMatchObject({ possiblySentBefore: view.segments.length });
+    expect(await resendCount()).toBe(before + 1);
+    // the handset got the first attempt too: the duplicate the count stands for
+    expect(h.sim.handset(subscriber.msisdn).count()).toBe(2);
+  });
+
+  it('does not count a resend after the SMSC refused every segment', async () => {
+    const before = await resendCount();
+    const subscriber = uniqueSubscriber();
+    h.sim.setBehaviour({ destinationErrors: [{ prefix: subscriber.msisdn, status: 'ESME_RSYSERR' }] });
+    const result = await h.service.requestFirstUse(
+      { ...subscriber, imei: imeiWith(TAC.nokiaN95, 4402) },
+      NETWORK,
+    );
+    try {
+      await untilEvent(result.provisioningId!, 'submit-incomplete');
+    } finally {
+      h.sim.setBehaviour({ destinationErrors: [] });
+    }
+    const view = await h.waitForState(result.provisioningId!, FINAL);
+    expect(view.state).toBe('delivered');
+    expect(resubmitOf(view)?.details).toMatchObject({ possiblySentBefore: 0 });
+    expect(await resendCount()).toBe(before);
+    expect(h.sim.handset(subscriber.msisdn).count()).toBe(1);
+  });
+});
