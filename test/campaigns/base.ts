@@ -31,7 +31,7 @@ export interface BaseSubscriber {
 }
 
 export function msisdnOf(prefix: string, n: number): string {
-  return `${prefix}${String(n).padStart(6, '0')}`;
+  return `${prefix}${String(n).padStart(7, '0')}`;
 }
 
 /** The base as the tests reason about it. */
@@ -71,7 +71,7 @@ export async function seedBase(
   const tacs = HANDSET_BY_REMAINDER.map((handset) => handset.tac);
   await db.query(
     `INSERT INTO subscribers (imsi, msisdn, group_name, current_imei)
-     SELECT '2620' || $1 || lpad(i::text, 6, '0'), $1 || lpad(i::text, 6, '0'),
+     SELECT '262' || $1 || lpad(i::text, 7, '0'), $1 || lpad(i::text, 7, '0'),
             ($2::text[])[1 + i % array_length($2::text[], 1)],
             ($3::text[])[1 + i % 10] || lpad(i::text, 6, '0')
        FROM generate_series(1, $4::int) i`,
@@ -83,7 +83,7 @@ export async function seedBase(
      SELECT s.id, 'care', 'test', 'delivered', v.id, s.current_imei,
             now() - make_interval(days => (i % 4)), 'history.' || s.msisdn
        FROM generate_series(1, $2::int) i
-       JOIN subscribers s ON s.msisdn = $1 || lpad(i::text, 6, '0')
+       JOIN subscribers s ON s.msisdn = $1 || lpad(i::text, 7, '0')
        JOIN profiles p ON p.name = $3
        JOIN profile_versions v ON v.profile_id = p.id AND v.version = i % 4
       WHERE i % 4 <> 0`,

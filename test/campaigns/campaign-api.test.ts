@@ -209,6 +209,40 @@ describeEachStore('campaign drafts and their preview over HTTP (%s)', (kind) => 
     expect(issues).toContain('body.content.href');
   });
 
+  it('carries its state changes on the event stream (GET /v1/events?types=campaign.state)', async () => {
+    const draft = await readJson(
+      await create({ selector: { groups: ['postpaid'] }, content: { kind: 'profile', profile: PROFILE } }),
+    );
+    const controller = new AbortController();
+    const stream = await api.fetch('/v1/events?types=campaign.state', {
+      key: api.keys.operator,
+      signal: controller.signal,
+    });
+    expect(stream.status).toBe(200);
+    const reader = stream.body!.getReader();
+    const decoder = new TextDecoder();
+    setTimeout(() => {
+      void api.fetch(`/v1/campaigns/${draft.id}/start`, { method: 'POST', key: api.keys.admin });
+    }, 50);
+    let text = '';
+    while (!text.includes('event: campaign.state')) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value);
+    }
+    controller.abort();
+    const data = text.split('\n').find((line) => line.startsWith('data: '))!;
+    expect(JSON.parse(data.slice(6))).toMatchObject({
+      type: 'campaign.state',
+      campaignId: draft.id,
+      from: 'draft',
+      to: 'running',
+      action: 'start',
+      actor: 'test-admin',
+    });
+    await api.fetch(`/v1/campaigns/${draft.id}/cancel`, { method: 'POST', key: api.keys.admin });
+  });
+
   describe('state changes', () => {
     it('follows the table: 409 naming the state, 404 for an unknown campaign; start writes the previewed targets', async () => {
       const response = await create({
