@@ -331,6 +331,35 @@ describe('the console while Redis is down', () => {
   });
 });
 
+describe('the console’s absolute session timeout', () => {
+  let api: ApiHarness;
+  beforeAll(async () => {
+    api = await startApi({
+      config: { console: { ...CONSOLE_CONFIG.console, sessionIdleMs: 60_000, sessionAbsoluteMs: 1_200 } },
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  it('ends a session console.sessionAbsoluteMs after sign-in however busy it is, and a new sign-in gets a new id', async () => {
+    const visitor = new Visitor(api);
+    await visitor.signIn(api.keys.care);
+    const first = visitor.cookie('otagw_console');
+    const started = Date.now();
+    while (Date.now() - started < 900) {
+      expect((await visitor.fetch('/console/subscribers')).status).toBe(200);
+      await new Promise((done) => setTimeout(done, 150));
+    }
+    await new Promise((done) => setTimeout(done, 500));
+    const late = await visitor.fetch('/console/subscribers');
+    expect(late.status).toBe(302);
+    expect(late.headers.get('location')).toContain('notice=expired');
+    await visitor.signIn(api.keys.care);
+    expect(visitor.cookie('otagw_console')).not.toBe(first);
+  });
+});
+
 describe('the console over HTTPS', () => {
   let api: ApiHarness;
   let server: ListeningServer;

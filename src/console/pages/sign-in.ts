@@ -81,6 +81,8 @@ export function signInPages(kit: ConsoleKit): void {
         'This key has the network role, which has no console pages. Use a care, operator or admin key.';
       return signInPage(kit, ctx, next, { kind: 'error', text }, 403);
     }
+    // A new id at every sign-in (no fixation); a session the browser still had ends here.
+    if (ctx.state.session) await kit.sessions.end(ctx, ctx.state.session);
     await kit.sessions.start(ctx, record);
     const principal = { id: record.id, name: record.name, role: record.role };
     const session = { principal, csrfToken: '', idHash: '' };
