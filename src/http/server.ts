@@ -1,6 +1,11 @@
 import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer as createHttpServer, type RequestListener, type Server } from 'node:http';
+import {
+  createServer as createHttpServer,
+  type RequestListener,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { ConfigError, type ClientAuth, type TlsConfig } from '../config.ts';
@@ -86,8 +91,21 @@ export interface ListeningServer {
   server: Server | HttpsServer;
   /** http://host:port or https://host:port */
   url: string;
-  /** Stops accepting and drops open connections (keep-alive, event streams). */
-  close(): Promise<void>;
+  /**
+   * Drains, then closes: stops accepting connections at once, lets the requests in flight finish for up
+   * to `drainMs` (default DEFAULT_DRAIN_MS), answers any request that arrives meanwhile on an open
+   * keep-alive connection 503 with Retry-After (it is not handled, so nothing of it is stored), ends
+   * event streams at once, then drops whatever connection is left. What the drain saw is logged
+   * (`http: drained`).
+   */
+  close(drainMs?: number): Promise<void>;
+}
+
+/** What a drain saw: requests that finished in it, those refused 503, those cut at its deadline. */
+export interface DrainReport {
+  finished: number;
+  refused: number;
+  cut: number;
 }
 
 export interface ListenOptions {
@@ -97,6 +115,9 @@ export interface ListenOptions {
   tls: ServerTls | undefined;
   logger?: Logger;
 }
+
+/** How long a shutdown lets requests in flight finish (a trigger is answered in milliseconds). */
+export const DEFAULT_DRAIN_MS = 10_000;
 
 function createListener(
   handler: RequestListener,
@@ -121,8 +142,97 @@ function createListener(
   return server;
 }
 
+/** The answer to a request that arrives while the server drains: not handled, so the client may retry. */
+function refuseWhileDraining(res: ServerResponse): void {
+  const body = JSON.stringify({
+    error: { code: 'SHUTTING_DOWN', message: 'the gateway is shutting down; retry', details: {} },
+  });
+  res.writeHead(503, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(body),
+    'Retry-After': '1',
+    Connection: 'close',
+  });
+  res.end(body);
+}
+
+/**
+ * The requests being handled, so a shutdown can wait for them. Once draining, a new request is refused
+ * (refuseWhileDraining) and every response is sent with `Connection: close`, so keep-alive clients
+ * reconnect elsewhere instead of sending more on this connection.
+ */
+class InFlight {
+  readonly requests = new Set<ServerResponse>();
+  draining = false;
+  finished = 0;
+  refused = 0;
+  private idle: (() => void) | undefined;
+
+  wrap(handler: RequestListener): RequestListener {
+    return (req, res) => {
+      if (this.draining) {
+        this.refused += 1;
+        refuseWhileDraining(res);
+        return;
+      }
+      this.requests.add(res);
+      res.once('close', () => {
+        this.requests.delete(res);
+        if (this.draining) this.finished += 1;
+        if (this.requests.size === 0) this.idle?.();
+      });
+      void handler(req, res);
+    };
+  }
+
+  /** Resolves once no request is in flight, or after `ms`; true when all finished. */
+  async settle(ms: number): Promise<boolean> {
+    if (this.requests.size === 0) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const settled = await Promise.race([
+      new Promise<boolean>((resolve) => (this.idle = () => resolve(true))),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms))),
+    ]);
+    clearTimeout(timer);
+    return settled;
+  }
+}
+
+function isEventStream(res: ServerResponse): boolean {
+  return String(res.getHeader('content-type') ?? '').startsWith('text/event-stream');
+}
+
+async function drain(
+  server: Server | HttpsServer,
+  inFlight: InFlight,
+  drainMs: number,
+  logger?: Logger,
+): Promise<DrainReport> {
+  inFlight.draining = true;
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  // Connections between requests hold nothing: closed now, so their clients reconnect elsewhere.
+  server.closeIdleConnections();
+  for (const res of inFlight.requests) {
+    // Endless by design: they end with the server (their clients reconnect).
+    if (isEventStream(res)) res.destroy();
+    else if (!res.headersSent) res.setHeader('Connection', 'close');
+  }
+  const waiting = inFlight.requests.size;
+  const allFinished = await inFlight.settle(drainMs);
+  const cut = inFlight.requests.size;
+  if (!allFinished) {
+    logger?.warn({ cut, drainMs }, `http: ${cut} requests still in flight after ${drainMs} ms, cut`);
+  }
+  server.closeAllConnections();
+  await closed;
+  const report = { finished: inFlight.finished, refused: inFlight.refused, cut };
+  logger?.info({ ...report, waiting }, 'http: drained');
+  return report;
+}
+
 export async function listen(handler: RequestListener, options: ListenOptions): Promise<ListeningServer> {
-  const server = createListener(handler, options.tls, options.logger);
+  const inFlight = new InFlight();
+  const server = createListener(inFlight.wrap(handler), options.tls, options.logger);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => {
@@ -131,13 +241,11 @@ export async function listen(handler: RequestListener, options: ListenOptions): 
     });
   });
   const { port } = server.address() as AddressInfo;
+  let closing: Promise<void> | undefined;
   return {
     server,
     url: `${options.tls ? 'https' : 'http'}://${options.host}:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: (drainMs = DEFAULT_DRAIN_MS) =>
+      (closing ??= drain(server, inFlight, drainMs, options.logger).then(() => undefined)),
   };
 }

@@ -56,3 +56,20 @@ export async function waitReady(redis: Redis, timeoutMs: number): Promise<void> 
     redis.on('ready', onReady);
   });
 }
+
+/**
+ * Closes a connection for a shutdown: QUIT first, so commands already sent (the last event publications,
+ * a job's completion) reach Redis; after `deadlineMs` (Redis gone or slow) it is dropped. Either way it
+ * never reconnects, so a stopped gateway does not retry a stopped Redis.
+ */
+export async function closeConnection(redis: Redis, deadlineMs: number): Promise<void> {
+  if (redis.status === 'ready') {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      redis.quit().catch(() => undefined),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, deadlineMs))),
+    ]);
+    clearTimeout(timer);
+  }
+  redis.disconnect();
+}

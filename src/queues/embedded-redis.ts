@@ -1,7 +1,9 @@
 /**
  * The embedded default when REDIS_URL is not set: a `redis-server` from PATH, started as a child process
  * with its data under ./var (append-only file on, so a restart keeps the queue), on a free loopback port,
- * killed when the gateway stops.
+ * stopped by the gateway as the last step of its shutdown. It runs in a process group of its own
+ * (detached): Ctrl-C signals the terminal's whole foreground group, and the gateway still needs Redis
+ * while it drains; it is the gateway that stops it, last (src/main.ts SHUTDOWN_ORDER).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
@@ -17,6 +19,9 @@ export class RedisUnavailableError extends Error {
 export interface EmbeddedRedis {
   url: string;
   port: number;
+  /** the redis-server's process id (its process group's too) */
+  pid: number;
+  /** SIGTERM (Redis writes its append-only file and exits), SIGKILL after 3 s. */
   stop(): Promise<void>;
 }
 
@@ -66,8 +71,11 @@ export async function startEmbeddedRedis(options: { dir: string; port?: number }
       '--save',
       '',
     ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+    { stdio: ['ignore', 'ignore', 'pipe'], detached: true },
   );
+  // A gateway that dies without its shutdown (SIGKILL) leaves it running, as a daemon would; the
+  // gateway's next start with the same dir and port finds the port taken and says so.
+  child.unref();
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
@@ -98,9 +106,12 @@ export async function startEmbeddedRedis(options: { dir: string; port?: number }
       await new Promise((r) => setTimeout(r, 50));
     }
   }
+  // Piped stderr would keep the event loop alive after the gateway's shutdown: only read while starting.
+  child.stderr?.destroy();
   return {
     url,
     port,
+    pid: child.pid!,
     stop: async () => {
       if (child.exitCode !== null) return;
       await new Promise<void>((done) => {

@@ -1,4 +1,4 @@
-import type { Middleware } from 'koa';
+import type { Context, Middleware } from 'koa';
 import type { Logger } from 'pino';
 import { ApiError } from '../errors.ts';
 import { CodecError } from '../../../codecs/errors.ts';
@@ -23,9 +23,30 @@ function errorCode(error: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
+/**
+ * The status logged (never sent) for a request whose client went away before its answer, as nginx's 499:
+ * nobody is there to read a 503, and the fault is not a backing service's.
+ */
+export const CLIENT_CLOSED_REQUEST = 499;
+
+/**
+ * The client closed the connection while we read its body: Node ends the request stream with
+ * `Error('aborted')` code ECONNRESET (the same code a Redis socket reset has, hence the message check).
+ */
+export function isClientAbort(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = errorCode(error);
+  return code === 'ECONNABORTED' || (code === 'ECONNRESET' && error.message === 'aborted');
+}
+
+/** The client's connection is gone: nothing we write reaches it. */
+function clientGone(ctx: Context): boolean {
+  return ctx.req.socket.destroyed || ctx.req.aborted;
+}
+
 /** Redis, the queue or the store is unreachable: the client may retry, nothing of ours is broken. */
 export function isDependencyDown(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
+  if (!(error instanceof Error) || isClientAbort(error)) return false;
   const code = errorCode(error);
   if (code !== undefined && DEPENDENCY_DOWN_CODES.has(code)) return true;
   if (error.name === 'MaxRetriesPerRequestError') return true;
@@ -52,6 +73,9 @@ const PROVISIONING_ERROR_STATUS: Record<string, number> = {
 /** Errors the domain modules throw for caller mistakes, turned into ApiErrors; undefined for the rest. */
 function fromDomainError(error: unknown): ApiError | undefined {
   if (error instanceof ApiError) return error;
+  if (isClientAbort(error)) {
+    return new ApiError(CLIENT_CLOSED_REQUEST, 'CLIENT_CLOSED_REQUEST', 'the client closed the connection');
+  }
   if (error instanceof ProfileError) {
     return new ApiError(PROFILE_ERROR_STATUS[error.code] ?? 422, error.code, error.message, error.details);
   }
@@ -123,9 +147,31 @@ export function renderError(error: unknown): ApiError {
   return new ApiError(500, 'INTERNAL', 'internal error; the request id identifies it in the logs');
 }
 
+/** One line per request: at debug level, or warn for a 5xx; a client that went away at info, as 499. */
+function logRequest(logger: Logger, ctx: Context, elapsedMs: number, wentAway: boolean): void {
+  const status = wentAway ? CLIENT_CLOSED_REQUEST : ctx.status;
+  const level = wentAway ? 'info' : ctx.status >= 500 ? 'warn' : 'debug';
+  if (!logger.isLevelEnabled(level)) return;
+  logger[level](
+    {
+      requestId: ctx.state.requestId,
+      method: ctx.method,
+      // The path may carry an MSISDN or IMEI, never an IMSI (IMSIs travel in bodies only).
+      path: ctx.path,
+      status,
+      // what we would have answered (a 202 means it was recorded although the client never saw it)
+      ...(wentAway ? { unsentStatus: ctx.status } : {}),
+      actor: ctx.state.principal?.name,
+      elapsedMs: Math.round(elapsedMs * 10) / 10,
+    },
+    wentAway ? 'http: client went away' : 'http',
+  );
+}
+
 /**
  * The one place errors become responses. Handlers never catch; whatever they throw lands here.
- * Also renders the router's 404/405 in the same envelope, and logs one line per request.
+ * Also renders the router's 404/405 in the same envelope, and logs one line per request. A request
+ * whose client went away is answered nothing and logged as such (499), whatever the handler threw.
  */
 export function errorHandler(logger: Logger): Middleware {
   return async (ctx, next) => {
@@ -140,6 +186,11 @@ export function errorHandler(logger: Logger): Middleware {
       }
     } catch (error) {
       const rendered = renderError(error);
+      if (rendered.status === CLIENT_CLOSED_REQUEST || clientGone(ctx)) {
+        ctx.respond = false;
+        logRequest(logger, ctx, elapsedSince(started), true);
+        return;
+      }
       if (rendered.status >= 500 && rendered.code === 'INTERNAL') {
         logger.error(
           { err: error, requestId: ctx.state.requestId, method: ctx.method, path: ctx.path },
@@ -150,20 +201,10 @@ export function errorHandler(logger: Logger): Middleware {
       for (const [name, value] of Object.entries(rendered.headers)) ctx.set(name, value);
       ctx.body = { error: { code: rendered.code, message: rendered.message, details: rendered.details } };
     }
-    const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;
-    if (logger.isLevelEnabled('debug') || ctx.status >= 500) {
-      logger[ctx.status >= 500 ? 'warn' : 'debug'](
-        {
-          requestId: ctx.state.requestId,
-          method: ctx.method,
-          // The path may carry an MSISDN or IMEI, never an IMSI (IMSIs travel in bodies only).
-          path: ctx.path,
-          status: ctx.status,
-          actor: ctx.state.principal?.name,
-          elapsedMs: Math.round(elapsedMs * 10) / 10,
-        },
-        'http',
-      );
-    }
+    logRequest(logger, ctx, elapsedSince(started), clientGone(ctx));
   };
+}
+
+function elapsedSince(started: bigint): number {
+  return Number(process.hrtime.bigint() - started) / 1e6;
 }
