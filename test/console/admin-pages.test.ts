@@ -312,6 +312,27 @@ describeWithBrowser('admins in the console, in a real browser against the gatewa
     expect(errors).toEqual([]);
   });
 
+  it('answers mistakes with 4xx pages naming the field, and refuses a form without its CSRF token', async () => {
+    const bad = await page.goto(`${gateway.url}/console/audit?since=yesterday`);
+    expect(bad!.status()).toBe(400);
+    expect(await page.getByRole('alert').textContent()).toContain('query.since');
+    expect((await page.goto(`${gateway.url}/console/profiles/no-such-profile`))!.status()).toBe(404);
+    expect((await page.goto(`${gateway.url}/console/devices/999999`))!.status()).toBe(404);
+    expect((await page.goto(`${gateway.url}/console/campaigns/not-a-uuid`))!.status()).toBe(400);
+    await page.goto(`${gateway.url}/console/keys`);
+    const answer = await page.evaluate(async () => {
+      const response = await fetch('/console/keys', {
+        method: 'POST',
+        headers: { Accept: 'application/json', 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ name: 'sneaky', role: 'admin', _csrf: 'forged' }),
+      });
+      return { status: response.status, body: await response.json() };
+    });
+    expect(answer).toMatchObject({ status: 403, body: { error: { code: 'CSRF_INVALID' } } });
+    const keys = await api(gateway, '/v1/keys');
+    expect((keys.body.keys as { name: string }[]).map((key) => key.name)).not.toContain('sneaky');
+  });
+
   it('gives a care key the clear 403 page on every admin page', async () => {
     const care = await launchBrowser();
     try {

@@ -226,13 +226,13 @@ function progressFragment(campaign: CampaignStatus): SafeHtml {
         </thead>
         <tbody>
           <tr>
-            <td>${counts.remaining}</td>
-            <td>${counts.queued}</td>
-            <td>${counts.submitted}</td>
-            <td>${counts.delivered}</td>
-            <td>${counts.applied}</td>
-            <td>${counts.failed}</td>
-            <td>${counts.skipped}</td>
+            <td data-label="Remaining">${counts.remaining}</td>
+            <td data-label="Queued">${counts.queued}</td>
+            <td data-label="Submitted">${counts.submitted}</td>
+            <td data-label="Delivered">${counts.delivered}</td>
+            <td data-label="Applied">${counts.applied}</td>
+            <td data-label="Failed">${counts.failed}</td>
+            <td data-label="Skipped">${counts.skipped}</td>
           </tr>
         </tbody>
       </table>

@@ -31,11 +31,13 @@ function keyRows(ctx: ConsoleContext, keys: ApiKeyRecord[]): SafeHtml {
     (key) =>
       html`<tr>
         <td>${key.name}${key.id === mine ? html` <span class="muted">(this session's key)</span>` : ''}</td>
-        <td>${key.role}</td>
-        <td class="mono">${key.keyPrefix}…</td>
-        <td>${when(key.createdAt)}${key.createdBy ? ` by ${key.createdBy}` : ''}</td>
-        <td>${when(key.lastUsedAt)}</td>
-        <td>${key.expiresAt ? when(key.expiresAt) : html`<span class="muted">no expiry</span>`}</td>
+        <td data-label="Role">${key.role}</td>
+        <td class="mono" data-label="Key">${key.keyPrefix}…</td>
+        <td data-label="Created">${when(key.createdAt)}${key.createdBy ? ` by ${key.createdBy}` : ''}</td>
+        <td data-label="Last used">${when(key.lastUsedAt)}</td>
+        <td data-label="Expires">
+          ${key.expiresAt ? when(key.expiresAt) : html`<span class="muted">no expiry</span>`}
+        </td>
         <td>
           ${
             key.revokedAt

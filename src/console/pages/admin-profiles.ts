@@ -281,8 +281,8 @@ function diffTable(rows: DiffRow[], from: number, to: number): SafeHtml {
           (row) =>
             html`<tr class="diff-${row.change}">
               <th scope="row" class="mono">${row.path}</th>
-              <td class="mono">${cell(row.left)}</td>
-              <td class="mono">${cell(row.right)}</td>
+              <td class="mono" data-label="v${from}">${cell(row.left)}</td>
+              <td class="mono" data-label="v${to}">${cell(row.right)}</td>
               <td>
                 ${row.change === 'same' ? html`<span class="muted">same</span>` : row.change}${row.masked ? ' (secret changed)' : ''}
               </td>

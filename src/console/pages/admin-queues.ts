@@ -43,7 +43,12 @@ function board(kit: ConsoleKit): Middleware | undefined {
   createBullBoard({
     queues: queues.map((queue) => new BullMQAdapter(queue)),
     serverAdapter: adapter,
-    options: { uiConfig: { boardTitle: 'otagw queues' } },
+    options: {
+      uiConfig: {
+        boardTitle: 'otagw queues',
+        miscLinks: [{ text: 'Back to the console', url: '/console/profiles' }],
+      },
+    },
   });
   return adapter.registerPlugin() as unknown as Middleware;
 }
