@@ -1,7 +1,8 @@
 import { CodecError } from '../errors.ts';
 import { syncMlEncodingOf } from './constants.ts';
 import type { SyncMlEncoding } from './constants.ts';
-import type { SyncMlMessage } from './model.ts';
+import { decodeBase64 } from './auth.ts';
+import type { SyncMlItem, SyncMlMessage, SyncMlMeta } from './model.ts';
 import { decodeSyncMlWbxml, encodeSyncMlWbxml } from './wbxml.ts';
 import { decodeSyncMlXml, encodeSyncMlXml } from './xml.ts';
 
@@ -30,4 +31,16 @@ export function decodeSyncMl(
   }
   const message = encoding === 'wbxml' ? decodeSyncMlWbxml(body) : decodeSyncMlXml(body);
   return { message, encoding };
+}
+
+/**
+ * The octets an Item's Data stands for: base64-decoded under Format b64 (the Item's Meta, else the
+ * command's), as sent otherwise (text as UTF-8). Undefined without Data. CodecError('SYNCML_INVALID_BASE64').
+ */
+export function dataOctets(item: SyncMlItem, commandMeta?: SyncMlMeta): Uint8Array | undefined {
+  const data = item.data;
+  if (data === undefined) return undefined;
+  if (typeof data !== 'string') return data;
+  const format = (item.meta?.format ?? commandMeta?.format)?.toLowerCase();
+  return format === 'b64' ? decodeBase64(data, 'Item Data') : new Uint8Array(Buffer.from(data, 'utf8'));
 }

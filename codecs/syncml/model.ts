@@ -46,11 +46,11 @@ export interface SyncMlChal {
 }
 
 /**
- * Item Data. Text stays a string. Binary is a Uint8Array: it comes out of the decoders when the
- * effective Format (the Item's Meta, else the command's) is `b64` (base64 decoded) or `bin` (WBXML
- * OPAQUE), or when WBXML OPAQUE is not UTF-8 (embedded WBXML such as TNDS). The encoders write a
- * Uint8Array as base64 text under Format `b64`, and under `bin` as raw OPAQUE in WBXML / base64 with
- * Format b64 in XML (docs/protocol-dm.md §5.6); any other Format with binary data is a CodecError.
+ * Item Data. Text stays a string — base64 under Format `b64` too, as the wire has it (dataOctets in
+ * message.ts decodes it). A Uint8Array comes out of the WBXML decoder when OPAQUE carries Format `bin`
+ * or is not UTF-8 (embedded WBXML such as TNDS). The encoders write a Uint8Array as base64 text under
+ * Format `b64`; under `bin` as raw OPAQUE in WBXML, as base64 with Format `b64` in XML
+ * (docs/protocol-dm.md §5.6); under any other Format it is a CodecError('SYNCML_BINARY_DATA_FORMAT').
  */
 export type SyncMlData = string | Uint8Array;
 
