@@ -91,7 +91,8 @@ export const smscConfigSchema = z.strictObject({
   aimdDecreaseFactor: z.number().gt(0).lt(1).default(0.5),
   aimdCeilingFactor: z.number().gt(0).max(1).default(0.95),
   aimdRecoveryMs: durationMs.default(1000),
-  aimdProbePercentPerSecond: z.number().min(0).default(1),
+  /** growth above the learnt ceiling per second: 10 finds a limit again within a second (issue #15 item 5) */
+  aimdProbePercentPerSecond: z.number().min(0).default(10),
   aimdHoldMs: z.number().int().min(0).default(200),
   /** how often one segment may be sent again after ESME_RTHROTTLED / ESME_RMSGQFUL */
   throttleRetryLimit: z.number().int().min(0).default(20),

@@ -15,7 +15,7 @@ import type { SmscConfig } from '../config.ts';
 import type { BindMode, BindState, BindStatus } from '../types.ts';
 import { classifyBindStatus, commandStatusName, ESME_RINVCMDID } from './command-status.ts';
 import { readDataSm, readDeliverSm, type IncomingMessage } from './deliver-sm.ts';
-import { AimdRateController, reconnectDelayMs, SendRateMeter } from './rate-controller.ts';
+import { AimdRateController, DEFAULT_AIMD, reconnectDelayMs, SendRateMeter } from './rate-controller.ts';
 import { INTERFACE_VERSION_34 } from './protocol.ts';
 import { RawSession, rawPdu } from './raw-session.ts';
 import { smoothCapacity, TokenBucket } from './token-bucket.ts';
@@ -114,6 +114,7 @@ export class SmppBind<Job> {
         recoveryMs: config.aimdRecoveryMs,
         probeFractionPerSecond: config.aimdProbePercentPerSecond / 100,
         holdMs: config.aimdHoldMs,
+        floorFractionOfMax: DEFAULT_AIMD.floorFractionOfMax,
       },
       now,
     );

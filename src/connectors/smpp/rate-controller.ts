@@ -1,9 +1,12 @@
 /**
  * AIMD pacing for one bind. ESME_RTHROTTLED / ESME_RMSGQFUL (docs/protocol.md §6.8–6.9) cut the rate
- * multiplicatively and remember a ceiling just under the rate that was too much; the rate then climbs
- * back to the ceiling additively and only probes above it slowly, so an SMSC limit is learnt instead of
- * hit again every few seconds. One congestion event (a window full of throttled responses) counts once.
- * Pure: the clock is passed in.
+ * multiplicatively and remember a ceiling just under the rate that was too much: the rate actually
+ * sustained before the answer (SendRateMeter, over the time the bind has been sending, so a burst after
+ * idle is not taken for a low limit), never the allowed one alone. The rate then climbs back to the
+ * ceiling within recoveryMs and probes above it by a few percent a second, so an SMSC limit is found again
+ * within seconds (issue #15 item 5); it never falls below a floor (minRate, and a tenth of a configured
+ * rate). One congestion event (a window full of throttled responses) counts once. Pure: the clock is
+ * passed in.
  */
 export interface AimdOptions {
   /** configured throughput; Infinity = none configured (the limit is then learnt from throttling) */
@@ -19,6 +22,8 @@ export interface AimdOptions {
   probeFractionPerSecond: number;
   /** throttling responses within this time after a decrease belong to the same congestion event */
   holdMs: number;
+  /** with a configured rate, never below this fraction of it (one cut too many must not crawl) */
+  floorFractionOfMax: number;
 }
 
 export const DEFAULT_AIMD: Omit<AimdOptions, 'maxRate'> = {
@@ -26,8 +31,9 @@ export const DEFAULT_AIMD: Omit<AimdOptions, 'maxRate'> = {
   decreaseFactor: 0.5,
   ceilingFactor: 0.95,
   recoveryMs: 1000,
-  probeFractionPerSecond: 0.01,
+  probeFractionPerSecond: 0.1,
   holdMs: 200,
+  floorFractionOfMax: 0.1,
 };
 
 export class AimdRateController {
@@ -64,15 +70,22 @@ export class AimdRateController {
   onThrottle(now: number, observedRate: number): boolean {
     this.advance(now);
     if (now - this.lastDecreaseAt < this.options.holdMs) return false;
-    const { minRate, decreaseFactor, ceilingFactor } = this.options;
+    const { decreaseFactor, ceilingFactor } = this.options;
+    const floor = this.floor;
     const base = observedRate > 0 ? Math.min(this.rate, observedRate) : this.rate;
-    const throttledAt = Number.isFinite(base) ? base : minRate;
-    this.ceiling = Math.max(minRate, throttledAt * ceilingFactor);
-    this.rate = Math.max(minRate, throttledAt * decreaseFactor);
+    const throttledAt = Number.isFinite(base) ? base : floor;
+    this.ceiling = Math.max(floor, throttledAt * ceilingFactor);
+    this.rate = Math.max(floor, throttledAt * decreaseFactor);
     this.lastDecreaseAt = now;
     this.updatedAt = now;
     this.throttleEvents++;
     return true;
+  }
+
+  /** the lowest rate a cut goes to */
+  private get floor(): number {
+    const { minRate, maxRate, floorFractionOfMax } = this.options;
+    return Number.isFinite(maxRate) ? Math.max(minRate, maxRate * floorFractionOfMax) : minRate;
   }
 
   private advance(now: number): void {
@@ -80,7 +93,8 @@ export class AimdRateController {
     this.updatedAt = now;
     if (elapsedSeconds <= 0 || this.rate === Infinity) return;
     const { maxRate, recoveryMs, probeFractionPerSecond } = this.options;
-    if (this.ceiling < maxRate) {
+    // probing above the ceiling starts once the rate is back at it: first recover, then look for more
+    if (this.ceiling < maxRate && this.rate >= this.ceiling) {
       this.ceiling = Math.min(maxRate, this.ceiling * (1 + probeFractionPerSecond * elapsedSeconds));
     }
     if (this.rate < this.ceiling) {
@@ -94,29 +108,34 @@ export class AimdRateController {
 
 /**
  * Sends per second over the last second, in ten 100 ms slots (a sliding window cheap enough to call per
- * PDU). Until a full second has been seen, the rate is over the time seen (at least one slot), so a
- * burst right after binding is not mistaken for a low rate.
+ * PDU). Until the bind has been sending for a full second (since binding, or since a second or more of
+ * idle), the rate is over the time it has been sending (at least one slot), so a burst right after
+ * binding or after idle is not mistaken for a low rate: that mistake took 11 sends after idle for an
+ * SMSC's limit (issue #15 item 5).
  */
 export class SendRateMeter {
   private static readonly SLOT_MS = 100;
   private static readonly SLOTS = 10;
   private readonly counts = new Array<number>(SendRateMeter.SLOTS).fill(0);
   private currentSlot = 0;
-  private firstSlot: number | undefined;
+  /** the slot sending (re)started in: the first send, or the first after a second without one */
+  private activeSlot: number | undefined;
+  private lastSlot = -Infinity;
 
   record(now: number): void {
     this.roll(now);
-    this.firstSlot ??= this.currentSlot;
+    if (this.currentSlot - this.lastSlot >= SendRateMeter.SLOTS) this.activeSlot = this.currentSlot;
+    this.lastSlot = this.currentSlot;
     this.counts[this.currentSlot % SendRateMeter.SLOTS]++;
   }
 
-  /** sends per second over the last second */
+  /** sends per second over the last second (over the time sending has gone on, when that is shorter) */
   rate(now: number): number {
     this.roll(now);
     let total = 0;
     for (const count of this.counts) total += count;
-    if (this.firstSlot === undefined) return 0;
-    const slotsSeen = Math.min(SendRateMeter.SLOTS, this.currentSlot - this.firstSlot + 1);
+    if (this.activeSlot === undefined) return 0;
+    const slotsSeen = Math.min(SendRateMeter.SLOTS, this.currentSlot - this.activeSlot + 1);
     return (total * SendRateMeter.SLOTS) / slotsSeen;
   }
 

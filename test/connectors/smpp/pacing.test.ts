@@ -72,14 +72,24 @@ describe('AimdRateController', () => {
     expect(aimd.currentRate(0)).toBe(Infinity);
     aimd.onThrottle(0, 800);
     expect(aimd.currentRate(0)).toBe(400);
-    expect(aimd.currentRate(5000)).toBeLessThan(800);
+    // back at the ceiling (just under what was too much) within recoveryMs, then probing above it
+    expect(aimd.currentRate(DEFAULT_AIMD.recoveryMs)).toBeCloseTo(760);
+    expect(aimd.currentRate(3000)).toBeGreaterThan(800);
   });
 
-  it('probes slowly above the learnt ceiling but never above the configured rate', () => {
+  // Issue #15 item 5: this pinned a probe of 1%/s, which took half a minute to find a limit again.
+  it('probes back above the learnt ceiling within seconds, but never above the configured rate', () => {
     const aimd = new AimdRateController(options, 0);
     aimd.onThrottle(0, 400);
-    expect(aimd.currentRate(2000)).toBeLessThan(400);
+    expect(aimd.currentRate(1000)).toBeCloseTo(380);
+    expect(aimd.currentRate(2000)).toBeGreaterThan(400);
     expect(aimd.currentRate(600_000)).toBe(500);
+  });
+
+  it('never cuts below a tenth of the configured rate', () => {
+    const aimd = new AimdRateController({ ...options, holdMs: 0 }, 0);
+    for (let i = 0; i < 20; i++) aimd.onThrottle(i, 1);
+    expect(aimd.currentRate(20)).toBeGreaterThanOrEqual(50);
   });
 
   it('never goes below the minimum rate', () => {
@@ -101,6 +111,14 @@ describe('SendRateMeter', () => {
     const meter = new SendRateMeter();
     for (let i = 0; i < 8; i++) meter.record(10_000);
     expect(meter.rate(10_001)).toBe(80);
+  });
+
+  it('measures a burst after a second of idle over the time since sending resumed', () => {
+    const meter = new SendRateMeter();
+    for (let t = 10_000; t < 11_000; t += 10) meter.record(t);
+    // idle, then 11 sends at once: 110/s over the 100 ms seen, not 11/s (the limit taken after idle)
+    for (let i = 0; i < 11; i++) meter.record(13_000);
+    expect(meter.rate(13_001)).toBe(110);
   });
 });
 
