@@ -14,12 +14,13 @@ import {
 /** A subscriber whose first-use push went all the way (delivered, or failed by the simulator's rule). */
 async function provisioned(gateway: ConsoleGateway, serial: number, subscriber = uniqueSubscriber()) {
   gateway.h.sim.registerSubscriber(subscriber.msisdn, { imsi: subscriber.imsi });
+  const imei = imeiWith(TAC.nokiaN95, serial);
   const result = await gateway.h.service.requestFirstUse(
-    { ...subscriber, imei: imeiWith(TAC.nokiaN95, serial) },
+    { ...subscriber, imei },
     { name: 'hlr', role: 'network' },
   );
   const view = await gateway.h.waitForState(result.provisioningId!, FINAL);
-  return { ...subscriber, provisioningId: view.id, state: view.state };
+  return { ...subscriber, imei, provisioningId: view.id, state: view.state };
 }
 
 describeWithBrowser('customer care in the console, in a real browser against the simulator', () => {
@@ -40,6 +41,16 @@ describeWithBrowser('customer care in the console, in a real browser against the
     delivered = await provisioned(gateway, 8101);
     undelivered = await provisioned(gateway, 8102, failing);
     expect([delivered.state, undelivered.state]).toEqual(['delivered', 'failed']);
+    // The handset says which settings it uses (those just delivered), and one entry that is nobody's business.
+    const report = await fetch(`${gateway.url}/v1/devices/${delivered.imei}/reports`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${gateway.keys.network}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        properties: { manufacturer: 'Nokia', model: 'N95', firmware: 'V 21.0' },
+        configuration: { apn: 'web.northwind.example', 'wlan-passphrase': 'hunter2-secret' },
+      }),
+    });
+    expect(report.status).toBe(201);
     const page = await browser.newPage();
     await signIn(page, gateway, 'care');
     await page.close();
@@ -97,6 +108,15 @@ describeWithBrowser('customer care in the console, in a real browser against the
     const items = page.getByRole('listitem').filter({ has: page.getByRole('button', { name: 'Resend' }) });
     expect(await items.count()).toBe(1);
     expect(await items.first().locator('.state').textContent()).toBe('delivered');
+    const reports = page.getByRole('list', { name: 'Device reports' });
+    expect(await reports.textContent()).toContain('Nokia N95, firmware V 21.0');
+    expect(await reports.textContent()).toContain(
+      'settings in use: APN web.northwind.example (and 1 other entry)',
+    );
+    expect(await page.content()).not.toContain('hunter2-secret');
+    expect(await items.first().textContent()).toContain(
+      'Applied: the handset reported these settings in use',
+    );
 
     await items.first().getByRole('button', { name: 'Resend' }).click();
     const dialog = page.getByRole('dialog');

@@ -6,6 +6,7 @@ import { html } from '../html.ts';
 import { page } from '../layout.ts';
 import { policyInWords } from '../plain-words.ts';
 import { render, seeOther, type ConsoleContext, type ConsoleKit } from '../router.ts';
+import { reportsSection } from './care-reports.ts';
 import { inFlight, timelineList, type TimelineEntry } from './care-timeline.ts';
 
 /** The care view of one subscriber (the API's GET /v1/subscribers/:msisdn) and Resend. */
@@ -89,6 +90,7 @@ function subscriberBody(view: View, csrfToken: string) {
     <div id="timeline-region" data-msisdn="${view.subscriber.msisdn}" aria-labelledby="timeline-title">
       ${timelineList(timeline)}
     </div>
+    ${reportsSection(view.reports)}
     <dialog id="resend-dialog" aria-labelledby="resend-title">
       <form method="post" id="resend-dialog-form">
         <h2 id="resend-title">Resend the settings</h2>
