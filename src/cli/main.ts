@@ -62,6 +62,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'create a development CA, server and client certificates for mTLS',
     load: async () => (await import('./commands/certs.ts')).certsCommand,
   },
+  doctor: {
+    summary: 'check config, Redis, store and migrations, each SMSC (a real bind) and TLS files; says the fix',
+    load: async () => (await import('./commands/doctor.ts')).doctorCommand,
+  },
   'smsc-sim': {
     summary: 'run the fault-injecting SMSC simulator with its virtual handsets',
     load: async () => (await import('./commands/smsc-sim.ts')).smscSimCommand,

@@ -112,3 +112,27 @@ export async function applyMigrations(db: Db, options: ApplyMigrationsOptions = 
     return appliedNow;
   });
 }
+
+/**
+ * What a store lacks, without changing it (`otagw doctor`): the migrations not yet recorded, and those
+ * recorded with another checksum (an edited released migration: applyMigrations would refuse it).
+ */
+export async function pendingMigrations(
+  db: Db,
+  migrations: Migration[] = loadMigrations(),
+): Promise<{ pending: Migration[]; modified: Migration[] }> {
+  const exists = await db.query<{ found: string | null }>(
+    "SELECT to_regclass('schema_migrations')::text AS found",
+  );
+  if (exists[0]?.found == null) return { pending: migrations, modified: [] };
+  const rows = await db.query<{ version: number; checksum: string }>(
+    'SELECT version, checksum FROM schema_migrations',
+  );
+  const applied = new Map(rows.map((row) => [row.version, row.checksum]));
+  return {
+    pending: migrations.filter((migration) => !applied.has(migration.version)),
+    modified: migrations.filter(
+      (migration) => applied.has(migration.version) && applied.get(migration.version) !== migration.checksum,
+    ),
+  };
+}
