@@ -108,12 +108,17 @@ function readCommand(
 }
 
 function readStatus(element: SyncMlNode): SyncMlStatus {
+  const cmd = requiredText(element, 'Cmd');
+  // The Status of a SyncHdr answers CmdRef 0 by definition; MR 2.6.2.3–4 leave it out
+  // (docs/protocol-dm.md §9 #12). Every other Status must say what it answers.
+  const cmdRef =
+    cmd === 'SyncHdr' ? (optionalText(element, 'CmdRef') ?? '0') : requiredText(element, 'CmdRef');
   const status: SyncMlStatus = {
     kind: 'Status',
     cmdId: requiredText(element, 'CmdID'),
     msgRef: requiredText(element, 'MsgRef'),
-    cmdRef: requiredText(element, 'CmdRef'),
-    cmd: requiredText(element, 'Cmd'),
+    cmdRef,
+    cmd,
     data: requiredText(element, 'Data'),
   };
   const targetRefs = texts(element, 'TargetRef');
