@@ -8,7 +8,7 @@
  * Shutdown runs the steps of SHUTDOWN_ORDER in that order, whatever order the parts started in.
  */
 import { createApp } from './http/app.ts';
-import { listen, readServerTls, type ServerTls } from './http/server.ts';
+import { DEFAULT_DRAIN_MS, listen, readServerTls, type ServerTls } from './http/server.ts';
 import { prepareLocalAdmin } from './auth/local-admin.ts';
 import { pathToFileURL } from 'node:url';
 import type { Redis } from 'ioredis';
@@ -35,10 +35,11 @@ import { startProvisioningWorker, type ProvisioningWorker } from './provisioning
 import { countOpenProvisioningsByState } from './provisioning/repository.ts';
 import { seedAll } from './provisioning/seeds.ts';
 import { DefaultProvisioningService } from './provisioning/service.ts';
-import { producerConnection, waitReady, workerConnection } from './queues/connection.ts';
+import { closeConnection, producerConnection, waitReady, workerConnection } from './queues/connection.ts';
 import { startEmbeddedRedis } from './queues/embedded-redis.ts';
 import { eventsChannel } from './queues/names.ts';
 import { ProvisionQueue } from './queues/producers.ts';
+import { generatedControlToken } from './smsc-sim/control-api.ts';
 import { DEFAULT_ACCOUNT, startSmscSimulator, type SmscSimulator } from './smsc-sim/index.ts';
 import { senderOf } from './subscribers/request-keywords.ts';
 import type { Db } from './store/db.ts';
@@ -71,16 +72,63 @@ export const SHUTDOWN_ORDER = [
 ] as const;
 export type ShutdownStep = (typeof SHUTDOWN_ORDER)[number];
 
-/** The stop of each part that started, run in SHUTDOWN_ORDER; each step is logged, a failing one too, and the rest still run. */
+/**
+ * How long each step may take before the shutdown moves on without it (logged as timed out), so a
+ * gateway always exits: http drains for DEFAULT_DRAIN_MS; workers wait for their active jobs (a job
+ * still running at the deadline is left to BullMQ's stalled-job check, which hands it to another
+ * worker); binds drain their windows and unbind (bind.ts bounds each unbind itself); Redis connections
+ * QUIT so what was sent is kept; the embedded redis-server writes its append-only file.
+ */
+export const SHUTDOWN_DEADLINES_MS: Record<ShutdownStep, number> = {
+  http: DEFAULT_DRAIN_MS + 2_000,
+  'local admin endpoint': 2_000,
+  workers: 15_000,
+  'smsc binds': 10_000,
+  'smsc simulator': 5_000,
+  'event bus': 3_000,
+  queue: 3_000,
+  'redis connections': 3_000,
+  store: 5_000,
+  'redis-server': 5_000,
+};
+
+interface StopStep {
+  stop: () => Promise<unknown>;
+  /** run when the stop missed its deadline (e.g. force-close what it waited for) */
+  onTimeout?: () => Promise<unknown>;
+}
+
+const TIMED_OUT = Symbol('timed out');
+
+async function withDeadline<T>(work: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      work,
+      new Promise<typeof TIMED_OUT>((resolve) => (timer = setTimeout(() => resolve(TIMED_OUT), ms))),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * The stop of each part that started, run in SHUTDOWN_ORDER, each within its deadline
+ * (SHUTDOWN_DEADLINES_MS); each step is logged with how long it took, a failing or late one as a
+ * warning, and the rest still run.
+ */
 export class Shutdown {
-  private readonly stops = new Map<ShutdownStep, () => Promise<unknown>>();
+  private readonly stops = new Map<ShutdownStep, StopStep>();
   private running: Promise<void> | undefined;
 
-  constructor(private readonly logger: Logger) {}
+  constructor(
+    private readonly logger: Logger,
+    private readonly deadlines: Record<ShutdownStep, number> = SHUTDOWN_DEADLINES_MS,
+  ) {}
 
-  add(step: ShutdownStep, stop: () => Promise<unknown>): void {
+  add(step: ShutdownStep, stop: () => Promise<unknown>, onTimeout?: () => Promise<unknown>): void {
     if (this.stops.has(step)) throw new Error(`shutdown step '${step}' is already registered`);
-    this.stops.set(step, stop);
+    this.stops.set(step, { stop, onTimeout });
   }
 
   /** The steps a run would take, in order. */
@@ -95,15 +143,37 @@ export class Shutdown {
   }
 
   private async runSteps(): Promise<void> {
+    const started = Date.now();
     for (const step of this.steps()) {
-      const stop = this.stops.get(step)!;
+      const { stop, onTimeout } = this.stops.get(step)!;
       this.stops.delete(step);
-      this.logger.info({ step }, `shutdown: ${step}`);
-      try {
-        await stop();
-      } catch (error) {
-        this.logger.warn({ err: (error as Error).message, step }, `shutdown: ${step} failed`);
+      await this.runStep(step, stop, onTimeout);
+    }
+    this.logger.info({ elapsedMs: Date.now() - started }, 'shutdown: done');
+  }
+
+  private async runStep(
+    step: ShutdownStep,
+    stop: () => Promise<unknown>,
+    onTimeout: (() => Promise<unknown>) | undefined,
+  ): Promise<void> {
+    const deadlineMs = this.deadlines[step];
+    const started = Date.now();
+    this.logger.info({ step, deadlineMs }, `shutdown: ${step}`);
+    try {
+      const outcome = await withDeadline(
+        Promise.resolve().then(() => stop()),
+        deadlineMs,
+      );
+      if (outcome !== TIMED_OUT) {
+        this.logger.info({ step, elapsedMs: Date.now() - started }, `shutdown: ${step} done`);
+        return;
       }
+      this.logger.warn({ step, deadlineMs }, `shutdown: ${step} timed out after ${deadlineMs} ms`);
+      // a forced stop gets a deadline of its own too: the shutdown never waits forever
+      if (onTimeout) await withDeadline(onTimeout(), deadlineMs);
+    } catch (error) {
+      this.logger.warn({ err: (error as Error).message, step }, `shutdown: ${step} failed`);
     }
   }
 }
@@ -189,17 +259,24 @@ const CLIENT_CERTS_WHERE = {
   all: 'required on every route but /healthz',
 } as const;
 
+/**
+ * The embedded simulator; its control API (on loopback) always asks for a bearer token: the configured
+ * one (OTAGW_SIM_CONTROL_TOKEN), else one generated now and printed (issue 15 #12).
+ */
 async function startSimulator({ config, shutdown, say }: Startup): Promise<SmscSimulator> {
+  const configuredToken = config.smsc.simulator.controlToken;
+  const controlToken = configuredToken ?? generatedControlToken();
   const simulator = await startSmscSimulator({
     host: config.smsc.simulator.host,
     port: config.smsc.simulator.port,
     controlPort: config.smsc.simulator.controlPort,
-    controlToken: config.smsc.simulator.controlToken,
+    controlToken,
   });
   shutdown.add('smsc simulator', () => simulator.close());
+  const tokenNote = configuredToken ? ' (bearer token required)' : ` (Authorization: Bearer ${controlToken})`;
   say(
     `SMSC simulator  smpp://${simulator.host}:${simulator.port}` +
-      (simulator.controlUrl ? `  control ${simulator.controlUrl}` : ''),
+      (simulator.controlUrl ? `  control ${simulator.controlUrl}${tokenNote}` : ''),
   );
   return simulator;
 }
@@ -244,7 +321,9 @@ async function startCore(startup: Startup): Promise<Core> {
   const db = await openSeededStore(startup);
 
   const connections: Redis[] = [];
-  shutdown.add('redis connections', async () => connections.forEach((connection) => connection.disconnect()));
+  shutdown.add('redis connections', () =>
+    Promise.all(connections.map((connection) => closeConnection(connection, 2_000))),
+  );
   const track = (connection: Redis, purpose: string): Redis => {
     connection.on('error', (error: Error) => logger.debug({ err: error.message, purpose }, 'redis error'));
     connections.push(connection);
@@ -314,10 +393,15 @@ async function startWorkers(
     policies: core.deps.policies!,
   });
   feeder.start();
-  shutdown.add('workers', async () => {
-    await feeder.stop();
-    await worker.close();
-  });
+  shutdown.add(
+    'workers',
+    async () => {
+      await feeder.stop();
+      await worker.close();
+    },
+    // jobs still active: their locks lapse and BullMQ's stalled-job check hands them to another worker
+    () => worker.kill(),
+  );
   say(`Worker          concurrency ${config.provisioning.workerConcurrency}`);
   return { connector, worker };
 }
