@@ -1,0 +1,90 @@
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { CampaignFeeder } from '../../src/campaigns/feeder.ts';
+import { CampaignService } from '../../src/campaigns/service.ts';
+import { workerConnection } from '../../src/queues/connection.ts';
+import { seedBase } from '../campaigns/base.ts';
+import { FAST_FEEDER, GROUPS, OPEN_GROUPS, PROFILE } from '../campaigns/run-harness.ts';
+import { TEST_REDIS_URL } from '../provisioning/harness.ts';
+import {
+  describeWithBrowser,
+  launchBrowser,
+  screenshots,
+  signIn,
+  startConsoleGateway,
+  type ConsoleBrowser,
+  type ConsoleGateway,
+} from './support/browser.ts';
+
+/** 40 subscribers of which n % 4 = 1 (10 of them) last got version 1 of the profile (base.ts). */
+const BASE = 40;
+const ON_VERSION_1 = 10;
+
+describeWithBrowser('a campaign in the console: its progress bar moves while it runs', () => {
+  let gateway: ConsoleGateway;
+  let browser: ConsoleBrowser;
+  let feeder: CampaignFeeder;
+  let redis: Redis;
+
+  beforeAll(async () => {
+    gateway = await startConsoleGateway({ harness: { groups: OPEN_GROUPS } });
+    await seedBase(gateway.context.db, { count: BASE, prefix: '49173', groups: GROUPS, profile: PROFILE });
+    // The feeder runs in the worker role of a gateway (main.ts); here beside the console's app.
+    redis = workerConnection({ url: TEST_REDIS_URL });
+    redis.on('error', () => undefined);
+    const h = gateway.h;
+    feeder = new CampaignFeeder(
+      {
+        ...h.deps,
+        redis,
+        prefix: h.prefix,
+        provisioning: h.service,
+        campaigns: new CampaignService(h.deps),
+        queueCounts: () => h.queue.counts(),
+        policies: h.deps.policies!,
+      },
+      FAST_FEEDER,
+    );
+    feeder.start();
+    browser = await launchBrowser();
+  }, 90_000);
+  afterAll(async () => {
+    await browser?.close();
+    await feeder?.stop();
+    redis?.disconnect();
+    await gateway?.close();
+  });
+
+  it('previews the draft, then shows the pushes go out and the campaign complete without the admin reloading', async () => {
+    const page = await browser.newPage();
+    await signIn(page, gateway, 'admin');
+    await page.goto(`${gateway.url}/console/campaigns`);
+    const field = page.getByLabel('Campaign (JSON)');
+    const document = JSON.parse(await field.inputValue());
+    expect(document.selector).toEqual({ profile: PROFILE, versions: { below: 2 } });
+    expect(document.pacing).toEqual({ tps: 10 }); // 10 pushes of 6 SMS: about 6 s, several refreshes
+    await page.getByRole('button', { name: 'Create draft' }).click();
+    await page.waitForURL((url) => /^\/console\/campaigns\/[0-9a-f-]{36}$/.test(url.pathname));
+    expect(await page.getByText(`${ON_VERSION_1} subscriber(s);`).count()).toBe(1);
+    expect(await page.getByRole('progressbar', { name: /^Progress: \d+ of 10 done/ }).count()).toBe(1);
+
+    await page.getByRole('button', { name: 'Start' }).click();
+    const state = page.locator('#campaign-live [data-state]');
+    expect(await state.textContent()).toBe('running');
+    const bar = page.getByRole('progressbar');
+    const before = Number(await bar.getAttribute('value'));
+    await page.evaluate(() => Object.assign(globalThis, { stayedOnPage: true }));
+    // The script refreshes the progress while it runs: the bar moves on its own, on the same page.
+    await expect
+      .poll(async () => Number(await bar.getAttribute('value')), { timeout: 30_000 })
+      .toBeGreaterThan(before);
+    expect(await page.evaluate(() => 'stayedOnPage' in globalThis)).toBe(true);
+    await screenshots(page, 'admin-campaign-running');
+    await expect.poll(() => state.textContent(), { timeout: 30_000 }).toBe('completed');
+    expect(await page.getByRole('progressbar', { name: /^Progress: 10 of 10 done \(100%\)/ }).count()).toBe(
+      1,
+    );
+    expect(await page.getByRole('button', { name: 'Pause' }).count()).toBe(0);
+    await screenshots(page, 'admin-campaign-completed');
+  }, 90_000);
+});
