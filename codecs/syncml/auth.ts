@@ -171,7 +171,7 @@ export function buildHmacHeader(name: string, password: string, nonce: Uint8Arra
  */
 export function parseHmacHeader(value: string): SyncMlHmacHeader {
   const parameters = new Map<string, string>();
-  const pattern = /\s*([A-Za-z]+)\s*=\s*(?:"([^"]*)"|([^,\s]*))\s*(?:,|$)/y;
+  const pattern = /\s*([A-Za-z]+)\s*=\s*(?:"([^"]*)"|([^,\s"]*))\s*(?:,|$)/y;
   let offset = 0;
   while (offset < value.length) {
     pattern.lastIndex = offset;
