@@ -290,13 +290,14 @@ function tlsEnvPatch(
 }
 
 /**
- * OTAGW_SMSC_SIM_CONTROL_TOKEN: smsc.simulator.controlToken. Also for `otagw smsc-sim`, which loads no
- * configuration (its flags are its settings) but takes its token from the same variable.
+ * OTAGW_SIM_CONTROL_TOKEN (the documented name; OTAGW_SMSC_SIM_CONTROL_TOKEN, its earlier one, still
+ * read): smsc.simulator.controlToken. Also for `otagw smsc-sim`, which loads no configuration (its flags
+ * are its settings) but takes its token from the same variable.
  */
 export function simulatorControlTokenFromEnv(
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): string | undefined {
-  return env.OTAGW_SMSC_SIM_CONTROL_TOKEN || undefined;
+  return env.OTAGW_SIM_CONTROL_TOKEN || env.OTAGW_SMSC_SIM_CONTROL_TOKEN || undefined;
 }
 
 /** The environment variables that are read, as a patch of the file schema. */

@@ -13,8 +13,12 @@ export const RECEIPT_STATS = [
 ] as const;
 export type ReceiptStat = (typeof RECEIPT_STATS)[number];
 
-/** Which destinations a rule applies to: a literal prefix of destination_addr, or a regular expression. */
-export type DestinationPattern = { prefix: string; regex?: never } | { regex: string; prefix?: never };
+/**
+ * Which destinations a rule applies to: a literal prefix of destination_addr, or a glob over all of it
+ * (`*` any run of characters, `?` one). No regular expressions: a pattern comes from whoever reaches the
+ * control API, and a backtracking regex run on each submit could freeze the process (issue 15 #12).
+ */
+export type DestinationPattern = { prefix: string; glob?: never } | { glob: string; prefix?: never };
 
 export type OutcomeRule = DestinationPattern & { stat: ReceiptStat };
 export type DestinationErrorRule = DestinationPattern & { status: number | string };
@@ -69,6 +73,8 @@ export interface SimBehaviour {
   throttleTpsPerSystem: number | null;
   /** Bucket depth, as this many milliseconds of the rate (absorbs network jitter; not a per-second burst). */
   throttleBurstMs: number;
+  /** Percentage of submits answered ESME_RTHROTTLED whatever the rate (an SMSC under load elsewhere). */
+  throttlePercent: number;
   /** At most this many unanswered submits per bind; a submit beyond them gets ESME_RMSGQFUL at once. */
   windowLimit: number | null;
 
@@ -110,6 +116,7 @@ export const DEFAULT_BEHAVIOUR: Readonly<SimBehaviour> = Object.freeze({
   throttleTpsPerBind: null,
   throttleTpsPerSystem: null,
   throttleBurstMs: 100,
+  throttlePercent: 0,
   windowLimit: null,
   lostReceiptPercent: 0,
   lostResponsePercent: 0,
@@ -124,18 +131,18 @@ export const DEFAULT_BEHAVIOUR: Readonly<SimBehaviour> = Object.freeze({
 const percent = z.number().min(0).max(100);
 const milliseconds = z.number().int().min(0).max(3_600_000);
 const idBase = z.enum(['hex', 'dec']);
-const regexSource = z.string().refine(
-  (source) => {
-    try {
-      new RegExp(source);
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: 'not a valid regular expression' },
-);
-const pattern = z.union([z.strictObject({ prefix: z.string() }), z.strictObject({ regex: regexSource })]);
+/** A destination is at most 21 characters (SMPP 3.4 §5.2.9); a longer pattern says nothing more. */
+const MAX_PATTERN_LENGTH = 64;
+const pattern = z.union([
+  z.strictObject({ prefix: z.string().max(MAX_PATTERN_LENGTH) }),
+  z.strictObject({
+    glob: z
+      .string()
+      .min(1)
+      .max(MAX_PATTERN_LENGTH)
+      .describe('the whole destination: * any run of characters, ? one character'),
+  }),
+]);
 const receiptStat = z.enum(RECEIPT_STATS);
 const status = z
   .union([z.number().int().min(1), z.string()])
@@ -171,6 +178,7 @@ const behaviourPatchSchema = z
     throttleTpsPerBind: z.number().positive().nullable(),
     throttleTpsPerSystem: z.number().positive().nullable(),
     throttleBurstMs: z.number().int().min(1).max(60_000),
+    throttlePercent: percent,
     windowLimit: z.number().int().min(1).nullable(),
     lostReceiptPercent: percent,
     lostResponsePercent: percent,
@@ -218,6 +226,35 @@ export function compilePattern(rule: DestinationPattern): DestinationMatcher {
     const prefix = rule.prefix;
     return (destination) => destination.startsWith(prefix);
   }
-  const regex = new RegExp(rule.regex as string);
-  return (destination) => regex.test(destination);
+  const glob = rule.glob as string;
+  return (destination) => globMatches(glob, destination);
+}
+
+/**
+ * Whether the glob matches all of `text`: the classic two-pointer walk that only ever goes back to the
+ * last `*`, so at most glob.length × text.length steps, however the glob is written.
+ */
+export function globMatches(glob: string, text: string): boolean {
+  let g = 0;
+  let t = 0;
+  let star = -1;
+  let starText = 0;
+  while (t < text.length) {
+    if (g < glob.length && (glob[g] === '?' || glob[g] === text[t])) {
+      g += 1;
+      t += 1;
+    } else if (g < glob.length && glob[g] === '*') {
+      star = g;
+      starText = t;
+      g += 1;
+    } else if (star >= 0) {
+      g = star + 1;
+      starText += 1;
+      t = starText;
+    } else {
+      return false;
+    }
+  }
+  while (g < glob.length && glob[g] === '*') g += 1;
+  return g === glob.length;
 }

@@ -1,10 +1,10 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import Koa, { type Context, type Middleware, type Next } from 'koa';
 import Router from '@koa/router';
 import { z } from 'zod';
 import { BehaviourError } from './behaviour.ts';
 import { MoError, USSD_SERVICE_OPS, type UssdServiceOp } from './mo.ts';
-import type { SmscSimulator } from './simulator.ts';
+import { isLoopbackHost, type SmscSimulator } from './simulator.ts';
 
 /** Bodies larger than this are refused; the control API only ever takes small JSON documents. */
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -24,6 +24,50 @@ class HttpError extends Error {
 export interface ControlAppOptions {
   /** Every request must carry `Authorization: Bearer <token>`; absent: no authentication. */
   token?: string;
+  /**
+   * Host header names accepted besides the loopback ones (localhost, 127.x, [::1]): the address the
+   * control API listens on when that is not loopback.
+   */
+  hosts?: readonly string[];
+}
+
+/** The name of a Host header without its port (`[::1]:2776` -> `::1`); undefined when malformed. */
+function hostName(header: string): string | undefined {
+  const match = /^(\[[0-9a-fA-F:.]+\]|[^:[\]]+)(?::\d{1,5})?$/.exec(header.trim());
+  return match ? match[1]!.replace(/^\[|\]$/g, '').toLowerCase() : undefined;
+}
+
+/**
+ * 421 unless the Host header names this machine: a web page the operator opens cannot reach the control
+ * API through a DNS name it made point at 127.0.0.1 (DNS rebinding), as its requests carry that name.
+ */
+function requireLoopbackHost(extra: readonly string[]): Middleware {
+  const allowed = new Set(extra.map((host) => host.toLowerCase()));
+  return async (ctx, next) => {
+    const name = hostName(ctx.get('Host'));
+    if (name === undefined || !(isLoopbackHost(name) || allowed.has(name))) {
+      throw new HttpError(421, 'HOST_NOT_ALLOWED', 'the control API answers only to loopback host names', {
+        host: ctx.get('Host').slice(0, 100),
+      });
+    }
+    await next();
+  };
+}
+
+/** 415 for a request with a body that is not JSON: the control API takes nothing else (no forms). */
+const requireJsonBodies: Middleware = async (ctx, next) => {
+  const hasBody = Number(ctx.get('Content-Length') || 0) > 0 || ctx.get('Transfer-Encoding') !== '';
+  if (hasBody && !ctx.is('application/json')) {
+    throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'the control API takes application/json bodies only', {
+      contentType: ctx.get('Content-Type').slice(0, 100),
+    });
+  }
+  await next();
+};
+
+/** A control token nobody chose (no configured one): 192 random bits, base64url (RFC 6750 token characters). */
+export function generatedControlToken(): string {
+  return randomBytes(24).toString('base64url');
 }
 
 const REALM = 'Bearer realm="otagw-smsc-sim"';
@@ -202,7 +246,10 @@ export function createControlApp(sim: SmscSimulator, options: ControlAppOptions 
 
   const app = new Koa();
   app.use(renderErrors);
+  // Host first: a page that rebound a name to loopback learns nothing, not even whether a token is asked.
+  app.use(requireLoopbackHost(options.hosts ?? []));
   if (options.token !== undefined) app.use(requireToken(options.token));
+  app.use(requireJsonBodies);
   app.use(router.routes());
   app.use(router.allowedMethods({ throw: false }));
   app.use((ctx) => {

@@ -61,6 +61,11 @@ export interface SmscSimulatorOptions {
   /** HTTP control API port (0 = ephemeral); null or absent = no control API. */
   controlPort?: number | null;
   /**
+   * Where the control API listens: loopback (127.0.0.1, the default, whatever `host` is) unless told,
+   * as it is a test tool (issue 15 #12); another address needs controlToken.
+   */
+  controlHost?: string;
+  /**
    * Bearer token the control API asks of every request (`Authorization: Bearer <token>`; RFC 6750
    * characters). Absent: the API is open, which only a loopback `host` allows (SIM_CONTROL_TOKEN_REQUIRED).
    */
@@ -286,6 +291,8 @@ interface CompiledBehaviour {
   outcomeMix: WeightedRotation<ReceiptStat> | null;
   destinationErrors: Array<{ matches: DestinationMatcher; status: number }>;
   genericNack: ProportionGate;
+  /** behaviour.throttlePercent */
+  throttle: ProportionGate;
   lostResponse: ProportionGate;
   lostReceipt: ProportionGate;
   outOfOrder: ProportionGate;
@@ -308,7 +315,7 @@ const DEFAULT_FIRST_MESSAGE_ID = 0x10000000;
 const DEFAULT_HOST = '127.0.0.1';
 
 export async function startSmscSimulator(options: SmscSimulatorOptions = {}): Promise<SmscSimulator> {
-  checkControlAccess(options.host ?? DEFAULT_HOST, options.controlPort ?? null, options.controlToken);
+  checkControlAccess(options.controlHost ?? DEFAULT_HOST, options.controlPort ?? null, options.controlToken);
   const simulator = new Simulator(options);
   try {
     await simulator.listen(options.port ?? 0, options.controlPort ?? null);
@@ -347,10 +354,12 @@ class Simulator implements SmscSimulator {
   private readonly moTimeoutMs: number;
   private closing = false;
   private readonly controlToken: string | undefined;
+  private readonly controlHost: string;
 
   constructor(options: SmscSimulatorOptions) {
     this.host = options.host ?? DEFAULT_HOST;
     this.controlToken = options.controlToken;
+    this.controlHost = options.controlHost ?? DEFAULT_HOST;
     const accounts = options.accounts ?? [DEFAULT_ACCOUNT];
     checkAccounts(accounts);
     this.accounts = new Map(accounts.map((account) => [account.systemId, account.password]));
@@ -379,18 +388,18 @@ class Simulator implements SmscSimulator {
     this.server.on('error', () => undefined);
     this.port = (this.server.address() as AddressInfo).port;
     if (controlPort !== null) {
-      const app = createControlApp(this, { token: this.controlToken });
+      const app = createControlApp(this, { token: this.controlToken, hosts: [this.controlHost] });
       const http = createHttpServer(app.callback());
       await new Promise<void>((resolve, reject) => {
         http.once('error', reject);
-        http.listen(controlPort, this.host, () => {
+        http.listen(controlPort, this.controlHost, () => {
           http.off('error', reject);
           resolve();
         });
       });
       this.controlServer = http;
       const address = http.address() as AddressInfo;
-      const hostPart = this.host.includes(':') ? `[${this.host}]` : this.host;
+      const hostPart = this.controlHost.includes(':') ? `[${this.controlHost}]` : this.controlHost;
       this.controlUrl = `http://${hostPart}:${address.port}`;
     }
   }
@@ -716,7 +725,7 @@ class Simulator implements SmscSimulator {
     }
     let status: number | undefined;
     if (behaviour.windowLimit !== null && bind.unanswered >= behaviour.windowLimit) status = ESME_RMSGQFUL;
-    else if (this.throttled(bind, behaviour)) status = ESME_RTHROTTLED;
+    else if (this.compiled.throttle.next() || this.throttled(bind, behaviour)) status = ESME_RTHROTTLED;
     else status = this.destinationError(pdu.destination_addr ?? '');
     if (status === undefined) return false;
     this.refuse(bind, pdu, status);
@@ -1014,6 +1023,7 @@ class Simulator implements SmscSimulator {
         status: destinationErrorStatus(rule.status) as number,
       })),
       genericNack: new ProportionGate(behaviour.genericNackPercent),
+      throttle: new ProportionGate(behaviour.throttlePercent),
       lostResponse: new ProportionGate(behaviour.lostResponsePercent),
       lostReceipt: new ProportionGate(behaviour.lostReceiptPercent),
       outOfOrder: new ProportionGate(behaviour.outOfOrderReceiptPercent),

@@ -145,7 +145,7 @@ describe('behaviour patches', () => {
       parseBehaviourPatch({
         receiptDelayMs: -1,
         noSuchThing: true,
-        receiptOutcomes: [{ regex: '(', stat: 'DELIVRD' }],
+        receiptOutcomes: [{ regex: '(a+)+$', stat: 'DELIVRD' }], // regexes are refused (globs only)
         destinationErrors: [{ prefix: '1', status: 'ESME_NOPE' }],
         receiptOutcomeMix: { UNDELIV: 60, EXPIRED: 50 },
       });

@@ -43,21 +43,52 @@ describe('otagw smsc-sim', () => {
       ],
       io,
       stop.signal,
+      {},
     );
     const [, smppPort] = await io.waitFor(/SMPP listening on 127\.0\.0\.1:(\d+)/);
-    const [, controlUrl] = await io.waitFor(/control API on (http:\/\/\S+)/);
+    // No token given: one is generated and printed, and asked for (issue 15 #12).
+    const [, controlUrl, token] = await io.waitFor(
+      /control API on (http:\/\/\S+) \(bearer token required: Authorization: Bearer (\S+)\)/,
+    );
+    expect(token).toMatch(/^[A-Za-z0-9_-]{32}$/);
     expect(io.out.join('')).not.toContain('s3cret');
 
     const client = await TestClient.bound(Number(smppPort), 'acme', 's3cret');
     const response = await client.submit({});
     expect(response.message_id).toMatch(/^[0-9a-f]+$/);
-    const behaviour = (await (await fetch(`${controlUrl}/behaviour`)).json()) as { respIdBase: string };
+    expect((await fetch(`${controlUrl}/behaviour`)).status).toBe(401);
+    const authorised = await fetch(`${controlUrl}/behaviour`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    const behaviour = (await authorised.json()) as { respIdBase: string };
     expect(behaviour.respIdBase).toBe('hex');
     client.close();
 
     stop.abort();
     expect(await running).toBe(0);
     expect(io.out.join('')).toMatch(/stopped after 1 binds, 1 submits/);
+  });
+
+  it('runs the control API only when --control-port asks for it, on loopback whatever --host is', async () => {
+    const quiet = captureIo();
+    const stop = new AbortController();
+    const running = runSmscSim(['--port', '0'], quiet, stop.signal, {});
+    await quiet.waitFor(/control API off \(--control-port N to turn it on\)/);
+    stop.abort();
+    expect(await running).toBe(0);
+
+    const io = captureIo();
+    const everywhere = new AbortController();
+    const open = runSmscSim(
+      ['--host', '0.0.0.0', '--port', '0', '--control-port', '0'],
+      io,
+      everywhere.signal,
+      {},
+    );
+    await io.waitFor(/SMPP listening on 0\.0\.0\.0:\d+/);
+    await io.waitFor(/control API on http:\/\/127\.0\.0\.1:\d+ /);
+    everywhere.abort();
+    expect(await open).toBe(0);
   });
 
   it('prints the default test account when none is given', async () => {
@@ -70,9 +101,10 @@ describe('otagw smsc-sim', () => {
     expect(await running).toBe(0);
   });
 
-  it('asks for the bearer token of --control-token, or of OTAGW_SMSC_SIM_CONTROL_TOKEN without the flag', async () => {
+  it('asks for the bearer token of --control-token, or of OTAGW_SIM_CONTROL_TOKEN (OTAGW_SMSC_SIM_CONTROL_TOKEN) without the flag', async () => {
     for (const [argv, env] of [
-      [['--control-token', 'flag-token'], { OTAGW_SMSC_SIM_CONTROL_TOKEN: 'env-token' }],
+      [['--control-token', 'flag-token'], { OTAGW_SIM_CONTROL_TOKEN: 'env-token' }],
+      [[], { OTAGW_SIM_CONTROL_TOKEN: 'env-token', OTAGW_SMSC_SIM_CONTROL_TOKEN: 'flag-token' }],
       [[], { OTAGW_SMSC_SIM_CONTROL_TOKEN: 'env-token' }],
     ] as const) {
       const token = argv.length > 0 ? 'flag-token' : 'env-token';
@@ -93,9 +125,6 @@ describe('otagw smsc-sim', () => {
 
   it('says which flag a simulator configuration error is about, with its code', async () => {
     const refused = (argv: string[]) => runSmscSim(argv, captureIo(), new AbortController().signal, {});
-    await expect(refused(['--host', '0.0.0.0', '--port', '0', '--control-port', '0'])).rejects.toThrow(
-      /^--control-token: .*give it a control token.* \(SIM_CONTROL_TOKEN_REQUIRED\)$/,
-    );
     await expect(
       refused(['--port', '0', '--control-port', '0', '--control-token', 'no spaces']),
     ).rejects.toThrow(/^--control-token: .* \(SIM_INVALID_CONTROL_TOKEN\)$/);

@@ -70,7 +70,11 @@ describe('control API', () => {
 
   it('refuses a body that is not JSON with 400 INVALID_JSON', async () => {
     sim = await startSmscSimulator({ controlPort: 0 });
-    const response = await fetch(`${sim.controlUrl}/behaviour`, { method: 'PATCH', body: '{nope' });
+    const response = await fetch(`${sim.controlUrl}/behaviour`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      body: '{nope',
+    });
     expect(response.status).toBe(400);
     expect(((await response.json()) as Json).error.code).toBe('INVALID_JSON');
   });
@@ -197,8 +201,8 @@ describe('control API token', () => {
     expect((await call('GET', '/nothing', undefined, bearer(TOKEN))).status).toBe(404);
   });
 
-  it('refuses to start an open control API on a non-loopback host', async () => {
-    const error = await startFailure({ host: '0.0.0.0', controlPort: 0 });
+  it('refuses to start an open control API on a non-loopback control host', async () => {
+    const error = await startFailure({ host: '0.0.0.0', controlHost: '0.0.0.0', controlPort: 0 });
     expect(error).toBeInstanceOf(SimulatorConfigError);
     expect((error as SimulatorConfigError).code).toBe('SIM_CONTROL_TOKEN_REQUIRED');
   });

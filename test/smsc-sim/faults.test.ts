@@ -92,7 +92,7 @@ describe('fault injection', () => {
       behaviour: {
         destinationErrors: [
           { prefix: '999', status: 'ESME_RINVDSTADR' },
-          { regex: '^88', status: 0x45 },
+          { glob: '88*', status: 0x45 },
         ],
       },
     });

@@ -81,12 +81,12 @@ describe('delivery receipts', () => {
     expect(TEXT_ID.exec(receiptTextOf(receipt))?.[1]).toBe(response.message_id);
   });
 
-  it('decides the outcome by destination prefix or regex, first rule first', async () => {
+  it('decides the outcome by destination prefix or glob, first rule first', async () => {
     sim = await startSmscSimulator({
       behaviour: {
         receiptOutcomes: [
           { prefix: '4479', stat: 'UNDELIV' },
-          { regex: '^4478[0-9]+9$', stat: 'EXPIRED' },
+          { glob: '4478?*9', stat: 'EXPIRED' },
           { prefix: '447', stat: 'REJECTD' },
         ],
       },

@@ -2,12 +2,15 @@
  * `otagw smsc-sim`: the simulator alone, set by its flags. It loads no configuration (config/*.yaml are
  * the gateway's settings, not the simulator's, and an error in them should not stop a test SMSC); the
  * one setting it shares with the gateway's simulator is the control token, which a secret should not be
- * on a command line for: without --control-token it comes from OTAGW_SMSC_SIM_CONTROL_TOKEN, read by
- * src/config.ts as for `otagw start`.
+ * on a command line for: without --control-token it comes from OTAGW_SIM_CONTROL_TOKEN (or
+ * OTAGW_SMSC_SIM_CONTROL_TOKEN), read by src/config.ts as for `otagw start`, else one is generated and
+ * printed. The control API is a test tool (issue 15 #12): off unless --control-port asks for it, on
+ * loopback unless --control-host says otherwise, always behind a bearer token.
  */
 import { parseArgs } from 'node:util';
 import { simulatorControlTokenFromEnv } from '../../config.ts';
 import { BehaviourError } from '../../smsc-sim/behaviour.ts';
+import { generatedControlToken } from '../../smsc-sim/control-api.ts';
 import {
   DEFAULT_ACCOUNT,
   SimulatorConfigError,
@@ -22,14 +25,14 @@ import { runUntilSignal } from '../until-signal.ts';
 
 /** The SMPP port SMSCs conventionally listen on (IANA "smpp"). */
 const DEFAULT_SMPP_PORT = 2775;
-const DEFAULT_CONTROL_PORT = 2776;
 
 export const SMSC_SIM_USAGE = `usage: otagw smsc-sim [options]
   --host ADDR              listen address (default 127.0.0.1)
   --port N                 SMPP port (default ${DEFAULT_SMPP_PORT}; 0 = any free port)
-  --control-port N|off     HTTP control API port (default ${DEFAULT_CONTROL_PORT}; 0 = any free port)
-  --control-token TOKEN    bearer token the control API asks for (default: $OTAGW_SMSC_SIM_CONTROL_TOKEN);
-                           without one the control API is open, so --host must be a loopback address
+  --control-port N|off     HTTP control API port (default off; 0 = any free port; 2776 is customary)
+  --control-host ADDR      where the control API listens (default 127.0.0.1, whatever --host is)
+  --control-token TOKEN    bearer token the control API asks for (default: $OTAGW_SIM_CONTROL_TOKEN,
+                           else one generated at start and printed)
   --account ID:PASSWORD    an account that may bind (repeatable; default ${DEFAULT_ACCOUNT.systemId}:${DEFAULT_ACCOUNT.password})
   --subscriber MSISDN:IMSI[:PIN]
                            a subscriber whose handset verifies MACs (repeatable)
@@ -69,7 +72,7 @@ function behaviourJson(value: string): SmscSimulatorOptions['behaviour'] {
 function parseOptions(
   argv: string[],
   env: Readonly<Record<string, string | undefined>> | undefined,
-): SmscSimulatorOptions | 'help' {
+): { options: SmscSimulatorOptions; tokenGenerated: boolean } | 'help' {
   let values;
   try {
     ({ values } = parseArgs({
@@ -78,6 +81,7 @@ function parseOptions(
         host: { type: 'string' },
         port: { type: 'string' },
         'control-port': { type: 'string' },
+        'control-host': { type: 'string' },
         'control-token': { type: 'string' },
         account: { type: 'string', multiple: true },
         subscriber: { type: 'string', multiple: true },
@@ -90,20 +94,26 @@ function parseOptions(
   }
   if (values.help) return 'help';
   const controlPort = values['control-port'];
-  return {
+  const givenToken = values['control-token'] ?? simulatorControlTokenFromEnv(env);
+  const options: SmscSimulatorOptions = {
     host: values.host ?? '127.0.0.1',
     port: values.port === undefined ? DEFAULT_SMPP_PORT : port(values.port, '--port'),
     controlPort:
-      controlPort === 'off'
-        ? null
-        : controlPort === undefined
-          ? DEFAULT_CONTROL_PORT
-          : port(controlPort, '--control-port'),
-    controlToken: values['control-token'] ?? simulatorControlTokenFromEnv(env),
+      controlPort === 'off' || controlPort === undefined ? null : port(controlPort, '--control-port'),
+    controlHost: values['control-host'] ?? '127.0.0.1',
+    controlToken: givenToken ?? generatedControlToken(),
     accounts: values.account?.map(account),
     subscribers: values.subscriber ? Object.fromEntries(values.subscriber.map(subscriber)) : undefined,
     behaviour: values.behaviour === undefined ? undefined : behaviourJson(values.behaviour),
   };
+  return { options, tokenGenerated: givenToken === undefined };
+}
+
+/** Where the control API is and how to call it; a generated token is printed, one the caller gave never. */
+function controlApiLine(url: string | undefined, token: string | undefined, generated: boolean): string {
+  if (!url) return 'otagw smsc-sim: control API off (--control-port N to turn it on)\n';
+  const how = generated ? `bearer token required: Authorization: Bearer ${token}` : 'bearer token required';
+  return `otagw smsc-sim: control API on ${url} (${how})\n`;
 }
 
 /** Where a SimulatorConfigError comes from, for its usage message. */
@@ -123,11 +133,12 @@ export async function runSmscSim(
   stop: AbortSignal,
   env?: Readonly<Record<string, string | undefined>>,
 ): Promise<number> {
-  const options = parseOptions(argv, env);
-  if (options === 'help') {
+  const parsed = parseOptions(argv, env);
+  if (parsed === 'help') {
     io.stdout(SMSC_SIM_USAGE);
     return 0;
   }
+  const { options } = parsed;
   let sim;
   try {
     sim = await startSmscSimulator(options);
@@ -142,12 +153,7 @@ export async function runSmscSim(
     ? options.accounts.map((entry) => entry.systemId).join(', ')
     : `${DEFAULT_ACCOUNT.systemId} (password ${DEFAULT_ACCOUNT.password}; a simulator test account)`;
   io.stdout(`otagw smsc-sim: SMPP listening on ${sim.host}:${sim.port}, accounts: ${accounts}\n`);
-  io.stdout(
-    sim.controlUrl
-      ? `otagw smsc-sim: control API on ${sim.controlUrl} (${options.controlToken ? 'bearer token required' : 'open'})\n`
-      : 'otagw smsc-sim: control API off\n',
-  );
-
+  io.stdout(controlApiLine(sim.controlUrl, options.controlToken, parsed.tokenGenerated));
   if (!stop.aborted)
     await new Promise<void>((resolve) => stop.addEventListener('abort', () => resolve(), { once: true }));
   const counters = sim.counters();

@@ -90,9 +90,8 @@ async function firstKeyHint(gateway: Gateway, io: CliIo): Promise<void> {
     io.stdout(
       `\nPut the SIM in the simulator's handset (it checks the signature with the IMSI):\n` +
         `  curl -s -X PUT ${control}/subscribers/491701234567 -H 'Content-Type: application/json' \\\n` +
-        (gateway.config.smsc.simulator.controlToken
-          ? `    -H 'Authorization: Bearer <the control token>' \\\n`
-          : '') +
+        // The control API always asks for its token (printed above when it was generated).
+        `    -H 'Authorization: Bearer <the control token>' \\\n` +
         `    -d '{"imsi":"262019876543210"}'\n`,
     );
   }
