@@ -203,6 +203,30 @@ describeWithBrowser('admins in the console, in a real browser against the gatewa
     await screenshots(page, 'admin-subscriber-groups');
   });
 
+  it('imports subscribers from a CSV: a line with an unknown group refuses the file, skipping it imports the rest', async () => {
+    const [good, other] = [uniqueSubscriber(), uniqueSubscriber()];
+    const csv = [
+      'imsi,msisdn,group',
+      `${good.imsi},${good.msisdn},postpaid`,
+      `${other.imsi},${other.msisdn},no-such-group`,
+    ].join('\n');
+    await page.goto(`${gateway.url}/console/subscriber-admin`);
+    await page.getByLabel('Subscriber CSV').fill(csv);
+    await page.getByRole('button', { name: 'Import subscribers' }).click();
+    const lines = (await page.getByRole('alert').getByRole('listitem').allTextContents()).map((text) =>
+      text.trim(),
+    );
+    expect(lines).toEqual([expect.stringMatching(/^Line 3: no group 'no-such-group' \(GROUP_UNKNOWN\)$/)]);
+    expect(await findSubscriber(gateway.context.db, { msisdn: good.msisdn })).toBeUndefined();
+
+    await page.getByLabel('Import the good lines and skip the bad ones').check();
+    await page.getByRole('button', { name: 'Import subscribers' }).click();
+    expect(await page.getByRole('status').textContent()).toContain('1 added');
+    expect((await findSubscriber(gateway.context.db, { msisdn: good.msisdn }))!.groupName).toBe('postpaid');
+    expect(await findSubscriber(gateway.context.db, { msisdn: other.msisdn })).toBeUndefined();
+    await screenshots(page, 'admin-subscribers-imported');
+  });
+
   it('creates an API key whose secret is shown once and works, then revokes it', async () => {
     await page.goto(`${gateway.url}/console/keys`);
     await page.getByLabel('Name').fill('ops-script');
