@@ -134,6 +134,10 @@ describeWithBrowser('customer care in the console, in a real browser against the
     expect(await newest.textContent()).toContain('subscriber says MMS does not work');
     expect(await newest.textContent()).toContain('DELIVRD: delivered to the handset');
     expect(await page.getByRole('button', { name: 'Resend' }).first().isEnabled()).toBe(true);
+    // The SIM's settings line follows too: the newest delivered version, not applied yet.
+    expect(await page.locator('#current-settings').textContent()).toBe(
+      'northwind-standard v1 (delivered, not confirmed applied)',
+    );
     expect(await page.evaluate(() => (globalThis as { notReloaded?: boolean }).notReloaded)).toBe(true);
     await screenshots(page, 'care-subscriber-delivered');
 

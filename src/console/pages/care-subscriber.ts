@@ -7,7 +7,7 @@ import { page } from '../layout.ts';
 import { policyInWords } from '../plain-words.ts';
 import { render, seeOther, type ConsoleContext, type ConsoleKit } from '../router.ts';
 import { reportsSection } from './care-reports.ts';
-import { inFlight, timelineList, type TimelineEntry } from './care-timeline.ts';
+import { currentProfile, inFlight, timelineList, type TimelineEntry } from './care-timeline.ts';
 
 /** The care view of one subscriber (the API's GET /v1/subscribers/:msisdn) and Resend. */
 
@@ -53,12 +53,6 @@ function deviceFacts(view: View) {
     <dd class="mono">${device.imei}</dd>`;
 }
 
-function currentProfile(timeline: readonly TimelineEntry[]): string {
-  const delivered = timeline.find((entry) => entry.state === 'delivered' && entry.profileName);
-  if (!delivered) return 'none delivered yet';
-  return `${String(delivered.profileName)} v${String(delivered.profileVersion)}${delivered.appliedAt ? ' (applied)' : ' (delivered, not confirmed applied)'}`;
-}
-
 function subscriberBody(view: View, csrfToken: string) {
   const timeline = view.timeline as TimelineEntry[];
   const busy = inFlight(timeline);
@@ -71,7 +65,7 @@ function subscriberBody(view: View, csrfToken: string) {
           <dt>IMSI</dt>
           <dd class="mono">${maskImsi(view.subscriber.imsi)}</dd>
           <dt>Settings</dt>
-          <dd>${currentProfile(timeline)}</dd>
+          <dd id="current-settings">${currentProfile(timeline)}</dd>
         </dl>
       </div>
       <div class="card">

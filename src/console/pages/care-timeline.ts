@@ -141,6 +141,13 @@ function entryItem(entry: TimelineEntry, busy: TimelineEntry | undefined): SafeH
   </li>`;
 }
 
+/** The settings the SIM has now: the newest delivered profile version, and whether it was applied. */
+export function currentProfile(timeline: readonly TimelineEntry[]): string {
+  const delivered = timeline.find((entry) => entry.state === 'delivered' && entry.profileName);
+  if (!delivered) return 'none delivered yet';
+  return `${String(delivered.profileName)} v${String(delivered.profileVersion)}${delivered.appliedAt ? ' (applied)' : ' (delivered, not confirmed applied)'}`;
+}
+
 export function timelineList(timeline: readonly TimelineEntry[]): SafeHtml {
   if (timeline.length === 0) {
     return html`<ol class="timeline" id="timeline">
@@ -148,7 +155,8 @@ export function timelineList(timeline: readonly TimelineEntry[]): SafeHtml {
     </ol>`;
   }
   const busy = inFlight(timeline);
-  return html`<ol class="timeline" id="timeline">
+  // data-current: the page's "Settings" line, which the live refresh updates from here.
+  return html`<ol class="timeline" id="timeline" data-current="${currentProfile(timeline)}">
     ${timeline.map((entry) => entryItem(entry, busy))}
   </ol>`;
 }

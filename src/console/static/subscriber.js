@@ -32,6 +32,8 @@ async function refresh() {
   if (fragment === undefined) return;
   region.innerHTML = fragment;
   describeInFlight();
+  const current = region.querySelector('#timeline')?.dataset.current;
+  if (current) document.getElementById('current-settings').textContent = current;
 }
 
 /** Several events arrive together (state change, receipts): one refresh for them. */
