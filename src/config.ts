@@ -12,7 +12,12 @@ import { operatorDeviceDefaultSchema } from './devices/resolve-device.ts';
 import { parseGroupPolicies, PolicyError, type GroupPolicy } from './subscribers/policy.ts';
 import { parseSmscUrl, smscRoutingSchema, type SmscRoutingConfig } from './connectors/config.ts';
 import { certsLayout } from './auth/certs-layout.ts';
-import { DEFAULT_RATE_LIMIT } from './http/middleware/rate-limit.ts';
+import {
+  DEFAULT_RATE_LIMIT,
+  DEFAULT_ROLE_RATE_LIMITS,
+  DEFAULT_UNAUTHENTICATED_RATE_LIMIT,
+} from './http/middleware/rate-limit.ts';
+import { ROLES } from './auth/roles.ts';
 import { requestsConfigSchema } from './subscribers/request-keywords.ts';
 import { textsConfigSchema } from './texts/templates.ts';
 
@@ -28,6 +33,19 @@ export type ClientAuth = (typeof CLIENT_AUTH_MODES)[number];
 /** Who may scrape /metrics. open: anyone who reaches the port; operator: an operator (or admin) API key. */
 export const METRICS_ACCESS_MODES = ['open', 'operator'] as const;
 export type MetricsAccess = (typeof METRICS_ACCESS_MODES)[number];
+
+/** One token bucket: sustained requests per second, and how many at once after being idle. */
+const rateLimitSchema = z.strictObject({
+  ratePerSecond: z.number().positive(),
+  burst: z.number().int().min(1),
+});
+
+function dropUndefined<T>(record: Record<string, T | undefined>): Record<string, T> {
+  return Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined)) as Record<
+    string,
+    T
+  >;
+}
 
 const fileSchema = z.strictObject({
   http: z
@@ -45,15 +63,29 @@ const fileSchema = z.strictObject({
           clientAuth: z.enum(CLIENT_AUTH_MODES).optional(),
         })
         .optional(),
-      /** per API key and per process: N api processes let a key send N times this (rate-limit.ts) */
+      /**
+       * per API key and per process: N api processes let a key send N times this (rate-limit.ts). A key's
+       * limit is keys[its name], else roles[its role] (defaults DEFAULT_ROLE_RATE_LIMITS), else
+       * ratePerSecond/burst; unauthenticated: each remote address's budget of 401s before it gets 429s
+       */
       rateLimit: z
         .strictObject({
           /** sustained requests per second */
           ratePerSecond: z.number().positive().default(DEFAULT_RATE_LIMIT.ratePerSecond),
           /** requests a key may send at once after being idle */
           burst: z.number().int().min(1).default(DEFAULT_RATE_LIMIT.burst),
+          roles: z
+            .strictObject(Object.fromEntries(ROLES.map((role) => [role, rateLimitSchema.optional()])))
+            .default({})
+            .transform((roles) => ({ ...DEFAULT_ROLE_RATE_LIMITS, ...dropUndefined(roles) })),
+          keys: z.record(z.string().min(1), rateLimitSchema).default({}),
+          unauthenticated: rateLimitSchema.default(DEFAULT_UNAUTHENTICATED_RATE_LIMIT),
         })
         .prefault({}),
+      /** a client that has not sent its headers within this long is cut off (node:http headersTimeout) */
+      headersTimeoutMs: z.number().int().min(1000).default(10_000),
+      /** a request (headers and body) not received within this long is answered 408 (node:http requestTimeout) */
+      requestTimeoutMs: z.number().int().min(1000).default(30_000),
       metricsAccess: z.enum(METRICS_ACCESS_MODES).default('open'),
     })
     .prefault({}),
@@ -164,6 +196,31 @@ const fileSchema = z.strictObject({
       bindLeaseRetryMs: durationMs.default(1_000),
     })
     .prefault({}),
+  /** the OMA DM 1.2 server (src/dm/): its endpoint, sessions, authentication and the key of its secrets */
+  dm: z
+    .strictObject({
+      /** where DM clients POST their SyncML messages, on the gateway's own HTTP server and port */
+      path: z
+        .string()
+        .regex(/^\/[A-Za-z0-9._~/-]*$/, 'dm.path must be an absolute URL path')
+        .default('/dm'),
+      /** the server URI handsets are given (w7 ADDR) and that the server names itself by; default: the request's */
+      serverUri: z.url().optional(),
+      /** a session without a message for this long ends (its Redis state expires) */
+      sessionTimeoutMs: durationMs.default(5 * 60_000),
+      /** the largest message the server accepts, sent as its MaxMsgSize (docs/protocol-dm.md §2.7) */
+      maxMsgSize: z.number().int().min(1024).default(65_536),
+      /** accept syncml:auth-basic from every account (else only from accounts that allow it) */
+      allowBasic: z.boolean().default(false),
+      /** wrong credentials allowed per device within failureWindowMs before the device is refused */
+      failureLimit: z.number().int().min(1).default(5),
+      failureWindowMs: durationMs.default(15 * 60_000),
+      /** AES-256 key (base64, 32 bytes) of the account secrets; env OTAGW_DM_SECRET_KEY; absent: secretKeyFile */
+      secretKey: z.string().min(40).optional(),
+      /** where the key generated at first start is kept (mode 0600) when secretKey is not set */
+      secretKeyFile: z.string().min(1).default('./var/dm-secret-key'),
+    })
+    .prefault({}),
   seeds: z
     .strictObject({
       groupsFile: z.string().min(1).default('groups.yaml'),
@@ -203,6 +260,7 @@ export interface Config {
   readonly devices: FileConfig['devices'];
   readonly console: FileConfig['console'];
   readonly worker: FileConfig['worker'];
+  readonly dm: FileConfig['dm'];
   readonly seeds: FileConfig['seeds'];
   /** config/groups.yaml (seeds.groupsFile): the policy of each subscriber group */
   readonly groups: Readonly<Record<string, GroupPolicy>>;
@@ -313,6 +371,7 @@ function envPatch(
     redis: { url: env.REDIS_URL || undefined, prefix: env.OTAGW_QUEUE_PREFIX || undefined },
     smsc: { simulator: { controlToken: simulatorControlTokenFromEnv(env) } },
     console: { cookieSecret: env.OTAGW_CONSOLE_COOKIE_SECRET || undefined },
+    dm: { secretKey: env.OTAGW_DM_SECRET_KEY || undefined },
     worker: {
       id: env.OTAGW_WORKER_ID || undefined,
       metricsPort: intFromEnv('OTAGW_WORKER_METRICS_PORT', env.OTAGW_WORKER_METRICS_PORT),
@@ -402,6 +461,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     devices: file.devices,
     console: file.console,
     worker: file.worker,
+    dm: file.dm,
     seeds: file.seeds,
     groups,
   });

@@ -6,7 +6,7 @@ export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Reads the raw body up to `limitBytes` (413 beyond it, without reading the rest into memory). */
-async function readRaw(ctx: Context, limitBytes: number): Promise<Buffer> {
+export async function readRaw(ctx: Context, limitBytes: number): Promise<Buffer> {
   const declared = Number(ctx.get('Content-Length') || NaN);
   if (Number.isFinite(declared) && declared > limitBytes) {
     throw new ApiError(413, 'BODY_TOO_LARGE', `the body may be at most ${limitBytes} bytes`, { limitBytes });

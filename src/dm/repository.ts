@@ -1,0 +1,533 @@
+/** The DM server's SQL (migration 016): accounts, sessions and the commands of each session. */
+import { asJson, type Db } from '../store/db.ts';
+
+export const DM_AUTH_TYPES = ['basic', 'md5', 'hmac'] as const;
+export type DmAuthType = (typeof DM_AUTH_TYPES)[number];
+
+export interface DmAccount {
+  id: string;
+  deviceId: string;
+  serverId: string;
+  subscriberId: string | null;
+  msisdn: string | null;
+  origin: 'cp-w7' | 'admin';
+  clientAuthType: DmAuthType;
+  clientName: string;
+  clientSecretSealed: string;
+  clientNonce: string;
+  serverAuthType: DmAuthType;
+  serverName: string;
+  serverSecretSealed: string;
+  serverNonce: string;
+  allowBasic: boolean;
+  createdAt: Date;
+  rotatedAt: Date | null;
+  revokedAt: Date | null;
+}
+
+const ACCOUNT_COLUMNS = `id, device_id, server_id, subscriber_id, msisdn, origin, client_auth_type, client_name,
+  client_secret_enc, client_nonce, server_auth_type, server_name, server_secret_enc, server_nonce, allow_basic,
+  created_at, rotated_at, revoked_at`;
+
+type AccountRow = Record<string, unknown>;
+
+function accountOf(row: AccountRow): DmAccount {
+  return {
+    id: row.id as string,
+    deviceId: row.device_id as string,
+    serverId: row.server_id as string,
+    subscriberId: (row.subscriber_id as string | null) ?? null,
+    msisdn: (row.msisdn as string | null) ?? null,
+    origin: row.origin as DmAccount['origin'],
+    clientAuthType: row.client_auth_type as DmAuthType,
+    clientName: row.client_name as string,
+    clientSecretSealed: row.client_secret_enc as string,
+    clientNonce: row.client_nonce as string,
+    serverAuthType: row.server_auth_type as DmAuthType,
+    serverName: row.server_name as string,
+    serverSecretSealed: row.server_secret_enc as string,
+    serverNonce: row.server_nonce as string,
+    allowBasic: row.allow_basic as boolean,
+    createdAt: row.created_at as Date,
+    rotatedAt: (row.rotated_at as Date | null) ?? null,
+    revokedAt: (row.revoked_at as Date | null) ?? null,
+  };
+}
+
+export interface NewDmAccount {
+  deviceId: string;
+  serverId: string;
+  msisdn: string | null;
+  origin: DmAccount['origin'];
+  clientAuthType: DmAuthType;
+  clientName: string;
+  clientSecretSealed: string;
+  clientNonce: string;
+  serverAuthType: DmAuthType;
+  serverName: string;
+  serverSecretSealed: string;
+  serverNonce: string;
+  allowBasic: boolean;
+}
+
+/**
+ * A device's account; the live one it had before is revoked in the same transaction (a handset
+ * bootstrapped again takes the new credentials). The subscriber is the one with that MSISDN, if any.
+ */
+export async function insertDmAccount(db: Db, account: NewDmAccount): Promise<DmAccount> {
+  return db.transaction(async (tx) => {
+    await tx.query(`UPDATE dm_accounts SET revoked_at = now() WHERE device_id = $1 AND revoked_at IS NULL`, [
+      account.deviceId,
+    ]);
+    const row = await tx.one<AccountRow>(
+      `INSERT INTO dm_accounts (device_id, server_id, subscriber_id, msisdn, origin, client_auth_type,
+         client_name, client_secret_enc, client_nonce, server_auth_type, server_name, server_secret_enc,
+         server_nonce, allow_basic)
+       VALUES ($1, $2, (SELECT id FROM subscribers WHERE msisdn = $3), $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+       RETURNING ${ACCOUNT_COLUMNS}`,
+      [
+        account.deviceId,
+        account.serverId,
+        account.msisdn,
+        account.origin,
+        account.clientAuthType,
+        account.clientName,
+        account.clientSecretSealed,
+        account.clientNonce,
+        account.serverAuthType,
+        account.serverName,
+        account.serverSecretSealed,
+        account.serverNonce,
+        account.allowBasic,
+      ],
+    );
+    return accountOf(row!);
+  });
+}
+
+export async function getDmAccount(db: Db, id: string): Promise<DmAccount | undefined> {
+  const row = await db.one<AccountRow>(`SELECT ${ACCOUNT_COLUMNS} FROM dm_accounts WHERE id = $1`, [id]);
+  return row && accountOf(row);
+}
+
+/** The live (not revoked) account of a DevId. */
+export async function findLiveDmAccount(db: Db, deviceId: string): Promise<DmAccount | undefined> {
+  const row = await db.one<AccountRow>(
+    `SELECT ${ACCOUNT_COLUMNS} FROM dm_accounts WHERE device_id = $1 AND revoked_at IS NULL`,
+    [deviceId],
+  );
+  return row && accountOf(row);
+}
+
+/** The newest live account of a subscriber's number (given with the account or the subscriber's own). */
+export async function findLiveDmAccountByMsisdn(db: Db, msisdn: string): Promise<DmAccount | undefined> {
+  const row = await db.one<AccountRow>(
+    `SELECT ${ACCOUNT_COLUMNS} FROM dm_accounts a
+      WHERE a.revoked_at IS NULL
+        AND (a.msisdn = $1 OR a.subscriber_id = (SELECT id FROM subscribers WHERE msisdn = $1))
+      ORDER BY a.created_at DESC LIMIT 1`,
+    [msisdn],
+  );
+  return row && accountOf(row);
+}
+
+/** The live accounts of a subscriber (the timeline). */
+export async function listDmAccountsOfSubscriber(db: Db, subscriberId: string): Promise<DmAccount[]> {
+  const rows = await db.query<AccountRow>(
+    `SELECT ${ACCOUNT_COLUMNS} FROM dm_accounts WHERE subscriber_id = $1 AND revoked_at IS NULL
+      ORDER BY created_at DESC`,
+    [subscriberId],
+  );
+  return rows.map(accountOf);
+}
+
+/** Accounts, newest first, after the cursor (an id of the previous page), revoked ones when asked. */
+export async function listDmAccounts(
+  db: Db,
+  query: { limit: number; deviceId?: string; includeRevoked: boolean },
+): Promise<DmAccount[]> {
+  const rows = await db.query<AccountRow>(
+    `SELECT ${ACCOUNT_COLUMNS} FROM dm_accounts
+      WHERE ($1::text IS NULL OR device_id = $1) AND ($2 OR revoked_at IS NULL)
+      ORDER BY created_at DESC, id LIMIT $3`,
+    [query.deviceId ?? null, query.includeRevoked, query.limit],
+  );
+  return rows.map(accountOf);
+}
+
+/** New sealed secrets (and nonces reset: the handset is told them again with the secrets). */
+export async function rotateDmAccountSecrets(
+  db: Db,
+  id: string,
+  sealed: { client?: string; server?: string },
+): Promise<DmAccount | undefined> {
+  const row = await db.one<AccountRow>(
+    `UPDATE dm_accounts SET rotated_at = now(),
+        client_secret_enc = coalesce($2, client_secret_enc), server_secret_enc = coalesce($3, server_secret_enc)
+      WHERE id = $1 AND revoked_at IS NULL RETURNING ${ACCOUNT_COLUMNS}`,
+    [id, sealed.client ?? null, sealed.server ?? null],
+  );
+  return row && accountOf(row);
+}
+
+export async function revokeDmAccount(db: Db, id: string): Promise<DmAccount | undefined> {
+  const row = await db.one<AccountRow>(
+    `UPDATE dm_accounts SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING ${ACCOUNT_COLUMNS}`,
+    [id],
+  );
+  return row && accountOf(row);
+}
+
+/** The NextNonce the server gave the client (for its next md5 Cred), or the one the client gave us. */
+export async function setDmNonce(
+  db: Db,
+  id: string,
+  which: 'client' | 'server',
+  nonce: string,
+): Promise<void> {
+  const column = which === 'client' ? 'client_nonce' : 'server_nonce';
+  await db.query(`UPDATE dm_accounts SET ${column} = $2 WHERE id = $1`, [id, nonce]);
+}
+
+/** The subscriber a device report tied the device to. */
+export async function tieDmAccountToSubscriber(db: Db, id: string, subscriberId: string): Promise<void> {
+  await db.query(
+    `UPDATE dm_accounts SET subscriber_id = $2,
+        msisdn = coalesce((SELECT msisdn FROM subscribers WHERE id = $2), msisdn)
+      WHERE id = $1 AND subscriber_id IS DISTINCT FROM $2`,
+    [id, subscriberId],
+  );
+}
+
+// ---------------------------------------------------------------- sessions and commands
+
+export type DmSessionState = 'queued' | 'active' | 'completed' | 'failed';
+
+export interface DmCommandRecord {
+  id: number;
+  sessionId: string;
+  position: number;
+  cmd: string;
+  target: string;
+  action: Record<string, unknown>;
+  code: string | null;
+  status: string;
+  result: unknown;
+  correlator: string | null;
+  updatedAt: Date;
+}
+
+export interface DmSessionRecord {
+  id: string;
+  accountId: string;
+  deviceId: string;
+  dmSessionId: string | null;
+  initiator: 'server' | 'client';
+  state: DmSessionState;
+  actor: string | null;
+  provisioningId: string | null;
+  devInfo: Record<string, string> | null;
+  devDetail: Record<string, string> | null;
+  reportId: number | null;
+  failure: string | null;
+  createdAt: Date;
+  startedAt: Date | null;
+  endedAt: Date | null;
+}
+
+export interface NewDmCommand {
+  cmd: string;
+  target: string;
+  action: Record<string, unknown>;
+  correlator?: string;
+}
+
+const SESSION_COLUMNS = `id, account_id, device_id, dm_session_id, initiator, state, actor, provisioning_id,
+  dev_info, dev_detail, report_id, failure, created_at, started_at, ended_at`;
+const COMMAND_COLUMNS = `id, session_id, position, cmd, target, action, code, status, result, correlator, updated_at`;
+
+function sessionOf(row: AccountRow): DmSessionRecord {
+  return {
+    id: row.id as string,
+    accountId: row.account_id as string,
+    deviceId: row.device_id as string,
+    dmSessionId: (row.dm_session_id as string | null) ?? null,
+    initiator: row.initiator as DmSessionRecord['initiator'],
+    state: row.state as DmSessionState,
+    actor: (row.actor as string | null) ?? null,
+    provisioningId: (row.provisioning_id as string | null) ?? null,
+    devInfo: (row.dev_info as Record<string, string> | null) ?? null,
+    devDetail: (row.dev_detail as Record<string, string> | null) ?? null,
+    reportId: row.report_id === null || row.report_id === undefined ? null : Number(row.report_id),
+    failure: (row.failure as string | null) ?? null,
+    createdAt: row.created_at as Date,
+    startedAt: (row.started_at as Date | null) ?? null,
+    endedAt: (row.ended_at as Date | null) ?? null,
+  };
+}
+
+function commandOf(row: AccountRow): DmCommandRecord {
+  return {
+    id: Number(row.id),
+    sessionId: row.session_id as string,
+    position: row.position as number,
+    cmd: row.cmd as string,
+    target: row.target as string,
+    action: (row.action as Record<string, unknown>) ?? {},
+    code: (row.code as string | null) ?? null,
+    status: row.status as string,
+    result: row.result ?? null,
+    correlator: (row.correlator as string | null) ?? null,
+    updatedAt: row.updated_at as Date,
+  };
+}
+
+/** A session row with its first commands (positions from 0), in one transaction. */
+export async function insertDmSession(
+  db: Db,
+  session: {
+    accountId: string;
+    deviceId: string;
+    dmSessionId: string | null;
+    initiator: 'server' | 'client';
+    state: 'queued' | 'active';
+    actor: string | null;
+  },
+  commands: NewDmCommand[],
+): Promise<DmSessionRecord> {
+  return db.transaction(async (tx) => {
+    const row = await tx.one<AccountRow>(
+      `INSERT INTO dm_sessions (account_id, device_id, dm_session_id, initiator, state, actor, started_at)
+       VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $5 = 'active' THEN now() END) RETURNING ${SESSION_COLUMNS}`,
+      [
+        session.accountId,
+        session.deviceId,
+        session.dmSessionId,
+        session.initiator,
+        session.state,
+        session.actor,
+      ],
+    );
+    await insertCommandsAt(tx, row!.id as string, 0, commands);
+    return sessionOf(row!);
+  });
+}
+
+async function insertCommandsAt(db: Db, sessionId: string, first: number, commands: NewDmCommand[]) {
+  if (commands.length === 0) return [];
+  const rows = await db.query<AccountRow>(
+    `INSERT INTO dm_commands (session_id, position, cmd, target, action, correlator)
+     SELECT $1, $2::int + ordinality - 1, c->>'cmd', c->>'target', coalesce(c->'action', '{}'::jsonb), c->>'correlator'
+       FROM jsonb_array_elements($3::jsonb) WITH ORDINALITY AS t(c, ordinality)
+     RETURNING ${COMMAND_COLUMNS}`,
+    [sessionId, first, asJson(commands)],
+  );
+  return rows.map(commandOf).sort((a, b) => a.position - b.position);
+}
+
+/** Commands appended to a session (after the ones it has). */
+export async function appendDmCommands(
+  db: Db,
+  sessionId: string,
+  commands: NewDmCommand[],
+): Promise<DmCommandRecord[]> {
+  const next = await db.one<{ next: number }>(
+    `SELECT coalesce(max(position) + 1, 0)::int AS next FROM dm_commands WHERE session_id = $1`,
+    [sessionId],
+  );
+  return insertCommandsAt(db, sessionId, next!.next, commands);
+}
+
+export async function setDmSessionProvisioning(db: Db, id: string, provisioningId: string): Promise<void> {
+  await db.query(`UPDATE dm_sessions SET provisioning_id = $2 WHERE id = $1`, [id, provisioningId]);
+}
+
+/**
+ * The queued (server-initiated) sessions of an account become part of the session the handset opened:
+ * their commands move to it, and they are marked completed by it. Returns the commands taken.
+ */
+export async function takeQueuedDmCommands(
+  db: Db,
+  accountId: string,
+  intoSessionId: string,
+): Promise<DmCommandRecord[]> {
+  return db.transaction(async (tx) => {
+    const queued = await tx.query<AccountRow>(
+      `SELECT c.action, c.cmd, c.target, c.correlator FROM dm_commands c JOIN dm_sessions s ON s.id = c.session_id
+        WHERE s.account_id = $1 AND s.state = 'queued' ORDER BY s.created_at, c.position FOR UPDATE OF s`,
+      [accountId],
+    );
+    await tx.query(
+      `UPDATE dm_sessions SET state = 'completed', ended_at = now(),
+          failure = 'run in session ' || $2::text
+        WHERE account_id = $1 AND state = 'queued'`,
+      [accountId, intoSessionId],
+    );
+    const next = await tx.one<{ next: number }>(
+      `SELECT coalesce(max(position) + 1, 0)::int AS next FROM dm_commands WHERE session_id = $1`,
+      [intoSessionId],
+    );
+    const commands = queued.map((row) => ({
+      cmd: row.cmd as string,
+      target: row.target as string,
+      action: row.action as Record<string, unknown>,
+      correlator: (row.correlator as string | null) ?? undefined,
+    }));
+    return insertCommandsAt(tx, intoSessionId, next!.next, commands);
+  });
+}
+
+export async function getDmSession(db: Db, id: string): Promise<DmSessionRecord | undefined> {
+  const row = await db.one<AccountRow>(`SELECT ${SESSION_COLUMNS} FROM dm_sessions WHERE id = $1`, [id]);
+  return row && sessionOf(row);
+}
+
+export async function updateDmSession(
+  db: Db,
+  id: string,
+  patch: {
+    state?: DmSessionState;
+    failure?: string | null;
+    devInfo?: Record<string, string>;
+    devDetail?: Record<string, string>;
+    reportId?: number;
+  },
+): Promise<void> {
+  await db.query(
+    `UPDATE dm_sessions SET state = coalesce($2, state), failure = CASE WHEN $3 THEN $4 ELSE failure END,
+        dev_info = coalesce($5::jsonb, dev_info), dev_detail = coalesce($6::jsonb, dev_detail),
+        report_id = coalesce($7, report_id),
+        ended_at = CASE WHEN $2 IN ('completed', 'failed') THEN now() ELSE ended_at END
+      WHERE id = $1`,
+    [
+      id,
+      patch.state ?? null,
+      patch.failure !== undefined,
+      patch.failure ?? null,
+      patch.devInfo ? asJson(patch.devInfo) : null,
+      patch.devDetail ? asJson(patch.devDetail) : null,
+      patch.reportId ?? null,
+    ],
+  );
+}
+
+export async function updateDmCommand(
+  db: Db,
+  id: number,
+  patch: { code?: string | null; status: string; result?: unknown },
+): Promise<void> {
+  await db.query(
+    `UPDATE dm_commands SET code = coalesce($2, code), status = $3,
+        result = coalesce($4::jsonb, result), updated_at = now() WHERE id = $1`,
+    [id, patch.code ?? null, patch.status, patch.result === undefined ? null : asJson(patch.result)],
+  );
+}
+
+export async function listDmCommands(db: Db, sessionId: string): Promise<DmCommandRecord[]> {
+  const rows = await db.query<AccountRow>(
+    `SELECT ${COMMAND_COLUMNS} FROM dm_commands WHERE session_id = $1 ORDER BY position`,
+    [sessionId],
+  );
+  return rows.map(commandOf);
+}
+
+/**
+ * The Exec a Generic Alert reports on (docs/protocol-dm.md §6.4): by the Correlator it echoes, else the
+ * newest Exec of the device on that node still waiting for its result.
+ */
+export async function findAwaitedDmExec(
+  db: Db,
+  deviceId: string,
+  alert: { correlator?: string; source?: string },
+): Promise<DmCommandRecord | undefined> {
+  const row = await db.one<AccountRow>(
+    `SELECT ${COMMAND_COLUMNS.split(', ')
+      .map((column) => `c.${column}`)
+      .join(', ')}
+       FROM dm_commands c JOIN dm_sessions s ON s.id = c.session_id
+      WHERE s.device_id = $1 AND c.cmd = 'Exec'
+        AND (($2::text IS NOT NULL AND c.correlator = $2)
+          OR ($2::text IS NULL AND c.code = '202' AND $3::text IS NOT NULL AND c.target LIKE $3 || '/%'))
+      ORDER BY c.id DESC LIMIT 1`,
+    [deviceId, alert.correlator ?? null, alert.source ?? null],
+  );
+  return row && commandOf(row);
+}
+
+/** A device's sessions, newest first, with their commands. */
+export async function listDmSessionsOfDevice(
+  db: Db,
+  deviceId: string,
+  limit: number,
+): Promise<Array<DmSessionRecord & { commands: DmCommandRecord[] }>> {
+  const sessions = (
+    await db.query<AccountRow>(
+      `SELECT ${SESSION_COLUMNS} FROM dm_sessions WHERE device_id = $1 ORDER BY created_at DESC, id LIMIT $2`,
+      [deviceId, limit],
+    )
+  ).map(sessionOf);
+  if (sessions.length === 0) return [];
+  const commands = (
+    await db.query<AccountRow>(
+      `SELECT ${COMMAND_COLUMNS} FROM dm_commands WHERE session_id = ANY($1::uuid[]) ORDER BY session_id, position`,
+      [sessions.map((session) => session.id)],
+    )
+  ).map(commandOf);
+  return sessions.map((session) => ({
+    ...session,
+    commands: commands.filter((command) => command.sessionId === session.id),
+  }));
+}
+
+/** The last DevInfo and DevDetail a device reported (from its newest session that has them). */
+export async function lastDmDeviceFacts(
+  db: Db,
+  deviceId: string,
+): Promise<{ devInfo: Record<string, string> | null; devDetail: Record<string, string> | null }> {
+  const row = await db.one<{
+    dev_info: Record<string, string> | null;
+    dev_detail: Record<string, string> | null;
+  }>(
+    `SELECT
+       (SELECT dev_info FROM dm_sessions WHERE device_id = $1 AND dev_info IS NOT NULL ORDER BY created_at DESC LIMIT 1) AS dev_info,
+       (SELECT dev_detail FROM dm_sessions WHERE device_id = $1 AND dev_detail IS NOT NULL ORDER BY created_at DESC LIMIT 1) AS dev_detail`,
+    [deviceId],
+  );
+  return { devInfo: row?.dev_info ?? null, devDetail: row?.dev_detail ?? null };
+}
+
+/**
+ * Sessions of a device still active when it opens a new one: their Redis state expired (dm.sessionTimeoutMs)
+ * or the handset gave up; failed, saying so (their commands still show where they stopped).
+ */
+export async function failStaleDmSessions(db: Db, deviceId: string, reason: string): Promise<number> {
+  const rows = await db.query(
+    `UPDATE dm_sessions SET state = 'failed', failure = $2, ended_at = now()
+      WHERE device_id = $1 AND state = 'active' RETURNING id`,
+    [deviceId, reason],
+  );
+  await db.query(
+    `UPDATE dm_commands SET status = 'sent, no status (session ended)', updated_at = now()
+      WHERE session_id = ANY($1::uuid[]) AND status = 'sent'`,
+    [rows.map((row) => row.id as string)],
+  );
+  return rows.length;
+}
+
+/** Commands of a session that were sent but never answered: the session stopped there. */
+export async function markUnansweredDmCommands(db: Db, sessionId: string): Promise<number> {
+  const rows = await db.query(
+    `UPDATE dm_commands SET status = 'sent, no status (session ended)', updated_at = now()
+      WHERE session_id = $1 AND status IN ('sent', 'queued') RETURNING id`,
+    [sessionId],
+  );
+  return rows.length;
+}
+
+export async function markDmCommandsSent(db: Db, ids: readonly number[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db.query(
+    `UPDATE dm_commands SET status = 'sent', updated_at = now() WHERE id = ANY($1::bigint[]) AND status = 'queued'`,
+    [ids],
+  );
+}
