@@ -118,6 +118,11 @@ export const smscConfigSchema = z.strictObject({
    */
   receiptParkMs: durationMs.default(10_000),
   /**
+   * How long a receipt's or MO message's deliver_sm_resp waits for it to be stored; beyond it (or when
+   * the store fails) it is answered ESME_RSYSERR and the SMSC sends it again (issue #15 item 1).
+   */
+  ackTimeoutMs: durationMs.default(20_000),
+  /**
    * the zone of the SMSC's clock: receipt text dates (`submit date`, `done date`) carry none (SMPP 3.4
    * Appendix B, docs/protocol.md §6.6); `timeZone=Europe/Berlin` in SMSC_URL
    */

@@ -45,8 +45,8 @@ export class SmscRouter extends EventEmitter<SmscConnectorEvents> implements Sms
     for (const connector of connectors) {
       if (this.byId.has(connector.id)) throw new Error(`duplicate SMSC id ${connector.id}`);
       this.byId.set(connector.id, connector);
-      connector.on('receipt', (report) => this.emit('receipt', report));
-      connector.on('mo', (message) => this.emit('mo', message));
+      connector.on('receipt', (report, ack) => this.emit('receipt', report, ack));
+      connector.on('mo', (message, ack) => this.emit('mo', message, ack));
       connector.on('bind-state', (status) => this.emit('bind-state', status));
     }
     for (const route of routes) {

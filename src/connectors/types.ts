@@ -170,9 +170,19 @@ export interface BindStatus {
   throttled: number;
 }
 
+/**
+ * Handed with each receipt and MO message: a listener that stores it passes the promise of that write, and
+ * the SMSC's deliver_sm_resp waits for it (issue #15 item 1). Stored: answered ESME_ROK; failed or past the
+ * SMSC's `ackTimeoutMs`: answered with an error, so the SMSC sends it again (duplicates are dropped). No
+ * listener holding it: answered at once.
+ */
+export interface Acknowledgement {
+  waitFor(stored: Promise<unknown>): void;
+}
+
 export interface SmscConnectorEvents {
-  receipt: [report: DeliveryReport];
-  mo: [message: MoMessage];
+  receipt: [report: DeliveryReport, ack: Acknowledgement];
+  mo: [message: MoMessage, ack: Acknowledgement];
   'bind-state': [status: BindStatus];
 }
 

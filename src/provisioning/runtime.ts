@@ -4,7 +4,13 @@
  */
 import type { Redis } from 'ioredis';
 import type { Worker } from 'bullmq';
-import type { DeliveryReport, MoMessage, BindStatus, SmscConnector } from '../connectors/types.ts';
+import type {
+  Acknowledgement,
+  BindStatus,
+  DeliveryReport,
+  MoMessage,
+  SmscConnector,
+} from '../connectors/types.ts';
 import { createProvisionWorker } from '../queues/workers.ts';
 import { PushComposer } from './compose.ts';
 import { DeviceCache } from './device-cache.ts';
@@ -58,9 +64,12 @@ export function startProvisioningWorker(
   };
   const onReceipt = receiptIntake(deps, track);
   // Keywords and USSD requests ask for settings, YES / NO answer a question (subscribers/requests.ts).
-  const onMo = (message: MoMessage): void => {
+  // The SMSC's deliver_sm_resp waits for it: a message not handled is answered with an error and resent.
+  const onMo = (message: MoMessage, ack?: Acknowledgement): void => {
+    const handled = handleMo({ ...deps, service }, message);
+    ack?.waitFor(handled);
     track(
-      handleMo({ ...deps, service }, message).catch((error: unknown) =>
+      handled.catch((error: unknown) =>
         deps.logger.warn({ err: (error as Error).message, to: message.to }, 'MO message not handled'),
       ),
     );
@@ -126,27 +135,42 @@ function pauseWhileStandingBy(connector: SmscConnector, worker: Worker): () => v
   return () => connector.off('bind-state', follow);
 }
 
+interface WaitingReceipt {
+  report: DeliveryReport;
+  /** settles when the receipt's batch is committed (or failed) */
+  stored: { resolve(): void; reject(error: unknown): void };
+}
+
 /**
  * The connector's receipts into the store. They come in bursts: they are written in batches (one
- * transaction per batch, a few at a time); `track` keeps each write for close() to wait for.
+ * transaction per batch, a few at a time); `track` keeps each write for close() to wait for. Each
+ * receipt's deliver_sm_resp waits for its batch's commit (`ack`): a batch that fails is answered with an
+ * error, so the SMSC resends its receipts instead of their being lost (issue #15 item 1).
  */
 function receiptIntake(
   deps: DeliveryDeps,
   track: (work: Promise<unknown>) => void,
-): (report: DeliveryReport) => void {
-  const waiting: DeliveryReport[] = [];
+): (report: DeliveryReport, ack?: Acknowledgement) => void {
+  const waiting: WaitingReceipt[] = [];
   let flushing = 0;
   const flush = (): void => {
     while (waiting.length > 0 && flushing < MAX_RECEIPT_FLUSHES) {
       const batch = waiting.splice(0, MAX_RECEIPT_BATCH);
       flushing += 1;
       track(
-        handleReceipts(deps, batch)
-          .catch((error: unknown) =>
-            deps.logger.error(
-              { err: (error as Error).message, receipts: batch.length },
-              'receipts not recorded',
-            ),
+        handleReceipts(
+          deps,
+          batch.map((entry) => entry.report),
+        )
+          .then(
+            () => batch.forEach((entry) => entry.stored.resolve()),
+            (error: unknown) => {
+              deps.logger.error(
+                { err: (error as Error).message, receipts: batch.length },
+                'receipts not recorded; the SMSC is answered with an error and sends them again',
+              );
+              batch.forEach((entry) => entry.stored.reject(error));
+            },
           )
           .finally(() => {
             flushing -= 1;
@@ -155,15 +179,18 @@ function receiptIntake(
       );
     }
   };
-  const enqueueReceipt = (report: DeliveryReport): void => {
-    waiting.push(report);
-    if (waiting.length === 1) queueMicrotask(flush);
-  };
-  return (report) => {
+  const enqueueReceipt = (report: DeliveryReport): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      waiting.push({ report, stored: { resolve, reject } });
+      if (waiting.length === 1) queueMicrotask(flush);
+    });
+  return (report, ack) => {
     // A receipt can arrive while its push's message ids are still being written: it waits for that write
     // and is then applied with the others, instead of being looked for again (receipts.ts).
-    const stored = report.pushId === undefined ? undefined : deps.batches.afterSubmitStored(report.pushId);
-    if (stored) track(stored.then(() => enqueueReceipt(report)));
-    else enqueueReceipt(report);
+    const submitStored =
+      report.pushId === undefined ? undefined : deps.batches.afterSubmitStored(report.pushId);
+    const stored = submitStored ? submitStored.then(() => enqueueReceipt(report)) : enqueueReceipt(report);
+    ack?.waitFor(stored);
+    track(stored.catch(() => undefined));
   };
 }

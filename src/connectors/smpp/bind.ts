@@ -36,7 +36,11 @@ export interface BindHandlers<Job> {
   onAnswer(bind: SmppBind<Job>, job: Job, answer: SubmitAnswer): void;
   /** a submit that had already timed out got its response after all */
   onLateResponse(bind: SmppBind<Job>, job: Job, status: number, messageId: string): void;
-  onIncoming(bind: SmppBind<Job>, message: IncomingMessage): void;
+  /**
+   * A deliver_sm / data_sm read; `respond` sends its response (once) with this command_status: the
+   * connector answers when what it carries is stored (issue #15 item 1).
+   */
+  onIncoming(bind: SmppBind<Job>, message: IncomingMessage, respond: (status: number) => void): void;
   /** a window slot or a token may be free now */
   onReady(bind: SmppBind<Job>): void;
 }
@@ -547,17 +551,19 @@ export class SmppBind<Job> {
     switch (pdu.command) {
       case 'deliver_sm':
       case 'data_sm': {
-        // always answered, whatever happens to the content (docs/protocol.md §6.6)
-        this.corkUntilNextTick(session);
-        session.send(pdu.response({ message_id: '' }));
+        // always answered, whatever happens to the content (docs/protocol.md §6.6), but only once what it
+        // carries is stored: an SMSC resends what was not answered
+        const respond = this.responder(session, pdu);
         const raw = rawPdu(pdu);
-        if (!raw) return;
+        if (!raw) return respond(0);
+        let message: IncomingMessage;
         try {
-          const message = pdu.command === 'deliver_sm' ? readDeliverSm(raw) : readDataSm(raw);
-          this.handlers.onIncoming(this, message);
+          message = pdu.command === 'deliver_sm' ? readDeliverSm(raw) : readDataSm(raw);
         } catch (error) {
           this.logger.warn({ bind: this.id, err: (error as Error).message }, `unreadable ${pdu.command}`);
+          return respond(0);
         }
+        this.handlers.onIncoming(this, message, respond);
         return;
       }
       case 'enquire_link':
@@ -581,6 +587,18 @@ export class SmppBind<Job> {
           session.send(pdu.response({ command_status: ESME_RINVCMDID }));
         }
     }
+  }
+
+  /** Sends the response to a deliver_sm / data_sm once, on the link it came on (gone: the SMSC resends). */
+  private responder(session: RawSession, pdu: PDU): (status: number) => void {
+    let answered = false;
+    return (status) => {
+      if (answered) return;
+      answered = true;
+      if (this.session !== session || session.socket.destroyed) return;
+      this.corkUntilNextTick(session);
+      session.send(pdu.response({ message_id: '', command_status: status }));
+    };
   }
 
   private onClose(session: RawSession): void {

@@ -1,5 +1,9 @@
 /**
  * Matches delivery receipts to the segments this process submitted, exactly once:
+ * - each receipt is given back through its `done` callback once its fate is known: emitted and stored
+ *   (or dropped as a duplicate of one stored) -> done(true); emitted and not stored -> done(false), and
+ *   the state counts as not emitted, so the SMSC's resend is taken (issue #15 item 1). A duplicate of a
+ *   receipt still being stored waits for that one's outcome.
  * - a receipt whose id is not known yet (it overtook its submit_sm_resp, or came on another bind first)
  *   is parked and matched as soon as the id is registered; after `parkMs` it is emitted unmatched
  *   (another worker may have submitted it — the store correlates by SMSC and message id)
@@ -29,13 +33,23 @@ interface Progress {
   /** states already emitted, as bits (see STATE_BITS) */
   emitted: number;
   final: boolean;
+  /** states emitted and not yet settled (stored or not), with the receipts waiting for that outcome */
+  settling?: Map<number, ReceiptDone[]>;
 }
+
+/** Told once what became of a receipt given to the matcher: stored (or a duplicate of one stored) or not. */
+export type ReceiptDone = (stored: boolean) => void;
+
+/** Emits a receipt; `settled` is to be called once it is stored (true) or could not be (false). */
+export type ReceiptEmitter = (report: DeliveryReport, settled: ReceiptDone) => void;
+
+const IGNORE: ReceiptDone = () => undefined;
 
 interface Tracked extends SubmittedSegment, Progress {}
 
 interface Parked {
   since: number;
-  reports: DeliveryReport[];
+  reports: Array<{ report: DeliveryReport; done: ReceiptDone }>;
 }
 
 const STATE_BITS: Record<DeliveryState, number> = {
@@ -70,7 +84,7 @@ export class ReceiptMatcher {
 
   constructor(
     private readonly options: ReceiptMatcherOptions,
-    private readonly emit: (report: DeliveryReport) => void,
+    private readonly emit: ReceiptEmitter,
   ) {}
 
   /**
@@ -97,27 +111,27 @@ export class ReceiptMatcher {
     const waiting = this.parked.get(messageId);
     if (waiting) {
       this.parked.delete(messageId);
-      for (const report of waiting.reports) this.deliver(report, entry);
+      for (const { report, done } of waiting.reports) this.deliver(report, entry, done);
     }
     this.trimTracked(now);
   }
 
-  /** A receipt arrived (its messageId already normalised). */
-  receive(report: DeliveryReport, now: number): void {
+  /** A receipt arrived (its messageId already normalised); `done` is told what became of it. */
+  receive(report: DeliveryReport, now: number, done: ReceiptDone = IGNORE): void {
     const entry = this.tracked.get(report.messageId);
     if (entry) {
-      this.deliver(report, entry);
+      this.deliver(report, entry, done);
       return;
     }
     const orphan = this.orphans.get(report.messageId);
     if (orphan) {
       // its first receipt was emitted unmatched already: treat the rest the same way
-      this.deliver(report, orphan);
+      this.deliver(report, orphan, done);
       return;
     }
     const waiting = this.parked.get(report.messageId);
-    if (waiting) waiting.reports.push(report);
-    else this.parked.set(report.messageId, { since: now, reports: [report] });
+    if (waiting) waiting.reports.push({ report, done });
+    else this.parked.set(report.messageId, { since: now, reports: [{ report, done }] });
     if (this.parked.size > this.options.trackMax)
       this.release(this.parked.keys().next().value as string, now);
   }
@@ -158,23 +172,44 @@ export class ReceiptMatcher {
     this.parked.delete(messageId);
     const progress: Progress = { at: now, emitted: 0, final: false };
     this.orphans.set(messageId, progress);
-    for (const report of waiting.reports) this.deliver(report, progress);
+    for (const { report, done } of waiting.reports) this.deliver(report, progress, done);
   }
 
-  private deliver(report: DeliveryReport, progress: Progress | Tracked): void {
+  private deliver(report: DeliveryReport, progress: Progress | Tracked, done: ReceiptDone): void {
     const bit = STATE_BITS[report.state];
-    if (progress.final || progress.emitted & bit) {
+    const settling = progress.settling?.get(bit);
+    if (settling) {
+      // the same state is being stored: this copy is answered with that outcome
       this.duplicatesDropped++;
+      settling.push(done);
       return;
     }
+    if (progress.final || progress.emitted & bit) {
+      this.duplicatesDropped++;
+      done(true);
+      return;
+    }
+    const wasFinal = progress.final;
     progress.emitted |= bit;
     if (isFinalState(report.state)) progress.final = true;
+    const waiters = [done];
+    (progress.settling ??= new Map()).set(bit, waiters);
+    const settled: ReceiptDone = (stored) => {
+      if (progress.settling?.get(bit) !== waiters) return;
+      progress.settling.delete(bit);
+      if (!stored) {
+        // not stored: as if never emitted, so that the SMSC's resend goes out again
+        progress.emitted &= ~bit;
+        progress.final = wasFinal;
+      }
+      for (const waiter of waiters) waiter(stored);
+    };
     if ('pushId' in progress) {
       this.matched++;
-      this.emit({ ...report, pushId: progress.pushId, segmentIndex: progress.segmentIndex });
+      this.emit({ ...report, pushId: progress.pushId, segmentIndex: progress.segmentIndex }, settled);
     } else {
       this.unmatched++;
-      this.emit(report);
+      this.emit(report, settled);
     }
   }
 

@@ -17,6 +17,7 @@ import { pino, type Logger } from 'pino';
 import type { PduFields } from 'smpp';
 import type { SmscConfig } from '../config.ts';
 import type {
+  Acknowledgement,
   BindStatus,
   DeliveryReport,
   OutboundPush,
@@ -32,6 +33,8 @@ import {
   commandStatusCode,
   commandStatusName,
   ESME_RMSGQFUL,
+  ESME_ROK,
+  ESME_RSYSERR,
   type StatusOverrides,
 } from './command-status.ts';
 import { isReceipt, readMo, readReceipt, type IncomingMessage } from './deliver-sm.ts';
@@ -72,8 +75,12 @@ export interface SmppConnectorCounters {
     duplicatesDropped: number;
     parked: number;
     unreadable: number;
+    /** answered with an error because the store did not take them (in time): the SMSC resends */
+    notStored: number;
   };
   mo: number;
+  /** MO messages answered with an error for the same reason */
+  moNotStored: number;
 }
 
 export class SmppConnector extends EventEmitter<SmscConnectorEvents> implements SmscConnector {
@@ -97,6 +104,7 @@ export class SmppConnector extends EventEmitter<SmscConnectorEvents> implements 
   private accepted = 0;
   private throttledCount = 0;
   private unreadableReceipts = 0;
+  private notStored = { receipts: 0, mo: 0 };
   private moCount = 0;
   private readonly failures = new Map<string, number>();
   /** this worker's stock of the account's shared tokens; undefined: paced by this process alone */
@@ -119,14 +127,18 @@ export class SmppConnector extends EventEmitter<SmscConnectorEvents> implements 
     this.overrides = overrides;
     this.matcher = new ReceiptMatcher(
       { parkMs: config.receiptParkMs, trackMs: config.receiptTrackMs, trackMax: config.receiptTrackMax },
-      (report) => this.emit('receipt', report),
+      (report, settled) =>
+        this.emitHeld('receipt', report, (stored) => {
+          if (!stored) this.notStored.receipts++;
+          settled(stored);
+        }),
     );
 
     const handlers: BindHandlers<SegmentJob> = {
       onState: (bind) => this.onBindState(bind),
       onAnswer: (bind, job, answer) => this.onAnswer(bind, job, answer),
       onLateResponse: (bind, job, status, messageId) => this.onLateResponse(bind, job, status, messageId),
-      onIncoming: (bind, message) => this.onIncoming(bind, message),
+      onIncoming: (bind, message, respond) => this.onIncoming(bind, message, respond),
       onReady: () => this.pump(),
     };
     const shared = options.shared;
@@ -252,8 +264,13 @@ export class SmppConnector extends EventEmitter<SmscConnectorEvents> implements 
       accepted: this.accepted,
       failed: Object.fromEntries(this.failures),
       throttled: this.throttledCount,
-      receipts: { ...this.matcher.counters(), unreadable: this.unreadableReceipts },
+      receipts: {
+        ...this.matcher.counters(),
+        unreadable: this.unreadableReceipts,
+        notStored: this.notStored.receipts,
+      },
       mo: this.moCount,
+      moNotStored: this.notStored.mo,
     };
   }
 
@@ -462,20 +479,68 @@ export class SmppConnector extends EventEmitter<SmscConnectorEvents> implements 
     job.settle(result);
   }
 
-  private onIncoming(bind: SmppBind<SegmentJob>, message: IncomingMessage): void {
+  /** A receipt or MO message: answered (respond) once stored, with an error when it could not be. */
+  private onIncoming(
+    bind: SmppBind<SegmentJob>,
+    message: IncomingMessage,
+    respond: (status: number) => void,
+  ): void {
+    const answer = (stored: boolean) => respond(stored ? ESME_ROK : ESME_RSYSERR);
     if (isReceipt(message)) {
       const report = readReceipt(message, this.id, this.receiptBases, this.config.timeZone);
       if (!report) {
         this.unreadableReceipts++;
         this.logger.warn({ bind: bind.id }, 'receipt without a message id; answered and dropped');
+        respond(ESME_ROK);
         return;
       }
       const withBind: DeliveryReport = { ...report, bindId: bind.id, receivedAt: new Date() };
-      this.matcher.receive(withBind, Date.now());
+      this.matcher.receive(withBind, Date.now(), answer);
       return;
     }
     this.moCount++;
-    this.emit('mo', { ...readMo(message, this.id), bindId: bind.id });
+    this.emitHeld('mo', { ...readMo(message, this.id), bindId: bind.id }, (stored) => {
+      if (!stored) this.notStored.mo++;
+      answer(stored);
+    });
+  }
+
+  /**
+   * Emits a receipt or MO message with an Acknowledgement: `done` hears whether what the listeners
+   * hold it for was stored, within ackTimeoutMs (issue #15 item 1). Nobody holding it: stored at once.
+   */
+  private emitHeld<E extends 'receipt' | 'mo'>(
+    event: E,
+    payload: SmscConnectorEvents[E][0],
+    done: (stored: boolean) => void,
+  ): void {
+    const held: Promise<unknown>[] = [];
+    const ack: Acknowledgement = { waitFor: (stored) => void held.push(stored) };
+    (this.emit as (event: E, payload: SmscConnectorEvents[E][0], ack: Acknowledgement) => boolean)(
+      event,
+      payload,
+      ack,
+    );
+    if (held.length === 0) return done(true);
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`not stored within ${this.config.ackTimeoutMs} ms`)),
+        this.config.ackTimeoutMs,
+      );
+    });
+    Promise.race([Promise.all(held), deadline])
+      .then(
+        () => done(true),
+        (error: unknown) => {
+          this.logger.warn(
+            { event, err: (error as Error).message },
+            `${event} not stored; answered with an error`,
+          );
+          done(false);
+        },
+      )
+      .finally(() => clearTimeout(timer));
   }
 
   private onBindState(bind: SmppBind<SegmentJob>): void {
