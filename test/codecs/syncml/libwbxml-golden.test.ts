@@ -129,7 +129,10 @@ describe.skipIf(skip)('SyncML WBXML against libwbxml', () => {
     cases.forEach((entry, index) => {
       const bytes = output(results[index], entry.xml);
       // header (5) + SyncML with content (6D), then the tag — after <Meta> (5A) and SWITCH_PAGE 1 on page 1
-      const expected = entry.page === 0 ? `6d${hex([entry.token])}01` : `6d5a0001${hex([entry.token])}0101`;
+      const expected =
+        entry.page === 0
+          ? `6d${hex(Uint8Array.of(entry.token))}01`
+          : `6d5a0001${hex(Uint8Array.of(entry.token))}0101`;
       expect(hex(bytes.subarray(5)), entry.xml).toBe(expected);
     });
   });
