@@ -85,6 +85,33 @@ const SKIPPING_CODES = new Set([
 const RENEW_LEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
 const RELEASE_LEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 
+/**
+ * Requests written at once: each is a transaction whose job may start before it commits (the worker
+ * then waits for the commit); a few at a time keep the store's queue of transactions short.
+ */
+const REQUESTS_AT_ONCE = 8;
+
+/** `run` over the items, at most `limit` at a time; the outcomes in the items' order. */
+async function settleEach<T, R>(
+  items: readonly T[],
+  limit: number,
+  run: (item: T) => Promise<R>,
+): Promise<PromiseSettledResult<R>[]> {
+  const outcomes: PromiseSettledResult<R>[] = new Array(items.length);
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      outcomes[index] = await run(items[index]!).then(
+        (value): PromiseSettledResult<R> => ({ status: 'fulfilled', value }),
+        (reason: unknown): PromiseSettledResult<R> => ({ status: 'rejected', reason }),
+      );
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  return outcomes;
+}
+
 export function campaignIdempotencyKey(campaignId: string, subscriberId: string): string {
   return `campaign.${campaignId}.${subscriberId}`;
 }
@@ -252,20 +279,18 @@ export class CampaignFeeder {
   private async request(campaign: Campaign, targets: readonly PendingTarget[]): Promise<number> {
     const content = await this.contentOf(campaign);
     const actor: Actor = { name: `campaign:${campaign.id}`, role: 'system' };
-    const outcomes = await Promise.allSettled(
-      targets.map((target) => {
-        const request: ProvisioningRequest = {
-          msisdn: target.msisdn ?? undefined,
-          reason: `campaign ${campaign.name}`,
-          source: 'campaign',
-          actor,
-          idempotencyKey: campaignIdempotencyKey(campaign.id, target.subscriberId),
-          campaignId: campaign.id,
-          ...content,
-        };
-        return this.deps.provisioning.request(request);
-      }),
-    );
+    const outcomes = await settleEach(targets, REQUESTS_AT_ONCE, (target) => {
+      const request: ProvisioningRequest = {
+        msisdn: target.msisdn ?? undefined,
+        reason: `campaign ${campaign.name}`,
+        source: 'campaign',
+        actor,
+        idempotencyKey: campaignIdempotencyKey(campaign.id, target.subscriberId),
+        campaignId: campaign.id,
+        ...content,
+      };
+      return this.deps.provisioning.request(request);
+    });
     const links: Array<{ subscriberId: string; provisioningId: string }> = [];
     const skips: Array<{ subscriberId: string; reason: string }> = [];
     outcomes.forEach((outcome, index) => {

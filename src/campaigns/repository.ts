@@ -325,19 +325,32 @@ export interface PendingTarget {
   msisdn: string | null;
 }
 
-/** Pending targets in the groups given (null: any group), in a stable order. */
+/**
+ * Pending targets in the groups given (null: any group), in a stable order. One group at a time, so
+ * each read is a range of the feed index (campaign, group, subscriber) in its order, however many
+ * targets a campaign has: no sort of the pending ones per round.
+ */
 export async function listPendingTargets(
   db: Db,
   campaignId: string,
   groups: readonly string[] | null,
   limit: number,
 ): Promise<PendingTarget[]> {
-  const rows = await db.query<{ subscriber_id: string; msisdn: string | null }>(
-    `SELECT t.subscriber_id, s.msisdn FROM campaign_targets t JOIN subscribers s ON s.id = t.subscriber_id
-      WHERE t.campaign_id = $1 AND t.state = 'pending' AND ($2::text[] IS NULL OR t.group_name = ANY($2::text[]))
-      ORDER BY t.group_name, t.subscriber_id LIMIT $3`,
-    [campaignId, groups, limit],
-  );
+  const read = (
+    group: string | null,
+    count: number,
+  ): Promise<Array<{ subscriber_id: string; msisdn: string | null }>> =>
+    db.query(
+      `SELECT t.subscriber_id, s.msisdn FROM campaign_targets t JOIN subscribers s ON s.id = t.subscriber_id
+        WHERE t.campaign_id = $1 AND t.state = 'pending' ${group === null ? '' : 'AND t.group_name = $3'}
+        ORDER BY t.campaign_id, t.group_name, t.subscriber_id LIMIT $2`,
+      group === null ? [campaignId, count] : [campaignId, count, group],
+    );
+  const rows = [];
+  for (const group of groups ?? [null]) {
+    if (rows.length >= limit) break;
+    rows.push(...(await read(group, limit - rows.length)));
+  }
   return rows.map((row) => ({ subscriberId: row.subscriber_id, msisdn: row.msisdn }));
 }
 
@@ -425,11 +438,15 @@ export async function countCampaign(db: Db, campaignId: string): Promise<Campaig
   return { ...row!, failedByReason, skippedByReason };
 }
 
-/** Pushes of the campaign that have not gone to the SMSC yet (the feeder keeps these few). */
+/**
+ * Pushes of the campaign that are about to go to the SMSC (the feeder keeps these few). Those deferred
+ * to later (quiet hours, a daily cap: not_before ahead) do not count, or they would hold the campaign.
+ */
 export async function countInFlight(db: Db, campaignId: string): Promise<number> {
   const row = await db.one<{ count: number }>(
     `SELECT count(*)::int AS count FROM provisionings
-      WHERE campaign_id = $1 AND state IN ('requested', 'queued', 'submitting')`,
+      WHERE campaign_id = $1 AND state IN ('requested', 'queued', 'submitting')
+        AND (not_before IS NULL OR not_before <= now())`,
     [campaignId],
   );
   return row?.count ?? 0;

@@ -29,7 +29,7 @@ function configDir(): string {
       'provisioning:',
       '  lockDurationMs: 2000',
       '  stalledIntervalMs: 1000',
-      '  recoveryStaleMs: 3000',
+      '  recoveryStaleMs: 30000',
       '  recoverySweepIntervalMs: 1000',
       // Receipts sent on the killed process's bind are lost with it: those pushes expire, and end.
       '  receiptTimeoutMs: 8000',

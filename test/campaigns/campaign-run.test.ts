@@ -53,7 +53,8 @@ function runTests(kind: DbKind): void {
       const draft = await run.campaigns.get(id);
       expect(draft.preview.subscribers).toBe(COUNT);
       await run.campaigns.start(id, ADMIN);
-      const done = await run.waitForState(id, ['completed'], 90_000);
+      // 1,400 pushes through one PGlite connection on a shared machine: minutes, not seconds.
+      const done = await run.waitForState(id, ['completed'], 240_000);
       const { preview } = done;
       expect(done.counts).toMatchObject({
         selected: COUNT,
@@ -81,7 +82,7 @@ function runTests(kind: DbKind): void {
       expect(run.harness.seen.some((event) => event.type === 'campaign.progress')).toBe(true);
       // Started again, nothing is left to send: the target list is the campaign's own.
       await expect(run.campaigns.start(id, ADMIN)).rejects.toMatchObject({ code: 'CAMPAIGN_STATE_CONFLICT' });
-    }, 120_000);
+    }, 300_000);
   });
 
   describe('pacing, pause and resume', () => {

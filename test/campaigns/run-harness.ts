@@ -43,7 +43,15 @@ export async function startCampaignRun(
   /** feeder false: no feeder in this process (another process feeds) */
   options: { count: number; prefix: string; harness?: HarnessOptions; feeder?: FeederOptions | false },
 ): Promise<CampaignRun> {
-  const harness = await startHarness(kind, { groups: OPEN_GROUPS, ...options.harness });
+  // Timeouts nearer the shipped ones than the provisioning harness's: on a busy machine a 2 s SMSC
+  // timeout, or a lost-job sweep after 1 s in the queue (a campaign keeps a short queue of its own),
+  // sends whole pushes again, which is the pipeline's retry and not what these tests are about.
+  const harness = await startHarness(kind, {
+    groups: OPEN_GROUPS,
+    ...options.harness,
+    smsc: { responseTimeoutMs: 10_000, queueTimeoutMs: 30_000, ...options.harness?.smsc },
+    provisioning: { recoveryStaleMs: 60_000, ...options.harness?.provisioning },
+  });
   await seedBase(harness.store.db, {
     count: options.count,
     prefix: options.prefix,
