@@ -337,7 +337,9 @@ describe('what foreign clients send (docs/protocol-dm.md §1, §9)', () => {
     const message: SyncMlMessage = { header, body: { final: true, commands: [commands[0]] } };
     expect(codeOf(() => encodeSyncMlXml(message))).toBe('SYNCML_UNENCODABLE_COMMAND');
   });
+});
 
+describe('what foreign clients send: WBXML and transport', () => {
   it('WBXML: the public id as FPI text in the string table, SyncML 1.1, OPAQUE LocURI', () => {
     const fpi = Buffer.from('-//SYNCML//DTD SyncML 1.2//EN\0', 'latin1');
     const short = { ...header, target: { locUri: 'a' } };
