@@ -496,7 +496,14 @@ async function serveHttp(
     clientAuth: tls?.clientAuth,
     clientCas: tls?.clientCas,
   });
-  const http = await listen(app.callback(), { host: config.http.host, port: config.http.port, tls, logger });
+  const http = await listen(app.callback(), {
+    host: config.http.host,
+    port: config.http.port,
+    tls,
+    logger,
+    headersTimeoutMs: config.http.headersTimeoutMs,
+    requestTimeoutMs: config.http.requestTimeoutMs,
+  });
   shutdown.add('http', () => http.close());
   // Over HTTPS `otagw keys` recognises this server by its certificate's fingerprint.
   await localAdmin.publish(http.url, tls && { fingerprint256: tls.fingerprint256 });

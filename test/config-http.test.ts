@@ -15,7 +15,10 @@ describe('configuration of the HTTP API (http.rateLimit, http.metricsAccess)', (
 
   it('ships the rate limit and open /metrics in config/default.yaml', () => {
     const { http } = loadConfig({ env: {} });
-    expect(http.rateLimit).toEqual({ ratePerSecond: 5000, burst: 10_000 });
+    expect(http.rateLimit).toMatchObject({ ratePerSecond: 5000, burst: 10_000 });
+    expect(http.rateLimit.roles.care).toEqual({ ratePerSecond: 200, burst: 1000 });
+    expect(http.rateLimit.unauthenticated).toEqual({ ratePerSecond: 10, burst: 300 });
+    expect([http.headersTimeoutMs, http.requestTimeoutMs]).toEqual([10_000, 30_000]);
     expect(http.metricsAccess).toBe('open');
   });
 
@@ -25,7 +28,7 @@ describe('configuration of the HTTP API (http.rateLimit, http.metricsAccess)', (
       'http:\n  rateLimit:\n    burst: 20\n  metricsAccess: operator\n',
     );
     const { http } = loadConfig({ env: {}, configDir: dir });
-    expect(http.rateLimit).toEqual({ ratePerSecond: 5000, burst: 20 });
+    expect(http.rateLimit).toMatchObject({ ratePerSecond: 5000, burst: 20, keys: {} });
     expect(http.metricsAccess).toBe('operator');
     expect(Object.isFrozen(http.rateLimit)).toBe(true);
   });

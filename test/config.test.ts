@@ -8,8 +8,10 @@ describe('configuration', () => {
       host: '127.0.0.1',
       port: 8080,
       tls: undefined,
-      rateLimit: { ratePerSecond: 5000, burst: 10_000 },
+      rateLimit: expect.objectContaining({ ratePerSecond: 5000, burst: 10_000 }),
       metricsAccess: 'open',
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 30_000,
     });
     expect(config.store.url).toBeUndefined();
     expect(config.store.dataDir).toBe('./var/db');

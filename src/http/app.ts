@@ -35,7 +35,7 @@ import { triggerRoutes } from './routes/triggers/routes.ts';
 export interface HttpOptions {
   /** Largest request body accepted (default 1 MiB; CSV imports count too). */
   bodyLimitBytes?: number;
-  /** Per API key, per process (see middleware/rate-limit.ts); default http.rateLimit of context.config. */
+  /** Per API key (by name, by role) and per remote address before authentication, per process (middleware/rate-limit.ts); default http.rateLimit of context.config. */
   rateLimit?: RateLimitOptions;
   /**
    * Which routes refuse callers without a TLS client certificate from clientCas (http.tls.clientAuth;
@@ -81,9 +81,11 @@ export function createApp(context: AppContext, httpOptions: HttpOptions = {}): K
     httpOptions.unauthenticatedSummaryMs,
   );
   registerUnmatchedReceiptsGauge(context.metrics, () => countUnmatchedReceipts(context.db));
+  const limits = httpOptions.rateLimit ?? context.config.http.rateLimit;
   const { auth, open } = createGuards({
     keys,
-    limiter: new TokenBucketLimiter(httpOptions.rateLimit ?? context.config.http.rateLimit),
+    limiter: new TokenBucketLimiter(limits),
+    limits,
     clientAuth: options.clientAuth,
     checkClientCert: createClientCertCheck(clientCas),
     localAdminSecret: httpOptions.localAdminSecret,

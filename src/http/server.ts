@@ -114,20 +114,36 @@ export interface ListenOptions {
   /** undefined: plain HTTP */
   tls: ServerTls | undefined;
   logger?: Logger;
+  /** http.headersTimeoutMs: a client slower than this with its headers is cut off (default 10 s) */
+  headersTimeoutMs?: number;
+  /** http.requestTimeoutMs: a request not received whole in this long gets 408 (default 30 s) */
+  requestTimeoutMs?: number;
 }
+
+/**
+ * Slow clients (issue 15 #13): Node's defaults (60 s for the headers, 300 s for the request) let a few
+ * hundred connections that trickle a byte at a time hold the server's sockets for minutes.
+ */
+export const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 /** How long a shutdown lets requests in flight finish (a trigger is answered in milliseconds). */
 export const DEFAULT_DRAIN_MS = 10_000;
+
+/** How often node:http looks for connections past their timeouts (its default, 30 s, would let them run long). */
+const TIMEOUT_CHECK_INTERVAL_MS = 1_000;
 
 function createListener(
   handler: RequestListener,
   tls: ServerTls | undefined,
   logger?: Logger,
 ): Server | HttpsServer {
-  if (!tls) return createHttpServer(handler);
+  const checking = { connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS };
+  if (!tls) return createHttpServer(checking, handler);
   const askForCert = tls.clientAuth !== 'none';
   const server = createHttpsServer(
     {
+      ...checking,
       key: tls.keyPem,
       cert: tls.certPem,
       ...(askForCert ? { ca: tls.clientCaPem, requestCert: true, rejectUnauthorized: false } : {}),
@@ -233,6 +249,10 @@ async function drain(
 export async function listen(handler: RequestListener, options: ListenOptions): Promise<ListeningServer> {
   const inFlight = new InFlight();
   const server = createListener(inFlight.wrap(handler), options.tls, options.logger);
+  const requestTimeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  // node:http wants headersTimeout no longer than requestTimeout
+  server.headersTimeout = Math.min(options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS, requestTimeout);
+  server.requestTimeout = requestTimeout;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => {

@@ -25,7 +25,8 @@ export function auditTrail(writer: AuditWriter, logger: Logger, op: Operation): 
       failure = { status: rendered.status, code: rendered.code };
       throw error;
     } finally {
-      const anonymousRefusal = failure?.status === 401 && !ctx.state.principal;
+      // 401s and the per-address 429s before authentication: counted and summarised (UnauthenticatedRequests).
+      const anonymousRefusal = (failure?.status === 401 || failure?.status === 429) && !ctx.state.principal;
       if (!anonymousRefusal) await writeEntry(writer, logger, op, ctx.state, outcome, failure);
     }
   };

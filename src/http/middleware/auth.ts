@@ -12,7 +12,12 @@ import { roleAllows, type Role } from '../../auth/roles.ts';
 import type { ClientAuth } from '../../config.ts';
 import type { Db } from '../../store/db.ts';
 import { ApiError } from '../errors.ts';
-import type { TokenBucketLimiter } from './rate-limit.ts';
+import {
+  DEFAULT_UNAUTHENTICATED_RATE_LIMIT,
+  limitForKey,
+  type RateLimitOptions,
+  type TokenBucketLimiter,
+} from './rate-limit.ts';
 
 /** Who is calling, once authenticated. */
 export interface Principal {
@@ -101,7 +106,10 @@ export class ApiKeyCache {
 
 export interface GuardDependencies {
   keys: ApiKeyCache;
+  /** Buckets per key id (limits: limitForKey) and, apart, per remote address before authentication. */
   limiter: TokenBucketLimiter;
+  /** http.rateLimit; absent: the limiter's own rate for every key and no limit before authentication */
+  limits?: RateLimitOptions;
   /** Which routes ask for a client certificate (see clientCertUnder). */
   clientAuth: ClientAuth;
   /** Throws a 401 unless the connection presented a valid client certificate (middleware/client-cert.ts). */
@@ -110,7 +118,8 @@ export interface GuardDependencies {
   localAdminSecret?: string;
   /**
    * Told of each 401 the guard gives before it accepted a key, the local secret or (open routes) a client
-   * certificate: counted and summarised instead of audited one by one (audit-writer.ts).
+   * certificate, and of each 429 of the per-address limit before authentication: counted and summarised
+   * instead of audited one by one (audit-writer.ts).
    */
   onUnauthenticated?: (code: string, remoteAddress: string | undefined) => void;
 }
@@ -130,12 +139,54 @@ function reportingUnauthenticated(guard: Middleware, deps: GuardDependencies): M
         return next();
       });
     } catch (error) {
-      if (!passed && !ctx.state.principal && error instanceof ApiError && error.status === 401) {
+      if (!passed && !ctx.state.principal && isRefusalBeforeAuthentication(error)) {
         report(error.code, ctx.req.socket.remoteAddress);
       }
       throw error;
     }
   };
+}
+
+/** A 401, or the 429 of the per-address limit: what anyone can make the guard answer without a key. */
+export function isRefusalBeforeAuthentication(error: unknown): error is ApiError {
+  return (
+    error instanceof ApiError &&
+    (error.status === 401 || (error.status === 429 && error.details.scope === 'address'))
+  );
+}
+
+/** The key prefix of per-address buckets in the shared limiter (key ids are UUIDs: never this shape). */
+const ADDRESS_BUCKET = 'address:';
+
+/**
+ * Before authentication (issue 15 #10): an address that earned its budget of 401s (limits.unauthenticated)
+ * is answered 429 at once, without a key lookup, until its bucket refills.
+ */
+function refuseFloodingAddress(deps: GuardDependencies, address: string): void {
+  if (!deps.limits) return;
+  const limit = deps.limits.unauthenticated ?? DEFAULT_UNAUTHENTICATED_RATE_LIMIT;
+  const waitSeconds = deps.limiter.wait(ADDRESS_BUCKET + address, limit);
+  if (waitSeconds > 0)
+    throw tooManyRequests('too many refused requests from this address', 'address', waitSeconds);
+}
+
+/** A 401 earned by this address: one token off its bucket. */
+function chargeAddress(deps: GuardDependencies, address: string): void {
+  if (!deps.limits) return;
+  deps.limiter.take(
+    ADDRESS_BUCKET + address,
+    deps.limits.unauthenticated ?? DEFAULT_UNAUTHENTICATED_RATE_LIMIT,
+  );
+}
+
+function tooManyRequests(message: string, scope: 'address' | 'key', waitSeconds: number): ApiError {
+  return new ApiError(
+    429,
+    'RATE_LIMITED',
+    message,
+    { scope, retryAfterSeconds: waitSeconds },
+    { 'Retry-After': String(Math.max(1, Math.ceil(waitSeconds))) },
+  );
 }
 
 function bearerToken(ctx: Context): string | undefined {
@@ -189,20 +240,12 @@ async function presentedKey(ctx: Context, keys: ApiKeyCache): Promise<ApiKeyReco
   return record;
 }
 
-/** One request off the key's rate limit: a 429 with Retry-After when its bucket is empty. */
-function takeRequestToken(limiter: TokenBucketLimiter, keyId: string): void {
-  const waitSeconds = limiter.take(keyId);
-  if (waitSeconds > 0) {
-    throw new ApiError(
-      429,
-      'RATE_LIMITED',
-      'too many requests for this API key',
-      { retryAfterSeconds: waitSeconds },
-      {
-        'Retry-After': String(Math.max(1, Math.ceil(waitSeconds))),
-      },
-    );
-  }
+/** One request off the key's rate limit (its own, its role's, the default): a 429 with Retry-After when empty. */
+function takeRequestToken(deps: GuardDependencies, record: ApiKeyRecord): void {
+  const waitSeconds = deps.limits
+    ? deps.limiter.take(record.id, limitForKey(deps.limits, record))
+    : deps.limiter.take(record.id);
+  if (waitSeconds > 0) throw tooManyRequests('too many requests for this API key', 'key', waitSeconds);
 }
 
 const LOCAL_PRINCIPAL: Principal = { id: 'local-cli', name: 'local-cli', role: 'admin' };
@@ -214,7 +257,7 @@ export function createGuards(deps: GuardDependencies): {
   function auth(role: Role, options: AuthOptions = {}): AuthGuard {
     const certUnder = clientCertUnder(role, false);
     const needsClientCert = certUnder.includes(deps.clientAuth);
-    const guard: Middleware = async (ctx, next) => {
+    const authenticate: Middleware = async (ctx, next) => {
       const localSecret = ctx.get(LOCAL_ADMIN_HEADER);
       if (options.local && localSecret && deps.localAdminSecret && isLoopback(ctx.req.socket.remoteAddress)) {
         if (!sameSecret(localSecret, deps.localAdminSecret)) {
@@ -240,8 +283,19 @@ export function createGuards(deps: GuardDependencies): {
           },
         );
       }
-      takeRequestToken(deps.limiter, record.id);
+      takeRequestToken(deps, record);
       await next();
+    };
+    const guard: Middleware = async (ctx, next) => {
+      const address = ctx.req.socket.remoteAddress ?? 'unknown';
+      refuseFloodingAddress(deps, address);
+      try {
+        await authenticate(ctx, next);
+      } catch (error) {
+        if (!ctx.state.principal && error instanceof ApiError && error.status === 401)
+          chargeAddress(deps, address);
+        throw error;
+      }
     };
     return Object.assign(reportingUnauthenticated(guard, deps), {
       role,
