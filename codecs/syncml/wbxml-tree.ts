@@ -186,7 +186,18 @@ class StringTable {
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
+/** Short ASCII strings (nearly every SyncML value) skip TextDecoder's per-call overhead. */
+const ASCII_FAST_PATH_LIMIT = 256;
+
+function asciiOrUndefined(octets: Uint8Array): string | undefined {
+  if (octets.length > ASCII_FAST_PATH_LIMIT) return undefined;
+  for (let i = 0; i < octets.length; i++) if (octets[i] >= 0x80) return undefined;
+  return String.fromCharCode.apply(null, octets as unknown as number[]);
+}
+
 function decodeText(octets: Uint8Array, charset: number, offset: number): string {
+  const ascii = asciiOrUndefined(octets);
+  if (ascii !== undefined) return ascii;
   if (charset === CHARSET_ISO_8859_1) return Buffer.from(octets).toString('latin1');
   if (charset === CHARSET_US_ASCII && octets.some((octet) => octet >= 0x80)) {
     throw new CodecError('WBXML_INVALID_STRING', 'a string is not US-ASCII', offset);
