@@ -19,6 +19,8 @@ import {
 import type { SyncMlMessage } from '../../../codecs/syncml/index.ts';
 import { readFixture } from '../../support/fixtures.ts';
 
+const hexOf = (text: string): string => Buffer.from(text, 'utf8').toString('hex');
+
 function codeOf(run: () => unknown): string {
   try {
     run();
@@ -340,6 +342,52 @@ describe('what foreign clients send (docs/protocol-dm.md §1, §9)', () => {
 });
 
 describe('what foreign clients send: WBXML and transport', () => {
+  it("encodes libdmclient's package 1 to the bytes DMC put on the wire (docs/protocol-dm.md §5.5, ORC)", () => {
+    const capture =
+      '02a4016a00' +
+      `6d6c7103${hexOf('1.2')}0001` +
+      `7203${hexOf('DM/1.2')}0001` +
+      `6503${hexOf('1')}0001` +
+      `5b03${hexOf('1')}0001` +
+      `6e5703${hexOf('http://127.0.0.1:18080/dm')}000101` +
+      `675703${hexOf('DMCtest')}000101` +
+      `4e5a00014703${hexOf('b64')}00015303${hexOf('syncml:auth-basic')}0001010000` +
+      `4f03${hexOf('ZG11c2VyOmRtcGFzcw==')}000101` +
+      `5a00014c03${hexOf('16384')}000101010000` +
+      `6b464b03${hexOf('1')}00014f03${hexOf('1201')}000101` +
+      '60'; // <Replace> — the capture is trimmed here
+    const message: SyncMlMessage = {
+      header: {
+        verDtd: '1.2',
+        verProto: 'DM/1.2',
+        sessionId: '1',
+        msgId: '1',
+        target: { locUri: 'http://127.0.0.1:18080/dm' },
+        source: { locUri: 'DMCtest' },
+        cred: { meta: { format: 'b64', type: 'syncml:auth-basic' }, data: 'ZG11c2VyOmRtcGFzcw==' },
+        meta: { maxMsgSize: 16384 },
+      },
+      body: {
+        final: true,
+        commands: [
+          { kind: 'Alert', cmdId: '1', data: '1201' },
+          {
+            kind: 'Replace',
+            cmdId: '2',
+            items: [
+              { source: { locUri: './DevInfo/Man' }, meta: { format: 'chr' }, data: 'test manufacturer' },
+            ],
+          },
+        ],
+      },
+    };
+    const ours = Buffer.from(encodeSyncMlWbxml(message)).toString('hex');
+    expect(ours.startsWith(capture)).toBe(true);
+    expect(decodeSyncMlWbxml(encodeSyncMlWbxml(message))).toEqual(message);
+  });
+});
+
+describe('what foreign clients send: other WBXML writers', () => {
   it('WBXML: the public id as FPI text in the string table, SyncML 1.1, OPAQUE LocURI', () => {
     const fpi = Buffer.from('-//SYNCML//DTD SyncML 1.2//EN\0', 'latin1');
     const short = { ...header, target: { locUri: 'a' } };
