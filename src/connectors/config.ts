@@ -122,6 +122,13 @@ export const smscConfigSchema = z.strictObject({
    * the store fails) it is answered ESME_RSYSERR and the SMSC sends it again (issue #15 item 1).
    */
   ackTimeoutMs: durationMs.default(20_000),
+  /** whether the SMSC answers query_sm (SMPP 3.4 §4.8); false: no status queries are sent to it */
+  querySm: z.boolean().default(true),
+  /**
+   * A submitted segment without its final receipt this long after its submit is asked about with
+   * query_sm (and again every as long, until it is final or the push expires; issue #15 item 2).
+   */
+  statusQueryAfterMs: durationMs.default(10 * 60_000),
   /**
    * the zone of the SMSC's clock: receipt text dates (`submit date`, `done date`) carry none (SMPP 3.4
    * Appendix B, docs/protocol.md §6.6); `timeZone=Europe/Berlin` in SMSC_URL

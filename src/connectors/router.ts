@@ -8,6 +8,8 @@ import { EventEmitter } from 'node:events';
 import type {
   BindStatus,
   OutboundPush,
+  StatusAnswer,
+  StatusQuery,
   SegmentMode,
   SegmentResult,
   SmscConnector,
@@ -116,6 +118,17 @@ export class SmscRouter extends EventEmitter<SmscConnectorEvents> implements Sms
 
   status(): BindStatus[] {
     return [...this.byId.values()].flatMap((connector) => connector.status());
+  }
+
+  statusQueries(): Array<{ smscId: string; afterMs: number }> {
+    return [...this.byId.values()].flatMap((connector) => connector.statusQueries?.() ?? []);
+  }
+
+  /** To the SMSC that gave the id. */
+  async queryStatus(query: StatusQuery): Promise<StatusAnswer> {
+    const connector = this.byId.get(query.smscId);
+    if (!connector?.queryStatus) return { outcome: 'no-answer', reason: `no SMSC ${query.smscId} to ask` };
+    return connector.queryStatus(query);
   }
 
   isAvailable(): boolean {

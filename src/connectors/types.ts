@@ -106,8 +106,8 @@ export interface DeliveryReport {
   doneAt?: Date;
   /** when this gateway received the receipt (our clock): the segment's receipt time */
   receivedAt?: Date;
-  /** where the id and state came from: TLVs or the receipt text */
-  source: 'tlv' | 'text';
+  /** where the id and state came from: TLVs or the receipt text, or a query_sm answer (issue #15 item 2) */
+  source: 'tlv' | 'text' | 'query';
   /** the handset address the receipt is about */
   destination?: string;
   bindId?: string;
@@ -180,6 +180,23 @@ export interface Acknowledgement {
   waitFor(stored: Promise<unknown>): void;
 }
 
+/** A message the gateway asks its SMSC about (query_sm): the id as submit_sm_resp gave it. */
+export interface StatusQuery {
+  smscId: string;
+  /** the id exactly as the SMSC sent it (segments.message_id) */
+  rawMessageId: string;
+}
+
+/**
+ * The SMSC's answer to a query_sm: the message's state (final or not; docs/protocol.md §6.6 states),
+ * `unknown-message` (ESME_RQUERYFAIL: it does not know the id), or `no-answer` (not bound, refused,
+ * timed out).
+ */
+export type StatusAnswer =
+  | { outcome: 'state'; state: DeliveryState; final: boolean; errorCode?: number; finalDate?: Date }
+  | { outcome: 'unknown-message' }
+  | { outcome: 'no-answer'; reason: string };
+
 export interface SmscConnectorEvents {
   receipt: [report: DeliveryReport, ack: Acknowledgement];
   mo: [message: MoMessage, ack: Acknowledgement];
@@ -201,6 +218,13 @@ export interface SmscConnector {
    * in the payload, or with port/SAR TLVs for the SMSC to build it. undefined: no SMSC takes it.
    */
   segmentModeFor(destination: string): SegmentMode | undefined;
+  /**
+   * The SMSCs that answer query_sm, with how long after a submit a segment without its final receipt is
+   * asked about (statusQueryAfterMs). Absent or empty: no status queries.
+   */
+  statusQueries?(): Array<{ smscId: string; afterMs: number }>;
+  /** Asks the SMSC about a message (query_sm). */
+  queryStatus?(query: StatusQuery): Promise<StatusAnswer>;
   on<E extends keyof SmscConnectorEvents>(
     event: E,
     listener: (...args: SmscConnectorEvents[E]) => void,

@@ -116,6 +116,42 @@ export async function listSegmentReceiptStates(
   return byProvisioning;
 }
 
+/** A segment to ask the SMSC about (query_sm): submitted, its push still waiting for final receipts. */
+export interface SegmentToQuery {
+  provisioning_id: string;
+  segment_number: number;
+  smsc: string;
+  /** as the SMSC sent it in submit_sm_resp: what query_sm names */
+  message_id: string;
+  message_id_normalised: string;
+}
+
+/**
+ * Claims at most `limit` segments of `smsc` to ask about: submitted before `submittedBefore`, of a push
+ * still `submitted`, without a final receipt, and not asked since `askedBefore`; each is marked asked
+ * `now` in the same statement (SKIP LOCKED: another worker's sweep takes others), oldest submit first.
+ */
+export async function claimSegmentsToQuery(
+  db: Db,
+  smsc: string,
+  bounds: { submittedBefore: Date; askedBefore: Date; now: Date },
+  limit: number,
+): Promise<SegmentToQuery[]> {
+  return db.query<SegmentToQuery>(
+    `WITH due AS (
+       SELECT s.provisioning_id, s.segment_number FROM segments s
+       JOIN provisionings p ON p.id = s.provisioning_id AND p.state = 'submitted'
+       WHERE s.smsc = $1 AND s.submit_status = 'submitted' AND s.message_id IS NOT NULL
+         AND (s.receipt_state IS NULL OR s.receipt_state IN ('ENROUTE', 'ACCEPTD'))
+         AND s.submitted_at < $2 AND (s.status_queried_at IS NULL OR s.status_queried_at < $3)
+       ORDER BY s.submitted_at LIMIT $4 FOR UPDATE OF s SKIP LOCKED)
+     UPDATE segments s SET status_queried_at = $5
+     FROM due WHERE s.provisioning_id = due.provisioning_id AND s.segment_number = due.segment_number
+     RETURNING s.provisioning_id, s.segment_number, s.smsc, s.message_id, s.message_id_normalised`,
+    [smsc, bounds.submittedBefore, bounds.askedBefore, limit, bounds.now],
+  );
+}
+
 /** A receipt no segment had the message id of (yet). */
 export interface ParkedReceiptInput {
   smsc: string;

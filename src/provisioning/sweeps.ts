@@ -7,16 +7,27 @@
  *   often) are failed with the job's reason.
  * - unmatched receipts: receipts that matched no segment and are older than receiptTimeoutMs are dropped
  *   (counted in otagw_unmatched_receipts_dropped_total): any push they could be for has expired by then.
+ * - status queries: segments of submitted pushes still without a final receipt statusQueryAfterMs after
+ *   their submit are asked about with query_sm, where the SMSC answers it; a final answer settles the
+ *   segment as its receipt would (issue #15 item 2). Pushes still unknown keep their expiry.
  * All are safe to run in several workers at once: every change is a guarded transition, and a receipt
  * is deleted once (SKIP LOCKED).
  */
+import type { DeliveryReport, SmscConnector, StatusAnswer } from '../connectors/types.ts';
 import { jobIdFor } from './service.ts';
 import { failProvisioning } from './deliver.ts';
 import { announceTransition, SYSTEM_ACTOR, type PipelineDeps } from './pipeline.ts';
-import { dropUnmatchedReceiptsBefore } from './receipt-repository.ts';
+import {
+  claimSegmentsToQuery,
+  dropUnmatchedReceiptsBefore,
+  type SegmentToQuery,
+} from './receipt-repository.ts';
+import { handleReceipts } from './receipts.ts';
 import { appendEvent, listOverdue, listStalled, transitionMany } from './repository.ts';
 
 const BATCH = 500;
+/** query_sm sent at a time: a sweep's questions must not crowd out the submits on the binds */
+const QUERIES_AT_ONCE = 10;
 
 export async function expireOverdue(deps: PipelineDeps): Promise<number> {
   const now = deps.now();
@@ -99,8 +110,105 @@ export async function dropStaleUnmatchedReceipts(deps: PipelineDeps): Promise<nu
   return total;
 }
 
+/** What a query_sm answer says of a segment, for its status-query event. */
+function answerDetails(segment: SegmentToQuery, answer: StatusAnswer): Record<string, unknown> {
+  const details: Record<string, unknown> = { segment: segment.segment_number, outcome: answer.outcome };
+  if (answer.outcome === 'state') Object.assign(details, { state: answer.state, final: answer.final });
+  if (answer.outcome === 'no-answer') details.reason = answer.reason;
+  return details;
+}
+
+/** A final query_sm answer as the receipt it stands for (receipts.ts settles it the same way). */
+function reportOfAnswer(
+  segment: SegmentToQuery,
+  answer: StatusAnswer,
+  now: Date,
+): DeliveryReport | undefined {
+  if (answer.outcome !== 'state' || !answer.final) return undefined;
+  const report: DeliveryReport = {
+    smscId: segment.smsc,
+    messageId: segment.message_id_normalised,
+    rawMessageId: segment.message_id,
+    state: answer.state,
+    source: 'query',
+    receivedAt: now,
+    pushId: segment.provisioning_id,
+    segmentIndex: segment.segment_number,
+  };
+  if (answer.errorCode !== undefined) report.error = String(answer.errorCode).padStart(3, '0');
+  if (answer.finalDate) report.doneAt = answer.finalDate;
+  return report;
+}
+
+const OUTCOME_LABEL = { state: 'pending', 'unknown-message': 'unknown', 'no-answer': 'error' } as const;
+
+/** Asks the SMSC about each segment, a few at a time. */
+async function askAbout(connector: Required<Pick<SmscConnector, 'queryStatus'>>, segments: SegmentToQuery[]) {
+  const answers: StatusAnswer[] = [];
+  for (let start = 0; start < segments.length; start += QUERIES_AT_ONCE) {
+    const chunk = segments.slice(start, start + QUERIES_AT_ONCE);
+    answers.push(
+      ...(await Promise.all(
+        chunk.map((segment) =>
+          connector.queryStatus({ smscId: segment.smsc, rawMessageId: segment.message_id }),
+        ),
+      )),
+    );
+  }
+  return answers;
+}
+
+/**
+ * Status queries: the segments of each SMSC that answers query_sm, submitted longer than its
+ * statusQueryAfterMs ago without a final receipt (and not asked within that time), are asked about; each
+ * push asked about gets a `status-query` event (its answers), and the final answers are settled as
+ * receipts with source `query`. How many segments were settled.
+ */
+export async function queryOverdueSegments(
+  deps: PipelineDeps & { connector?: SmscConnector },
+): Promise<number> {
+  const connector = deps.connector;
+  if (!connector?.statusQueries || !connector.queryStatus) return 0;
+  const querying = { queryStatus: connector.queryStatus.bind(connector) };
+  const now = deps.now();
+  let settled = 0;
+  for (const { smscId, afterMs } of connector.statusQueries()) {
+    const cutoff = new Date(now.getTime() - afterMs);
+    const due = await claimSegmentsToQuery(
+      deps.db,
+      smscId,
+      { submittedBefore: cutoff, askedBefore: cutoff, now },
+      BATCH,
+    );
+    if (due.length === 0) continue;
+    const answers = await askAbout(querying, due);
+    const byPush = new Map<string, Record<string, unknown>[]>();
+    const reports: DeliveryReport[] = [];
+    due.forEach((segment, index) => {
+      const answer = answers[index];
+      const final = answer.outcome === 'state' && answer.final;
+      deps.metrics.statusQueries.inc({ outcome: final ? 'final' : OUTCOME_LABEL[answer.outcome] });
+      byPush.set(segment.provisioning_id, [
+        ...(byPush.get(segment.provisioning_id) ?? []),
+        answerDetails(segment, answer),
+      ]);
+      const report = reportOfAnswer(segment, answer, now);
+      if (report) reports.push(report);
+    });
+    for (const [id, segments] of byPush) {
+      await appendEvent(deps.db, { id, state: 'submitted' }, 'status-query', SYSTEM_ACTOR, {
+        smsc: smscId,
+        segments,
+      });
+    }
+    if (reports.length > 0) await handleReceipts(deps, reports);
+    settled += reports.length;
+  }
+  return settled;
+}
+
 /** Runs the sweeps on their intervals until stopped (the unmatched receipts on the expiry interval). */
-export function startSweeps(deps: PipelineDeps): { stop(): Promise<void> } {
+export function startSweeps(deps: PipelineDeps & { connector?: SmscConnector }): { stop(): Promise<void> } {
   let running = Promise.resolve();
   const guard = (name: string, sweep: () => Promise<number>) => () => {
     running = running
@@ -124,14 +232,20 @@ export function startSweeps(deps: PipelineDeps): { stop(): Promise<void> } {
     guard('unmatched-receipts', () => dropStaleUnmatchedReceipts(deps)),
     deps.config.provisioning.expirySweepIntervalMs,
   );
+  const statusQueries = setInterval(
+    guard('status-queries', () => queryOverdueSegments(deps)),
+    deps.config.provisioning.expirySweepIntervalMs,
+  );
   expiry.unref();
   recovery.unref();
   unmatched.unref();
+  statusQueries.unref();
   return {
     stop: async () => {
       clearInterval(expiry);
       clearInterval(recovery);
       clearInterval(unmatched);
+      clearInterval(statusQueries);
       await running;
     },
   };

@@ -279,6 +279,30 @@ export class SmppBind<Job> {
     }
   }
 
+  /**
+   * Sends a query_sm and resolves with its response, or undefined when the bind cannot send it now or
+   * no answer came within responseTimeoutMs (SMPP 3.4 §4.8).
+   */
+  query(fields: PduFields): Promise<PDU | undefined> {
+    const session = this.session;
+    if (!session || this.state !== 'bound' || !this.canTransmit) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      const pdu = new smpp.PDU('query_sm', fields);
+      const timer = setTimeout(() => {
+        delete session._callbacks[pdu.sequence_number];
+        resolve(undefined);
+      }, this.config.responseTimeoutMs);
+      const sent = session.send(pdu, (response) => {
+        clearTimeout(timer);
+        resolve(response);
+      });
+      if (!sent) {
+        clearTimeout(timer);
+        resolve(undefined);
+      }
+    });
+  }
+
   /** ESME_RINVBNDSTS: the SMSC does not consider us bound; drop the connection and bind again. */
   rebind(reason: string): void {
     if (this.state !== 'bound') return;

@@ -26,6 +26,8 @@ import type {
   SmscConnector,
   SmscConnectorEvents,
   SmsSegment,
+  StatusAnswer,
+  StatusQuery,
 } from '../types.ts';
 import { SmppBind, type BindHandlers, type SubmitAnswer } from './bind.ts';
 import {
@@ -34,12 +36,14 @@ import {
   commandStatusName,
   ESME_RMSGQFUL,
   ESME_ROK,
+  ESME_RQUERYFAIL,
   ESME_RSYSERR,
   type StatusOverrides,
 } from './command-status.ts';
 import { isReceipt, readMo, readReceipt, type IncomingMessage } from './deliver-sm.ts';
 import { normaliseMessageId, type MessageIdBase } from './message-id.ts';
 import { ReceiptMatcher } from './receipt-matcher.ts';
+import { isFinalState, stateFromMessageState } from './receipt-state.ts';
 import { SegmentQueue } from './segment-queue.ts';
 import { smoothCapacity } from './token-bucket.ts';
 import { buildSubmitSm, SubmitSmBuildError, submitSmTemplate } from './submit-sm.ts';
@@ -246,6 +250,39 @@ export class SmppConnector extends EventEmitter<SmscConnectorEvents> implements 
 
   status(): BindStatus[] {
     return this.binds.map((bind) => bind.status());
+  }
+
+  statusQueries(): Array<{ smscId: string; afterMs: number }> {
+    return this.config.querySm ? [{ smscId: this.id, afterMs: this.config.statusQueryAfterMs }] : [];
+  }
+
+  /**
+   * query_sm on a bound transmitter, from the address the segments were sent from (the SMSC matches
+   * message id and source address: SMPP 3.4 §4.8.1).
+   */
+  async queryStatus(query: StatusQuery): Promise<StatusAnswer> {
+    const bind = this.transmitters.find((candidate) => candidate.isBound);
+    if (!bind) return { outcome: 'no-answer', reason: 'no bound transmitter' };
+    const response = await bind.query({
+      message_id: query.rawMessageId,
+      source_addr_ton: this.template.source_addr_ton,
+      source_addr_npi: this.template.source_addr_npi,
+      source_addr: this.template.source_addr,
+    });
+    if (!response)
+      return { outcome: 'no-answer', reason: `no query_sm_resp within ${this.config.responseTimeoutMs} ms` };
+    if (response.command_status === ESME_RQUERYFAIL) return { outcome: 'unknown-message' };
+    if (response.command !== 'query_sm_resp' || response.command_status !== 0) {
+      return {
+        outcome: 'no-answer',
+        reason: `query_sm refused: ${commandStatusName(response.command_status)}`,
+      };
+    }
+    const state = stateFromMessageState(response.message_state ?? 7);
+    const answer: StatusAnswer = { outcome: 'state', state, final: isFinalState(state) };
+    if (response.error_code) answer.errorCode = response.error_code;
+    if (response.final_date instanceof Date) answer.finalDate = response.final_date;
+    return answer;
   }
 
   isAvailable(): boolean {
