@@ -26,31 +26,32 @@ export const SYNCML_VERDTD_1_2 = '1.2';
 export const SYNCML_VERPROTO_DM_1_2 = 'DM/1.2';
 
 /**
- * The representation of a request body: by its Content-Type when that names one
- * (`application/vnd.syncml(.dm)?+(xml|wbxml)`, parameters ignored), else by its first octet (WBXML
- * starts with the version octet 0x00–0x03, XML with `<`, a BOM or whitespace) — docs/protocol-dm.md §9 #2.
+ * The representation of a request body. Its first octet decides when it can: WBXML starts with the
+ * version octet 0x00–0x03, which XML never does; XML with `<`, a UTF-8 BOM or whitespace, which WBXML
+ * never does (a wrong Content-Type then does no harm). Otherwise the Content-Type
+ * `application/vnd.syncml(.dm)?+(xml|wbxml)` (parameters ignored) — docs/protocol-dm.md §9 #2.
  * Undefined when neither tells.
  */
 export function syncMlEncodingOf(
   contentType: string | undefined,
   body: Uint8Array,
 ): SyncMlEncoding | undefined {
+  if (body.length > 0) {
+    const first = body[0];
+    if (first <= 0x03) return 'wbxml';
+    if (
+      first === 0x3c ||
+      first === 0xef ||
+      first === 0x20 ||
+      first === 0x09 ||
+      first === 0x0a ||
+      first === 0x0d
+    )
+      return 'xml';
+  }
   const type = contentType?.split(';')[0].trim().toLowerCase();
   const match = type && /^application\/vnd\.syncml(?:\.dm)?\+(xml|wbxml)$/.exec(type);
-  if (match) return match[1] as SyncMlEncoding;
-  if (body.length === 0) return undefined;
-  const first = body[0];
-  if (first <= 0x03) return 'wbxml';
-  if (
-    first === 0x3c ||
-    first === 0xef ||
-    first === 0x20 ||
-    first === 0x09 ||
-    first === 0x0a ||
-    first === 0x0d
-  )
-    return 'xml';
-  return undefined;
+  return match ? (match[1] as SyncMlEncoding) : undefined;
 }
 
 /** The content type to answer with, in the representation of the request (docs/protocol-dm.md §7). */

@@ -406,13 +406,16 @@ describe('what foreign clients send: other WBXML writers', () => {
     expect(decodeSyncMlWbxml(new Uint8Array(opaque)).header.target).toEqual({ locUri: 'a' });
   });
 
-  it('tells XML from WBXML by Content-Type (DM and DS types) or by the first octet (§9 #2)', () => {
+  it('tells XML from WBXML by the first octet, else by Content-Type (DM and DS types, §9 #2)', () => {
     const octet = (value: number) => new Uint8Array([value]);
-    expect(syncMlEncodingOf('application/vnd.syncml.dm+wbxml', octet(0x3c))).toBe('wbxml');
-    expect(syncMlEncodingOf('application/vnd.syncml+xml; charset=UTF-8', octet(0x02))).toBe('xml');
-    expect(syncMlEncodingOf('Application/Vnd.SyncML.DM+XML', octet(0x02))).toBe('xml');
+    // the body decides: no WBXML starts with "<", no XML with a version octet
+    expect(syncMlEncodingOf('application/vnd.syncml.dm+wbxml', octet(0x3c))).toBe('xml');
+    expect(syncMlEncodingOf('application/vnd.syncml+xml; charset=UTF-8', octet(0x02))).toBe('wbxml');
     expect(syncMlEncodingOf('application/octet-stream', octet(0x02))).toBe('wbxml');
     expect(syncMlEncodingOf(undefined, octet(0x3c))).toBe('xml');
+    // otherwise the type names it
+    expect(syncMlEncodingOf('Application/Vnd.SyncML.DM+XML', octet(0x7b))).toBe('xml');
+    expect(syncMlEncodingOf('application/vnd.syncml+wbxml', new Uint8Array(0))).toBe('wbxml');
     expect(syncMlEncodingOf(undefined, new Uint8Array(0))).toBeUndefined();
     expect(syncMlEncodingOf('text/plain', octet(0x7b))).toBeUndefined();
     expect(codeOf(() => decodeSyncMl(octet(0x7b), 'text/plain'))).toBe('SYNCML_UNKNOWN_ENCODING');
