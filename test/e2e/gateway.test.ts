@@ -42,7 +42,13 @@ describe('otagw start', () => {
 
 /** A logger keeping what it writes, parsed. */
 function capturingLogger() {
-  const entries: Array<{ level: number; msg: string; step?: string }> = [];
+  const entries: Array<{
+    level: number;
+    msg: string;
+    step?: string;
+    deadlineMs?: number;
+    elapsedMs?: number;
+  }> = [];
   const logger = pino({ level: 'info' }, { write: (line: string) => void entries.push(JSON.parse(line)) });
   return { logger, entries };
 }
@@ -127,9 +133,14 @@ describe('the gateway in one process (role all)', () => {
     expect(gateway.shutdownSteps).toEqual(expected);
     expect(SHUTDOWN_ORDER.filter((step) => step !== 'redis-server')).toEqual(expected);
     await gateway.stop();
-    const steps = logged.entries.filter((entry) => entry.msg.startsWith('shutdown: '));
+    const steps = logged.entries.filter((entry) => entry.msg === `shutdown: ${entry.step}`);
     expect(steps.map((entry) => entry.step)).toEqual(expected);
-    expect(steps.filter((entry) => entry.msg.endsWith(' failed'))).toEqual([]);
+    // each step is logged when it starts, with its deadline, and when it is done, with how long it took
+    expect(steps.every((entry) => typeof entry.deadlineMs === 'number')).toBe(true);
+    const done = logged.entries.filter((entry) => entry.msg === `shutdown: ${entry.step} done`);
+    expect(done.map((entry) => entry.step)).toEqual(expected);
+    expect(done.every((entry) => typeof entry.elapsedMs === 'number')).toBe(true);
+    expect(logged.entries.filter((entry) => / (failed|timed out)/.test(entry.msg))).toEqual([]);
     // The binds unbound while the simulator was still there to answer.
     expect(logged.entries.filter((entry) => entry.level >= 40)).toEqual([]);
     await gateway.stop(); // a second stop is the same, finished run
