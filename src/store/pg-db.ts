@@ -89,6 +89,10 @@ export async function openPgDb(options: PgDbOptions): Promise<Db> {
     ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
   });
   pool.on('error', (error) => options.onPoolError?.(error));
+  // pg-pool listens for errors of idle clients only: a connection that dies while checked out (between
+  // the statements of a transaction, when the store goes away) would emit an unhandled 'error' and end
+  // the process. The statement or transaction using it fails and releases it as broken instead.
+  pool.on('connect', (client) => client.on('error', () => undefined));
 
   // Fail at open, with a message that says where, rather than at the first query.
   try {
