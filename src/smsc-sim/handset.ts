@@ -185,6 +185,8 @@ class Handset {
   constructor(readonly msisdn: string) {}
 }
 
+export type PushListener = (msisdn: string, wsp: Uint8Array, decoded: () => HandsetPush) => void;
+
 /** `+447700900123` and `447700900123` are the same handset. */
 export function normaliseMsisdn(msisdn: string): string {
   return msisdn.startsWith('+') ? msisdn.slice(1) : msisdn;
@@ -200,6 +202,12 @@ export class VirtualHandsets {
   private readonly handsets = new Map<string, Handset>();
   private readonly subscribers = new Map<string, SubscriberCredentials>();
   private closed = false;
+  private pushListener: PushListener | null = null;
+
+  /** Told of every complete push (the DM handsets, dm-handset.ts); `decoded` decodes it on demand. */
+  onPush(listener: PushListener | null): void {
+    this.pushListener = listener;
+  }
 
   registerSubscriber(msisdn: string, credentials: SubscriberCredentials): void {
     const key = normaliseMsisdn(msisdn);
@@ -414,6 +422,7 @@ export class VirtualHandsets {
 
   private complete(handset: Handset, push: ReceivedPush): void {
     handset.received.push(push);
+    this.pushListener?.(handset.msisdn, push.wsp, () => this.decode(handset.msisdn, push));
     if (handset.received.length > MAX_PUSHES_PER_HANDSET) handset.received.shift();
     handset.receivedCount++;
     if (handset.waiters.length > 0) {

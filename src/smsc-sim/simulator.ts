@@ -20,6 +20,7 @@ import {
   type SubscriberCredentials,
 } from './handset.ts';
 import { MoError, moFields, type MoMessage } from './mo.ts';
+import { DmHandsets } from './dm-handset.ts';
 import { ProportionGate, WeightedRotation } from './proportions.ts';
 import {
   errorCodeOf,
@@ -207,6 +208,8 @@ export interface SmscSimulator {
   registerSubscriber(msisdn: string, credentials: SubscriberCredentials): void;
   handset(msisdn: string): HandsetInbox;
   handsets(): HandsetSummary[];
+  /** The DM-capable handsets (dm-handset.ts): register one, read its tree and sessions. */
+  dm(): DmHandsets;
   /** Sends an MO SMS or USSD message as deliver_sm; resolves when the ESME answers deliver_sm_resp. */
   injectMo(message: MoMessage): Promise<void>;
   /** Closes every SMPP connection (optionally only those of one system_id) without unbind. */
@@ -342,6 +345,7 @@ class Simulator implements SmscSimulator {
   private readonly messageStatus = new Map<string, MessageStatus>();
   private readonly firstMessageId: number;
   private readonly handsetRegistry = new VirtualHandsets();
+  private readonly dmHandsets = new DmHandsets();
   private readonly systems = new Map<string, SystemState>();
   private readonly allBinds = new Set<Bind>();
   private readonly server: Server;
@@ -374,6 +378,7 @@ class Simulator implements SmscSimulator {
     this.smscSystemId = options.smscSystemId ?? 'otagw-sim';
     this.moTimeoutMs = options.moResponseTimeoutMs ?? 10_000;
     this.server = smpp.createServer((session) => this.accept(session));
+    this.handsetRegistry.onPush((msisdn, wsp, decoded) => this.dmHandsets.takePush(msisdn, wsp, decoded));
   }
 
   async listen(port: number, controlPort: number | null): Promise<void> {
@@ -438,6 +443,10 @@ class Simulator implements SmscSimulator {
 
   handsets(): HandsetSummary[] {
     return this.handsetRegistry.summaries();
+  }
+
+  dm(): DmHandsets {
+    return this.dmHandsets;
   }
 
   submitted(): SubmittedSegment[] {
@@ -510,6 +519,7 @@ class Simulator implements SmscSimulator {
     this.resendScheduler.close();
     this.counterBoard.close();
     this.handsetRegistry.close();
+    this.dmHandsets.close();
     const smppClosed = this.server.listening
       ? new Promise<void>((resolve) => this.server.close(() => resolve()))
       : Promise.resolve();
