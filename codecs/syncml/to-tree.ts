@@ -25,6 +25,19 @@ import type { SyncMlNode } from './tree.ts';
 
 /** The tree of a message for one representation (binary Data is written differently, §5.6). */
 export function messageToTree(message: SyncMlMessage, encoding: SyncMlEncoding): SyncMlNode {
+  try {
+    return buildTree(message, encoding);
+  } catch (error) {
+    if (error instanceof CodecError) throw error;
+    // A model from JSON or JavaScript with a part missing (no items, no header): say so, typed.
+    throw new CodecError(
+      'SYNCML_INVALID_MODEL',
+      `the message cannot be encoded: ${String((error as Error)?.message ?? error)}`,
+    );
+  }
+}
+
+function buildTree(message: SyncMlMessage, encoding: SyncMlEncoding): SyncMlNode {
   const build = new TreeBuilder(encoding);
   const body = node(
     'SyncBody',

@@ -494,6 +494,20 @@ describe('malformed messages: a typed error naming what is wrong', () => {
     expect(codeOf(() => decodeSyncMlWbxml(at(0, 0x04)))).toBe('WBXML_UNSUPPORTED_VERSION');
     expect(codeOf(() => decodeSyncMlWbxml(new Uint8Array(0)))).toBe('TRUNCATED');
   });
+});
+
+describe('encoding refuses what it cannot say, typed', () => {
+  it('a model built outside the type checker: a typed error, not a TypeError', () => {
+    const broken = (commands: unknown[]) =>
+      JSON.parse(JSON.stringify({ header, body: { final: true, commands } })) as SyncMlMessage;
+    for (const message of [broken([{ kind: 'Get', items: [{}] }]), broken([{ kind: 'Get', cmdId: '1' }])]) {
+      expect(codeOf(() => encodeSyncMlXml(message))).toBe('SYNCML_INVALID_MODEL');
+      expect(codeOf(() => encodeSyncMlWbxml(message))).toBe('SYNCML_INVALID_MODEL');
+    }
+    expect(codeOf(() => encodeSyncMlXml({ body: { commands: [] } } as unknown as SyncMlMessage))).toBe(
+      'SYNCML_INVALID_MODEL',
+    );
+  });
 
   it('encoding: a negative MaxMsgSize, a NUL in a string', () => {
     const bad = { header: { ...header, meta: { maxMsgSize: -5 } }, body: { commands: [], final: true } };
