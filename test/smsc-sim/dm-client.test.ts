@@ -1,0 +1,432 @@
+/**
+ * The simulator's virtual DM handset against a scripted DM server: a real HTTP server on loopback that
+ * decodes each message with codecs/syncml and answers what a test scripts, so every rule of
+ * docs/protocol-dm.md the handset follows is checked on the wire (XML and WBXML).
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { encodeDmNotification } from '../../codecs/dm/notification.ts';
+import {
+  ALERT,
+  AUTH_MD5,
+  buildChallenge,
+  buildCredential,
+  decodeNonce,
+  decodeSyncMl,
+  encodeNonce,
+  encodeSyncMl,
+  contentTypeFor,
+  md5CredentialData,
+  type SyncMlAlert,
+  type SyncMlCommand,
+  type SyncMlEncoding,
+  type SyncMlItemCommand,
+  type SyncMlMessage,
+  type SyncMlResults,
+  type SyncMlStatus,
+} from '../../codecs/syncml/index.ts';
+import { encodeWspPush } from '../../codecs/wsp/encode-wsp-push.ts';
+import { DmHandsets } from '../../src/smsc-sim/dm-handset.ts';
+import { APN_URI, FUMO_ROOT } from '../../src/smsc-sim/dm-tree.ts';
+import type { HandsetPush } from '../../src/smsc-sim/handset.ts';
+
+const MSISDN = '447700900555';
+const SERVER_ID = 'otagw-test-dm';
+const CLIENT = { name: 'handset-1', secret: 'client-secret-0123456789' };
+const SERVER = { name: 'otagw', secret: 'server-secret-0123456789' };
+/** the nonces of the bootstrap (AAUTHDATA, base64 text as in the MS example, docs/protocol.md §9.1) */
+const CLIENT_NONCE = encodeNonce(new Uint8Array(Buffer.from('client-nonce-001')));
+const SERVER_NONCE = encodeNonce(new Uint8Array(Buffer.from('server-nonce-001')));
+
+type Script = (message: SyncMlMessage, round: number) => SyncMlMessage;
+
+interface Scripted {
+  url: string;
+  received: SyncMlMessage[];
+  encodings: SyncMlEncoding[];
+  sizes: number[];
+  script: Script;
+}
+
+let http: Server;
+const scripted: Scripted = {
+  url: '',
+  received: [],
+  encodings: [],
+  sizes: [],
+  script: () => {
+    throw new Error('no script');
+  },
+};
+
+beforeAll(async () => {
+  http = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const body = new Uint8Array(Buffer.concat(chunks));
+      const { message, encoding } = decodeSyncMl(body, request.headers['content-type']);
+      scripted.received.push(message);
+      scripted.encodings.push(encoding);
+      scripted.sizes.push(body.length);
+      const answer = encodeSyncMl(scripted.script(message, scripted.received.length - 1), encoding);
+      response.writeHead(200, { 'Content-Type': contentTypeFor(encoding), 'Content-Length': answer.length });
+      response.end(answer);
+    });
+  });
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  scripted.url = `http://127.0.0.1:${(http.address() as AddressInfo).port}/dm`;
+});
+
+afterAll(async () => {
+  await new Promise<void>((resolve) => http.close(() => resolve()));
+});
+
+let handsets: DmHandsets;
+afterEach(() => {
+  handsets?.close();
+  scripted.received = [];
+  scripted.encodings = [];
+  scripted.sizes = [];
+});
+
+function newHandset(settings: Parameters<DmHandsets['register']>[1] = {}): DmHandsets {
+  handsets = new DmHandsets();
+  handsets.register(MSISDN, { imei: '490154203237518', fumoDelayMs: 20, ...settings });
+  handsets.installAccount(MSISDN, {
+    serverId: SERVER_ID,
+    name: 'otagw DM',
+    addr: scripted.url,
+    auths: [
+      { level: 'CLCRED', type: 'DIGEST', name: CLIENT.name, secret: CLIENT.secret, data: CLIENT_NONCE },
+      { level: 'SRVCRED', type: 'DIGEST', name: SERVER.name, secret: SERVER.secret, data: SERVER_NONCE },
+    ],
+  });
+  return handsets;
+}
+
+const commandsOf = <K extends SyncMlCommand['kind']>(message: SyncMlMessage, kind: K) =>
+  message.body.commands.filter((command) => command.kind === kind) as Array<
+    Extract<SyncMlCommand, { kind: K }>
+  >;
+
+/** A server message answering `message`: header Status (with server Cred unless told), then `commands`. */
+function reply(
+  message: SyncMlMessage,
+  commands: SyncMlCommand[],
+  options: {
+    headerCode?: string;
+    chalNonce?: Uint8Array;
+    serverNonce?: Uint8Array;
+    final?: boolean;
+    cred?: boolean;
+    maxMsgSize?: number;
+  } = {},
+): SyncMlMessage {
+  const headerStatus: SyncMlStatus = {
+    kind: 'Status',
+    cmdId: '1',
+    msgRef: message.header.msgId,
+    cmdRef: '0',
+    cmd: 'SyncHdr',
+    targetRefs: [message.header.target.locUri],
+    sourceRefs: [message.header.source.locUri],
+    ...(options.chalNonce ? { chal: buildChallenge(AUTH_MD5, options.chalNonce) } : {}),
+    data: options.headerCode ?? '212',
+  };
+  const statuses: SyncMlStatus[] = message.body.commands
+    .filter((command) => command.kind !== 'Status' && command.kind !== 'Results')
+    .map((command, index) => ({
+      kind: 'Status',
+      cmdId: String(index + 2),
+      msgRef: message.header.msgId,
+      cmdRef: command.cmdId,
+      cmd: command.kind,
+      data: options.headerCode === '401' || options.headerCode === '407' ? options.headerCode : '200',
+    }));
+  const numbered = commands.map((command, index) => ({ ...command, cmdId: String(100 + index) }));
+  return {
+    header: {
+      verDtd: '1.2',
+      verProto: 'DM/1.2',
+      sessionId: message.header.sessionId,
+      msgId: String(Number(message.header.msgId)),
+      target: { locUri: message.header.source.locUri },
+      source: { locUri: scripted.url },
+      ...(options.cred === false
+        ? {}
+        : {
+            cred: buildCredential(
+              AUTH_MD5,
+              SERVER.name,
+              SERVER.secret,
+              options.serverNonce ?? decodeNonce(SERVER_NONCE),
+            ),
+          }),
+      meta: { maxMsgSize: options.maxMsgSize ?? 65_536 },
+    },
+    body: { commands: [headerStatus, ...statuses, ...numbered], final: options.final ?? true },
+  };
+}
+
+const get = (uri: string): SyncMlItemCommand => ({
+  kind: 'Get',
+  cmdId: '',
+  items: [{ target: { locUri: uri } }],
+});
+const replace = (uri: string, data: string): SyncMlItemCommand => ({
+  kind: 'Replace',
+  cmdId: '',
+  items: [{ target: { locUri: uri }, meta: { format: 'chr', type: 'text/plain' }, data }],
+});
+
+/** Package 2 with `commands` once, then an empty package that ends the session. */
+const oneRound =
+  (commands: SyncMlCommand[], first: Parameters<typeof reply>[2] = {}): Script =>
+  (message, round) =>
+    round === 0 ? reply(message, commands, first) : reply(message, [], { cred: false });
+
+describe.each(['xml', 'wbxml'] as const)('a DM session in %s', (encoding) => {
+  it('sends package 1 with md5 credentials, answers Get/Replace with Status and Results, and ends on an empty package', async () => {
+    newHandset({ encoding });
+    scripted.script = oneRound([
+      get('./DevInfo/Man'),
+      get('./DevDetail/FwV'),
+      get('./DevDetail'),
+      get(`./DMAcc/acc1/AppAuth/cl1/AAuthSecret`),
+      replace(APN_URI, 'internet.example'),
+      replace('./DevInfo/Mod', 'forged'),
+      replace('./Nowhere/Leaf', 'x'),
+    ]);
+    const report = await handsets.startSession(MSISDN);
+
+    expect(report.outcome).toBe('completed');
+    expect(scripted.encodings).toEqual([encoding, encoding]);
+    const [first, third] = scripted.received;
+    // package 1 (MR 2.3.3): Alert 1201, the DevInfo Replace, Cred md5 with the bootstrap nonce, MaxMsgSize
+    expect(first.header.cred?.meta?.type).toBe(AUTH_MD5);
+    expect(first.header.cred?.data).toBe(
+      md5CredentialData(CLIENT.name, CLIENT.secret, decodeNonce(CLIENT_NONCE)),
+    );
+    expect(first.header.source.locUri).toBe('IMEI:490154203237518');
+    expect(first.header.meta?.maxMsgSize).toBe(16_384);
+    expect(commandsOf(first, 'Alert')[0].data).toBe(ALERT.CLIENT_INITIATED_MGMT);
+    const devInfo = commandsOf(first, 'Replace')[0].items.map((item) => [item.source?.locUri, item.data]);
+    expect(devInfo).toEqual(
+      expect.arrayContaining([
+        ['./DevInfo/Man', 'Nokia'],
+        ['./DevInfo/Mod', 'E71'],
+        ['./DevInfo/DevId', 'IMEI:490154203237518'],
+      ]),
+    );
+    expect(first.body.final).toBe(true);
+
+    // package 3: the server authenticated (212 + Chal for its next session), no Cred after 212
+    expect(third.header.cred).toBeUndefined();
+    const statuses = commandsOf(third, 'Status');
+    expect(statuses[0]).toMatchObject({ cmdRef: '0', cmd: 'SyncHdr', data: '212' });
+    expect(statuses[0].chal?.meta.nextNonce).toBeDefined();
+    const code = (cmdRef: string) => statuses.find((status) => status.cmdRef === cmdRef)?.data;
+    expect([
+      code('100'),
+      code('101'),
+      code('102'),
+      code('103'),
+      code('104'),
+      code('105'),
+      code('106'),
+    ]).toEqual(['200', '200', '200', '425', '200', '425', '404']);
+    const results = commandsOf(third, 'Results') as SyncMlResults[];
+    const value = (cmdRef: string) => results.find((result) => result.cmdRef === cmdRef)?.items[0];
+    expect(value('100')?.data).toBe('Nokia');
+    expect(value('101')).toMatchObject({ source: { locUri: './DevDetail/FwV' }, data: '100.07.76' });
+    expect(value('102')).toMatchObject({ meta: { format: 'node' } });
+    expect(String(value('102')?.data).split('/')).toEqual(
+      expect.arrayContaining(['FwV', 'SwV', 'HwV', 'DevTyp', 'OEM']),
+    );
+    expect(value('103')).toBeUndefined();
+    // the Replace was applied silently; the read-only node was not
+    expect(handsets.tree(MSISDN)?.read(APN_URI)).toBe('internet.example');
+    expect(handsets.tree(MSISDN)?.read('./DevInfo/Mod')).toBe('E71');
+    // the empty package ends the session: no lone SyncHdr Status is sent (MR 2.3)
+    expect(scripted.received).toHaveLength(2);
+  });
+});
+
+describe('authentication', () => {
+  it('answers a 401 challenge with package 1 again, built with the new nonce', async () => {
+    newHandset({ encoding: 'xml' });
+    const fresh = new Uint8Array(Buffer.from('fresh-nonce-0002'));
+    scripted.script = (message, round) =>
+      round === 0
+        ? reply(message, [], { headerCode: '401', chalNonce: fresh, final: true })
+        : round === 1
+          ? reply(message, [get('./DevInfo/Lang')])
+          : reply(message, [], { cred: false });
+    const report = await handsets.startSession(MSISDN);
+    expect(report.outcome).toBe('completed');
+    expect(report.headerStatuses).toEqual(['401', '212', '212']);
+    const retry = scripted.received[1];
+    expect(retry.header.cred?.data).toBe(md5CredentialData(CLIENT.name, CLIENT.secret, fresh));
+    expect(commandsOf(retry, 'Alert')[0].data).toBe(ALERT.CLIENT_INITIATED_MGMT);
+    expect(commandsOf(retry, 'Replace')).toHaveLength(1);
+    expect(commandsOf(retry, 'Status')[0]).toMatchObject({ cmdRef: '0', cmd: 'SyncHdr' });
+  });
+
+  it('gives up when the server keeps refusing', async () => {
+    newHandset({ encoding: 'wbxml' });
+    scripted.script = (message) => reply(message, [], { headerCode: '401', chalNonce: new Uint8Array(16) });
+    const report = await handsets.startSession(MSISDN);
+    expect(report.outcome).toBe('refused');
+    expect(scripted.received).toHaveLength(3);
+  });
+
+  it('sends basic credentials when the account says BASIC', async () => {
+    newHandset({ encoding: 'xml', clientAuth: 'basic' });
+    scripted.script = oneRound([]);
+    await handsets.startSession(MSISDN);
+    expect(scripted.received[0].header.cred).toMatchObject({
+      meta: { type: 'syncml:auth-basic' },
+      data: Buffer.from(`${CLIENT.name}:${CLIENT.secret}`).toString('base64'),
+    });
+  });
+
+  it('refuses a server whose Cred does not prove SRVCRED: 401 for the header and every command, nothing applied', async () => {
+    newHandset({ encoding: 'xml' });
+    scripted.script = (message, round) =>
+      round === 0
+        ? reply(message, [replace(APN_URI, 'evil')], { serverNonce: new Uint8Array(Buffer.from('wrong')) })
+        : reply(message, [], { cred: false });
+    const report = await handsets.startSession(MSISDN);
+    expect(report.outcome).toBe('server-refused');
+    expect(handsets.tree(MSISDN)?.read(APN_URI)).toBe('internet');
+    const statuses = commandsOf(scripted.received[1], 'Status');
+    expect(statuses.map((status) => status.data)).toEqual(['401', '401']);
+    expect(statuses[0].chal?.meta.type).toBe(AUTH_MD5);
+  });
+});
+
+describe('MaxMsgSize (docs/protocol-dm.md §2.7)', () => {
+  it('asks for the next message with Alert 1222 while the server package has no Final', async () => {
+    newHandset({ encoding: 'wbxml', maxMsgSize: 2_000 });
+    scripted.script = (message, round) => {
+      if (round === 0) return reply(message, [get('./DevInfo/Man')], { final: false });
+      if (round === 1) return reply(message, [replace(APN_URI, 'second.message')], { cred: false });
+      return reply(message, [], { cred: false });
+    };
+    const report = await handsets.startSession(MSISDN);
+    expect(report.outcome).toBe('completed');
+    const [, answer1, answer2] = scripted.received;
+    expect(commandsOf(answer1, 'Alert').map((alert) => alert.data)).toEqual([ALERT.NEXT_MESSAGE]);
+    expect(answer1.body.final).toBe(false);
+    expect(commandsOf(answer2, 'Alert')).toHaveLength(0);
+    expect(answer2.body.final).toBe(true);
+    expect(handsets.tree(MSISDN)?.read(APN_URI)).toBe('second.message');
+  });
+
+  it("cuts its own package to the server's MaxMsgSize and sends the rest when the server asks (Alert 1222)", async () => {
+    newHandset({ encoding: 'xml' });
+    const gets = Array.from({ length: 40 }, () => get('./DevDetail/FwV'));
+    const nextMessage: SyncMlAlert = { kind: 'Alert', cmdId: '', data: ALERT.NEXT_MESSAGE };
+    scripted.script = (message, round) => {
+      if (round === 0) return reply(message, gets, { maxMsgSize: 2_048 });
+      if (!message.body.final)
+        return reply(message, [nextMessage], { cred: false, final: false, maxMsgSize: 2_048 });
+      return reply(message, [], { cred: false });
+    };
+    const report = await handsets.startSession(MSISDN);
+    expect(report.outcome).toBe('completed');
+    const package3 = scripted.received.slice(1);
+    expect(package3.length).toBeGreaterThan(2);
+    expect(scripted.sizes.slice(1).every((size) => size <= 2_048)).toBe(true);
+    expect(package3.slice(0, -1).every((message) => !message.body.final)).toBe(true);
+    expect(package3[package3.length - 1].body.final).toBe(true);
+    const results = package3.flatMap((message) => commandsOf(message, 'Results'));
+    expect(results).toHaveLength(40);
+  });
+});
+
+describe('FUMO and notifications', () => {
+  const execFumo = (correlator: string): SyncMlCommand => ({
+    kind: 'Exec',
+    cmdId: '',
+    correlator,
+    items: [{ target: { locUri: `${FUMO_ROOT}/DownloadAndUpdate` } }],
+  });
+
+  it.each([
+    ['200', '101.0.1', 'informational'],
+    ['410', '100.07.76', 'critical'],
+  ])(
+    'Exec DownloadAndUpdate → 202, then Generic Alert 1226 with %s in a new session',
+    async (code, fwV, mark) => {
+      newHandset({ encoding: 'wbxml', fumoResultCode: code });
+      const sessions: string[] = [];
+      scripted.script = (message, round) => {
+        if (!sessions.includes(message.header.sessionId)) sessions.push(message.header.sessionId);
+        if (sessions.length === 1 && round === 0) {
+          return reply(message, [
+            replace(`${FUMO_ROOT}/DownloadAndUpdate/PkgURL`, 'http://fw.example/e71.bin'),
+            replace(`${FUMO_ROOT}/PkgVersion`, '101.0.1'),
+            execFumo('corr-1'),
+          ]);
+        }
+        return reply(message, [], {
+          cred: message.body.commands.some((command) => command.kind === 'Alert'),
+        });
+      };
+      const first = await handsets.startSession(MSISDN);
+      expect(first.commands.find((command) => command.cmd === 'Exec')?.status).toBe('202');
+      const [, second] = await handsets.waitForSessions(MSISDN, 2, 5_000);
+      expect(second.alertsDelivered).toHaveLength(1);
+      const alertMessage = scripted.received.find((message) =>
+        commandsOf(message, 'Alert').some((alert) => alert.data === ALERT.GENERIC_ALERT),
+      )!;
+      const generic = commandsOf(alertMessage, 'Alert').find((alert) => alert.data === ALERT.GENERIC_ALERT)!;
+      expect(generic.correlator).toBe('corr-1');
+      expect(generic.items?.[0]).toMatchObject({
+        source: { locUri: FUMO_ROOT },
+        meta: { type: 'org.openmobilealliance.dm.firmwareupdate.downloadandupdate', format: 'int', mark },
+        data: code,
+      });
+      expect(alertMessage.header.sessionId).not.toBe(scripted.received[0].header.sessionId);
+      expect(handsets.tree(MSISDN)?.read('./DevDetail/FwV')).toBe(fwV);
+      expect(handsets.view(MSISDN)?.pendingAlerts).toEqual([]);
+    },
+  );
+
+  const notification = (password: string, sessionId: number) =>
+    encodeWspPush({
+      transactionId: 1,
+      contentType: { mediaType: 'application/vnd.syncml.notification', parameters: [] },
+      applicationId: 'x-wap-application:syncml.dm',
+      body: encodeDmNotification(
+        { uiMode: 'background', initiator: 'server', sessionId, serverId: SERVER_ID },
+        { serverPassword: password, nonce: decodeNonce(SERVER_NONCE) },
+      ),
+    });
+  const noDecode = (): HandsetPush => {
+    throw new Error('a notification is not decoded as a CP push');
+  };
+
+  it('verifies the package #0 digest with SRVCRED and opens a session with its session id (Alert 1200)', async () => {
+    newHandset({ encoding: 'xml' });
+    scripted.script = oneRound([get('./DevInfo/DevId')]);
+    handsets.takePush(MSISDN, notification(SERVER.secret, 0x1a2b), noDecode);
+    const [report] = await handsets.waitForSessions(MSISDN, 1, 5_000);
+    expect(report.outcome).toBe('completed');
+    expect(scripted.received[0].header.sessionId).toBe('1A2B');
+    expect(commandsOf(scripted.received[0], 'Alert')[0].data).toBe(ALERT.SERVER_INITIATED_MGMT);
+    expect(handsets.view(MSISDN)?.notifications[0]).toMatchObject({ verdict: 'verified', sessionId: '1A2B' });
+  });
+
+  it('drops a notification whose digest does not verify: no session', async () => {
+    newHandset({ encoding: 'xml' });
+    scripted.script = oneRound([]);
+    handsets.takePush(MSISDN, notification('not-the-secret', 7), noDecode);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(scripted.received).toHaveLength(0);
+    expect(handsets.view(MSISDN)?.notifications[0].verdict).toBe('digest-invalid');
+  });
+});
