@@ -19,6 +19,8 @@ const WRONG_VALUES: unknown[] = [
   ' ',
   HUGE,
   '\u0000',
+  'lone \ud800 surrogate', // issue 15 #8: refused at validation (free-text.test.ts walks every field)
+  '\udc00',
   '١٢٣٤٥٦', // Arabic-Indic digits: \d in some engines, not ours
   '12345678901234567890',
   [],
