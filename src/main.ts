@@ -3,10 +3,13 @@
  * - api (startApiRole): the HTTP API (records requests, queues jobs; no SMPP binds)
  * - worker (startWorkerRole): BullMQ workers with their own SMPP binds, receipts, sweeps
  * - smsc-sim (startSimulatorRole): the SMSC simulator alone
- * - all (startAllRoles, the default): everything in one process; with no SMSC configured the built-in
+ * - dm (startDmRole): the HTTP API with the OMA DM server at dm.path (src/dm/; sessions in Redis, so
+ *   several dm processes serve one session)
+ * - all (startAllRoles, the default): everything in one process (the DM server included); with no SMSC configured the built-in
  *   simulator is started and bound over loopback TCP like any SMSC.
  * Shutdown runs the steps of SHUTDOWN_ORDER in that order, whatever order the parts started in.
  */
+import { DmServer } from './dm/server.ts';
 import { createApp } from './http/app.ts';
 import { DEFAULT_DRAIN_MS, listen, readServerTls, type ServerTls } from './http/server.ts';
 import { prepareLocalAdmin } from './auth/local-admin.ts';
@@ -48,7 +51,7 @@ import { listSmscBinds, WorkerBindsPublisher, type SmscBindsView } from './smsc/
 import { serveWorkerMetrics } from './smsc/worker-metrics.ts';
 import { hostname } from 'node:os';
 
-export const ROLES = ['all', 'api', 'worker', 'smsc-sim'] as const;
+export const ROLES = ['all', 'api', 'worker', 'smsc-sim', 'dm'] as const;
 export type Role = (typeof ROLES)[number];
 
 /**
@@ -486,6 +489,7 @@ async function serveHttp(
   context: AppContext,
   { shutdown, say, varDir }: Startup,
   tls: ServerTls | undefined,
+  dm?: DmServer,
 ): Promise<string> {
   const { config, logger } = context;
   // `otagw keys` reaches a running server through this endpoint: PGlite's files are opened by one
@@ -495,6 +499,7 @@ async function serveHttp(
     localAdminSecret: localAdmin.secret,
     clientAuth: tls?.clientAuth,
     clientCas: tls?.clientCas,
+    dm,
   });
   const http = await listen(app.callback(), {
     host: config.http.host,
@@ -510,7 +515,29 @@ async function serveHttp(
   shutdown.add('local admin endpoint', () => localAdmin.remove());
   const where = tls ? `  (HTTPS only; client certificates ${CLIENT_CERTS_WHERE[tls.clientAuth]})` : '';
   say(`HTTP            ${http.url}${where}`);
+  if (dm) say(`DM server       ${http.url}${dm.path}`);
   return http.url;
+}
+
+/** The OMA DM server over this process's store, its sessions in Redis (src/dm/server.ts). */
+function startDmServer(core: Core): Promise<DmServer> {
+  const { db, config, logger } = core.deps;
+  return DmServer.create({
+    db,
+    logger,
+    config,
+    redis: core.connectRedis('dm sessions'),
+    provisioning: core.service,
+  });
+}
+
+async function startDmRole(startup: Startup): Promise<RoleParts> {
+  const tls = serverTls(startup.config);
+  const core = await startCore(startup);
+  const context = appContext(core, undefined);
+  registerBindGauges(core, smscBindsView(core, undefined));
+  const dm = await startDmServer(core);
+  return { context, httpUrl: await serveHttp(context, startup, tls, dm) };
 }
 
 async function startSimulatorRole(startup: Startup): Promise<RoleParts> {
@@ -561,7 +588,7 @@ async function startAllRoles(startup: Startup): Promise<RoleParts> {
   const { connector, worker } = await startWorkers(core, startup, routing);
   const context = appContext(core, connector);
   registerBindGauges(core, smscBindsView(core, connector));
-  const httpUrl = await serveHttp(context, startup, tls);
+  const httpUrl = await serveHttp(context, startup, tls, await startDmServer(core));
   return { context, httpUrl, simulator, worker };
 }
 
@@ -569,6 +596,7 @@ const ROLE_STARTERS: Record<Role, (startup: Startup) => Promise<RoleParts>> = {
   'smsc-sim': startSimulatorRole,
   api: startApiRole,
   worker: startWorkerRole,
+  dm: startDmRole,
   all: startAllRoles,
 };
 

@@ -3,6 +3,7 @@ import Koa from 'koa';
 import type { AppContext } from '../app-context.ts';
 import type { ClientAuth, MetricsAccess } from '../config.ts';
 import { createConsole } from '../console/index.ts';
+import type { DmServer } from '../dm/server.ts';
 import { countUnmatchedReceipts } from '../provisioning/receipt-repository.ts';
 import { registerUnmatchedReceiptsGauge, unauthenticatedRequestsCounter } from '../observability/metrics.ts';
 import { ApiRouter, type RouteEntry } from './api-router.ts';
@@ -20,6 +21,7 @@ import { adminKeyRoutes } from './routes/api-keys/routes.ts';
 import { auditRoutes } from './routes/audit/routes.ts';
 import { campaignRoutes } from './routes/campaigns/routes.ts';
 import { deviceRoutes } from './routes/devices/routes.ts';
+import { dmRoutes } from './routes/dm/routes.ts';
 import { eventRoutes } from './routes/events/routes.ts';
 import { groupRoutes } from './routes/groups/routes.ts';
 import { healthRoutes } from './routes/health/routes.ts';
@@ -51,6 +53,8 @@ export interface HttpOptions {
   eventsHeartbeatMs?: number;
   /** How long one audit summary of anonymous 401s covers (default 60 s; audit-writer.ts). */
   unauthenticatedSummaryMs?: number;
+  /** The DM server (roles dm and all): its endpoint at dm.path and the /v1/dm routes; absent: neither. */
+  dm?: DmServer;
 }
 
 const routeTables = new WeakMap<Koa, RouteEntry[]>();
@@ -117,12 +121,15 @@ export function createApp(context: AppContext, httpOptions: HttpOptions = {}): K
   adminKeyRoutes(kit);
   auditRoutes(kit);
   campaignRoutes(kit);
+  if (httpOptions.dm) dmRoutes(kit, httpOptions.dm);
   openApiRoutes(kit);
 
   const app = new Koa({ proxy: false });
   app.silent = true;
   app.use(requestId());
   app.use(errorHandler(context.logger));
+  // DM clients authenticate with their DM credentials, not API keys (src/dm/server.ts)
+  if (httpOptions.dm) app.use(httpOptions.dm.endpoint());
   app.use(createConsole(kit)); // /console (src/console/README.md); anything else passes through
   app.use(api.router.routes());
   app.use(api.router.allowedMethods());

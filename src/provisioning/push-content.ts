@@ -17,7 +17,11 @@ import {
 } from './types.ts';
 
 /** The catalogue capability words of a handset that takes SI or SL pushes (config/devices.csv). */
-export const CONTENT_CAPABILITY: Readonly<Record<PushContent['kind'], string>> = { si: 'si', sl: 'sl' };
+export const CONTENT_CAPABILITY: Readonly<Record<PushContent['kind'], string>> = {
+  si: 'si',
+  sl: 'sl',
+  'dm-notification': 'dm',
+};
 
 /**
  * A browser fetches the href: http or https only. The length keeps a push to a few SMS (the worker
@@ -95,9 +99,18 @@ export function pushContentSchemaWith<Extra extends z.ZodRawShape>(extra: Extra)
 /** `{ kind: 'si' | 'sl', href, ... }`: a provisioning's content, a campaign's SI/SL content. */
 export const pushContentSchema = pushContentSchemaWith({});
 
+/** The DM server's own content (src/dm/notify.ts): never in an API body, so not in pushContentSchema. */
+const dmNotificationSchema = z.strictObject({
+  kind: z.literal('dm-notification'),
+  serverId: z.string().min(1).max(255),
+  sessionId: z.string().regex(/^[0-9A-F]{1,4}$/, 'sessionId: upper-case hex, 1-4 digits'),
+  body: z.base64().max(1024),
+});
+
 /** Validates content given by a caller that did not go through an HTTP schema; INVALID_REQUEST names the field. */
 export function parsePushContent(input: unknown): PushContent {
-  const result = pushContentSchema.safeParse(input);
+  const isDm = (input as { kind?: unknown } | null)?.kind === 'dm-notification';
+  const result = (isDm ? dmNotificationSchema : pushContentSchema).safeParse(input);
   if (result.success) return result.data;
   const issues = result.error.issues.map((issue) => ({
     field: ['content', ...issue.path.map(String)].join('.'),
@@ -111,7 +124,9 @@ export function parsePushContent(input: unknown): PushContent {
 }
 
 /** Just the content of a request that carries other fields too (the /v1/pushes body). */
-export function contentOf(body: PushContent & Record<string, unknown>): PushContent {
+export function contentOf(
+  body: PushContent & Record<string, unknown>,
+): ServiceIndicationContent | ServiceLoadingContent {
   if (body.kind === 'sl') return withoutUndefined({ kind: 'sl', href: body.href, action: body.action });
   const si = body as ServiceIndicationContent;
   return withoutUndefined({
@@ -173,7 +188,7 @@ export function unsupportedContentReason(
 }
 
 /** The SI or SL document (docs/protocol.md §8.1, §8.2; attribute order as in the §8.4 example). */
-export function contentDocument(content: PushContent): XmlElement {
+export function contentDocument(content: ServiceIndicationContent | ServiceLoadingContent): XmlElement {
   if (content.kind === 'sl') return serviceLoading(content);
   const attributes: Array<[string, string]> = [['href', content.href]];
   if (content.siId !== undefined) attributes.push(['si-id', content.siId]);

@@ -63,7 +63,21 @@ export interface ServiceLoadingContent {
  * What a provisioning pushes instead of a profile (POST /v1/pushes, a campaign's `content`); the same
  * field names as the /v1/pushes body. Validated by push-content.ts pushContentSchema.
  */
-export type PushContent = ServiceIndicationContent | ServiceLoadingContent;
+export type PushContent = ServiceIndicationContent | ServiceLoadingContent | DmNotificationContent;
+
+/**
+ * A DM notification (package #0, docs/protocol.md §9.2) that asks the handset to open a DM session: made
+ * by the DM server (src/dm/notify.ts), signed with the account's server secret, never by an API caller.
+ */
+export interface DmNotificationContent {
+  kind: 'dm-notification';
+  /** the DM ServerID the package names */
+  serverId: string;
+  /** the SyncML SessionID the handset will use (upper-case hex) */
+  sessionId: string;
+  /** package #0, base64 */
+  body: string;
+}
 
 export interface Provisioning {
   id: string;

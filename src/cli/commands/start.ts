@@ -1,5 +1,5 @@
 /**
- * `otagw start [--role all|api|worker|smsc-sim]`: runs the gateway until SIGINT/SIGTERM, then shuts
+ * `otagw start [--role all|api|worker|smsc-sim|dm]`: runs the gateway until SIGINT/SIGTERM, then shuts
  * down in the order of SHUTDOWN_ORDER (src/main.ts: HTTP, workers, SMPP unbind, simulator, events, queue,
  * Redis connections, store, embedded redis-server). With nothing configured (`npm start`): one
  * process with HTTP on 127.0.0.1:8080, a worker, PGlite under ./var/db, a redis-server under ./var and
@@ -16,9 +16,9 @@ import { RedisUnavailableError } from '../../queues/embedded-redis.ts';
 import { UsageError, type CliIo } from '../main.ts';
 import { runUntilSignal } from '../until-signal.ts';
 
-export const START_USAGE = `usage: otagw start [--role all|api|worker|smsc-sim] [--config DIR]
+export const START_USAGE = `usage: otagw start [--role all|api|worker|smsc-sim|dm] [--config DIR]
   --role R      all (default): everything in one process; api: HTTP only; worker: queue workers with
-                their SMPP binds; smsc-sim: the SMSC simulator alone
+                their SMPP binds; smsc-sim: the SMSC simulator alone; dm: HTTP with the OMA DM server
   --config DIR  configuration directory (default ./config; env OTAGW_CONFIG_DIR)
 Environment: PORT, HOST, REDIS_URL, DATABASE_URL, OTAGW_DATA_DIR, SMSC_URL (+ SMSC_PASSWORD), LOG_LEVEL,
 OTAGW_TLS_DIR (HTTPS with the files of 'otagw certs init --dir DIR'), OTAGW_TLS_CLIENT_AUTH (none|network|all).
