@@ -9,7 +9,7 @@
  * (repository.ts holdUntilCommitted). A job whose transaction rolled back after the add finds nothing and
  * ends after its attempts without touching anything.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { parseImei } from '../devices/imei.ts';
 import { maskImsi } from '../observability/logger.ts';
 import { findProfileByName, getProfile, getVersion, getVersionById } from '../profiles/repository.ts';
@@ -91,9 +91,14 @@ const IMEI_IDENTITY_DIGITS = 14;
  */
 const CREATING_SOURCES = new Set(['dial', 'sms', 'ussd']);
 
-/** BullMQ job ids may not contain ':' (they name Redis keys). */
+/**
+ * The BullMQ job id of an idempotency key: its SHA-256 in hex. Job ids name Redis keys
+ * (<prefix>:provision:<jobId>) and a first-use key carries the IMSI (first-use.<imsi>.<imei>.<ms>), which
+ * must never appear in Redis (issue 15 #13); the same key still gives the same job, so BullMQ keeps
+ * refusing a second one. Hex has no ':', which BullMQ refuses in ids.
+ */
 export function jobIdFor(idempotencyKey: string): string {
-  return idempotencyKey.replace(/%/g, '%25').replace(/:/g, '%3A');
+  return createHash('sha256').update(idempotencyKey).digest('hex');
 }
 
 export function askJobIdFor(idempotencyKey: string): string {

@@ -24,8 +24,11 @@ function newProvisioning(db: Db): Promise<string> {
 }
 
 describe('job ids', () => {
-  it('never contain a colon (BullMQ refuses them) and stay distinct', () => {
-    expect(jobIdFor('a:b')).toBe('a%3Ab');
+  it('never contain a colon (BullMQ refuses them) nor the key itself (an IMSI), and stay distinct', () => {
+    const key = 'first-use.262011234567890.35216700000901.1700000000000';
+    expect(jobIdFor(key)).toMatch(/^[0-9a-f]{64}$/);
+    expect(jobIdFor(key)).toBe(jobIdFor(key));
+    expect(jobIdFor('a:b')).not.toContain(':');
     expect(jobIdFor('a%3Ab')).not.toBe(jobIdFor('a:b'));
     expect(askJobIdFor('k')).not.toBe(jobIdFor('k'));
   });
