@@ -4,4 +4,5 @@ export * from './constants.ts';
 export * from './auth.ts';
 export { encodeSyncMlXml, decodeSyncMlXml } from './xml.ts';
 export { encodeSyncMlWbxml, decodeSyncMlWbxml } from './wbxml.ts';
+export type { EncodeSyncMlWbxmlOptions } from './wbxml.ts';
 export { encodeSyncMl, decodeSyncMl, dataOctets } from './message.ts';

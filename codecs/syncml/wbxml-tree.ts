@@ -64,10 +64,32 @@ for (const [page, table] of Object.entries(syncMlTagPages)) {
   nameOf.set(Number(page), byToken);
 }
 
-/** A tree as WBXML: version 1.2, public id 0x1201, UTF-8, empty string table (docs/protocol-dm.md §5.2). */
-export function encodeSyncMlTree(root: SyncMlNode): Uint8Array {
+export interface EncodeSyncMlTreeOptions {
+  /** `1.1` sends the SyncML 1.1 public id (0x0FD3); anything else SyncML 1.2 (0x1201). */
+  verDtd?: string;
+  /**
+   * Send the public id as its FPI text through the string table (`00 00`, table
+   * "-//SYNCML//DTD SyncML 1.2//EN") instead of the number libdmclient and libwbxml send
+   * (docs/protocol-dm.md §5.2, §5.5). For a handset that wants the text form.
+   */
+  publicIdAsString?: boolean;
+}
+
+/** A tree as WBXML: version 1.2, the SyncML public id, UTF-8 (docs/protocol-dm.md §5.2). */
+export function encodeSyncMlTree(root: SyncMlNode, options: EncodeSyncMlTreeOptions = {}): Uint8Array {
   const writer = new ByteWriter(1024);
-  writer.u8(WBXML_VERSION_1_2).uintvar(SYNCML_1_2_PUBLIC_ID).uintvar(CHARSET_UTF_8).u8(0);
+  const v11 = options.verDtd === '1.1';
+  writer.u8(WBXML_VERSION_1_2);
+  if (options.publicIdAsString) {
+    const fpi = Buffer.from(`${v11 ? SYNCML_1_1_FPI : SYNCML_1_2_FPI}\0`, 'latin1');
+    // public id 0 = "in the string table at offset 0"; the table holds only the FPI
+    writer.u8(PUBLIC_ID_IN_STRING_TABLE).uintvar(0).uintvar(CHARSET_UTF_8).uintvar(fpi.length).bytes(fpi);
+  } else {
+    writer
+      .uintvar(v11 ? SYNCML_1_1_PUBLIC_ID : SYNCML_1_2_PUBLIC_ID)
+      .uintvar(CHARSET_UTF_8)
+      .u8(0);
+  }
   const state = { page: 0 };
   encodeNode(writer, root, state, 0);
   return writer.toBytes();

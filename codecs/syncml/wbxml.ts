@@ -9,9 +9,24 @@ import type { SyncMlMessage } from './model.ts';
 import { messageToTree } from './to-tree.ts';
 import { decodeSyncMlTree, encodeSyncMlTree } from './wbxml-tree.ts';
 
-/** A SyncML message as WBXML. CodecError for what the model cannot say (see to-tree.ts). */
-export function encodeSyncMlWbxml(message: SyncMlMessage): Uint8Array {
-  return encodeSyncMlTree(messageToTree(message, 'wbxml'));
+export interface EncodeSyncMlWbxmlOptions {
+  /** The public id as FPI text in the string table instead of the number 0x1201 (see wbxml-tree.ts). */
+  publicIdAsString?: boolean;
+}
+
+/**
+ * A SyncML message as WBXML; VerDTD 1.1 gets the SyncML 1.1 public id. CodecError for what the model
+ * cannot say (see to-tree.ts).
+ */
+export function encodeSyncMlWbxml(
+  message: SyncMlMessage,
+  options: EncodeSyncMlWbxmlOptions = {},
+): Uint8Array {
+  const tree = messageToTree(message, 'wbxml');
+  return encodeSyncMlTree(tree, {
+    verDtd: message.header.verDtd,
+    publicIdAsString: options.publicIdAsString,
+  });
 }
 
 /**
