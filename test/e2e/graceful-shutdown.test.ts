@@ -17,6 +17,7 @@ import { createApiKey } from '../../src/auth/api-keys.ts';
 import { loadConfig } from '../../src/config.ts';
 import { seedAll } from '../../src/provisioning/seeds.ts';
 import { listen } from '../../src/http/server.ts';
+import { isClientAbort, isDependencyDown, renderError } from '../../src/http/middleware/error-handler.ts';
 import { redisServerOnPath } from '../../src/queues/embedded-redis.ts';
 import { startApi } from '../http/support/api-harness.ts';
 import { TAC, imeiWith } from '../provisioning/harness.ts';
@@ -357,5 +358,31 @@ describe('a client that goes away', () => {
     expect(rows[0]!.details.status).toBe(499);
     expect(rows[0]!.details.error).toBe('CLIENT_CLOSED_REQUEST');
     expect(await api.store.db.query('SELECT 1 FROM provisionings')).toEqual([]);
+  });
+});
+
+describe('what the error handler makes of a broken connection', () => {
+  const withCode = (message: string, code: string) => Object.assign(new Error(message), { code });
+
+  it('a client abort (Node ends the body with "aborted", ECONNRESET) is 499, not a backing service down', () => {
+    const abort = withCode('aborted', 'ECONNRESET');
+    expect(isClientAbort(abort)).toBe(true);
+    expect(isDependencyDown(abort)).toBe(false);
+    expect(renderError(abort).status).toBe(499);
+    // a Redis or PostgreSQL socket reset is still the dependency's
+    expect(isClientAbort(withCode('read ECONNRESET', 'ECONNRESET'))).toBe(false);
+    expect(renderError(withCode('read ECONNRESET', 'ECONNRESET')).status).toBe(503);
+  });
+
+  it("the store's connection dying mid-statement is a 503 to retry, not a 500 (seen in the chaos run)", () => {
+    for (const message of [
+      'Connection terminated unexpectedly',
+      'Client has encountered a connection error and is not queryable',
+      'timeout exceeded when trying to connect',
+    ]) {
+      const rendered = renderError(new Error(message));
+      expect(rendered.status, message).toBe(503);
+      expect(rendered.headers['Retry-After']).toBe('1');
+    }
   });
 });

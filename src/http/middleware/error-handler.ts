@@ -51,6 +51,10 @@ export function isDependencyDown(error: unknown): boolean {
   if (code !== undefined && DEPENDENCY_DOWN_CODES.has(code)) return true;
   if (error.name === 'MaxRetriesPerRequestError') return true;
   if (/Connection is closed|Stream isn't writeable|enableOfflineQueue/i.test(error.message)) return true;
+  // node-postgres: the store's connection died mid-statement, or a client it broke is used again
+  if (/Connection terminated|not queryable|timeout exceeded when trying to connect/i.test(error.message)) {
+    return true;
+  }
   const state = sqlState(error);
   // SQLSTATE class 08 (connection exception) and 57P0x (server shutting down).
   return state !== undefined && (state.startsWith('08') || state.startsWith('57P0'));
