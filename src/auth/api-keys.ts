@@ -1,4 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { Db } from '../store/db.ts';
 import { isRole, type Role } from './roles.ts';
 
@@ -176,4 +178,22 @@ export async function verifyApiKey(
 export async function touchApiKeys(db: Db, ids: readonly string[], at: Date = new Date()): Promise<void> {
   if (ids.length === 0) return;
   await db.query(`UPDATE api_keys SET last_used_at = $2 WHERE id = ANY($1::uuid[])`, [ids, at]);
+}
+
+/** Where `otagw start` keeps the API key it made on a first start: <varDir>/run/first-start.key. */
+export function firstStartKeyFile(varDir = './var'): string {
+  return join(varDir, 'run', 'first-start.key');
+}
+
+/**
+ * Writes the first-start key to its file, readable by the gateway's user only (mode 0600, in a 0700
+ * directory; issue 15 #13), and returns the path. The key is then printed only to a terminal: a
+ * service manager's log or a CI transcript would keep it for anyone who can read those.
+ */
+export async function writeFirstStartKey(key: string, varDir?: string): Promise<string> {
+  const file = firstStartKeyFile(varDir);
+  await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+  await writeFile(file, `${key}\n`, { mode: 0o600 });
+  await chmod(file, 0o600); // a file left from an earlier run keeps its mode otherwise
+  return file;
 }

@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { countApiKeys, createApiKey } from '../../auth/api-keys.ts';
+import { countApiKeys, createApiKey, writeFirstStartKey } from '../../auth/api-keys.ts';
 import { certsLayout } from '../../auth/certs-layout.ts';
 import { ConfigError, loadConfig, type TlsConfig } from '../../config.ts';
 import { ROLES, startGateway, type Gateway, type Role } from '../../main.ts';
@@ -68,7 +68,21 @@ function curlTlsOptions(tls: TlsConfig | undefined): string {
   return ` --cacert ${ca} \\\n    --cert ${cert} --key ${key} \\\n   `;
 }
 
-/** On a first start there is no API key at all: make one for the network role and show it once. */
+/**
+ * The first-start key goes to a file of mode 0600 whose path is printed; the key itself only to a
+ * terminal (issue 15 #13). Returns what the curl hint should put after Bearer.
+ */
+export async function announceFirstKey(key: string, io: CliIo, varDir?: string): Promise<string> {
+  const file = await writeFirstStartKey(key, varDir);
+  if (io.isTerminal) {
+    io.stdout(`API key         ${key}  (role network, also in ${file}; manage keys with 'otagw keys')\n`);
+    return key;
+  }
+  io.stdout(`API key         in ${file} (mode 0600; role network; manage keys with 'otagw keys')\n`);
+  return `$(cat ${file})`;
+}
+
+/** On a first start there is no API key at all: make one for the network role (announceFirstKey). */
 async function firstKeyHint(gateway: Gateway, io: CliIo): Promise<void> {
   const context = gateway.context;
   if (!context || !gateway.httpUrl) return;
@@ -79,8 +93,7 @@ async function firstKeyHint(gateway: Gateway, io: CliIo): Promise<void> {
       role: 'network',
       createdBy: 'otagw start',
     });
-    key = created.key;
-    io.stdout(`API key         ${key}  (role network, shown once; manage keys with 'otagw keys')\n`);
+    key = await announceFirstKey(created.key, io);
   }
   const body = JSON.stringify({ imsi: '262019876543210', msisdn: '491701234567', imei: '356980010010018' });
   const tls = gateway.config.http.tls;
@@ -97,7 +110,7 @@ async function firstKeyHint(gateway: Gateway, io: CliIo): Promise<void> {
   }
   io.stdout(
     `\nFirst trigger:\n  curl -s${curlTlsOptions(tls)} -X POST ${gateway.httpUrl}/v1/triggers/first-use \\\n` +
-      `    -H 'Authorization: Bearer ${key}' -H 'Content-Type: application/json' \\\n    -d '${body}'\n` +
+      `    -H "Authorization: Bearer ${key}" -H 'Content-Type: application/json' \\\n    -d '${body}'\n` +
       `Then: curl -s${tls ? ` --cacert ${caShown(tls)}` : ''} ${gateway.httpUrl}/v1/provisionings/<provisioningId> -H 'Authorization: Bearer <care key>'\n\n`,
   );
 }
