@@ -3,13 +3,15 @@ import Koa, { type Context, type Middleware, type Next } from 'koa';
 import Router from '@koa/router';
 import { z } from 'zod';
 import { BehaviourError } from './behaviour.ts';
+import { dmControlRoutes } from './dm-control.ts';
+import { DmHandsetError } from './dm-handset.ts';
 import { MoError, USSD_SERVICE_OPS, type UssdServiceOp } from './mo.ts';
 import { isLoopbackHost, type SmscSimulator } from './simulator.ts';
 
 /** Bodies larger than this are refused; the control API only ever takes small JSON documents. */
 const MAX_BODY_BYTES = 1024 * 1024;
 
-class HttpError extends Error {
+export class HttpError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
@@ -171,6 +173,9 @@ async function renderErrors(ctx: Context, next: Next): Promise<void> {
     } else if (error instanceof BehaviourError) {
       ctx.status = 400;
       ctx.body = { error: { code: error.code, message: error.message, details: error.details } };
+    } else if (error instanceof DmHandsetError) {
+      ctx.status = error.code === 'DM_HANDSET_UNKNOWN' ? 404 : 409;
+      ctx.body = { error: { code: error.code, message: error.message } };
     } else if (error instanceof MoError) {
       ctx.status = error.code === 'NO_RECEIVER_BIND' ? 409 : error.code.startsWith('MO_NOT_') ? 400 : 502;
       ctx.body = { error: { code: error.code, message: error.message } };
@@ -243,6 +248,7 @@ export function createControlApp(sim: SmscSimulator, options: ControlAppOptions 
       texts: inbox.texts(),
     };
   });
+  dmControlRoutes(router, sim.dm(), { readJson, validate });
 
   const app = new Koa();
   app.use(renderErrors);

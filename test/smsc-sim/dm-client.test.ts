@@ -30,6 +30,7 @@ import { encodeWspPush } from '../../codecs/wsp/encode-wsp-push.ts';
 import { DmHandsets } from '../../src/smsc-sim/dm-handset.ts';
 import { APN_URI, FUMO_ROOT } from '../../src/smsc-sim/dm-tree.ts';
 import type { HandsetPush } from '../../src/smsc-sim/handset.ts';
+import { startSmscSimulator } from '../../src/smsc-sim/simulator.ts';
 
 const MSISDN = '447700900555';
 const SERVER_ID = 'otagw-test-dm';
@@ -106,10 +107,17 @@ function newHandset(settings: Parameters<DmHandsets['register']>[1] = {}): DmHan
   return handsets;
 }
 
+/** The command type whose kind may be K (Replace is one of SyncMlItemCommand's kinds). */
+type CommandOfKind<K> = SyncMlCommand extends infer C
+  ? C extends { kind: infer CK }
+    ? K extends CK
+      ? C
+      : never
+    : never
+  : never;
+
 const commandsOf = <K extends SyncMlCommand['kind']>(message: SyncMlMessage, kind: K) =>
-  message.body.commands.filter((command) => command.kind === kind) as Array<
-    Extract<SyncMlCommand, { kind: K }>
-  >;
+  message.body.commands.filter((command) => command.kind === kind) as Array<CommandOfKind<K>>;
 
 /** A server message answering `message`: header Status (with server Cred unless told), then `commands`. */
 function reply(
@@ -428,5 +436,79 @@ describe('FUMO and notifications', () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(scripted.received).toHaveLength(0);
     expect(handsets.view(MSISDN)?.notifications[0].verdict).toBe('digest-invalid');
+  });
+});
+
+describe('the control API (/dm/handsets)', () => {
+  it('makes a phone DM-capable, gives it an account, runs a session and shows the tree with secrets masked', async () => {
+    const sim = await startSmscSimulator({ controlPort: 0, controlToken: 'dm-control-token' });
+    try {
+      const call = async (method: string, path: string, body?: unknown) => {
+        const response = await fetch(`${sim.controlUrl}${path}`, {
+          method,
+          headers: {
+            Authorization: 'Bearer dm-control-token',
+            ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+          },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
+        // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON answers, read by the assertions
+        const json: any = response.status === 204 ? null : await response.json();
+        return { status: response.status, body: json };
+      };
+      const bad = await call('PUT', `/dm/handsets/${MSISDN}`, { encoding: 'json', imei: '12' });
+      expect(bad.status).toBe(400);
+      expect(bad.body.error.details.map((detail: { path: string }) => detail.path).sort()).toEqual([
+        'encoding',
+        'imei',
+      ]);
+      expect((await call('GET', `/dm/handsets/${MSISDN}`)).status).toBe(404);
+      const made = await call('PUT', `/dm/handsets/${MSISDN}`, {
+        encoding: 'xml',
+        mod: 'N95',
+        fwV: '20.0.015',
+      });
+      expect(made.status).toBe(200);
+      expect(made.body.settings).toMatchObject({ encoding: 'xml', mod: 'N95' });
+      expect((await call('POST', `/dm/handsets/${MSISDN}/sessions`, {})).status).toBe(409);
+      const account = await call('POST', `/dm/handsets/${MSISDN}/accounts`, {
+        serverId: SERVER_ID,
+        addr: scripted.url,
+        auths: [
+          { level: 'CLCRED', name: CLIENT.name, secret: CLIENT.secret, data: CLIENT_NONCE },
+          { level: 'SRVCRED', name: SERVER.name, secret: SERVER.secret, data: SERVER_NONCE },
+        ],
+      });
+      expect(account.status).toBe(201);
+      const patched = await call('PATCH', `/dm/handsets/${MSISDN}/tree`, {
+        nodes: [{ uri: APN_URI, value: 'wap.example' }],
+      });
+      expect(patched.status).toBe(200);
+      expect(
+        (await call('PATCH', `/dm/handsets/${MSISDN}/tree`, { nodes: [{ uri: './No/Such', value: '' }] }))
+          .body.error.code,
+      ).toBe('DM_NODE_UNKNOWN');
+
+      scripted.script = oneRound([get('./DevInfo/Mod'), get('./DevDetail/FwV'), get(APN_URI)]);
+      const session = await call('POST', `/dm/handsets/${MSISDN}/sessions`, {});
+      expect(session.status).toBe(200);
+      expect(session.body).toMatchObject({
+        outcome: 'completed',
+        serverAuthenticated: true,
+        clientAuthenticated: true,
+      });
+      const results = commandsOf(scripted.received[1], 'Results').map((result) => result.items[0].data);
+      expect(results).toEqual(['N95', '20.0.015', 'wap.example']);
+
+      const view = await call('GET', `/dm/handsets/${MSISDN}`);
+      expect(view.body.sessions).toHaveLength(1);
+      const secret = view.body.tree.find((node: { uri: string }) => node.uri.endsWith('cl1/AAuthSecret'));
+      expect(secret.value).toBe('***');
+      expect(JSON.stringify(view.body)).not.toContain(CLIENT.secret);
+      expect(JSON.stringify(view.body)).not.toContain(SERVER.secret);
+      expect((await call('DELETE', `/dm/handsets/${MSISDN}`)).status).toBe(204);
+    } finally {
+      await sim.close();
+    }
   });
 });
