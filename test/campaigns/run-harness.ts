@@ -50,7 +50,14 @@ export async function startCampaignRun(
     groups: OPEN_GROUPS,
     ...options.harness,
     smsc: { responseTimeoutMs: 10_000, queueTimeoutMs: 30_000, ...options.harness?.smsc },
-    provisioning: { recoveryStaleMs: 60_000, ...options.harness?.provisioning },
+    // Job locks as shipped too: a 1 s lock lapses while a busy PGlite keeps a job waiting, and the
+    // job's second run resends its push.
+    provisioning: {
+      recoveryStaleMs: 60_000,
+      lockDurationMs: 30_000,
+      stalledIntervalMs: 15_000,
+      ...options.harness?.provisioning,
+    },
   });
   await seedBase(harness.store.db, {
     count: options.count,
