@@ -26,10 +26,28 @@ export interface LoggerOptions {
   pretty?: boolean;
 }
 
+/**
+ * Store errors carry the values of the statement that failed: PGlite's its `params` (IMSIs, MSISDNs,
+ * audit details), PostgreSQL's `detail` quotes the row (`Key (imsi)=(262...) already exists.`). A log
+ * keeps the SQL, the code and how many values there were (issue 15 #13), never the values.
+ */
+export function storeSafeError(error: unknown): unknown {
+  const serialised = pino.stdSerializers.err(error as Error) as unknown as Record<string, unknown>;
+  if (serialised === null || typeof serialised !== 'object') return serialised;
+  const { params, queryOptions: _options, detail, ...rest } = serialised;
+  void _options;
+  return {
+    ...rest,
+    ...(Array.isArray(params) ? { paramCount: params.length } : {}),
+    ...(typeof detail === 'string' ? { detail: detail.replace(/=\(.*\)/g, '=(…)') } : {}),
+  };
+}
+
 export function createLogger(options: LoggerOptions = {}): Logger {
   return pino({
     level: options.level ?? 'info',
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    serializers: { err: storeSafeError, error: storeSafeError },
   });
 }
 

@@ -89,9 +89,32 @@ function isRunning(pid: number): boolean {
   }
 }
 
+/**
+ * PGlite puts the statement's values on its errors (`params`): an IMSI, a PIN's text, a care reason,
+ * which any log of the error would then hold (issue 15 #13). The error keeps its SQL and code and says
+ * how many values there were.
+ */
+function withoutValues(error: unknown): unknown {
+  if (error !== null && typeof error === 'object' && 'params' in error) {
+    const record = error as { params?: unknown; queryOptions?: unknown; paramCount?: number };
+    record.paramCount = Array.isArray(record.params) ? record.params.length : 0;
+    delete record.params;
+    delete record.queryOptions;
+  }
+  return error;
+}
+
+async function rowsOf<T>(run: () => Promise<{ rows: T[] }>): Promise<T[]> {
+  try {
+    return (await run()).rows;
+  } catch (error) {
+    throw withoutValues(error);
+  }
+}
+
 function transactionSession(tx: Transaction): Session {
   return {
-    query: async (sql, params) => (await tx.query<Row>(sql, params)).rows,
+    query: (sql, params) => rowsOf(() => tx.query<Row>(sql, params)),
     exec: async (sql) => {
       await tx.exec(sql);
     },
@@ -123,10 +146,10 @@ export async function openPgliteDb(options: PgliteDbOptions): Promise<Db> {
   const db: Db = {
     kind: 'pglite',
     location,
-    query: async <T>(sql: string, params?: readonly SqlParam[]) =>
-      (await pglite.query<T>(sql, normaliseParams(params))).rows,
+    query: <T>(sql: string, params?: readonly SqlParam[]) =>
+      rowsOf(() => pglite.query<T>(sql, normaliseParams(params))),
     one: async <T>(sql: string, params?: readonly SqlParam[]) =>
-      firstRow((await pglite.query<T>(sql, normaliseParams(params))).rows),
+      firstRow(await rowsOf(() => pglite.query<T>(sql, normaliseParams(params)))),
     exec: async (sql) => {
       await pglite.exec(sql);
     },
