@@ -65,7 +65,7 @@ const fileSchema = z.strictObject({
         .optional(),
       /**
        * per API key and per process: N api processes let a key send N times this (rate-limit.ts). A key's
-       * limit is keys[its name], else roles[its role] (defaults DEFAULT_ROLE_RATE_LIMITS), else
+       * limit is keys[its name], else roles[its role] (defaults DEFAULT_ROLE_RATE_LIMITS) capped by
        * ratePerSecond/burst; unauthenticated: each remote address's budget of 401s before it gets 429s
        */
       rateLimit: z
@@ -82,6 +82,16 @@ const fileSchema = z.strictObject({
           unauthenticated: rateLimitSchema.default(DEFAULT_UNAUTHENTICATED_RATE_LIMIT),
         })
         .prefault({}),
+      /**
+       * GET /metrics on an address of its own (a management network, a port Prometheus alone reaches),
+       * besides the API port's /metrics under metricsAccess; port 0: any free port (tests)
+       */
+      metrics: z
+        .strictObject({
+          host: z.string().min(1).default('127.0.0.1'),
+          port: z.number().int().min(0).max(65535),
+        })
+        .optional(),
       /** a client that has not sent its headers within this long is cut off (node:http headersTimeout) */
       headersTimeoutMs: z.number().int().min(1000).default(10_000),
       /** a request (headers and body) not received within this long is answered 408 (node:http requestTimeout) */

@@ -509,7 +509,12 @@ async function serveHttp(
     headersTimeoutMs: config.http.headersTimeoutMs,
     requestTimeoutMs: config.http.requestTimeoutMs,
   });
-  shutdown.add('http', () => http.close());
+  // http.metrics: /metrics on an address of its own too (the worker's small server, worker-metrics.ts).
+  const metricsAddress = config.http.metrics;
+  const metrics =
+    metricsAddress && (await serveWorkerMetrics(context.metrics, metricsAddress.host, metricsAddress.port));
+  shutdown.add('http', () => Promise.all([http.close(), metrics?.close()]));
+  if (metrics) say(`Metrics         ${metrics.url}`);
   // Over HTTPS `otagw keys` recognises this server by its certificate's fingerprint.
   await localAdmin.publish(http.url, tls && { fingerprint256: tls.fingerprint256 });
   shutdown.add('local admin endpoint', () => localAdmin.remove());

@@ -45,6 +45,12 @@ describe('http.rateLimit in the configuration', () => {
     expect(set.roles.network).toEqual(DEFAULT_ROLE_RATE_LIMITS.network);
     expect(limitForKey(set, { name: 'ivr', role: 'network' })).toEqual({ ratePerSecond: 50, burst: 60 });
     expect(limitForKey(set, { name: 'hlr', role: 'network' })).toEqual(DEFAULT_ROLE_RATE_LIMITS.network);
+    // ratePerSecond/burst cap every role: a deployment that lowers them lowers all keys not named in keys
+    const lowered = loadConfig({
+      env: {},
+      overrides: { http: { rateLimit: { ratePerSecond: 2, burst: 4 } } },
+    }).http.rateLimit;
+    expect(limitForKey(lowered, { name: 'agent', role: 'care' })).toEqual({ ratePerSecond: 2, burst: 4 });
   });
 
   it('names the field of a bad limit', () => {

@@ -14,7 +14,7 @@ export interface RateLimit {
 
 /**
  * http.rateLimit (issue 15 #11). A key's limit is the one of its name in `keys`, else its role's in
- * `roles`, else ratePerSecond/burst. `unauthenticated` is each remote address's budget of refusals
+ * `roles` capped by ratePerSecond/burst (limitForKey). `unauthenticated` is each remote address's budget of refusals
  * before authentication (issue 15 #10): every 401 it earns takes a token, and an address whose bucket
  * is empty is answered 429 before its key is even looked at.
  */
@@ -42,9 +42,19 @@ export const DEFAULT_ROLE_RATE_LIMITS: Readonly<Record<Role, RateLimit>> = Objec
 /** Refusals before authentication one address may earn: a client with a typo sees its 401s, a flood its 429s. */
 export const DEFAULT_UNAUTHENTICATED_RATE_LIMIT: RateLimit = { ratePerSecond: 10, burst: 300 };
 
-/** The limit of one key: its own by name, its role's, or the default. */
+/**
+ * The limit of one key: its own by name, as given; else its role's, capped by ratePerSecond/burst (the
+ * most any key gets unless named: a deployment that lowers those lowers every role).
+ */
 export function limitForKey(options: RateLimitOptions, key: { name: string; role: Role }): RateLimit {
-  return options.keys?.[key.name] ?? options.roles?.[key.role] ?? options;
+  const own = options.keys?.[key.name];
+  if (own) return own;
+  const role = options.roles?.[key.role];
+  if (!role) return options;
+  return {
+    ratePerSecond: Math.min(role.ratePerSecond, options.ratePerSecond),
+    burst: Math.min(role.burst, options.burst),
+  };
 }
 
 interface Bucket {
