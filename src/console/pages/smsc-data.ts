@@ -4,6 +4,7 @@
  * and receipt repositories, the hour's history through smsc-history.ts.
  */
 import { z } from 'zod';
+import { freeText } from '../../http/schemas.ts';
 import type { AppContext } from '../../app-context.ts';
 import { fieldIssues, validationError } from '../../http/errors.ts';
 import { countUnmatchedReceipts } from '../../provisioning/receipt-repository.ts';
@@ -55,7 +56,7 @@ export interface TailQuery {
 const emptyAsAbsent = (value: unknown): unknown => (value === '' ? undefined : value);
 
 const tailQuerySchema = z.object({
-  smsc: z.preprocess(emptyAsAbsent, z.string().max(64).optional()),
+  smsc: z.preprocess(emptyAsAbsent, freeText(z.string().max(64)).optional()),
   state: z.preprocess(emptyAsAbsent, z.enum(TAIL_STATES).optional()),
   msisdn: z.preprocess(
     (value) => (typeof value === 'string' ? emptyAsAbsent(value.replace(/[\s+()-]/g, '')) : value),
