@@ -1,0 +1,371 @@
+/**
+ * OMA DM end to end (issue #16): the gateway's DM server against the simulator's virtual DM handset
+ * (src/smsc-sim/dm-handset.ts, a client written from the specification), on both stores. A CP push with
+ * w7 goes over real SMPP; the handset takes the account from it; POST /v1/dm/sessions sends the
+ * notification (package #0) through the pipeline; the handset verifies it and calls in over real HTTP —
+ * through a round-robin proxy in front of two app instances on one Redis, so one session is served by
+ * both. Device report with history, a silent APN Replace, FUMO success and failure by Generic Alert,
+ * wrong credentials, and a session over several messages.
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { AppContext } from '../../src/app-context.ts';
+import { createApiKey } from '../../src/auth/api-keys.ts';
+import { DmServer } from '../../src/dm/server.ts';
+import { createApp } from '../../src/http/app.ts';
+import { createLogger } from '../../src/observability/logger.ts';
+import { APN_URI, FUMO_ROOT } from '../../src/smsc-sim/dm-tree.ts';
+import type { DmDeviceSettings } from '../../src/smsc-sim/dm-handset.ts';
+import { describeEachStore } from '../support/stores.ts';
+import {
+  FINAL,
+  TAC,
+  TEST_REDIS_URL,
+  imeiWith,
+  startHarness,
+  uniqueSubscriber,
+  type Harness,
+} from '../provisioning/harness.ts';
+import { readJson, type LooseJson } from '../http/support/api-harness.ts';
+
+const SERVER_ID = 'otagw-e2e-dm';
+
+/** Forwards each request to the next backend in turn: two api processes behind one address. */
+function roundRobin(backends: string[]): Promise<{ url: string; served: number[]; close(): void }> {
+  const served = backends.map(() => 0);
+  let next = 0;
+  const proxy: Server = createServer((incoming, outgoing) => {
+    const index = next++ % backends.length;
+    served[index]++;
+    const target = new URL(incoming.url ?? '/', backends[index]);
+    const forwarded = request(target, { method: incoming.method, headers: incoming.headers }, (answer) => {
+      outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(outgoing);
+    });
+    forwarded.on('error', () => outgoing.destroy());
+    incoming.pipe(forwarded);
+  });
+  return new Promise((resolve) =>
+    proxy.listen(0, '127.0.0.1', () =>
+      resolve({
+        url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+        served,
+        close: () => {
+          proxy.closeAllConnections();
+          proxy.close();
+        },
+      }),
+    ),
+  );
+}
+
+describeEachStore('OMA DM with the virtual handset (%s store)', (kind) => {
+  let h: Harness;
+  const servers: Server[] = [];
+  const redises: Redis[] = [];
+  let proxy: Awaited<ReturnType<typeof roundRobin>>;
+  let keys: { admin: string; care: string };
+  let serial = 0;
+
+  beforeAll(async () => {
+    h = await startHarness(kind);
+    const config = { ...h.config, dm: { ...h.config.dm, secretKey: randomBytes(32).toString('base64') } };
+    const logger = createLogger({ level: 'silent' });
+    const context: AppContext = {
+      config,
+      db: h.store.db,
+      logger,
+      provisioning: h.service,
+      events: h.events,
+      queues: { ping: () => h.queue.ping(), counts: () => h.queue.counts() },
+      smsc: h.connector,
+      metrics: h.metrics.registry,
+    };
+    const urls: string[] = [];
+    for (let instance = 0; instance < 2; instance++) {
+      // each app its own Redis connection and DmServer, as two processes would have
+      const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
+      redises.push(redis);
+      const dm = await DmServer.create({ db: h.store.db, logger, config, redis, provisioning: h.service });
+      const server = await new Promise<Server>((resolve) => {
+        const listening = createApp(context, { dm }).listen(0, '127.0.0.1', () => resolve(listening));
+      });
+      servers.push(server);
+      urls.push(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    }
+    proxy = await roundRobin(urls);
+    keys = {
+      admin: (await createApiKey(h.store.db, { name: 'dm-admin', role: 'admin' })).key,
+      care: (await createApiKey(h.store.db, { name: 'dm-care', role: 'care' })).key,
+    };
+  }, 60_000);
+
+  afterAll(async () => {
+    proxy?.close();
+    for (const server of servers) {
+      server.closeAllConnections();
+      server.close();
+    }
+    for (const redis of redises) redis.disconnect();
+    await h?.close();
+  });
+
+  async function api(method: string, path: string, key: string, body?: unknown) {
+    const response = await fetch(proxy.url + path, {
+      method,
+      headers: {
+        Authorization: `Bearer ${key}`,
+        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: response.status, body: (await readJson(response)) as LooseJson };
+  }
+
+  /** A subscriber on a Nokia N95 that is DM-capable in the simulator, bootstrapped by a CP push with w7. */
+  async function bootstrappedHandset(settings: Partial<DmDeviceSettings> = {}) {
+    serial += 1;
+    const subscriber = uniqueSubscriber();
+    const imei = imeiWith(TAC.nokiaN95, 7000 + serial);
+    await h.store.db.query(`INSERT INTO subscribers (imsi, msisdn, current_imei) VALUES ($1, $2, $3)`, [
+      subscriber.imsi,
+      subscriber.msisdn,
+      imei,
+    ]);
+    h.sim.registerSubscriber(subscriber.msisdn, { imsi: subscriber.imsi });
+    h.sim.dm().register(subscriber.msisdn, { imei, man: 'Nokia', mod: 'N95', fwV: '20.0.015', ...settings });
+    const credentials = {
+      client: { name: `n95-${serial}`, secret: randomBytes(12).toString('base64url') },
+      server: { name: 'otagw', secret: randomBytes(12).toString('base64url') },
+      nonce: randomBytes(16).toString('base64'),
+    };
+    const profile = `dm-e2e-${kind}-${serial}`;
+    const created = await api('POST', '/v1/profiles', keys.admin, {
+      name: profile,
+      parameters: {
+        name: 'Operator DM',
+        connections: [{ id: 'GPRS1', bearer: 'GPRS', apn: 'internet.operator.example' }],
+        dm: {
+          serverId: SERVER_ID,
+          name: 'Operator DM',
+          url: `${proxy.url}/dm`,
+          serverAuth: {
+            type: 'DIGEST',
+            name: credentials.client.name,
+            secret: credentials.client.secret,
+            nonce: credentials.nonce,
+          },
+          clientAuth: {
+            type: 'DIGEST',
+            name: credentials.server.name,
+            secret: credentials.server.secret,
+            nonce: credentials.nonce,
+          },
+        },
+      },
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const pushed = await api('POST', '/v1/provisionings', keys.care, {
+      msisdn: subscriber.msisdn,
+      profile,
+      reason: 'DM bootstrap',
+    });
+    expect(pushed.status, JSON.stringify(pushed.body)).toBe(202);
+    const view = await h.waitForState(pushed.body.id, FINAL, 30_000);
+    expect(view.state, JSON.stringify(view.events)).toBe('delivered');
+    // the handset took the account from the w7 APPLICATION (APPSRV = its own credentials, §4.5)
+    const handset = h.sim.dm().view(subscriber.msisdn)!;
+    expect(handset.accounts).toEqual([
+      expect.objectContaining({
+        serverId: SERVER_ID,
+        clientName: credentials.client.name,
+        serverName: 'otagw',
+      }),
+    ]);
+    const deviceId = `IMEI:${imei}`;
+    await ensureServerAccount(deviceId, subscriber.msisdn, credentials);
+    return { ...subscriber, imei, deviceId };
+  }
+
+  /**
+   * The server's side of the account: the one composing the w7 push made, else registered by an admin
+   * with the same secrets (a handset bootstrapped elsewhere).
+   */
+  async function ensureServerAccount(
+    deviceId: string,
+    msisdn: string,
+    credentials: {
+      client: { name: string; secret: string };
+      server: { name: string; secret: string };
+      nonce: string;
+    },
+  ) {
+    const listed = await api('GET', `/v1/dm/accounts?deviceId=${encodeURIComponent(deviceId)}`, keys.admin);
+    if (listed.status === 200 && listed.body.accounts.length > 0) return;
+    const registered = await api('POST', '/v1/dm/accounts', keys.admin, {
+      deviceId,
+      serverId: SERVER_ID,
+      msisdn,
+      clientAuth: { type: 'md5', ...credentials.client, nonce: credentials.nonce },
+      serverAuth: { type: 'md5', ...credentials.server, nonce: credentials.nonce },
+    });
+    expect(registered.status, JSON.stringify(registered.body)).toBe(201);
+  }
+
+  async function requestSession(msisdn: string, actions: unknown[]) {
+    const queued = await api('POST', '/v1/dm/sessions', keys.care, { msisdn, actions, reason: 'e2e' });
+    expect(queued.status, JSON.stringify(queued.body)).toBe(202);
+    return queued.body;
+  }
+
+  async function deviceView(deviceId: string): Promise<LooseJson> {
+    const shown = await api('GET', `/v1/dm/devices/${encodeURIComponent(deviceId)}`, keys.care);
+    expect(shown.status, JSON.stringify(shown.body)).toBe(200);
+    return shown.body;
+  }
+
+  async function until<T>(what: string, read: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = await read();
+      if (value !== undefined) return value;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  it.each(['wbxml', 'xml'] as const)(
+    'w7 push → account → notification → session (%s): device report with history, the APN replaced silently, served by both api instances',
+    async (encoding) => {
+      const handset = await bootstrappedHandset({ encoding });
+      const before = [...proxy.served];
+      const queued = await requestSession(handset.msisdn, [
+        { replace: { target: APN_URI, data: 'internet.new.example' } },
+      ]);
+      const [report] = await h.sim.dm().waitForSessions(handset.msisdn, 1, 20_000);
+      expect(report, JSON.stringify(report)).toMatchObject({
+        outcome: 'completed',
+        initiator: 'server',
+        encoding,
+        clientAuthenticated: true,
+        serverAuthenticated: true,
+      });
+      // the package #0 session-id is the SessionID (docs/protocol.md §9.2)
+      expect(report.sessionId).toBe(String(queued.dmSessionId).toUpperCase());
+      expect(h.sim.dm().view(handset.msisdn)!.notifications[0].verdict).toBe('verified');
+      // applied without the user: the tree has the new APN, the server recorded 200
+      expect(h.sim.dm().tree(handset.msisdn)!.read(APN_URI)).toBe('internet.new.example');
+      expect(report.commands).toEqual(
+        expect.arrayContaining([{ cmd: 'Replace', target: APN_URI, status: '200' }]),
+      );
+      // one session, several HTTP exchanges, through both app instances
+      expect(report.exchanges.length).toBeGreaterThanOrEqual(2);
+      const served = proxy.served.map((count, index) => count - before[index]);
+      expect(
+        served.every((count) => count > 0),
+        JSON.stringify(served),
+      ).toBe(true);
+
+      const device = await until('the session completed', async () => {
+        const view = await deviceView(handset.deviceId);
+        return view.sessions.some((session: LooseJson) => session.state === 'completed') ? view : undefined;
+      });
+      expect(device.devInfo).toMatchObject({ Man: 'Nokia', Mod: 'N95', DevId: handset.deviceId });
+      expect(device.devDetail).toMatchObject({ FwV: '20.0.015' });
+      const session = device.sessions.find((entry: LooseJson) => entry.state === 'completed');
+      expect(session.commands).toEqual(
+        expect.arrayContaining([expect.objectContaining({ cmd: 'Replace', target: APN_URI, code: '200' })]),
+      );
+      const reports = await api('GET', `/v1/devices/${handset.imei}/reports`, keys.care);
+      expect(reports.status, JSON.stringify(reports.body)).toBe(200);
+      expect(JSON.stringify(reports.body)).toContain('20.0.015');
+    },
+  );
+
+  it.each([
+    ['200', 'updated'],
+    ['410', 'failed'],
+  ])('FUMO DownloadAndUpdate ends in a Generic Alert %s: %s', async (code, outcome) => {
+    // the firmware a successful update leaves the phone with (nothing is really downloaded)
+    const handset = await bootstrappedHandset({
+      fumoResultCode: code,
+      fumoDelayMs: 100,
+      updatedFwV: '21.0.004',
+    });
+    await requestSession(handset.msisdn, [
+      {
+        firmwareUpdate: { packageUrl: 'http://fw.example/n95-21.bin', version: '21.0.004', node: FUMO_ROOT },
+      },
+    ]);
+    const [first, second] = await h.sim.dm().waitForSessions(handset.msisdn, 2, 20_000);
+    expect(first.outcome, JSON.stringify(first)).toBe('completed');
+    expect(first.commands).toEqual(
+      expect.arrayContaining([
+        { cmd: 'Replace', target: `${FUMO_ROOT}/DownloadAndUpdate/PkgURL`, status: '200' },
+        { cmd: 'Exec', target: `${FUMO_ROOT}/DownloadAndUpdate`, status: '202' },
+      ]),
+    );
+    // the result came in a new, client-initiated session and the server took it
+    expect(second).toMatchObject({ initiator: 'client', outcome: 'completed' });
+    expect(second.alertsDelivered).toEqual([
+      expect.objectContaining({ resultCode: code, source: FUMO_ROOT }),
+    ]);
+    const exec = await until('the FUMO outcome', async () => {
+      const view = await deviceView(handset.deviceId);
+      const found = view.sessions
+        .flatMap((session: LooseJson) => session.commands)
+        .find((command: LooseJson) => command.cmd === 'Exec');
+      return found && new RegExp(outcome).test(found.status) ? found : undefined;
+    });
+    expect(exec.status).toMatch(outcome);
+    const fwV = h.sim.dm().tree(handset.msisdn)!.read('./DevDetail/FwV');
+    expect(fwV).toBe(code === '200' ? '21.0.004' : '20.0.015');
+    // the new firmware is what the next session reads, and the report history keeps both
+    const device = await deviceView(handset.deviceId);
+    expect(device.devDetail.FwV).toBe(fwV);
+    const reports = await api('GET', `/v1/devices/${handset.imei}/reports`, keys.care);
+    const firmwares = reports.body.reports.map((entry: LooseJson) => entry.properties.firmware);
+    expect(firmwares.length).toBeGreaterThanOrEqual(2);
+    expect(firmwares[0]).toBe(fwV);
+    expect(firmwares).toContain('20.0.015');
+  });
+
+  it('refuses wrong client credentials: the handset gives up after the challenges, nothing is run', async () => {
+    const handset = await bootstrappedHandset();
+    const tree = h.sim.dm().tree(handset.msisdn)!;
+    const secretUri = tree.view().find((node) => node.uri.match(/AppAuth\/cl\d+\/AAuthSecret$/))!.uri;
+    tree.write(secretUri, 'not-the-secret-at-all');
+    const report = await h.sim.dm().startSession(handset.msisdn);
+    expect(report.outcome, JSON.stringify(report)).toBe('refused');
+    expect(report.clientAuthenticated).toBe(false);
+    expect(report.headerStatuses.every((status) => status === '401' || status === '407')).toBe(true);
+    expect(report.commands).toEqual([]);
+  });
+
+  it('runs a session over several messages when the handset takes small messages (MaxMsgSize 1024, Alert 1222)', async () => {
+    const handset = await bootstrappedHandset({ maxMsgSize: 1024, encoding: 'xml' });
+    const targets = [
+      './DevDetail/OEM',
+      './DevDetail/SwV',
+      './DevDetail/HwV',
+      './DevDetail/DevTyp',
+      './DevInfo/Lang',
+    ];
+    await requestSession(handset.msisdn, [
+      ...targets.map((target) => ({ get: { target } })),
+      { replace: { target: APN_URI, data: 'many.messages.example' } },
+    ]);
+    const [report] = await h.sim.dm().waitForSessions(handset.msisdn, 1, 20_000);
+    expect(report.outcome, JSON.stringify(report)).toBe('completed');
+    // the server cut its package: the handset answered a message without Final, asking for the next
+    expect(report.exchanges.some((exchange) => !exchange.final)).toBe(true);
+    expect(report.exchanges.length).toBeGreaterThan(3);
+    for (const target of targets) {
+      expect(report.commands).toEqual(expect.arrayContaining([{ cmd: 'Get', target, status: '200' }]));
+    }
+    expect(h.sim.dm().tree(handset.msisdn)!.read(APN_URI)).toBe('many.messages.example');
+  });
+});
