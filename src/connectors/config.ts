@@ -119,7 +119,8 @@ export const smscConfigSchema = z.strictObject({
   receiptParkMs: durationMs.default(10_000),
   /**
    * How long a receipt's or MO message's deliver_sm_resp waits for it to be stored; beyond it (or when
-   * the store fails) it is answered ESME_RSYSERR and the SMSC sends it again (issue #15 item 1).
+   * the store fails) it is answered ESME_RSYSERR and the SMSC sends it again (issue #15 item 1); the
+   * write goes on, and the resend is answered with its outcome.
    */
   ackTimeoutMs: durationMs.default(20_000),
   /** whether the SMSC answers query_sm (SMPP 3.4 §4.8); false: no status queries are sent to it */

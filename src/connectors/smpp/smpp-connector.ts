@@ -85,6 +85,8 @@ export interface SmppConnectorCounters {
   mo: number;
   /** MO messages answered with an error for the same reason */
   moNotStored: number;
+  /** receipts and MO answered ESME_RSYSERR because their store took longer than ackTimeoutMs */
+  ackTimeouts: number;
 }
 
 export class SmppConnector extends EventEmitter<SmscConnectorEvents> implements SmscConnector {
@@ -109,6 +111,7 @@ export class SmppConnector extends EventEmitter<SmscConnectorEvents> implements 
   private throttledCount = 0;
   private unreadableReceipts = 0;
   private notStored = { receipts: 0, mo: 0 };
+  private notAnsweredInTime = 0;
   private moCount = 0;
   private readonly failures = new Map<string, number>();
   /** this worker's stock of the account's shared tokens; undefined: paced by this process alone */
@@ -308,6 +311,7 @@ export class SmppConnector extends EventEmitter<SmscConnectorEvents> implements 
       },
       mo: this.moCount,
       moNotStored: this.notStored.mo,
+      ackTimeouts: this.notAnsweredInTime,
     };
   }
 
@@ -522,7 +526,6 @@ export class SmppConnector extends EventEmitter<SmscConnectorEvents> implements 
     message: IncomingMessage,
     respond: (status: number) => void,
   ): void {
-    const answer = (stored: boolean) => respond(stored ? ESME_ROK : ESME_RSYSERR);
     if (isReceipt(message)) {
       const report = readReceipt(message, this.id, this.receiptBases, this.config.timeZone);
       if (!report) {
@@ -532,9 +535,10 @@ export class SmppConnector extends EventEmitter<SmscConnectorEvents> implements 
         return;
       }
       const withBind: DeliveryReport = { ...report, bindId: bind.id, receivedAt: new Date() };
-      this.matcher.receive(withBind, Date.now(), answer);
+      this.matcher.receive(withBind, Date.now(), this.answerWhenKnown(respond));
       return;
     }
+    const answer = this.answerWhenKnown(respond);
     this.moCount++;
     this.emitHeld('mo', { ...readMo(message, this.id), bindId: bind.id }, (stored) => {
       if (!stored) this.notStored.mo++;
@@ -544,7 +548,7 @@ export class SmppConnector extends EventEmitter<SmscConnectorEvents> implements 
 
   /**
    * Emits a receipt or MO message with an Acknowledgement: `done` hears whether what the listeners
-   * hold it for was stored, within ackTimeoutMs (issue #15 item 1). Nobody holding it: stored at once.
+   * hold it for was stored (issue #15 item 1). Nobody holding it: stored at once.
    */
   private emitHeld<E extends 'receipt' | 'mo'>(
     event: E,
@@ -559,25 +563,34 @@ export class SmppConnector extends EventEmitter<SmscConnectorEvents> implements 
       ack,
     );
     if (held.length === 0) return done(true);
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`not stored within ${this.config.ackTimeoutMs} ms`)),
-        this.config.ackTimeoutMs,
-      );
-    });
-    Promise.race([Promise.all(held), deadline])
-      .then(
-        () => done(true),
-        (error: unknown) => {
-          this.logger.warn(
-            { event, err: (error as Error).message },
-            `${event} not stored; answered with an error`,
-          );
-          done(false);
-        },
-      )
-      .finally(() => clearTimeout(timer));
+    Promise.all(held).then(
+      () => done(true),
+      (error: unknown) => {
+        this.logger.warn(
+          { event, err: (error as Error).message },
+          `${event} not stored; answered with an error`,
+        );
+        done(false);
+      },
+    );
+  }
+
+  /**
+   * The answer to one deliver_sm once its content's fate is known: ESME_ROK when stored, ESME_RSYSERR when
+   * not, or when it is not known within ackTimeoutMs. Only the answer has that deadline: a write still
+   * under way goes on, and the SMSC's resend is answered with its outcome (the matcher holds the copy), so
+   * a slow store is never made slower by writing receipts twice.
+   */
+  private answerWhenKnown(respond: (status: number) => void): (stored: boolean) => void {
+    const timer = setTimeout(() => {
+      this.notAnsweredInTime++;
+      respond(ESME_RSYSERR);
+    }, this.config.ackTimeoutMs);
+    timer.unref();
+    return (stored) => {
+      clearTimeout(timer);
+      respond(stored ? ESME_ROK : ESME_RSYSERR);
+    };
   }
 
   private onBindState(bind: SmppBind<SegmentJob>): void {
