@@ -110,6 +110,11 @@ const CONNECTOR_RECEIPT_COUNTS = [
     "Receipts for ids the connector did not submit (another worker's, or none), since its worker started",
   ],
   [
+    'otagw_smsc_receipts_not_stored',
+    'notStored',
+    'Receipts answered with an error because the store did not take them: the SMSC sends them again, since its worker started',
+  ],
+  [
     'otagw_smsc_message_ids_reused',
     'reusedIds',
     'Message ids the SMSC gave a new segment while an older one of this worker still had them, since its worker started',

@@ -137,6 +137,7 @@ describe('the connector counters in /metrics', () => {
               parked: 0,
               unreadable: 1,
               reusedIds: 4,
+              notStored: 5,
             },
           },
         },
@@ -147,5 +148,6 @@ describe('the connector counters in /metrics', () => {
     expect(text).toContain('otagw_smsc_receipts_unreadable{smsc="sim",worker="w1"} 1');
     expect(text).toContain('otagw_smsc_receipts_unmatched{smsc="sim",worker="w1"} 2');
     expect(text).toContain('otagw_smsc_message_ids_reused{smsc="sim",worker="w1"} 4');
+    expect(text).toContain('otagw_smsc_receipts_not_stored{smsc="sim",worker="w1"} 5');
   });
 });
