@@ -8,6 +8,8 @@ import { ROLES, type Role } from '../../../src/auth/roles.ts';
 import { loadConfig, type LoadConfigOptions } from '../../../src/config.ts';
 import { luhnCheckDigit } from '../../../src/devices/imei.ts';
 import { createMemoryEventBus } from '../../../src/events/bus.ts';
+import { DmSecretBox } from '../../../src/dm/secrets.ts';
+import { DmServer } from '../../../src/dm/server.ts';
 import { createApp, type HttpOptions } from '../../../src/http/app.ts';
 import { createLogger } from '../../../src/observability/logger.ts';
 import { createMetrics } from '../../../src/observability/metrics.ts';
@@ -29,6 +31,9 @@ export interface ApiHarness {
   store: TestStore;
   /** One key per role. */
   keys: Record<Role, string>;
+  /** The DM server at dm.path and /v1/dm (options.dm); its sessions under `redisPrefix` */
+  dm: DmServer | undefined;
+  redisPrefix: string;
   fetch(path: string, init?: RequestInit & { key?: string | null; json?: unknown }): Promise<Response>;
   close(): Promise<void>;
 }
@@ -46,6 +51,8 @@ export interface HarnessOptions {
   groupPoliciesTtlMs?: number;
   /** Configuration sections beside the test's own (e.g. console: a cookie secret and session timeouts). */
   config?: Omit<NonNullable<LoadConfigOptions['overrides']>, 'redis'>;
+  /** Serve the OMA DM server too (src/dm/), its secrets under a key made for the test. */
+  dm?: boolean;
 }
 
 export const BOUND_BIND: BindStatus = {
@@ -109,7 +116,17 @@ export async function startApi(options: HarnessOptions = {}): Promise<ApiHarness
     smsc: binds === null ? undefined : { status: () => binds },
     metrics: metrics.registry,
   };
-  const app = createApp(context, options.http);
+  const dm = options.dm
+    ? await DmServer.create({
+        db: store.db,
+        logger,
+        config,
+        redis,
+        provisioning: context.provisioning,
+        box: new DmSecretBox(randomBytes(32)),
+      })
+    : undefined;
+  const app = createApp(context, { ...options.http, dm });
   const server: Server = await new Promise((resolve) => {
     const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
   });
@@ -122,6 +139,8 @@ export async function startApi(options: HarnessOptions = {}): Promise<ApiHarness
     context,
     store,
     keys,
+    dm,
+    redisPrefix: prefix,
     fetch: (path, init = {}) => {
       const { key, json, ...rest } = init;
       const headers = new Headers(rest.headers);
