@@ -7,7 +7,7 @@ describe('OpenAPI document', () => {
   let api: ApiHarness;
   let document: LooseJson;
   beforeAll(async () => {
-    api = await startApi();
+    api = await startApi({ dm: true });
     document = await readJson(await api.fetch('/openapi.json'));
   });
   afterAll(async () => {
@@ -23,7 +23,7 @@ describe('OpenAPI document', () => {
   });
 
   it('has exactly the routes of the route table, each with its role and responses', () => {
-    const routes = routesOf(createApp(api.context));
+    const routes = routesOf(createApp(api.context, { dm: api.dm }));
     const documented = Object.entries(document.paths).flatMap(([path, methods]) =>
       Object.keys(methods as object).map((method) => `${method.toUpperCase()} ${path}`),
     );

@@ -9,13 +9,13 @@ import { describeRoute, samplePath } from './support/route-samples.ts';
 describe('the route table: authentication and roles on every route', () => {
   let api: ApiHarness;
   beforeAll(async () => {
-    api = await startApi();
+    api = await startApi({ dm: true });
   });
   afterAll(async () => {
     await api?.close();
   });
 
-  const routes = () => routesOf(createApp(api.context));
+  const routes = () => routesOf(createApp(api.context, { dm: api.dm }));
 
   it('has every route of issue 5', () => {
     const table = routes().map(describeRoute);

@@ -9,6 +9,7 @@ export const SAMPLE_PARAMS: Record<string, string> = {
   version: '1',
   name: 'default',
   modelId: '1',
+  deviceId: 'IMEI:356851020000018',
 };
 
 export function samplePath(route: RouteEntry, overrides: Record<string, string> = {}): string {
