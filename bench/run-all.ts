@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: every benchmark (codec, smpp, e2e, api, campaign), each in a process of its own with --json, one
+ * `npm run bench`: every benchmark (codec, smpp, e2e, api, campaign, dm), each in a process of its own with --json, one
  * after the other; then docs/benchmarks.md with each figure beside its target, met or not, the machine,
  * the date, the commit and each benchmark's configuration. The table of figures is printed too (it is the
  * README's).
@@ -18,11 +18,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CampaignBenchReport } from './campaign.ts';
+import type { DmBenchRun } from './dm.ts';
 import type { ProfileSummary } from './support/cpu-profile.ts';
 import { ROOT } from './support/gateway-process.ts';
 import { gitCommit, machineInfo, type CpuShares, type Percentiles } from './support/stats.ts';
 
-const BENCHMARKS = ['codec', 'smpp', 'e2e', 'api', 'campaign'] as const;
+const BENCHMARKS = ['codec', 'smpp', 'e2e', 'api', 'campaign', 'dm'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 
 const TARGETS = {
@@ -30,6 +31,7 @@ const TARGETS = {
   api: { acceptedPerSecond: 3000, p99Ms: 50 },
   codec: { xmlToSegmentsPerSec: 10_000, compiledToSegmentsPerSec: 100_000 },
   smpp: { window50: 4000 },
+  dm: { sessionsPerSecond: 500, exchangeP95Ms: 50 },
 };
 
 // ---- what the benchmarks print with --json (the parts used here) -------------------------------------
@@ -71,6 +73,10 @@ interface ApiRunReport {
 interface ApiReport {
   configuration: Record<string, unknown>;
   runs: Record<string, ApiRunReport>;
+}
+interface DmReport {
+  configuration: Record<string, unknown>;
+  runs: Record<string, DmBenchRun>;
 }
 interface CodecReport {
   xmlToSegmentsPerSec: number;
@@ -190,6 +196,19 @@ function apiRows(report: ApiReport): Row[] {
       met: met(run.acceptedPerSecond >= rate && run.latency.p99Ms < TARGETS.api.p99Ms, aim),
     };
   });
+}
+
+/** bench:dm: complete sessions/s and p95 per HTTP exchange, for each encoding, on PostgreSQL. */
+function dmRows(report: DmReport): Row[] {
+  return Object.values(report.runs).map((run) => ({
+    benchmark: `dm complete sessions (3 Gets + a Replace), ${run.encoding}, ${run.handsets} handsets`,
+    store: STORE_NAMES.pg,
+    figure: `${n(run.sessionsPerSecond)} sessions/s, p95 ${ms(run.exchange.p95Ms)} per exchange`,
+    target: `≥ ${n(TARGETS.dm.sessionsPerSecond)}/s, p95 < ${TARGETS.dm.exchangeP95Ms} ms`,
+    met: met(
+      run.sessionsPerSecond >= TARGETS.dm.sessionsPerSecond && run.exchange.p95Ms < TARGETS.dm.exchangeP95Ms,
+    ),
+  }));
 }
 
 function codecRows(report: CodecReport): Row[] {
@@ -398,6 +417,8 @@ async function main(): Promise<void> {
     if (name === 'api') outcomes.api = await runBenchmark('api', ['--json', ...apiArgs]);
     if (name === 'campaign')
       outcomes.campaign = await runBenchmark('campaign', ['--json', ...(values.quick ? ['--quick'] : [])]);
+    if (name === 'dm')
+      outcomes.dm = await runBenchmark('dm', ['--json', ...(values.quick ? ['--quick'] : [])]);
   }
   const minutes = Math.round((performance.now() - started) / 6000) / 10;
 
@@ -423,6 +444,10 @@ async function main(): Promise<void> {
     } else if (name === 'campaign') {
       const report = outcome.report as CampaignBenchReport;
       rows.push(...campaignRows(report));
+      details.push(`${heading}Configuration:\n${configurationList(report.configuration)}\n`);
+    } else if (name === 'dm') {
+      const report = outcome.report as DmReport;
+      rows.push(...dmRows(report));
       details.push(`${heading}Configuration:\n${configurationList(report.configuration)}\n`);
     } else if (name === 'codec') {
       const report = outcome.report as CodecReport;
