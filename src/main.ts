@@ -95,6 +95,9 @@ export const SHUTDOWN_DEADLINES_MS: Record<ShutdownStep, number> = {
   'redis-server': 5_000,
 };
 
+/** How long a step's forced stop (after its deadline) may take, e.g. force-closing workers whose Redis is gone. */
+const FORCED_STOP_DEADLINE_MS = 5_000;
+
 interface StopStep {
   stop: () => Promise<unknown>;
   /** run when the stop missed its deadline (e.g. force-close what it waited for) */
@@ -173,8 +176,8 @@ export class Shutdown {
         return;
       }
       this.logger.warn({ step, deadlineMs }, `shutdown: ${step} timed out after ${deadlineMs} ms`);
-      // a forced stop gets a deadline of its own too: the shutdown never waits forever
-      if (onTimeout) await withDeadline(onTimeout(), deadlineMs);
+      // a forced stop gets a short deadline of its own: the shutdown never waits forever
+      if (onTimeout) await withDeadline(onTimeout(), FORCED_STOP_DEADLINE_MS);
     } catch (error) {
       this.logger.warn({ err: (error as Error).message, step }, `shutdown: ${step} failed`);
     }

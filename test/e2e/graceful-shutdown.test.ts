@@ -19,6 +19,7 @@ import { seedAll } from '../../src/provisioning/seeds.ts';
 import { listen } from '../../src/http/server.ts';
 import { isClientAbort, isDependencyDown, renderError } from '../../src/http/middleware/error-handler.ts';
 import { redisServerOnPath } from '../../src/queues/embedded-redis.ts';
+import { startSmscSimulator } from '../../src/smsc-sim/index.ts';
 import { startApi } from '../http/support/api-harness.ts';
 import { TAC, imeiWith } from '../provisioning/harness.ts';
 import { openTestStore, PG_ENABLED, PG_TEST_URL, type TestStore } from '../support/stores.ts';
@@ -79,7 +80,11 @@ function collect(child: ChildProcess): { text: () => string } {
   return { text: () => text };
 }
 
-async function configDir(store: TestStore, dir: string): Promise<string> {
+async function configDir(
+  store: TestStore,
+  dir: string,
+  smsc: Record<string, unknown> = { simulator: { port: 0, controlPort: null } },
+): Promise<string> {
   await copyFile(join(ROOT, 'config/default.yaml'), join(dir, 'default.yaml'));
   for (const name of ['groups.yaml', 'devices.csv', 'profiles'])
     await symlink(join(ROOT, 'config', name), join(dir, name));
@@ -90,7 +95,7 @@ async function configDir(store: TestStore, dir: string): Promise<string> {
       http: { port: 0 },
       store: { url: `${PG_TEST_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}` },
       redis: { embeddedDir: join(dir, 'redis'), embeddedPort: 0, prefix: 'graceful' },
-      smsc: { simulator: { port: 0, controlPort: null } },
+      smsc,
       provisioning: { debounceMs: 0 },
     }),
   );
@@ -214,6 +219,55 @@ describe.skipIf(!PG_ENABLED || !redisServerOnPath())('graceful shutdown of `otag
       `graceful shutdown: ${accepted.length} accepted and stored, ${refused.length} refused ` +
         `(${refused.filter((a) => a.status === 503).length} 503, ${refused.filter((a) => a.status === 0).length} reset), exit in ${exitMs} ms`,
     );
+  }, 120_000);
+});
+
+describe.skipIf(!PG_ENABLED || !redisServerOnPath())('shutdown with Redis gone', () => {
+  it('a worker whose Redis died exits 0 on SIGTERM within its deadlines instead of retrying Redis', async () => {
+    const store = await openTestStore('pg');
+    cleanup.push(() => store.dispose());
+    const sim = await startSmscSimulator({});
+    cleanup.push(() => sim.close());
+    const smsc = {
+      smscs: [{ id: 'sim', host: '127.0.0.1', port: sim.port, systemId: 'otagw', password: 'otagwsim' }],
+    };
+    const dir = await configDir(store, await mkdtemp(join(tmpdir(), 'otagw-graceful-redis-')), smsc);
+    cleanup.push(() => rm(dir, { recursive: true, force: true }));
+    await seedAll(store.db, loadConfig({ env: {}, configDir: dir }));
+    const redisPort = 20_000 + Math.floor(Math.random() * 20_000);
+    const redis = spawn(
+      'redis-server',
+      ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      { stdio: 'ignore' },
+    );
+    cleanup.push(async () => redis.kill('SIGKILL'));
+    await sleep(300);
+    const worker = spawn(process.execPath, ['bin/otagw.js', 'start', '--role', 'worker', '--config', dir], {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '',
+        LOG_LEVEL: 'info',
+        REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const output = collect(worker);
+    cleanup.push(async () => worker.kill('SIGKILL'));
+    const exited = new Promise<number | null>((done) => worker.once('exit', (code) => done(code)));
+    const deadline = Date.now() + 60_000;
+    while (!output.text().includes('role worker running')) {
+      if (worker.exitCode !== null || Date.now() > deadline) throw new Error(output.text());
+      await sleep(50);
+    }
+    redis.kill('SIGKILL');
+    await sleep(1_000);
+    const signalled = Date.now();
+    worker.kill('SIGTERM');
+    expect(await exited, output.text()).toBe(0);
+    // the worker steps' deadlines: workers 15 s and 5 s forced, binds, the event bus 3 s, with a margin
+    expect(Date.now() - signalled).toBeLessThan(35_000);
+    expect(output.text()).toContain('otagw start: stopped');
   }, 120_000);
 });
 

@@ -146,5 +146,9 @@ export async function runStart(argv: string[], io: CliIo, stop: AbortSignal): Pr
 }
 
 export async function startCommand(argv: string[], io: CliIo): Promise<number> {
-  return runUntilSignal((stop) => runStart(argv, io, stop));
+  const code = await runUntilSignal((stop) => runStart(argv, io, stop));
+  // The shutdown ran, each step within its deadline (src/main.ts); what a part left behind (a BullMQ
+  // connection still retrying a Redis that is gone) must not keep the process alive past it.
+  setTimeout(() => process.exit(code), 1_000).unref();
+  return code;
 }
