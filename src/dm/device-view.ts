@@ -7,6 +7,7 @@ import { accountView, type DmAccountView } from './accounts.ts';
 import {
   lastDmDeviceFacts,
   listDmAccounts,
+  listDmAccountsOfSubscriber,
   listDmSessionsOfDevice,
   type DmCommandRecord,
   type DmSessionRecord,
@@ -75,4 +76,15 @@ export async function dmDeviceView(
   const facts = await lastDmDeviceFacts(db, deviceId);
   const sessions = await listDmSessionsOfDevice(db, deviceId, limit);
   return { deviceId, account: accountView(account), ...facts, sessions: sessions.map(sessionView) };
+}
+
+/** The DM devices of a subscriber's live accounts (the subscriber's timeline). */
+export async function dmDevicesOfSubscriber(
+  db: Db,
+  subscriberId: string,
+  limit: number,
+): Promise<DmDeviceView[]> {
+  const accounts = await listDmAccountsOfSubscriber(db, subscriberId);
+  const views = await Promise.all(accounts.map((account) => dmDeviceView(db, account.deviceId, limit)));
+  return views.filter((view): view is DmDeviceView => view !== undefined);
 }

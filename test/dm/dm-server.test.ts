@@ -32,7 +32,10 @@ interface Handset {
   secrets: { clientSecret: string; serverSecret: string };
 }
 
-async function registerHandset(h: ApiHarness, options: { subscriber?: boolean } = {}): Promise<Handset> {
+async function registerHandset(
+  h: ApiHarness,
+  options: { subscriber?: boolean; accountMsisdn?: boolean } = {},
+): Promise<Handset> {
   seed += 1;
   const imei = testImei(seed, '35685102');
   const msisdn = `4917${String(seed).padStart(8, '0')}`;
@@ -50,7 +53,7 @@ async function registerHandset(h: ApiHarness, options: { subscriber?: boolean } 
     json: {
       deviceId: `IMEI:${imei}`,
       serverId: 'dm.northwind.example',
-      msisdn,
+      msisdn: options.accountMsisdn === false ? undefined : msisdn,
       clientAuth: { type: 'md5', name: `handset-${seed}` },
       serverAuth: { type: 'md5', name: 'dm.northwind.example' },
     },
@@ -133,6 +136,24 @@ describeEachStore('the DM server (%s store)', (kind) => {
       expect(JSON.stringify(models)).toContain('E71');
     });
   }
+
+  it('ties a device to its subscriber by the IMEI of its DevId, and shows it in the subscriber timeline', async () => {
+    const handset = await registerHandset(h, { accountMsisdn: false });
+    expect(handset.account.subscriberId).toBeNull();
+    await clientFor(h, handset, 'xml').runSession('4');
+    const accounts = await readJson(
+      await h.fetch(`/v1/dm/accounts?deviceId=${encodeURIComponent(handset.deviceId)}`, {
+        key: h.keys.admin,
+      }),
+    );
+    expect(accounts.accounts[0]).toMatchObject({ msisdn: handset.msisdn });
+    expect(accounts.accounts[0].subscriberId).toBeTruthy();
+    const timeline = await readJson(await h.fetch(`/v1/subscribers/${handset.msisdn}`, { key: h.keys.care }));
+    expect(timeline.dm).toHaveLength(1);
+    expect(timeline.dm[0]).toMatchObject({ deviceId: handset.deviceId, devInfo: { Mod: 'E71' } });
+    expect(timeline.dm[0].sessions[0]).toMatchObject({ state: 'completed' });
+    expect(JSON.stringify(timeline)).not.toContain(handset.secrets.serverSecret);
+  });
 
   it('reads the SCOMO inventory into the report software list when the handset has one', async () => {
     const handset = await registerHandset(h);

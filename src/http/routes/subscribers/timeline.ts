@@ -1,3 +1,4 @@
+import { dmDevicesOfSubscriber } from '../../../dm/device-view.ts';
 import type { Db } from '../../../store/db.ts';
 import { findLatestDeviceReport, listDeviceReports } from '../../../store/repositories/device-reports.ts';
 import { findModelOfImei } from '../../../store/repositories/devices.ts';
@@ -64,12 +65,14 @@ async function timelineOf(db: Db, subscriberId: string, limit: number) {
 export async function subscriberTimeline(db: Db, msisdn: string, limit: number) {
   const subscriber = await findSubscriber(db, { msisdn });
   if (!subscriber) return undefined;
-  const [device, group, timeline, reports] = await Promise.all([
+  const [device, group, timeline, reports, dm] = await Promise.all([
     deviceOf(db, subscriber),
     findGroupSettings(db, subscriber.groupName),
     timelineOf(db, subscriber.id, limit),
     // What the handsets said, newest first: beside the provisionings (each with appliedAt) they confirm.
     listDeviceReports(db, { subscriberId: subscriber.id }, { limit }),
+    // The OMA DM devices tied to the subscriber (src/dm/): account, DevInfo/DevDetail, sessions.
+    dmDevicesOfSubscriber(db, subscriber.id, limit),
   ]);
   return {
     subscriber: {
@@ -85,5 +88,6 @@ export async function subscriberTimeline(db: Db, msisdn: string, limit: number) 
     group: group ?? null,
     timeline,
     reports,
+    dm,
   };
 }
