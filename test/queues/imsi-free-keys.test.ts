@@ -48,7 +48,7 @@ describeEachStore('no IMSI in Redis (%s store)', (kind) => {
       if (type === 'hash') everything.push(...Object.values(await redis.hgetall(key)));
       else if (type === 'string') everything.push((await redis.get(key)) ?? '');
       else if (type === 'list') everything.push(...(await redis.lrange(key, 0, -1)));
-      else if (type === 'zset') everything.push(...(await redis.zrange(key, 0, -1)));
+      else if (type === 'zset') everything.push(...(await redis.zrange(key, '0', '-1')));
       else if (type === 'set') everything.push(...(await redis.smembers(key)));
     }
     const text = everything.join('\n');
