@@ -59,7 +59,10 @@ describeEachStore('a device listing none;USERPIN under a NETWPIN policy (%s stor
   beforeAll(async () => {
     h = await startHarness(kind); // config/groups.yaml: group default signs with NETWPIN
     expect(h.config.groups.default!.securityMethod).toBe('NETWPIN');
-    const report = await importDeviceCatalogue(h.store.db, CATALOGUE, { actor: 'test', source: 'never-unsigned.test.ts' });
+    const report = await importDeviceCatalogue(h.store.db, CATALOGUE, {
+      actor: 'test',
+      source: 'never-unsigned.test.ts',
+    });
     expect(report.outcome).not.toBe('refused');
   }, 30_000);
   afterAll(async () => h?.close());
