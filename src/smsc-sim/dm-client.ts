@@ -105,8 +105,6 @@ type Outgoing = Unnumbered<SyncMlCommand> & { report?: GenericAlertReport };
 
 /** A session never runs longer than this many exchanges (a server that loops is a failed session). */
 const MAX_EXCHANGES = 64;
-/** Room left for the header and a Status when cutting a package to the peer's MaxMsgSize. */
-const HEADER_ROOM = 0;
 const MAX_AUTH_RETRIES = 2;
 
 /** After a server message: stop, send the next message (package closable or not), or send one last. */
@@ -251,7 +249,7 @@ class DmClientSession {
   }
 
   private pack(serverFinal: boolean): { message: SyncMlMessage; bytes: Uint8Array } {
-    const limit = this.serverMaxMsgSize - HEADER_ROOM;
+    const limit = this.serverMaxMsgSize;
     let count = this.outbox.length;
     for (;;) {
       const taken = this.outbox.slice(0, count);

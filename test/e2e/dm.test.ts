@@ -343,6 +343,16 @@ describeEachStore('OMA DM with the virtual handset (%s store)', (kind) => {
     expect(report.clientAuthenticated).toBe(false);
     expect(report.headerStatuses.every((status) => status === '401' || status === '407')).toBe(true);
     expect(report.commands).toEqual([]);
+    // the server audited each refusal, without the credential itself
+    const denied = await until('the audited refusals', async () => {
+      const rows = await h.store.db.query<{ outcome: string; details: LooseJson }>(
+        `SELECT outcome, details FROM audit_log WHERE action = 'dm.authenticate' AND subject_id = $1`,
+        [handset.deviceId],
+      );
+      return rows.length >= 2 ? rows : undefined;
+    });
+    expect(denied.every((row) => row.outcome === 'denied')).toBe(true);
+    expect(JSON.stringify(denied)).not.toContain('not-the-secret-at-all');
   });
 
   it('runs a session over several messages when the handset takes small messages (MaxMsgSize 1024, Alert 1222)', async () => {

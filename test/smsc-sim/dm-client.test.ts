@@ -27,8 +27,9 @@ import {
   type SyncMlStatus,
 } from '../../codecs/syncml/index.ts';
 import { encodeWspPush } from '../../codecs/wsp/encode-wsp-push.ts';
-import { DmHandsets } from '../../src/smsc-sim/dm-handset.ts';
-import { APN_URI, FUMO_ROOT } from '../../src/smsc-sim/dm-tree.ts';
+import { DmHandsets, w7Accounts } from '../../src/smsc-sim/dm-handset.ts';
+import { parseXml } from '../../codecs/xml/parse-xml.ts';
+import { APN_URI, FUMO_ROOT, readDmAccounts } from '../../src/smsc-sim/dm-tree.ts';
 import type { HandsetPush } from '../../src/smsc-sim/handset.ts';
 import { startSmscSimulator } from '../../src/smsc-sim/simulator.ts';
 
@@ -510,5 +511,36 @@ describe('the control API (/dm/handsets)', () => {
     } finally {
       await sim.close();
     }
+  });
+});
+
+describe('the DM account of a w7 APPLICATION (docs/protocol-dm.md §4.5)', () => {
+  it('maps APPSRV to CLCRED and CLIENT to SRVCRED, and APPADDR/PORT to the address', () => {
+    const xml =
+      '<wap-provisioningdoc version="1.1"><characteristic type="APPLICATION">' +
+      '<parm name="APPID" value="w7"/><parm name="PROVIDER-ID" value="dm.operator"/><parm name="NAME" value="Operator DM"/>' +
+      '<characteristic type="APPADDR"><parm name="ADDR" value="http://dm.operator.example/dm"/><parm name="ADDRTYPE" value="URI"/>' +
+      '<characteristic type="PORT"><parm name="PORTNBR" value="8080"/></characteristic></characteristic>' +
+      '<characteristic type="APPAUTH"><parm name="AAUTHLEVEL" value="APPSRV"/><parm name="AAUTHTYPE" value="DIGEST"/>' +
+      '<parm name="AAUTHNAME" value="phone"/><parm name="AAUTHSECRET" value="phone-secret"/><parm name="AAUTHDATA" value="bm9uY2UtYQ=="/></characteristic>' +
+      '<characteristic type="APPAUTH"><parm name="AAUTHLEVEL" value="CLIENT"/><parm name="AAUTHTYPE" value="DIGEST"/>' +
+      '<parm name="AAUTHNAME" value="server"/><parm name="AAUTHSECRET" value="server-secret"/><parm name="AAUTHDATA" value="bm9uY2UtYg=="/></characteristic>' +
+      '</characteristic><characteristic type="APPLICATION"><parm name="APPID" value="w2"/></characteristic></wap-provisioningdoc>';
+    const accounts = w7Accounts(parseXml(xml));
+    expect(accounts).toHaveLength(1);
+    const tree = new DmHandsets();
+    tree.register(MSISDN);
+    tree.installAccount(MSISDN, accounts[0]);
+    const [account] = readDmAccounts(tree.tree(MSISDN)!);
+    expect(account).toMatchObject({
+      serverId: 'dm.operator',
+      addr: 'http://dm.operator.example:8080/dm',
+      client: { level: 'CLCRED', name: 'phone', secret: 'phone-secret', data: 'bm9uY2UtYQ==' },
+      server: { level: 'SRVCRED', name: 'server', secret: 'server-secret', data: 'bm9uY2UtYg==' },
+    });
+    // a second bootstrap of the same server replaces the account instead of adding one
+    tree.installAccount(MSISDN, { ...accounts[0], name: 'again' });
+    expect(readDmAccounts(tree.tree(MSISDN)!)).toHaveLength(1);
+    tree.close();
   });
 });
