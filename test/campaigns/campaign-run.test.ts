@@ -101,10 +101,12 @@ function runTests(kind: DbKind): void {
     afterAll(async () => run?.close());
 
     it('holds the SMS rate within 10% of the tps given (submit times at the simulator), pauses and resumes', async () => {
-      const tps = 60;
+      // Low enough that a PGlite pipeline on a busy shared machine keeps up: the feeder's pace is tested.
+      const tps = 30;
       const id = await run.create({ selector: { models: ['N95'], groups: ['default'] }, pacing: { tps } });
       await run.campaigns.start(id, ADMIN);
-      await new Promise((resolve) => setTimeout(resolve, 3_500));
+      // Long enough that one push more or less (7 SMS) is a few per cent of what is measured.
+      await new Promise((resolve) => setTimeout(resolve, 7_000));
       await run.campaigns.pause(id, ADMIN, 'operator asked');
       const paused = await run.waitForState(id, ['paused']);
       expect(paused.stateReason).toEqual({ reason: 'operator asked' });
@@ -207,13 +209,14 @@ function runTests(kind: DbKind): void {
       const id = await run.create({
         selector: { models: ['N95', '6230i'] },
         pacing: { tps: 400 },
-        breaker: { threshold: 0.2, window: 50 },
+        // The simulator's 30% lands on about a quarter of these pushes: a threshold clearly below it.
+        breaker: { threshold: 0.15, window: 50 },
       });
       await run.campaigns.start(id, ADMIN);
       const tripped = await run.waitForState(id, ['breaker-paused', 'completed'], 30_000);
       expect(tripped.state).toBe('breaker-paused');
-      expect(tripped.stateReason).toMatchObject({ window: 50, threshold: 0.2, finished: 50 });
-      expect(tripped.stateReason!.failureRate as number).toBeGreaterThan(0.2);
+      expect(tripped.stateReason).toMatchObject({ window: 50, threshold: 0.15, finished: 50 });
+      expect(tripped.stateReason!.failureRate as number).toBeGreaterThan(0.15);
       expect(tripped.stateReason!.codes).toHaveProperty('SMSC_UNDELIV');
       expect(tripped.counts.remaining).toBeGreaterThan(0);
       const audit = await run.harness.store.db.query<{ actor: string; action: string }>(
