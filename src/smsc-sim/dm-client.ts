@@ -248,31 +248,41 @@ class DmClientSession {
     return decodeSyncMl(answer.body, answer.contentType).message;
   }
 
+  /** The longest head of the outbox whose message fits the server's MaxMsgSize (binary search). */
   private pack(serverFinal: boolean): { message: SyncMlMessage; bytes: Uint8Array } {
-    const limit = this.serverMaxMsgSize;
-    let count = this.outbox.length;
-    for (;;) {
-      const taken = this.outbox.slice(0, count);
+    const build = (count: number) => {
       const final = serverFinal && count === this.outbox.length;
-      const message = this.message(taken, final);
-      const bytes = encodeSyncMl(message, this.options.encoding);
-      // a Status for the SyncHdr (first) always goes; one command at least, or nothing moves
-      if (bytes.length <= limit || count <= 2) {
-        this.outbox = this.outbox.slice(count);
-        return { message, bytes };
+      const message = this.message(this.outbox.slice(0, count), final);
+      return { message, bytes: encodeSyncMl(message, this.options.encoding), count };
+    };
+    let best = build(this.outbox.length);
+    if (best.bytes.length > this.serverMaxMsgSize && this.outbox.length > 2) {
+      // a Status for the SyncHdr (first) and one more command always go, or nothing moves
+      let [low, high] = [2, this.outbox.length - 1];
+      best = build(low);
+      while (low < high) {
+        const middle = Math.ceil((low + high) / 2);
+        const candidate = build(middle);
+        if (candidate.bytes.length <= this.serverMaxMsgSize) [best, low] = [candidate, middle];
+        else high = middle - 1;
       }
-      count--;
+      if (best.count !== low) best = build(low);
     }
-  }
-
-  private message(commands: Outgoing[], final: boolean): SyncMlMessage {
+    // the message goes: its MsgID is used, its Generic Alerts are awaited by CmdID
     this.msgId++;
     this.sentAlerts = new Map();
+    this.outbox.slice(0, best.count).forEach((command, index) => {
+      if (command.report) this.sentAlerts.set(String(index + 1), command.report);
+    });
+    this.outbox = this.outbox.slice(best.count);
+    return best;
+  }
+
+  /** The next message with these commands, numbered from CmdID 1 (docs/protocol-dm.md §1 "Numbering"). */
+  private message(commands: Outgoing[], final: boolean): SyncMlMessage {
     const numbered = commands.map((command, index) => {
-      const cmdId = String(index + 1);
-      const { report, ...rest } = command;
-      if (report) this.sentAlerts.set(cmdId, report);
-      return { ...rest, cmdId } as SyncMlCommand;
+      const { report: _report, ...rest } = command;
+      return { ...rest, cmdId: String(index + 1) } as SyncMlCommand;
     });
     const client = this.options.account.client;
     const cred = this.clientAuthenticated ? undefined : this.credential();
@@ -281,7 +291,7 @@ class DmClientSession {
         verDtd: '1.2',
         verProto: 'DM/1.2',
         sessionId: this.options.sessionId,
-        msgId: String(this.msgId),
+        msgId: String(this.msgId + 1),
         target: { locUri: this.targetUri },
         source: {
           locUri: this.options.tree.read('./DevInfo/DevId') ?? '',

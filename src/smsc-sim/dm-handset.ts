@@ -227,7 +227,12 @@ export class DmHandsets {
     }
     const push = decoded();
     if (!push.accepted || push.documentType !== 'prov' || push.xml === null) return;
-    for (const account of w7Accounts(parseXml(push.xml))) installDmAccount(device.tree, account);
+    for (const account of w7Accounts(parseXml(push.xml))) {
+      installDmAccount(device.tree, account);
+      // INIT asks the client to start a session right away (docs/protocol.md §9.1)
+      if (account.init)
+        this.enqueue(device, 'client', randomSessionId(), account.serverId).catch(() => undefined);
+    }
   }
 
   /** A client-initiated session (Alert 1201) to the account of `serverId` (default: the first). */
@@ -471,6 +476,7 @@ export function w7Accounts(root: XmlElement): DmAccountInput[] {
         ? { port: parms(portElement).get('PORTNBR') }
         : {}),
       auths,
+      init: values.has('INIT'),
     });
   }
   return accounts;

@@ -266,6 +266,8 @@ export interface DmAccountInput {
   addrType?: string;
   port?: string;
   auths: DmAppAuth[];
+  /** w7 INIT: start a session at once (docs/protocol.md §9.1) */
+  init?: boolean;
 }
 
 /** Writes ./DMAcc/<x> (docs/protocol-dm.md §6.3); an account of the same ServerID is replaced. */

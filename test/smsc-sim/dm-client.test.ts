@@ -544,3 +544,35 @@ describe('the DM account of a w7 APPLICATION (docs/protocol-dm.md §4.5)', () =>
     tree.close();
   });
 });
+
+describe('a CP push with w7 reaching a DM handset', () => {
+  const w7 = (init: boolean) =>
+    '<wap-provisioningdoc version="1.1"><characteristic type="APPLICATION">' +
+    `<parm name="APPID" value="w7"/><parm name="PROVIDER-ID" value="${SERVER_ID}"/><parm name="ADDR" value="${scripted.url}"/>` +
+    (init ? '<parm name="INIT"/>' : '') +
+    `<characteristic type="APPAUTH"><parm name="AAUTHLEVEL" value="APPSRV"/><parm name="AAUTHTYPE" value="DIGEST"/><parm name="AAUTHNAME" value="${CLIENT.name}"/><parm name="AAUTHSECRET" value="${CLIENT.secret}"/><parm name="AAUTHDATA" value="${CLIENT_NONCE}"/></characteristic>` +
+    `<characteristic type="APPAUTH"><parm name="AAUTHLEVEL" value="CLIENT"/><parm name="AAUTHTYPE" value="DIGEST"/><parm name="AAUTHNAME" value="${SERVER.name}"/><parm name="AAUTHSECRET" value="${SERVER.secret}"/><parm name="AAUTHDATA" value="${SERVER_NONCE}"/></characteristic>` +
+    '</characteristic></wap-provisioningdoc>';
+  const cpPush = encodeWspPush({
+    transactionId: 1,
+    contentType: { mediaType: 'application/vnd.wap.connectivity-wbxml', parameters: [] },
+    body: new Uint8Array([0x03, 0x0b, 0x6a, 0x00]),
+  });
+  const decoded = (xml: string, accepted: boolean) => (): HandsetPush =>
+    ({ accepted, documentType: 'prov', xml, status: accepted ? 'accepted' : 'mac-invalid' }) as HandsetPush;
+
+  it('takes the account only from a push it accepted, and calls in at once when w7 has INIT', async () => {
+    handsets = new DmHandsets();
+    handsets.register(MSISDN, { encoding: 'xml' });
+    handsets.takePush(MSISDN, cpPush, decoded(w7(true), false));
+    expect(handsets.view(MSISDN)?.accounts).toEqual([]);
+
+    scripted.script = oneRound([get('./DevInfo/Man')]);
+    handsets.takePush(MSISDN, cpPush, decoded(w7(true), true));
+    expect(handsets.view(MSISDN)?.accounts).toEqual([
+      { serverId: SERVER_ID, addr: scripted.url, clientName: CLIENT.name, serverName: SERVER.name },
+    ]);
+    const [report] = await handsets.waitForSessions(MSISDN, 1, 5_000);
+    expect(report).toMatchObject({ outcome: 'completed', initiator: 'client', serverAuthenticated: true });
+  });
+});
