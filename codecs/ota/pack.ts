@@ -15,11 +15,12 @@ import {
   SEC_CODES,
   generateUserPinMacCode,
   MAC_HEX_LENGTH,
+  type SecurityChoice,
   type SecurityMethod,
 } from './security.ts';
 import { PUSH_KINDS, pushKindByName, type PushKind } from './push-kinds.ts';
 
-export type SecurityChoice = SecurityMethod | 'none';
+export type { SecurityChoice };
 
 /**
  * A data coding that says "8-bit data" (TS 23.038 §4): the general group (bits 7..6 = 00, no

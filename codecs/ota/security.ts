@@ -5,7 +5,13 @@
 import { createHmac, hash, randomInt, timingSafeEqual } from 'node:crypto';
 import { CodecError } from '../errors.ts';
 
-export type SecurityMethod = 'NETWPIN' | 'USERPIN' | 'USERNETWPIN' | 'USERPINMAC';
+/** The SEC methods in SEC-code order (docs/protocol.md §3.1): the one list the gateway's layers import. */
+export const SECURITY_METHODS = Object.freeze(['NETWPIN', 'USERPIN', 'USERNETWPIN', 'USERPINMAC'] as const);
+export type SecurityMethod = (typeof SECURITY_METHODS)[number];
+
+/** What a push may be sent with: a SEC method, or 'none' for an unsigned push. */
+export const SECURITY_CHOICES = Object.freeze([...SECURITY_METHODS, 'none'] as const);
+export type SecurityChoice = (typeof SECURITY_CHOICES)[number];
 
 /** SEC parameter values (docs/protocol.md §3.1: Wireshark `vals_wsp_parameter_sec`, Gecko, Kannel, CPClient). */
 export const SEC_CODES: Readonly<Record<SecurityMethod, number>> = Object.freeze({
@@ -15,17 +21,9 @@ export const SEC_CODES: Readonly<Record<SecurityMethod, number>> = Object.freeze
   USERPINMAC: 3,
 });
 
-/** The methods in SEC-code order. */
-export const SECURITY_METHODS: readonly SecurityMethod[] = Object.freeze([
-  'NETWPIN',
-  'USERPIN',
-  'USERNETWPIN',
-  'USERPINMAC',
-]);
-
 /** SEC value -> method; CodecError('OTA_UNKNOWN_SEC') for anything else. */
 export function securityMethodFromCode(code: number): SecurityMethod {
-  const method = SECURITY_METHODS[code];
+  const method = (SECURITY_METHODS as readonly SecurityMethod[])[code];
   if (!Number.isInteger(code) || method === undefined)
     throw new CodecError('OTA_UNKNOWN_SEC', `unknown SEC value ${code}`);
   return method;

@@ -1,3 +1,5 @@
+import { SECURITY_CHOICES, type SecurityChoice } from '../../codecs/ota/security.ts';
+
 /**
  * The vocabulary of the device catalogue: what a handset model understands. Shared by the store
  * repository, the CSV import and device resolution.
@@ -11,10 +13,10 @@ export type PushFormat = Exclude<DeviceFormat, 'none'>;
 
 /**
  * SEC methods a handset verifies (docs/protocol.md §3: NETWPIN=0, USERPIN=1, USERNETWPIN=2, USERPINMAC=3), plus
- * 'none' for "accepts an unsigned push". The same names as the codecs' SecurityChoice.
+ * 'none' for "accepts an unsigned push": the codecs' choices, so the catalogue names what a push can be.
  */
-export const DEVICE_SECURITY_METHODS = ['NETWPIN', 'USERPIN', 'USERNETWPIN', 'USERPINMAC', 'none'] as const;
-export type DeviceSecurityMethod = (typeof DEVICE_SECURITY_METHODS)[number];
+export const DEVICE_SECURITY_METHODS = SECURITY_CHOICES;
+export type DeviceSecurityMethod = SecurityChoice;
 
 /** The model name of a manufacturer's default entry: what that maker's unlisted models get. */
 export const MANUFACTURER_DEFAULT_MODEL = '*';

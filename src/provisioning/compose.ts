@@ -24,6 +24,7 @@ import {
   type ProfileParameters,
 } from '../profiles/schema.ts';
 import type { Db } from '../store/db.ts';
+import { requiresSeparatePin } from '../subscribers/policy.ts';
 import type { SecurityMethod } from './types.ts';
 
 export interface ProfileVersionRef {
@@ -264,7 +265,8 @@ export function signPush(
   const { sec, imsi, reference } = options;
   const mode = options.mode ?? 'udh';
   if (sec === 'none') return { packed: packCompiled(compiled, { sec: 'none', reference, mode }) };
-  if (sec === 'NETWPIN') return { packed: packCompiled(compiled, { sec, imsi, reference, mode }) };
+  // NETWPIN keys the MAC with the IMSI alone: there is no PIN to tell, so no PIN text (subscriberCode).
+  if (!requiresSeparatePin(sec)) return { packed: packCompiled(compiled, { sec, imsi, reference, mode }) };
   if (sec === 'USERPINMAC') {
     // USERPINMAC: the codec generates the secret half and returns the code the subscriber types (§3.6).
     const pin = options.pin ?? generateUserPin(6);

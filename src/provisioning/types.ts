@@ -2,6 +2,7 @@
  * The provisioning service as the rest of the gateway (HTTP routes, MO keywords, campaigns) sees it.
  * States and their order: DESIGN "States of a provisioning".
  */
+import type { SecurityChoice } from '../../codecs/ota/security.ts';
 
 export const PROVISIONING_STATES = [
   'requested',
@@ -31,7 +32,8 @@ export interface Actor {
   requestId?: string;
 }
 
-export type SecurityMethod = 'NETWPIN' | 'USERPIN' | 'USERNETWPIN' | 'USERPINMAC' | 'none';
+/** How a push is secured: a SEC method or 'none' (the codecs' list, docs/protocol.md §3). */
+export type SecurityMethod = SecurityChoice;
 
 /** SI actions (docs/protocol.md §8.1): how loudly the handset tells the user; delete removes the SI with that si-id. */
 export const SI_ACTIONS = ['signal-none', 'signal-low', 'signal-medium', 'signal-high', 'delete'] as const;

@@ -4,6 +4,7 @@
  * Schema and pure decisions only; config.ts reads config/groups.yaml, the store keeps the groups table.
  */
 import { z } from 'zod';
+import { SECURITY_METHODS, type SecurityMethod } from '../../codecs/ota/security.ts';
 import {
   describeIssues,
   requiredFieldErrors,
@@ -28,9 +29,7 @@ export {
   type StoredSubscriberState,
 } from './first-use.ts';
 
-/** SEC methods of OMA ProvBoot (docs/protocol.md §3.3–3.6). */
-export const SECURITY_METHODS = ['NETWPIN', 'USERPIN', 'USERNETWPIN', 'USERPINMAC'] as const;
-export type SecurityMethod = (typeof SECURITY_METHODS)[number];
+export { SECURITY_METHODS, type SecurityMethod };
 
 const MINUTES_PER_WEEK = 7 * 24 * 60;
 
@@ -177,5 +176,6 @@ export const confirmationDeadline = (askedAt: Date, policy: GroupPolicy): Date =
   new Date(askedAt.getTime() + policy.confirmationTimeoutMinutes * 60_000);
 
 /** The USER* methods key the MAC with a PIN the subscriber must be told, in a separate text (docs/protocol.md §3.4–3.6). */
-export const requiresSeparatePin = (method: SecurityMethod | 'none'): boolean =>
-  method !== 'NETWPIN' && method !== 'none';
+export const requiresSeparatePin = (
+  method: SecurityMethod | 'none',
+): method is Exclude<SecurityMethod, 'NETWPIN'> => method !== 'NETWPIN' && method !== 'none';

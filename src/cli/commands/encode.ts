@@ -1,18 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { toHex } from '../../../codecs/bytes/hex.ts';
-import { packXml, type SecurityChoice } from '../../../codecs/ota/pack.ts';
+import { packXml } from '../../../codecs/ota/pack.ts';
+import { SECURITY_CHOICES, type SecurityChoice } from '../../../codecs/ota/security.ts';
 import { parseCommandLine, UsageError, type CliIo } from '../main.ts';
 
-const SECURITY_CHOICES: readonly SecurityChoice[] = [
-  'NETWPIN',
-  'USERPIN',
-  'USERNETWPIN',
-  'USERPINMAC',
-  'none',
-];
 const DATA_CODINGS = [4, 245]; // 0x04 and 0xF5, docs/protocol.md §5.3
 
-export const ENCODE_USAGE = `usage: otagw encode [--sec NETWPIN|USERPIN|USERNETWPIN|USERPINMAC|none] [--imsi N] [--pin P]
+export const ENCODE_USAGE = `usage: otagw encode [--sec ${SECURITY_CHOICES.join('|')}] [--imsi N] [--pin P]
                     [--dcs 4|245] [--ref N] [--ref16] [--tlv] [--string-table] [--json] FILE.xml|-
 `;
 

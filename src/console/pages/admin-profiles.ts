@@ -12,6 +12,7 @@ import { previewPush, profileOf, versionOf, type PreviewQuery } from '../../http
 import { validationError } from '../../http/errors.ts';
 import { createVersion, diffVersions, previewVersion } from '../../http/routes/profiles/schema.ts';
 import * as profiles from '../../profiles/repository.ts';
+import { SECURITY_CHOICES } from '../../../codecs/ota/security.ts';
 import { maskParameters } from '../../profiles/versions.ts';
 import { PushComposer } from '../../provisioning/compose.ts';
 import { listDeviceModels } from '../../store/repositories/devices.ts';
@@ -361,7 +362,7 @@ async function previewForm(
       <label for="sec">Security</label
       ><select id="sec" name="sec">
         <option value="">group default (NETWPIN)</option>
-        ${choice('sec', ['NETWPIN', 'USERPIN', 'USERNETWPIN', 'USERPINMAC', 'none'])}
+        ${choice('sec', SECURITY_CHOICES)}
       </select>
     </div>
     <div>

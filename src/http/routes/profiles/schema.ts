@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SECURITY_CHOICES } from '../../../../codecs/ota/security.ts';
 import { PROFILE_KEY } from '../../../profiles/seed-files.ts';
 import { profileParametersSchema } from '../../../profiles/schema.ts';
 import { operation } from '../../operation.ts';
@@ -106,7 +107,7 @@ export const previewVersion = operation({
     .strictObject({
       model: z.coerce.number().int().min(1).optional(),
       format: z.enum(['oma-cp', 'nokia-ota']).optional(),
-      sec: z.enum(['NETWPIN', 'USERPIN', 'USERNETWPIN', 'USERPINMAC', 'none']).optional(),
+      sec: z.enum(SECURITY_CHOICES).optional(),
       imsi: imsiSchema.optional(),
       pin: z
         .string()
