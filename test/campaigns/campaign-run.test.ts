@@ -278,16 +278,21 @@ function runTests(kind: DbKind): void {
     }, 60_000);
 
     it('feeds nothing while more live jobs wait than the yield depth (200)', async () => {
-      const callers = baseSubscribers(600, prefix, GROUPS).slice(0, 250);
-      for (const caller of callers) {
-        await run.harness.service.request({
-          msisdn: caller.msisdn,
-          source: 'dial',
-          reason: 'the subscriber called the IVR',
-          actor: { name: 'ivr', role: 'network' },
-        });
+      // 500 live jobs for one slow worker: the queue stays deeper than 200 for seconds.
+      const callers = baseSubscribers(600, prefix, GROUPS).slice(0, 500);
+      for (let start = 0; start < callers.length; start += 10) {
+        await Promise.all(
+          callers.slice(start, start + 10).map((caller) =>
+            run.harness.service.request({
+              msisdn: caller.msisdn,
+              source: 'dial',
+              reason: 'the subscriber called the IVR',
+              actor: { name: 'ivr', role: 'network' },
+            }),
+          ),
+        );
       }
-      expect((await run.harness.queue.counts()).prioritized).toBeGreaterThan(200);
+      expect((await run.harness.queue.counts()).prioritized).toBeGreaterThan(400);
       const id = await run.create({ selector: { models: ['6230i'] }, pacing: { tps: 1000 } });
       await run.campaigns.start(id, ADMIN);
       await new Promise((resolve) => setTimeout(resolve, 1_000));
