@@ -9,6 +9,7 @@ import {
   type SyncMlCommand,
   type SyncMlEncoding,
   type SyncMlHeader,
+  type SyncMlItemCommand,
   type SyncMlMessage,
   type SyncMlStatus,
 } from '../../codecs/syncml/index.ts';
@@ -76,16 +77,61 @@ function build(input: PackInput, count: number): PackedMessage {
   return { message, bytes: encodeSyncMl(message, input.encoding), sent, rest };
 }
 
-/** The message with as many outbox commands as fit (at least one, so a session always moves on). */
+/**
+ * The message with as many outbox commands as fit. A first command that does not fit alone and carries
+ * text data (a software descriptor, a TNDS) goes as a large object (docs/protocol-dm.md §2.8): as much of
+ * its data as fits, with MoreData and the total Size, the rest in the next message's command.
+ */
 export function packMessage(input: PackInput): PackedMessage {
   if (input.askNext) return build({ ...input, outbox: [] }, 0);
   const all = build(input, input.outbox.length);
   if (all.bytes.length <= input.maxBytes || input.outbox.length === 0) return all;
   let best = build(input, 1);
+  if (best.bytes.length > input.maxBytes) return chunked(input) ?? best;
   for (let count = 2; count < input.outbox.length; count += 1) {
     const candidate = build(input, count);
     if (candidate.bytes.length > input.maxBytes) break;
     best = candidate;
   }
   return best;
+}
+
+/** The Item data of a Replace or Add that may be cut into chunks: text, one Item. */
+function chunkable(item: OutboxItem): string | undefined {
+  const { command } = item;
+  if ((command.kind !== 'Replace' && command.kind !== 'Add') || command.items.length !== 1) return undefined;
+  const data = command.items[0].data;
+  return typeof data === 'string' && data.length > 1 ? data : undefined;
+}
+
+/** The command with this part of its data; Size (the whole object's octets) only on the first chunk. */
+function withChunk(item: OutboxItem, data: string, size: number | undefined, more: boolean): OutboxItem {
+  const command = item.command as SyncMlItemCommand;
+  const { moreData: _moreData, ...source } = command.items[0];
+  void _moreData;
+  const meta = size === undefined ? source.meta : { ...source.meta, size };
+  const chunk = { ...source, data, ...(meta ? { meta } : {}), ...(more ? { moreData: true } : {}) };
+  return { ...item, command: { ...command, items: [chunk] } };
+}
+
+/** The longest first chunk that fits, and the command that carries the rest; undefined: cannot cut. */
+function chunked(input: PackInput): PackedMessage | undefined {
+  const [head, ...others] = input.outbox;
+  const data = chunkable(head);
+  if (data === undefined) return undefined;
+  const size = head.continuation ? undefined : Buffer.byteLength(data, 'utf8');
+  let [low, high] = [1, data.length - 1];
+  let fit: PackedMessage | undefined;
+  while (low <= high) {
+    const cut = Math.floor((low + high) / 2);
+    const candidate = build({ ...input, outbox: [withChunk(head, data.slice(0, cut), size, true)] }, 1);
+    if (candidate.bytes.length > input.maxBytes) {
+      high = cut - 1;
+      continue;
+    }
+    const rest: OutboxItem = { ...withChunk(head, data.slice(cut), undefined, false), continuation: true };
+    fit = { ...candidate, rest: [rest, ...others] };
+    low = cut + 1;
+  }
+  return fit;
 }

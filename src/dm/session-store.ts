@@ -21,6 +21,8 @@ export interface OutboxItem {
   command: SyncMlCommand;
   /** depth first: the command, then the members of a Sequence */
   purposes: SentPurpose[];
+  /** the rest of a large object whose first chunk was sent (docs/protocol-dm.md §2.8) */
+  continuation?: boolean;
 }
 
 export interface DmSessionState {

@@ -394,6 +394,42 @@ describeEachStore('the DM server (%s store)', (kind) => {
     });
   }
 
+  it('sends data larger than the handset MaxMsgSize as a large object: chunks with MoreData, Size in the first, 213 until the last', async () => {
+    const handset = await registerHandset(h);
+    const descriptor = `<media xmlns="http://www.openmobilealliance.org/xmlns/dd">${'<objectURI>https://dl.example/app.jar</objectURI>'.repeat(60)}</media>`;
+    const queued = await readJson(
+      await h.fetch('/v1/dm/sessions', {
+        method: 'POST',
+        key: h.keys.care,
+        json: {
+          msisdn: handset.msisdn,
+          actions: [
+            {
+              replace: {
+                target: './Vendor/Descriptor',
+                data: descriptor,
+                type: 'application/vnd.oma.dd+xml',
+              },
+            },
+          ],
+        },
+      }),
+    );
+    const client = clientFor(h, handset, 'xml', { maxMsgSize: 1200 });
+    client.options.tree['./Vendor/Descriptor'] = '';
+    await client.runSession(queued.dmSessionId, ALERT.SERVER_INITIATED_MGMT);
+    expect(client.options.tree['./Vendor/Descriptor']).toBe(descriptor);
+    expect(client.chunked).toEqual([{ target: './Vendor/Descriptor', size: Buffer.byteLength(descriptor) }]);
+    for (const exchange of client.exchanges) expect(exchange.bytes).toBeLessThanOrEqual(1200);
+    const device = await readJson(
+      await h.fetch(`/v1/dm/devices/${encodeURIComponent(handset.deviceId)}`, { key: h.keys.care }),
+    );
+    const replace = device.sessions
+      .flatMap((entry: LooseJson) => entry.commands)
+      .find((command: LooseJson) => command.target === './Vendor/Descriptor');
+    expect(replace).toMatchObject({ code: '200', status: 'ok' });
+  });
+
   it('serves one session from two app instances sharing Redis, package after package alternately', async () => {
     const redis = producerConnection({ url: REDIS_URL });
     const second = await DmServer.create({

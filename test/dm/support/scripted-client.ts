@@ -54,6 +54,10 @@ export class ScriptedDmClient {
   /** Exec targets answered 202 (a FUMO job the handset reports on later) */
   execStatus = '202';
   serverCredOk: boolean[] = [];
+  /** large objects received whole: their target and announced Size */
+  readonly chunked: Array<{ target: string; size: number | undefined }> = [];
+  private chunks: string[] = [];
+  private chunkSize: number | undefined;
   private msgId = 0;
   private refusals = 0;
   private sessionId = '1';
@@ -216,6 +220,24 @@ export class ScriptedDmClient {
         return;
       }
       case 'Replace': {
+        const item = command.items[0];
+        // docs/protocol-dm.md §2.8: chunks are kept (213) until the last, which is checked against Size
+        if (item?.moreData) {
+          this.chunks.push(String(item.data ?? ''));
+          if (item.meta?.size !== undefined) this.chunkSize = item.meta.size;
+          out.push(this.status(message, command, '213'));
+          return;
+        }
+        if (this.chunks.length > 0) {
+          const whole = this.chunks.join('') + String(item?.data ?? '');
+          this.chunks = [];
+          this.chunked.push({ target, size: this.chunkSize });
+          if (Buffer.byteLength(whole, 'utf8') !== this.chunkSize) {
+            out.push(this.status(message, command, '424'));
+            return;
+          }
+          command.items[0] = { ...item, data: whole };
+        }
         const exists = tree[target] !== undefined;
         if (exists) tree[target] = String(command.items[0]?.data ?? '');
         this.executed.push({ cmd: 'Replace', target, data: String(command.items[0]?.data ?? '') });
