@@ -3,7 +3,7 @@
  * new version with who, when and a note; the database refuses updates) and `profile_rules`. Parameter
  * sets are validated before they are written and stored in their parsed form (defaults applied).
  */
-import { asJson, sqlState, SQLSTATE_FOREIGN_KEY_VIOLATION, type Db } from '../store/db.ts';
+import { asJson, isUuid, sqlState, SQLSTATE_FOREIGN_KEY_VIOLATION, type Db } from '../store/db.ts';
 import { ProfileError } from './errors.ts';
 import { profileRuleSchema, type ProfileRule } from './rules.ts';
 import { parseProfileParameters, type ProfileParameters } from './schema.ts';
@@ -223,6 +223,11 @@ export async function getProfile(db: Db, profileId: string): Promise<Profile | u
 export async function findProfileByName(db: Db, name: string): Promise<Profile | undefined> {
   const row = await db.one<ProfileRow>(`SELECT ${PROFILE_COLUMNS} FROM profiles WHERE name = $1`, [name]);
   return row && toProfile(row);
+}
+
+/** A profile by its id or by its name: the API, the CLI and campaigns name a profile either way. */
+export async function findProfile(db: Db, idOrName: string): Promise<Profile | undefined> {
+  return isUuid(idOrName) ? getProfile(db, idOrName) : findProfileByName(db, idOrName);
 }
 
 /** All profiles by name; archived ones only when asked. */

@@ -5,7 +5,7 @@
  * row cannot both win. One thing done for several rows is the same statement as for one: transition is
  * transitionMany of one, insertProvisioning is insertProvisionings of one.
  */
-import { asJson, type Db } from '../store/db.ts';
+import { asJson, isUuid, type Db } from '../store/db.ts';
 import { auditInsertSql, auditSelectList } from '../store/repositories/audit.ts';
 import { assertAllowed, statesEntering } from './state-machine.ts';
 import {
@@ -161,9 +161,7 @@ export async function waitForCommit(db: Db, provisioningId: string): Promise<voi
   await db.transaction((tx) => holdUntilCommitted(tx, provisioningId));
 }
 
-export function isUuid(text: string): boolean {
-  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(text);
-}
+export { isUuid };
 
 /** Columns a transition may set besides the state (a fixed list: no caller-made SQL). */
 export interface ProvisioningPatch {

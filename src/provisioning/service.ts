@@ -12,7 +12,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { parseImei } from '../devices/imei.ts';
 import { maskImsi } from '../observability/logger.ts';
-import { findProfileByName, getProfile, getVersion, getVersionById } from '../profiles/repository.ts';
+import { findProfile, getVersion, getVersionById } from '../profiles/repository.ts';
 import {
   findOpenFirstUse,
   recordHandsetsInWindow,
@@ -747,7 +747,7 @@ async function currentVersionOf(db: Db, versionId: string | null): Promise<strin
 
 /** A profile (by id or name) -> the id of its latest version. */
 async function latestVersionOf(db: Db, profile: string): Promise<string> {
-  const found = isUuid(profile) ? await getProfile(db, profile) : await findProfileByName(db, profile);
+  const found = await findProfile(db, profile);
   const latest = found && (await getVersion(db, found.id));
   if (!latest) throw new ProvisioningError('PROFILE_NOT_FOUND', `no profile ${profile} with a version`);
   return latest.id;

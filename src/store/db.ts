@@ -85,6 +85,11 @@ export function asJson(value: unknown): string {
   return JSON.stringify(value ?? null);
 }
 
+/** Ids are uuid columns: a text that is not a UUID is looked for nowhere (PostgreSQL would refuse the cast). */
+export function isUuid(text: string): boolean {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(text);
+}
+
 /** The first row, or undefined. */
 export function firstRow<T>(rows: T[]): T | undefined {
   return rows[0];

@@ -8,6 +8,7 @@ import {
   createProfile,
   createRule,
   deleteRule,
+  findProfile,
   findProfileByName,
   getProfile,
   getRule,
@@ -71,6 +72,18 @@ describe('profile repository', () => {
         expect(version.createdAt).toBeInstanceOf(Date);
         expect(await getProfile(db, profile.id)).toEqual(profile);
         expect(await findProfileByName(db, profile.name)).toEqual(profile);
+      });
+
+      it('finds a profile by its id or by its name, and nothing for an unknown one of either', async () => {
+        const { profile } = await createProfile(db, {
+          name: uniqueName('either-way'),
+          parameters: TYPICAL_CP_INPUT,
+          createdBy: 'alice',
+        });
+        expect(await findProfile(db, profile.id)).toEqual(profile);
+        expect(await findProfile(db, profile.name)).toEqual(profile);
+        expect(await findProfile(db, '00000000-0000-4000-8000-000000000000')).toBeUndefined();
+        expect(await findProfile(db, 'no-such-profile')).toBeUndefined();
       });
 
       it('refuses invalid parameters before writing anything', async () => {

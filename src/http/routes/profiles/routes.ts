@@ -22,15 +22,11 @@ import {
   previewVersion,
 } from './schema.ts';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** MCC 001 / MNC 01 is the test network (ITU-T E.212): a harmless IMSI to sign previews with. */
 const PREVIEW_IMSI = '001010123456789';
 
 export async function profileOf(db: Db, ref: string): Promise<Profile> {
-  const profile = UUID.test(ref)
-    ? await profiles.getProfile(db, ref)
-    : await profiles.findProfileByName(db, ref);
+  const profile = await profiles.findProfile(db, ref);
   if (!profile) throw notFound('PROFILE_NOT_FOUND', `no profile '${ref}'`);
   return profile;
 }

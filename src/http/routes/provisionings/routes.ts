@@ -1,16 +1,14 @@
 import { maskImsi } from '../../../observability/logger.ts';
-import { findProfileByName, getProfile } from '../../../profiles/repository.ts';
+import { findProfile } from '../../../profiles/repository.ts';
 import type { Db } from '../../../store/db.ts';
 import { notFound, unprocessable } from '../../errors.ts';
 import type { RouteKit } from '../../route-kit.ts';
 import { actorOf } from '../triggers/routes.ts';
 import { getProvisioning, requestProvisioning, resendProvisioning } from './schema.ts';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** "Known profile ids": refuse an unknown profile here, naming the field, before anything is recorded. */
 async function knownProfile(db: Db, ref: string): Promise<string> {
-  const profile = UUID.test(ref) ? await getProfile(db, ref) : await findProfileByName(db, ref);
+  const profile = await findProfile(db, ref);
   if (!profile || profile.archivedAt !== null) {
     throw unprocessable('UNKNOWN_PROFILE', `body.profile: no profile '${ref}'`, {
       issues: [{ field: 'body.profile', message: 'unknown profile', code: 'unknown_profile' }],
