@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { commandStatusCode } from './smpp/command-status.ts';
+import { DEFAULT_AIMD } from './smpp/rate-controller.ts';
 import { isKnownTimeZone } from './smpp/receipt-text.ts';
 
 const octet = z.number().int().min(0).max(255);
@@ -87,13 +88,17 @@ export const smscConfigSchema = z.strictObject({
   tps: z.number().min(0).default(0),
   /** pacing burst: the bucket holds at most this much sending time worth of tokens */
   pacingSmoothingMs: durationMs.default(20),
-  minTps: z.number().positive().default(1),
-  aimdDecreaseFactor: z.number().gt(0).lt(1).default(0.5),
-  aimdCeilingFactor: z.number().gt(0).max(1).default(0.95),
-  aimdRecoveryMs: durationMs.default(1000),
+  /** the pacing's defaults are the rate controller's own (DEFAULT_AIMD), so the two cannot drift apart */
+  minTps: z.number().positive().default(DEFAULT_AIMD.minRate),
+  aimdDecreaseFactor: z.number().gt(0).lt(1).default(DEFAULT_AIMD.decreaseFactor),
+  aimdCeilingFactor: z.number().gt(0).max(1).default(DEFAULT_AIMD.ceilingFactor),
+  aimdRecoveryMs: durationMs.default(DEFAULT_AIMD.recoveryMs),
   /** growth above the learnt ceiling per second: 10 finds a limit again within a second (issue #15 item 5) */
-  aimdProbePercentPerSecond: z.number().min(0).default(10),
-  aimdHoldMs: z.number().int().min(0).default(200),
+  aimdProbePercentPerSecond: z
+    .number()
+    .min(0)
+    .default(DEFAULT_AIMD.probeFractionPerSecond * 100),
+  aimdHoldMs: z.number().int().min(0).default(DEFAULT_AIMD.holdMs),
   /** how often one segment may be sent again after ESME_RTHROTTLED / ESME_RMSGQFUL */
   throttleRetryLimit: z.number().int().min(0).default(20),
 

@@ -26,7 +26,8 @@ export interface AimdOptions {
   floorFractionOfMax: number;
 }
 
-export const DEFAULT_AIMD: Omit<AimdOptions, 'maxRate'> = {
+/** The pacing's defaults: the SMSC config's defaults (connectors/config.ts) and the floor no config sets. */
+export const DEFAULT_AIMD: Readonly<Omit<AimdOptions, 'maxRate'>> = {
   minRate: 1,
   decreaseFactor: 0.5,
   ceilingFactor: 0.95,
