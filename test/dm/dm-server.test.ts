@@ -6,7 +6,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ALERT, type SyncMlMessage } from '../../codecs/syncml/index.ts';
+import { ALERT, type SyncMlCommand, type SyncMlMessage } from '../../codecs/syncml/index.ts';
 import { DmServer } from '../../src/dm/server.ts';
 import { createApp } from '../../src/http/app.ts';
 import { producerConnection } from '../../src/queues/connection.ts';
@@ -75,6 +75,23 @@ function clientFor(h: ApiHarness, handset: Handset, encoding: 'xml' | 'wbxml', e
     tree: handsetTree(handset.imei),
     ...extra,
   });
+}
+
+/** A Generic Alert with a FUMO result (docs/protocol-dm.md §2.6, §6.4). */
+function fumoResult(code: string, mark: string, correlator?: string): SyncMlCommand {
+  return {
+    kind: 'Alert',
+    cmdId: '',
+    data: ALERT.GENERIC_ALERT,
+    ...(correlator ? { correlator } : {}),
+    items: [
+      {
+        source: { locUri: './FUMO/fw1' },
+        meta: { type: 'org.openmobilealliance.dm.firmwareupdate.downloadandupdate', format: 'int', mark },
+        data: code,
+      },
+    ],
+  };
 }
 
 const commandsOf = (message: SyncMlMessage, kind: string) =>
@@ -292,22 +309,7 @@ describeEachStore('the DM server (%s store)', (kind) => {
     });
 
     // later the handset reports the result in a session of its own (docs/protocol-dm.md §6.4)
-    const alert = {
-      kind: 'Alert' as const,
-      cmdId: '',
-      data: ALERT.GENERIC_ALERT,
-      items: [
-        {
-          source: { locUri: './FUMO/fw1' },
-          meta: {
-            type: 'org.openmobilealliance.dm.firmwareupdate.downloadandupdate',
-            format: 'int',
-            mark: 'informational',
-          },
-          data: '200',
-        },
-      ],
-    };
+    const alert = fumoResult('200', 'informational');
     client.options.tree['./DevDetail/FwV'] = '110.0';
     await client.runSession('A1', ALERT.CLIENT_INITIATED_MGMT, [alert]);
     device = await readJson(
@@ -339,25 +341,7 @@ describeEachStore('the DM server (%s store)', (kind) => {
     const sequence = commandsOf(messages[0], 'Sequence')[0] as LooseJson;
     const correlator = sequence.commands.find((command: LooseJson) => command.kind === 'Exec').correlator;
     expect(correlator).toMatch(/^[0-9a-f]{16}$/);
-    await client.runSession('B2', ALERT.CLIENT_INITIATED_MGMT, [
-      {
-        kind: 'Alert',
-        cmdId: '',
-        data: ALERT.GENERIC_ALERT,
-        correlator,
-        items: [
-          {
-            source: { locUri: './FUMO/fw1' },
-            meta: {
-              type: 'org.openmobilealliance.dm.firmwareupdate.downloadandupdate',
-              format: 'int',
-              mark: 'critical',
-            },
-            data: '402',
-          },
-        ],
-      },
-    ]);
+    await client.runSession('B2', ALERT.CLIENT_INITIATED_MGMT, [fumoResult('402', 'critical', correlator)]);
     const device = await readJson(
       await h.fetch(`/v1/dm/devices/${encodeURIComponent(handset.deviceId)}`, { key: h.keys.care }),
     );

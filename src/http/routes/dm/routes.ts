@@ -21,7 +21,12 @@ import {
 
 /** The DM server's API (src/dm/): accounts (admin), server-initiated sessions and devices (care, admin). */
 export function dmRoutes(kit: RouteKit, dm: DmServer): void {
-  const { api, auth, validate, context } = kit;
+  accountRoutes(kit, dm);
+  sessionRoutes(kit, dm);
+}
+
+/** Accounts of handsets bootstrapped elsewhere: create, list, rotate, revoke (secrets shown once). */
+function accountRoutes({ api, auth, validate, context }: RouteKit, dm: DmServer): void {
   const { db } = context;
 
   api.post('/v1/dm/accounts', auth('admin'), validate(createDmAccount), async (ctx, { body }) => {
@@ -71,6 +76,11 @@ export function dmRoutes(kit: RouteKit, dm: DmServer): void {
     if (!revoked) throw notFound('DM_ACCOUNT_NOT_FOUND', `no live DM account ${params.id}`);
     ctx.body = accountView(revoked);
   });
+}
+
+/** Server-initiated sessions, and what care sees of a device. */
+function sessionRoutes({ api, auth, validate, context }: RouteKit, dm: DmServer): void {
+  const { db } = context;
 
   api.post('/v1/dm/sessions', auth('care'), validate(requestDmSession), async (ctx, { body }) => {
     ctx.state.audit = {
