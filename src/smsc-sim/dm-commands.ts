@@ -103,16 +103,27 @@ function answerAlert(alert: SyncMlAlert, context: DmCommandContext): { answers: 
   return { answers: [answer], abort: false };
 }
 
-/** Sequence in order; Atomic all-or-nothing as far as statuses go (507 when a member failed, MR 4.1.6.3). */
+/**
+ * Sequence in order (MR 4.1.6.14); Atomic all or nothing (MR 4.1.6.3): when a member fails the tree goes
+ * back to what it was, the Atomic gets 507 and the members that had succeeded 216 (rolled back).
+ */
 function answerContainer(
   container: { kind: 'Atomic' | 'Sequence'; cmdId: string; commands: SyncMlNestedCommand[] },
   context: DmCommandContext,
 ): DmAnswer[] {
+  const snapshot = container.kind === 'Atomic' ? context.tree.snapshot() : undefined;
+  const firstRecord = context.records.length;
   const inner: DmAnswer[] = [];
   for (const command of container.commands) inner.push(...answerCommand(command, context).answers);
   const failed = inner.some((answer) => answer.kind === 'Status' && !answer.data.startsWith('2'));
-  const code = container.kind === 'Atomic' && failed ? '507' : '200';
-  return [status(context, container.cmdId, container.kind, code), ...inner];
+  if (!snapshot || !failed) return [status(context, container.cmdId, container.kind, '200'), ...inner];
+  context.tree.restore(snapshot);
+  const rolledBack = (code: string) => (code.startsWith('2') ? '216' : code);
+  for (const record of context.records.slice(firstRecord)) record.status = rolledBack(record.status);
+  const answers = inner
+    .filter((answer) => answer.kind === 'Status')
+    .map((answer) => ({ ...answer, data: rolledBack(answer.data) }));
+  return [status(context, container.cmdId, container.kind, '507'), ...answers];
 }
 
 const targetOf = (item: SyncMlItem): string => item.target?.locUri ?? item.source?.locUri ?? '';

@@ -184,6 +184,16 @@ export class DmTree {
     return node.access.has('Exec') ? { status: '200' } : { status: '405' };
   }
 
+  /** The whole tree, to go back to when an Atomic fails (MR 4.1.6.3). */
+  snapshot(): Map<string, DmNode> {
+    return new Map([...this.nodes].map(([uri, node]) => [uri, { ...node }]));
+  }
+
+  restore(snapshot: Map<string, DmNode>): void {
+    this.nodes.clear();
+    for (const [uri, node] of snapshot) this.nodes.set(uri, { ...node });
+  }
+
   /** Every node, secrets masked (AAuthSecret, AAuthData: no Get for anyone, §6.3). */
   view(): DmNodeView[] {
     const result: DmNodeView[] = [];
@@ -237,6 +247,8 @@ export function buildDeviceTree(identity: DmDeviceIdentity, connectivity: DmConn
   tree.define(`${FUMO_ROOT}/DownloadAndUpdate`, { format: 'node', access: EXEC });
   leaf(`${FUMO_ROOT}/DownloadAndUpdate/PkgURL`, '', READ_WRITE);
   leaf(`${FUMO_ROOT}/State`, FUMO_STATE.idle, READ, 'int');
+  // the server may add connectivity profiles of its own under ./Con (MR 4.1.6.1)
+  tree.define('./Con', { format: 'node', access: FULL });
   tree.define(CONNECTIVITY_ROOT, { format: 'node', access: FULL });
   tree.define(`${CONNECTIVITY_ROOT}/NAP`, { format: 'node', access: FULL });
   tree.define(`${CONNECTIVITY_ROOT}/PX`, { format: 'node', access: FULL });

@@ -576,3 +576,67 @@ describe('a CP push with w7 reaching a DM handset', () => {
     expect(report).toMatchObject({ outcome: 'completed', initiator: 'client', serverAuthenticated: true });
   });
 });
+
+describe('Add, Delete, Exec, Atomic and Sequence (docs/protocol-dm.md §2.4)', () => {
+  it('answers each with the status of MR 4.1.6 and changes the tree accordingly', async () => {
+    newHandset({ encoding: 'wbxml' });
+    const add = (uri: string, data: string): SyncMlItemCommand => ({
+      kind: 'Add',
+      cmdId: '',
+      items: [{ target: { locUri: uri }, meta: { format: 'chr' }, data }],
+    });
+    const remove = (uri: string): SyncMlItemCommand => ({
+      kind: 'Delete',
+      cmdId: '',
+      items: [{ target: { locUri: uri } }],
+    });
+    const exec = (uri: string): SyncMlCommand => ({
+      kind: 'Exec',
+      cmdId: '',
+      items: [{ target: { locUri: uri } }],
+    });
+    scripted.script = oneRound([
+      add('./Con/Work/NAP/Addr', 'work.apn'),
+      add(APN_URI, 'again'),
+      add(`${APN_URI}/Child`, 'x'),
+      remove('./DevInfo'),
+      remove('./Con/Nothing'),
+      exec('./DevInfo/Man'),
+      get('./DevDetail?list=Struct'),
+      {
+        kind: 'Atomic',
+        cmdId: '',
+        commands: [
+          { ...add('./Con/Atomic/Addr', 'a'), cmdId: '8' },
+          { ...replace('./No/Node', 'x'), cmdId: '9' },
+        ],
+      },
+      { kind: 'Sequence', cmdId: '', commands: [{ ...remove('./Con/Work'), cmdId: '7' }] },
+    ]);
+    const tree0 = () => handsets.tree(MSISDN)!;
+    const report = await handsets.startSession(MSISDN);
+    expect(report.outcome).toBe('completed');
+    const statuses = commandsOf(scripted.received[1], 'Status');
+    const code = (cmdRef: string) =>
+      statuses.filter((status) => status.cmdRef === cmdRef).map((status) => status.data);
+    expect(['100', '101', '102', '103', '104', '105', '106', '107', '108'].map(code)).toEqual([
+      ['200'],
+      ['418'],
+      ['405'],
+      ['405'],
+      ['404'],
+      ['405'],
+      ['406'],
+      ['507'],
+      ['200'],
+    ]);
+    // the Atomic's and the Sequence's members have their own statuses; the failed Atomic rolled back (216)
+    expect(code('8')).toEqual(['216']);
+    expect(code('9')).toEqual(['404']);
+    expect(tree0().has('./Con/Atomic')).toBe(false);
+    expect(code('7')).toEqual(['200']);
+    const tree = handsets.tree(MSISDN)!;
+    expect(tree.has('./Con/Work')).toBe(false);
+    expect(tree.read(APN_URI)).toBe('internet');
+  });
+});
