@@ -6,7 +6,16 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ALERT, type SyncMlCommand, type SyncMlMessage } from '../../codecs/syncml/index.ts';
+import {
+  ALERT,
+  buildHmacHeader,
+  decodeNonce,
+  decodeSyncMl,
+  encodeSyncMl,
+  verifyHmacHeader,
+  type SyncMlCommand,
+  type SyncMlMessage,
+} from '../../codecs/syncml/index.ts';
 import { DmServer } from '../../src/dm/server.ts';
 import { createApp } from '../../src/http/app.ts';
 import { producerConnection } from '../../src/queues/connection.ts';
@@ -237,6 +246,63 @@ describeEachStore('the DM server (%s store)', (kind) => {
     const mine = await listAudit(h.context.db, { action: 'dm.authenticate', subjectId: handset.deviceId });
     expect(mine.length).toBeGreaterThanOrEqual(6);
     expect(mine.some((entry) => String(entry.details.reason).includes('refused for now'))).toBe(true);
+  });
+
+  it('authenticates an HMAC account by x-syncml-hmac on every message (200 with a new nonce each time) and signs its answers', async () => {
+    seed += 1;
+    const deviceId = `IMEI:${testImei(seed, '35685102')}`;
+    const created = await readJson(
+      await h.fetch('/v1/dm/accounts', {
+        method: 'POST',
+        key: h.keys.admin,
+        json: {
+          deviceId,
+          serverId: 'dm.northwind.example',
+          clientAuth: { type: 'hmac', name: 'hmac-handset', secret: 'hmac-client-secret' },
+          serverAuth: { type: 'hmac', name: 'dm.northwind.example', secret: 'hmac-server-secret' },
+        },
+      }),
+    );
+    expect(created.account.clientAuth.type).toBe('hmac');
+    const client = new ScriptedDmClient({
+      url: `${h.url}/dm`,
+      deviceId,
+      encoding: 'xml',
+      name: 'hmac-handset',
+      secret: 'hmac-client-secret',
+      serverName: 'dm.northwind.example',
+      serverSecret: 'hmac-server-secret',
+      tree: handsetTree(deviceId.slice(5)),
+    });
+    const post = async (nonce: Uint8Array, secret = 'hmac-client-secret') => {
+      const body = encodeSyncMl(client.packageOne(ALERT.CLIENT_INITIATED_MGMT, [], false), 'xml');
+      const response = await fetch(`${h.url}/dm`, {
+        method: 'POST',
+        headers: {
+          'Content-Type': 'application/vnd.syncml.dm+xml',
+          'x-syncml-hmac': buildHmacHeader('hmac-handset', secret, nonce, body),
+        },
+        body: Buffer.from(body),
+      });
+      const bytes = new Uint8Array(await response.arrayBuffer());
+      return {
+        message: decodeSyncMl(bytes, 'application/vnd.syncml.dm+xml').message,
+        bytes,
+        hmac: response.headers.get('x-syncml-hmac'),
+      };
+    };
+    const first = await post(new Uint8Array(0));
+    expect(headerStatus(first.message)!.data).toBe('200');
+    const nonce = decodeNonce(headerStatus(first.message)!.chal!.meta.nextNonce!);
+    expect(
+      verifyHmacHeader(
+        first.hmac!,
+        { name: 'dm.northwind.example', password: 'hmac-server-secret', nonce: new Uint8Array(0) },
+        first.bytes,
+      ),
+    ).toBe(true);
+    const wrong = await post(nonce, 'not-the-secret');
+    expect(headerStatus(wrong.message)!.data).toBe('401');
   });
 
   it('answers a handset without credentials 407, and a device without an account 401', async () => {
