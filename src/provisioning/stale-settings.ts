@@ -10,7 +10,7 @@ import {
   findLastDeliveredProfile,
   findNewestProvisioningOfSource,
   type LastDeliveredProfile,
-} from '../store/repositories/provisioning-history.ts';
+} from './history-repository.ts';
 import { findByIdempotencyKey, publicProvisioning } from './repository.ts';
 import { FINAL_STATES, type Actor, type ProvisioningService, type ProvisioningState } from './types.ts';
 

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { MoMessage } from '../connectors/types.ts';
 import type { DeliveryDeps } from '../provisioning/deliver.ts';
 import { ProvisioningError, type Actor, type ProvisioningService } from '../provisioning/types.ts';
-import { listSubscriberProvisionings } from '../store/repositories/provisioning-history.ts';
+import { listSubscriberProvisionings } from '../provisioning/history-repository.ts';
 import { sendText } from '../texts/send.ts';
 import { subscriberText } from '../texts/subscriber-text.ts';
 import type { TextName } from '../texts/templates.ts';

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expireOverdue } from '../../src/provisioning/sweeps.ts';
 import type { ProvisioningView } from '../../src/provisioning/types.ts';
-import { listSubscriberProvisionings } from '../../src/store/repositories/provisioning-history.ts';
+import { listSubscriberProvisionings } from '../../src/provisioning/history-repository.ts';
 import type { SubmittedSegment } from '../../src/smsc-sim/index.ts';
 import { describeEachStore } from '../support/stores.ts';
 import {

@@ -8,7 +8,7 @@ import {
   listSegmentsOfProvisionings,
   listSubscriberProvisionings,
   type OfProvisioning,
-} from '../../../store/repositories/provisioning-history.ts';
+} from '../../../provisioning/history-repository.ts';
 import { findSubscriber, listSubscriberHandsets, type Subscriber } from '../../../subscribers/repository.ts';
 
 /** The care view: one subscriber and everything that happened to their settings, from the repositories. */

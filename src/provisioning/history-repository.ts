@@ -1,10 +1,10 @@
-import type { ProfileParameters } from '../../profiles/schema.ts';
-import type { Db } from '../db.ts';
+import type { ProfileParameters } from '../profiles/schema.ts';
+import type { Db } from '../store/db.ts';
 
 /**
  * Read side of a subscriber's provisionings for the care view: the newest provisionings with their
  * profile, and the events and segments of many provisionings in one query each. (The write side, and
- * one provisioning's events and segments, are in src/provisioning/repository.ts.)
+ * one provisioning's events and segments, are in repository.ts beside this file.)
  */
 
 /** A provisioning as the care timeline lists it; `id` and `state` plus its other columns, camel-cased. */
