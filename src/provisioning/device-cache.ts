@@ -33,6 +33,10 @@ function settledByTac(resolution: DeviceResolution): boolean {
 
 export class DeviceCache {
   private readonly entries = new Map<string, { at: number; resolution: DeviceResolution }>();
+  /** Lookups under way per key: a burst of triggers for one TAC waits for one query instead of each making its own. */
+  private readonly inFlight = new Map<string, Promise<DeviceResolution>>();
+  /** Bumped by clear(): a lookup started before the catalogue changed must not be kept after it. */
+  private generation = 0;
 
   constructor(
     private readonly operatorDefault: OperatorDeviceDefault | null,
@@ -52,20 +56,41 @@ export class DeviceCache {
 
   /** The resolution of `query`, kept under `key` (a TAC, or a TAC with reported names). */
   private async cached(db: Db, key: string | undefined, query: DeviceQuery): Promise<DeviceResolution> {
-    if (key !== undefined) {
-      const hit = this.entries.get(key);
-      if (hit && Date.now() - hit.at <= this.ttlMs) return hit.resolution;
+    if (key === undefined) return this.lookUp(db, query);
+    const hit = this.entries.get(key);
+    if (hit && Date.now() - hit.at <= this.ttlMs) return hit.resolution;
+    const pending = this.inFlight.get(key);
+    if (pending) {
+      // The shared query ran on its caller's handle (often a transaction), which may fail for reasons of
+      // its own (that transaction aborted): then this caller asks on its own handle.
+      return pending.catch(() => this.lookUp(db, query));
     }
-    const resolution = await resolveDevice(db, query, { operatorDefault: this.operatorDefault });
+    const lookup = this.lookUpAndKeep(db, key, query).finally(() => {
+      if (this.inFlight.get(key) === lookup) this.inFlight.delete(key);
+    });
+    this.inFlight.set(key, lookup);
+    return lookup;
+  }
+
+  private async lookUpAndKeep(db: Db, key: string, query: DeviceQuery): Promise<DeviceResolution> {
+    const generation = this.generation;
+    const resolution = await this.lookUp(db, query);
     // Only outcomes that depend on the key alone are shared (a malformed IMEI is the trigger's own).
-    if (key !== undefined && (resolution.outcome === 'supported' || resolution.reason !== 'INVALID_IMEI')) {
+    const keyedOutcome = resolution.outcome === 'supported' || resolution.reason !== 'INVALID_IMEI';
+    if (keyedOutcome && generation === this.generation) {
       if (this.entries.size >= MAX_ENTRIES) this.entries.clear();
       this.entries.set(key, { at: Date.now(), resolution });
     }
     return resolution;
   }
 
+  private lookUp(db: Db, query: DeviceQuery): Promise<DeviceResolution> {
+    return resolveDevice(db, query, { operatorDefault: this.operatorDefault });
+  }
+
   clear(): void {
+    this.generation += 1;
     this.entries.clear();
+    this.inFlight.clear();
   }
 }
