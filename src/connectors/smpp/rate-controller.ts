@@ -37,6 +37,9 @@ export const DEFAULT_AIMD: Readonly<Omit<AimdOptions, 'maxRate'>> = {
   floorFractionOfMax: 0.1,
 };
 
+/** a throttle at no less than this share of the ceiling counts as hitting it */
+const NEAR_CEILING = 0.8;
+
 export class AimdRateController {
   private rate: number;
   private ceiling: number;
@@ -75,7 +78,13 @@ export class AimdRateController {
     const floor = this.floor;
     const base = observedRate > 0 ? Math.min(this.rate, observedRate) : this.rate;
     const throttledAt = Number.isFinite(base) ? base : floor;
-    this.ceiling = Math.max(floor, throttledAt * ceilingFactor);
+    // Only a throttle that came while sending at (or near) the ceiling says where the SMSC's limit is.
+    // One that came while sending well below it (an SMSC that throttles a share of submits whatever the
+    // rate, or while we were still climbing back after a cut) cuts the rate but keeps the ceiling:
+    // lowering it to what was sent then would ratchet it down throttle by throttle (the chaos run's 10%
+    // random throttling held a bind at ~2/s that way).
+    const nearCeiling = !Number.isFinite(this.ceiling) || throttledAt >= this.ceiling * NEAR_CEILING;
+    if (nearCeiling) this.ceiling = Math.max(floor, throttledAt * ceilingFactor);
     this.rate = Math.max(floor, throttledAt * decreaseFactor);
     this.lastDecreaseAt = now;
     this.updatedAt = now;

@@ -58,6 +58,29 @@ describe('AimdRateController', () => {
     expect(after).toBeLessThan(480);
   });
 
+  it('keeps its ceiling when an SMSC throttles a share of submits whatever the rate', () => {
+    // Learn a ceiling without a configured rate, then one throttle every tenth send at the rate the
+    // controller allows (as the chaos run's 10% random throttling does); what was sent in the second
+    // before each throttle is read off a SendRateMeter, as the bind does.
+    const aimd = new AimdRateController({ ...DEFAULT_AIMD, maxRate: Infinity }, 0);
+    const meter = new SendRateMeter();
+    aimd.onThrottle(0, 200);
+    let sends = 0;
+    let t = 0;
+    for (; t < 30_000; t += 1) {
+      const rate = aimd.currentRate(t);
+      // send as the token bucket would at this rate (one per 1000/rate ms)
+      if (t % Math.max(1, Math.round(1000 / rate)) !== 0) continue;
+      meter.record(t);
+      sends += 1;
+      if (sends % 10 === 0) aimd.onThrottle(t, meter.rate(t));
+    }
+    // Before: the ceiling fell to what was sent after each cut (9.5/s on average, the ceiling 9.5/s
+    // after 30 s). Now a cut keeps the learnt ceiling (190/s): ~57/s on average, back at 190/s after.
+    expect(sends / 30).toBeGreaterThan(40);
+    expect(aimd.currentRate(t + 2_000)).toBeGreaterThan(150);
+  });
+
   it('counts a window full of throttled responses as one congestion event', () => {
     const aimd = new AimdRateController(options, 0);
     aimd.onThrottle(0, 500);
