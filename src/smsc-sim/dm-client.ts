@@ -34,6 +34,7 @@ import {
 import {
   answerCommand,
   type DmAnswer,
+  type DmCommandContext,
   type DmCommandRecord,
   type FumoJob,
   type Unnumbered,
@@ -155,6 +156,8 @@ class DmClientSession {
   private readonly delivered: GenericAlertReport[] = [];
   private readonly fumoJobs: FumoJob[] = [];
   private readonly headerStatuses: string[] = [];
+  /** a large object arriving over several server messages (docs/protocol-dm.md §2.8) */
+  private readonly chunked: DmCommandContext['chunked'] = {};
 
   constructor(private readonly options: DmSessionOptions) {
     this.targetUri = options.account.addr;
@@ -422,11 +425,12 @@ class DmClientSession {
   }
 
   private answerCommands(reply: SyncMlMessage, ourHeader: Omit<SyncMlStatus, 'cmdId'>): Next {
-    const context = {
+    const context: DmCommandContext = {
       tree: this.options.tree,
       msgRef: reply.header.msgId,
       fumoJobs: this.fumoJobs,
       records: this.records,
+      chunked: this.chunked,
     };
     const answers: DmAnswer[] = [];
     let commands = 0;

@@ -5,6 +5,7 @@
  */
 import {
   ALERT,
+  dataOctets,
   type SyncMlAlert,
   type SyncMlCommand,
   type SyncMlItem,
@@ -35,11 +36,24 @@ export interface DmCommandRecord {
 /** A command before the packer gives it its CmdID (numbered per message, docs/protocol-dm.md §1). */
 export type Unnumbered<T> = T extends unknown ? Omit<T, 'cmdId'> : never;
 
-/** Statuses and Results the handset answers with. */
-export type DmAnswer = Unnumbered<SyncMlStatus | SyncMlResults>;
+/** Statuses and Results the handset answers with (and Alert 1225 when a large object is cut short). */
+export type DmAnswer = Unnumbered<SyncMlStatus | SyncMlResults | SyncMlAlert>;
+
+/** A large object being received (docs/protocol-dm.md §2.8): its chunks so far. */
+export interface DmChunkedObject {
+  cmd: 'Replace' | 'Add';
+  target: string;
+  format?: string;
+  type?: string;
+  /** Meta Size of the first chunk: the whole object's octets */
+  size?: number;
+  octets: Uint8Array[];
+}
 
 export interface DmCommandContext {
   tree: DmTree;
+  /** the object whose chunks are arriving, kept by the session between messages */
+  chunked: { object?: DmChunkedObject };
   /** the MsgID of the server message being answered */
   msgRef: string;
   fumoJobs: FumoJob[];
@@ -137,6 +151,8 @@ const dataText = (item: SyncMlItem): string =>
 
 /** One Status when every Item got the same code, else one per Item (each with its TargetRef). */
 function answerItems(command: SyncMlItemCommand, context: DmCommandContext): DmAnswer[] {
+  const chunk = takeChunk(command, context);
+  if (chunk) return chunk;
   const outcomes = command.items.map((item) => ({ item, result: runItem(command, item, context.tree) }));
   if (command.noResp && command.kind !== 'Get') return [];
   const answers: DmAnswer[] = [];
@@ -165,6 +181,55 @@ function answerItems(command: SyncMlItemCommand, context: DmCommandContext): DmA
       answers.push({ kind: 'Results', msgRef: context.msgRef, cmdRef: command.cmdId, items });
   }
   return answers;
+}
+
+/**
+ * Large objects (MR 2.2): a chunk with MoreData is kept and answered 213; the last one completes the
+ * object, checked against the first chunk's Size (424, nothing written) before the command runs. Another
+ * command while an object is open ends it (Alert 1225 with its target) and is then answered as usual.
+ */
+function takeChunk(command: SyncMlItemCommand, context: DmCommandContext): DmAnswer[] | undefined {
+  const item = command.items[0];
+  const open = context.chunked.object;
+  const isChunk = (command.kind === 'Replace' || command.kind === 'Add') && command.items.length === 1;
+  const continues = open && isChunk && open.cmd === command.kind && open.target === targetOf(item);
+  if (open && !continues) {
+    context.chunked.object = undefined;
+    const ended = answerItems(command, context);
+    const alert: DmAnswer = {
+      kind: 'Alert',
+      data: ALERT.NO_END_OF_DATA,
+      items: [{ target: { locUri: open.target } }],
+    };
+    return [alert, ...ended];
+  }
+  if (!isChunk || (!open && !item.moreData)) return undefined;
+  const object: DmChunkedObject = open ?? {
+    cmd: command.kind as 'Replace' | 'Add',
+    target: targetOf(item),
+    format: item.meta?.format ?? command.meta?.format,
+    type: item.meta?.type ?? command.meta?.type,
+    size: item.meta?.size ?? command.meta?.size,
+    octets: [],
+  };
+  object.octets.push(dataOctets(item, command.meta) ?? new Uint8Array(0));
+  if (item.moreData) {
+    context.chunked.object = object;
+    return [status(context, command.cmdId, command.kind, '213', [object.target])];
+  }
+  context.chunked.object = undefined;
+  const whole = Buffer.concat(object.octets);
+  if (object.size !== undefined && whole.length !== object.size) {
+    return [status(context, command.cmdId, command.kind, '424', [object.target])];
+  }
+  const binary = object.format === 'b64' || object.format === 'bin';
+  const value = binary ? whole.toString('base64') : whole.toString('utf8');
+  const format = object.format === 'bin' ? 'b64' : object.format;
+  const result =
+    object.cmd === 'Replace'
+      ? context.tree.replace(object.target, value, format)
+      : context.tree.add(object.target, value, format, object.type);
+  return [status(context, command.cmdId, command.kind, result.status, [object.target])];
 }
 
 function runItem(command: SyncMlItemCommand, item: SyncMlItem, tree: DmTree): DmTreeResult {

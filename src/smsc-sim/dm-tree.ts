@@ -238,7 +238,8 @@ export function buildDeviceTree(identity: DmDeviceIdentity, connectivity: DmConn
   leaf('./DevDetail/FwV', identity.fwV);
   leaf('./DevDetail/SwV', identity.swV);
   leaf('./DevDetail/HwV', identity.hwV);
-  leaf('./DevDetail/LrgObj', 'false', READ, 'bool');
+  // the handset takes large objects (dm-commands.ts takeChunk, docs/protocol-dm.md §2.8)
+  leaf('./DevDetail/LrgObj', 'true', READ, 'bool');
   tree.define(FUMO_ROOT, { format: 'node', type: FUMO_TYPE, access: READ_WRITE });
   leaf(`${FUMO_ROOT}/PkgName`, '', READ_WRITE);
   leaf(`${FUMO_ROOT}/PkgVersion`, '', READ_WRITE);

@@ -640,3 +640,73 @@ describe('Add, Delete, Exec, Atomic and Sequence (docs/protocol-dm.md §2.4)', (
     expect(tree.read(APN_URI)).toBe('internet');
   });
 });
+
+describe('large objects (docs/protocol-dm.md §2.8)', () => {
+  const chunk = (
+    data: string,
+    options: { more?: boolean; size?: number; uri?: string } = {},
+  ): SyncMlItemCommand => ({
+    kind: 'Replace',
+    cmdId: '',
+    items: [
+      {
+        target: { locUri: options.uri ?? `${FUMO_ROOT}/DownloadAndUpdate/PkgURL` },
+        meta: {
+          format: 'chr',
+          type: 'text/plain',
+          ...(options.size !== undefined ? { size: options.size } : {}),
+        },
+        data,
+        ...(options.more ? { moreData: true } : {}),
+      },
+    ],
+  });
+  const url = `http://fw.example/${'a'.repeat(60)}.bin`;
+
+  it.each(['xml', 'wbxml'] as const)(
+    'puts the chunks together (213 for each but the last) in %s',
+    async (encoding) => {
+      newHandset({ encoding });
+      scripted.script = (message, round) => {
+        if (round === 0)
+          return reply(message, [chunk(url.slice(0, 30), { more: true, size: url.length })], {
+            final: false,
+          });
+        if (round === 1)
+          return reply(message, [chunk(url.slice(30, 50), { more: true })], { cred: false, final: false });
+        if (round === 2) return reply(message, [chunk(url.slice(50))], { cred: false });
+        return reply(message, [], { cred: false });
+      };
+      const report = await handsets.startSession(MSISDN);
+      expect(report.outcome).toBe('completed');
+      const codes = scripted.received.slice(1).map((message) =>
+        commandsOf(message, 'Status')
+          .slice(1)
+          .map((status) => status.data),
+      );
+      expect(codes).toEqual([['213'], ['213'], ['200']]);
+      expect(handsets.tree(MSISDN)?.read(`${FUMO_ROOT}/DownloadAndUpdate/PkgURL`)).toBe(url);
+    },
+  );
+
+  it('answers a size mismatch with 424 and writes nothing; another command cuts an object short (Alert 1225)', async () => {
+    newHandset({ encoding: 'xml' });
+    scripted.script = (message, round) => {
+      if (round === 0) return reply(message, [chunk('abc', { more: true, size: 99 })], { final: false });
+      if (round === 1) return reply(message, [chunk('def')], { cred: false, final: false });
+      if (round === 2)
+        return reply(message, [chunk('ghi', { more: true, size: 6 })], { cred: false, final: false });
+      if (round === 3) return reply(message, [replace(APN_URI, 'cut.short')], { cred: false });
+      return reply(message, [], { cred: false });
+    };
+    const report = await handsets.startSession(MSISDN);
+    expect(report.outcome).toBe('completed');
+    expect(commandsOf(scripted.received[2], 'Status')[1].data).toBe('424');
+    expect(handsets.tree(MSISDN)?.read(`${FUMO_ROOT}/DownloadAndUpdate/PkgURL`)).toBe('');
+    const cut = scripted.received[4];
+    expect(commandsOf(cut, 'Alert').map((alert) => [alert.data, alert.items?.[0].target?.locUri])).toEqual([
+      [ALERT.NO_END_OF_DATA, `${FUMO_ROOT}/DownloadAndUpdate/PkgURL`],
+    ]);
+    expect(handsets.tree(MSISDN)?.read(APN_URI)).toBe('cut.short');
+  });
+});
