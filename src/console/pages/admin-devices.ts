@@ -6,7 +6,8 @@
 import { CATALOGUE_COLUMNS } from '../../devices/catalogue-csv.ts';
 import { DEVICE_FORMATS, DEVICE_SECURITY_METHODS, type DeviceModel } from '../../devices/catalogue.ts';
 import { importDeviceCatalogue, type CatalogueImportReport } from '../../devices/import-catalogue.ts';
-import { notFound, unprocessable } from '../../http/errors.ts';
+import { csvImportOptions, refuseUnlessImported } from '../../http/csv-import.ts';
+import { notFound } from '../../http/errors.ts';
 import { searchDeviceModels } from '../../http/routes/devices/routes.ts';
 import { importDevices, listDevices } from '../../http/routes/devices/schema.ts';
 import { getDeviceModel, listDeviceModels } from '../../store/repositories/devices.ts';
@@ -195,29 +196,18 @@ async function runImport(
     async (note) => {
       const body = parseAs(importDevices.body!, csv, 'body');
       const query = parseAs(importDevices.query!, { ...options, source }, 'query');
-      const report = await importDeviceCatalogue(kit.context.db, body, {
-        dryRun: query.dryRun === 'true',
-        skipInvalid: query.skipInvalid === 'true',
-        actor: session.principal.name,
-        role: session.principal.role,
-        source,
-      });
+      const report = await importDeviceCatalogue(
+        kit.context.db,
+        body,
+        csvImportOptions(query, session.principal, source),
+      );
       note.details = {
         outcome: report.outcome,
         lines: report.lines,
         models: report.models,
         tacs: report.tacs,
       };
-      if (report.outcome === 'refused') {
-        throw unprocessable(
-          'CATALOGUE_REFUSED',
-          `the CSV has ${report.issues.length} problem(s); nothing was imported`,
-          {
-            issues: report.issues.slice(0, 200),
-            lines: report.lines,
-          },
-        );
-      }
+      refuseUnlessImported(report, 'CATALOGUE_REFUSED');
       return report;
     },
   );

@@ -3,7 +3,7 @@
  * handler of PATCH /v1/subscribers/:msisdn itself), import a CSV (the service of POST
  * /v1/subscribers/import, problems by line). IMSIs are masked here as in every API answer.
  */
-import { unprocessable } from '../../http/errors.ts';
+import { csvImportOptions, refuseUnlessImported } from '../../http/csv-import.ts';
 import type { ApiContext, OperationInput } from '../../http/operation.ts';
 import { changeSubscriberHandler } from '../../http/routes/subscribers/manage.ts';
 import {
@@ -252,24 +252,13 @@ async function importAction(kit: ConsoleKit, ctx: ConsoleContext): Promise<void>
         const body = parseAs(importSubscribers.body!, form.csv ?? '', 'body');
         const { csv: _csv, ...options } = givenFields(form);
         const query = parseAs(importSubscribers.query!, { ...options, source }, 'query');
-        const report = await importSubscriberCsv(kit.context.db, body, {
-          dryRun: query.dryRun === 'true',
-          skipInvalid: query.skipInvalid === 'true',
-          actor: session.principal.name,
-          role: session.principal.role,
-          source,
-        });
+        const report = await importSubscriberCsv(
+          kit.context.db,
+          body,
+          csvImportOptions(query, session.principal, source),
+        );
         note.details = { outcome: report.outcome, lines: report.lines, subscribers: report.subscribers };
-        if (report.outcome === 'refused') {
-          throw unprocessable(
-            'SUBSCRIBERS_REFUSED',
-            `the CSV has ${report.issues.length} problem(s); nothing was imported`,
-            {
-              issues: report.issues.slice(0, 200),
-              lines: report.lines,
-            },
-          );
-        }
+        refuseUnlessImported(report, 'SUBSCRIBERS_REFUSED');
         return report;
       },
     ),

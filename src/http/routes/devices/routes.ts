@@ -7,7 +7,8 @@ import {
   getDeviceModel,
   listDeviceModels,
 } from '../../../store/repositories/devices.ts';
-import { conflict, notFound, unprocessable } from '../../errors.ts';
+import { csvImportOptions, refuseUnlessImported } from '../../csv-import.ts';
+import { conflict, notFound } from '../../errors.ts';
 import type { Db } from '../../../store/db.ts';
 import type { OperationInput } from '../../operation.ts';
 import type { RouteKit } from '../../route-kit.ts';
@@ -145,29 +146,18 @@ export function deviceRoutes(kit: RouteKit): void {
   api.post('/v1/devices/import', auth('admin'), validate(importDevices), async (ctx, { body, query }) => {
     const source = query.source ?? 'http-upload.csv';
     ctx.state.audit = { subjectType: 'device-catalogue', subjectId: source };
-    const report = await importDeviceCatalogue(context.db, body, {
-      dryRun: query.dryRun === 'true',
-      skipInvalid: query.skipInvalid === 'true',
-      actor: ctx.state.principal!.name,
-      role: ctx.state.principal!.role,
-      source,
-    });
+    const report = await importDeviceCatalogue(
+      context.db,
+      body,
+      csvImportOptions(query, ctx.state.principal!, source),
+    );
     ctx.state.audit.details = {
       outcome: report.outcome,
       lines: report.lines,
       models: report.models,
       tacs: report.tacs,
     };
-    if (report.outcome === 'refused') {
-      throw unprocessable(
-        'CATALOGUE_REFUSED',
-        `the CSV has ${report.issues.length} problem(s); nothing was imported`,
-        {
-          issues: report.issues.slice(0, 200),
-          lines: report.lines,
-        },
-      );
-    }
+    refuseUnlessImported(report, 'CATALOGUE_REFUSED');
     ctx.body = report;
   });
 }

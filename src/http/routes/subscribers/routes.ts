@@ -1,5 +1,6 @@
 import { importSubscribers as importSubscriberCsv } from '../../../subscribers/import.ts';
-import { notFound, unprocessable } from '../../errors.ts';
+import { csvImportOptions, refuseUnlessImported } from '../../csv-import.ts';
+import { notFound } from '../../errors.ts';
 import type { RouteKit } from '../../route-kit.ts';
 import { imsiShown } from './imsi-view.ts';
 import { listSubscribersHandler } from './list.ts';
@@ -28,28 +29,17 @@ export function subscriberRoutes(kit: RouteKit): void {
     async (ctx, { body, query }) => {
       const source = query.source ?? 'http-upload.csv';
       ctx.state.audit = { subjectType: 'subscribers', subjectId: source };
-      const report = await importSubscriberCsv(context.db, body, {
-        dryRun: query.dryRun === 'true',
-        skipInvalid: query.skipInvalid === 'true',
-        actor: ctx.state.principal!.name,
-        role: ctx.state.principal!.role,
-        source,
-      });
+      const report = await importSubscriberCsv(
+        context.db,
+        body,
+        csvImportOptions(query, ctx.state.principal!, source),
+      );
       ctx.state.audit.details = {
         outcome: report.outcome,
         lines: report.lines,
         subscribers: report.subscribers,
       };
-      if (report.outcome === 'refused') {
-        throw unprocessable(
-          'SUBSCRIBERS_REFUSED',
-          `the CSV has ${report.issues.length} problem(s); nothing was imported`,
-          {
-            issues: report.issues.slice(0, 200),
-            lines: report.lines,
-          },
-        );
-      }
+      refuseUnlessImported(report, 'SUBSCRIBERS_REFUSED');
       ctx.body = report;
     },
   );
