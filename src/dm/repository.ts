@@ -343,37 +343,46 @@ export async function setDmSessionProvisioning(db: Db, id: string, provisioningI
 }
 
 /**
- * The queued (server-initiated) sessions of an account become part of the session the handset opened:
- * their commands move to it, and they are marked completed by it. Returns the commands taken.
+ * The session a handset opens (docs/protocol-dm.md §2.1): the queued one its notification named (same
+ * SessionID) becomes active, else a new row. The commands of the account's other queued sessions move
+ * into it (they run now), and those rows say where they went. Returns the session and its commands.
  */
-export async function takeQueuedDmCommands(
+export async function startDmSession(
   db: Db,
-  accountId: string,
-  intoSessionId: string,
-): Promise<DmCommandRecord[]> {
+  session: { accountId: string; deviceId: string; dmSessionId: string; initiator: 'server' | 'client' },
+): Promise<{ session: DmSessionRecord; commands: DmCommandRecord[] }> {
   return db.transaction(async (tx) => {
-    const queued = await tx.query<AccountRow>(
-      `SELECT c.action, c.cmd, c.target, c.correlator FROM dm_commands c JOIN dm_sessions s ON s.id = c.session_id
-        WHERE s.account_id = $1 AND s.state = 'queued' ORDER BY s.created_at, c.position FOR UPDATE OF s`,
-      [accountId],
+    const named = await tx.one<AccountRow>(
+      `UPDATE dm_sessions SET state = 'active', started_at = now(), initiator = 'server'
+        WHERE id = (SELECT id FROM dm_sessions WHERE account_id = $1 AND state = 'queued' AND dm_session_id = $2
+                     ORDER BY created_at DESC LIMIT 1 FOR UPDATE)
+        RETURNING ${SESSION_COLUMNS}`,
+      [session.accountId, session.dmSessionId],
+    );
+    const row =
+      named ??
+      (await tx.one<AccountRow>(
+        `INSERT INTO dm_sessions (account_id, device_id, dm_session_id, initiator, state, started_at)
+         VALUES ($1, $2, $3, $4, 'active', now()) RETURNING ${SESSION_COLUMNS}`,
+        [session.accountId, session.deviceId, session.dmSessionId, session.initiator],
+      ));
+    const id = row!.id as string;
+    await tx.query(
+      `WITH base AS (SELECT coalesce(max(position) + 1, 0) AS next FROM dm_commands WHERE session_id = $2),
+            moving AS (
+              SELECT c.id, row_number() OVER (ORDER BY s.created_at, c.position) - 1 AS n
+                FROM dm_commands c JOIN dm_sessions s ON s.id = c.session_id
+               WHERE s.account_id = $1 AND s.state = 'queued')
+       UPDATE dm_commands c SET session_id = $2, position = base.next + moving.n, updated_at = now()
+         FROM base, moving WHERE c.id = moving.id`,
+      [session.accountId, id],
     );
     await tx.query(
-      `UPDATE dm_sessions SET state = 'completed', ended_at = now(),
-          failure = 'run in session ' || $2::text
+      `UPDATE dm_sessions SET state = 'completed', ended_at = now(), failure = 'its actions ran in session ' || $2::text
         WHERE account_id = $1 AND state = 'queued'`,
-      [accountId, intoSessionId],
+      [session.accountId, id],
     );
-    const next = await tx.one<{ next: number }>(
-      `SELECT coalesce(max(position) + 1, 0)::int AS next FROM dm_commands WHERE session_id = $1`,
-      [intoSessionId],
-    );
-    const commands = queued.map((row) => ({
-      cmd: row.cmd as string,
-      target: row.target as string,
-      action: row.action as Record<string, unknown>,
-      correlator: (row.correlator as string | null) ?? undefined,
-    }));
-    return insertCommandsAt(tx, intoSessionId, next!.next, commands);
+    return { session: sessionOf(row!), commands: await listDmCommands(tx, id) };
   });
 }
 

@@ -10,9 +10,8 @@ import type { DmEngineDeps } from './engine.ts';
 import { deviceReportOf, imeiOfDevId, inventoryGets, scomoGets } from './inventory.ts';
 import {
   failStaleDmSessions,
-  insertDmSession,
   markUnansweredDmCommands,
-  takeQueuedDmCommands,
+  startDmSession,
   tieDmAccountToSubscriber,
   updateDmSession,
   type DmAccount,
@@ -41,21 +40,14 @@ export async function openSession(
     state.deviceId,
     `timed out: no message from the handset for ${timeoutS} s`,
   );
-  const row = await insertDmSession(
-    deps.db,
-    {
-      accountId: account.id,
-      deviceId: state.deviceId,
-      dmSessionId: state.dmSessionId,
-      initiator: initiatorOf(message),
-      state: 'active',
-      actor: null,
-    },
-    [],
-  );
-  state.rowId = row.id;
-  const queued = await takeQueuedDmCommands(deps.db, account.id, row.id);
-  state.outbox = [...inventoryGets(state), ...actionItems(queued)];
+  const { session, commands } = await startDmSession(deps.db, {
+    accountId: account.id,
+    deviceId: state.deviceId,
+    dmSessionId: state.dmSessionId,
+    initiator: initiatorOf(message),
+  });
+  state.rowId = session.id;
+  state.outbox = [...inventoryGets(state), ...actionItems(commands)];
 }
 
 /** The stored commands as outbox items; the commands of one action (FUMO) go in one Sequence, in order. */

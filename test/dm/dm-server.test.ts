@@ -360,13 +360,10 @@ describeEachStore('the DM server (%s store)', (kind) => {
     let device = await readJson(
       await h.fetch(`/v1/dm/devices/${encodeURIComponent(handset.deviceId)}`, { key: h.keys.admin }),
     );
-    const run = device.sessions.find(
-      (entry: LooseJson) =>
-        entry.dmSessionId === session.dmSessionId &&
-        entry.state === 'completed' &&
-        entry.initiator === 'server',
-    );
-    expect(run).toBeDefined();
+    // the queued session the notification named is the one that ran
+    const run = device.sessions.find((entry: LooseJson) => entry.id === session.id);
+    expect(run).toMatchObject({ state: 'completed', initiator: 'server', dmSessionId: session.dmSessionId });
+    expect(run.startedAt).not.toBeNull();
     const exec = run.commands.find((command: LooseJson) => command.cmd === 'Exec');
     expect(exec).toMatchObject({ code: '202', status: 'accepted: waiting for the result' });
     expect(run.commands.find((command: LooseJson) => command.target === './Vendor/Conn/APN')).toMatchObject({
