@@ -9,7 +9,7 @@ import {
   type DeviceAttributes,
   type DeviceSecurityMethod,
 } from './catalogue.ts';
-import { parseCsv, type CsvIssueCode } from './csv.ts';
+import { readHeadedCsv, type HeadedCsvIssueCode } from './csv.ts';
 import { parseTac } from './imei.ts';
 
 /**
@@ -44,12 +44,7 @@ type Column = (typeof CATALOGUE_COLUMNS)[number];
 const REQUIRED_COLUMNS: Column[] = ['manufacturer', 'model'];
 
 export type CatalogueIssueCode =
-  | CsvIssueCode
-  | 'HEADER_MISSING'
-  | 'HEADER_UNKNOWN_COLUMN'
-  | 'HEADER_DUPLICATE_COLUMN'
-  | 'HEADER_REQUIRED_COLUMN'
-  | 'FIELD_COUNT'
+  | HeadedCsvIssueCode
   | 'MANUFACTURER_MISSING'
   | 'MODEL_MISSING'
   | 'TAC_INVALID'
@@ -106,40 +101,6 @@ function sameAttributes(a: DeviceAttributes & { manufacturer: string; model: str
     JSON.stringify(a.securityMethods) === JSON.stringify(b.securityMethods) &&
     JSON.stringify(a.capabilities) === JSON.stringify(b.capabilities)
   );
-}
-
-function readHeader(fields: string[], line: number): { columns: Array<Column>; issues: CatalogueIssue[] } {
-  const columns: Column[] = [];
-  const issues: CatalogueIssue[] = [];
-  for (const raw of fields) {
-    const name = raw
-      .trim()
-      .toLowerCase()
-      .replace(/[\s-]+/g, '_');
-    if (!(CATALOGUE_COLUMNS as readonly string[]).includes(name)) {
-      issues.push({
-        line,
-        code: 'HEADER_UNKNOWN_COLUMN',
-        message: `unknown column '${raw}' (columns: ${CATALOGUE_COLUMNS.join(', ')})`,
-      });
-      continue;
-    }
-    if (columns.includes(name as Column)) {
-      issues.push({ line, code: 'HEADER_DUPLICATE_COLUMN', message: `column '${name}' appears twice` });
-      continue;
-    }
-    columns.push(name as Column);
-  }
-  for (const required of REQUIRED_COLUMNS) {
-    if (!columns.includes(required)) {
-      issues.push({
-        line,
-        code: 'HEADER_REQUIRED_COLUMN',
-        message: `the header has no '${required}' column`,
-      });
-    }
-  }
-  return { columns, issues };
 }
 
 type LineResult = { ok: true; entry: CatalogueEntry } | { ok: false; issues: CatalogueIssue[] };
@@ -224,40 +185,27 @@ function readLine(values: Partial<Record<Column, string>>, line: number): LineRe
 }
 
 export function parseCatalogueCsv(text: string): CatalogueParseResult {
-  const { records, issues: csvIssues } = parseCsv(text);
-  const issues: CatalogueIssue[] = [...csvIssues];
-  const [header, ...rows] = records;
-  if (!header || (csvIssues.length > 0 && csvIssues[0].line < header.line)) {
-    return {
-      entries: [],
-      issues: [
-        ...issues,
-        { line: header?.line ?? 1, code: 'HEADER_MISSING', message: 'the file has no readable header line' },
-      ],
-      lines: 0,
-      fatal: true,
-    };
-  }
-  const { columns, issues: headerIssues } = readHeader(header.fields, header.line);
-  if (headerIssues.length > 0) {
-    return { entries: [], issues: [...issues, ...headerIssues], lines: 0, fatal: true };
-  }
+  const {
+    rows,
+    issues: fileIssues,
+    records,
+    fatal,
+  } = readHeadedCsv(text, {
+    columns: CATALOGUE_COLUMNS,
+    required: REQUIRED_COLUMNS,
+    // 'Security Methods' and 'max-segments' name the columns too.
+    columnName: (cell) =>
+      cell
+        .trim()
+        .toLowerCase()
+        .replace(/[\s-]+/g, '_'),
+  });
+  const issues: CatalogueIssue[] = fileIssues;
+  if (fatal) return { entries: [], issues, lines: 0, fatal: true };
 
   const entries = new Map<string, CatalogueEntry>();
   const tacOwners = new Map<string, CatalogueEntry>();
-  for (const { line, fields } of rows) {
-    if (fields.length !== columns.length) {
-      issues.push({
-        line,
-        code: 'FIELD_COUNT',
-        message: `${fields.length} fields, the header has ${columns.length}`,
-      });
-      continue;
-    }
-    const values: Partial<Record<Column, string>> = {};
-    columns.forEach((column, index) => {
-      values[column] = fields[index];
-    });
+  for (const { line, values } of rows) {
     const result = readLine(values, line);
     if (!result.ok) {
       issues.push(...result.issues);
@@ -293,5 +241,5 @@ export function parseCatalogueCsv(text: string): CatalogueParseResult {
     entries.set(key, target);
   }
   issues.sort((a, b) => a.line - b.line);
-  return { entries: [...entries.values()], issues, lines: rows.length, fatal: false };
+  return { entries: [...entries.values()], issues, lines: records, fatal: false };
 }

@@ -106,3 +106,94 @@ function firstRecordLine(bytes: Buffer, from: number, lineAt: (offset: number) =
   }
   return lineAt(Math.min(at, bytes.length));
 }
+
+/** What a file with a header line can get wrong before its own fields are judged. */
+export type HeadedCsvIssueCode =
+  | CsvIssueCode
+  | 'HEADER_MISSING'
+  | 'HEADER_UNKNOWN_COLUMN'
+  | 'HEADER_DUPLICATE_COLUMN'
+  | 'HEADER_REQUIRED_COLUMN'
+  | 'FIELD_COUNT';
+
+export interface HeadedCsvIssue {
+  line: number;
+  code: HeadedCsvIssueCode;
+  message: string;
+}
+
+/** A record after the header: its fields by the column the header names. */
+export interface HeadedCsvRow<C extends string> {
+  line: number;
+  values: Partial<Record<C, string>>;
+}
+
+export interface HeadedCsvSpec<C extends string> {
+  columns: readonly C[];
+  required: readonly C[];
+  /** A header cell as the column name it stands for (the default trims and lower-cases it). */
+  columnName?: (cell: string) => string;
+}
+
+/**
+ * A CSV whose first record names the columns (any order): the rows with their values by column, the
+ * issues met so far, and `fatal` when the header is missing or wrong (then no row is read). A row whose
+ * field count is not the header's is an issue, not a row. Both the catalogue and the subscriber imports
+ * read their files this way.
+ */
+export function readHeadedCsv<C extends string>(
+  text: string,
+  spec: HeadedCsvSpec<C>,
+): { rows: HeadedCsvRow<C>[]; issues: HeadedCsvIssue[]; records: number; fatal: boolean } {
+  const { records, issues: csvIssues } = parseCsv(text);
+  const issues: HeadedCsvIssue[] = [...csvIssues];
+  const [header, ...rest] = records;
+  if (!header || (csvIssues.length > 0 && csvIssues[0].line < header.line)) {
+    const line = header?.line ?? 1;
+    issues.push({ line, code: 'HEADER_MISSING', message: 'the file has no readable header line' });
+    return { rows: [], issues, records: 0, fatal: true };
+  }
+  const columns = readHeader(header, spec, issues);
+  if (issues.length > csvIssues.length) return { rows: [], issues, records: 0, fatal: true };
+  const rows: HeadedCsvRow<C>[] = [];
+  for (const { line, fields } of rest) {
+    if (fields.length !== columns.length) {
+      issues.push({
+        line,
+        code: 'FIELD_COUNT',
+        message: `${fields.length} fields, the header has ${columns.length}`,
+      });
+      continue;
+    }
+    const values: Partial<Record<C, string>> = {};
+    columns.forEach((column, index) => {
+      values[column] = fields[index];
+    });
+    rows.push({ line, values });
+  }
+  return { rows, issues, records: rest.length, fatal: false };
+}
+
+function readHeader<C extends string>(
+  header: CsvRecord,
+  spec: HeadedCsvSpec<C>,
+  issues: HeadedCsvIssue[],
+): C[] {
+  const { line } = header;
+  const columnName = spec.columnName ?? ((cell: string) => cell.trim().toLowerCase());
+  const columns: C[] = [];
+  for (const raw of header.fields) {
+    const name = columnName(raw) as C;
+    if (!spec.columns.includes(name)) {
+      const message = `unknown column '${raw}' (columns: ${spec.columns.join(', ')})`;
+      issues.push({ line, code: 'HEADER_UNKNOWN_COLUMN', message });
+    } else if (columns.includes(name)) {
+      issues.push({ line, code: 'HEADER_DUPLICATE_COLUMN', message: `column '${name}' appears twice` });
+    } else {
+      columns.push(name);
+    }
+  }
+  for (const required of spec.required.filter((column) => !columns.includes(column)))
+    issues.push({ line, code: 'HEADER_REQUIRED_COLUMN', message: `the header has no '${required}' column` });
+  return columns;
+}

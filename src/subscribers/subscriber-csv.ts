@@ -1,4 +1,4 @@
-import { parseCsv, type CsvIssueCode } from '../devices/csv.ts';
+import { readHeadedCsv, type HeadedCsvIssueCode } from '../devices/csv.ts';
 import { parseImei } from '../devices/imei.ts';
 import { groupNameSchema } from '../http/routes/groups/schema.ts';
 import { imsiSchema, msisdnSchema } from '../http/schemas.ts';
@@ -20,12 +20,7 @@ type Column = (typeof SUBSCRIBER_COLUMNS)[number];
 const REQUIRED_COLUMNS: Column[] = ['imsi', 'msisdn', 'group'];
 
 export type SubscriberIssueCode =
-  | CsvIssueCode
-  | 'HEADER_MISSING'
-  | 'HEADER_UNKNOWN_COLUMN'
-  | 'HEADER_DUPLICATE_COLUMN'
-  | 'HEADER_REQUIRED_COLUMN'
-  | 'FIELD_COUNT'
+  | HeadedCsvIssueCode
   | 'IMSI_INVALID'
   | 'MSISDN_INVALID'
   | 'GROUP_MISSING'
@@ -53,28 +48,6 @@ export interface SubscriberParseResult {
   lines: number;
   /** A header problem: no line could be read, `entries` is empty. */
   fatal: boolean;
-}
-
-function readHeader(fields: string[], line: number): { columns: Column[]; issues: SubscriberIssue[] } {
-  const columns: Column[] = [];
-  const issues: SubscriberIssue[] = [];
-  for (const raw of fields) {
-    const name = raw.trim().toLowerCase() as Column;
-    if (!SUBSCRIBER_COLUMNS.includes(name)) {
-      issues.push({
-        line,
-        code: 'HEADER_UNKNOWN_COLUMN',
-        message: `unknown column '${raw}' (columns: ${SUBSCRIBER_COLUMNS.join(', ')})`,
-      });
-    } else if (columns.includes(name)) {
-      issues.push({ line, code: 'HEADER_DUPLICATE_COLUMN', message: `column '${name}' appears twice` });
-    } else {
-      columns.push(name);
-    }
-  }
-  for (const required of REQUIRED_COLUMNS.filter((column) => !columns.includes(column)))
-    issues.push({ line, code: 'HEADER_REQUIRED_COLUMN', message: `the header has no '${required}' column` });
-  return { columns, issues };
 }
 
 type LineResult = { ok: true; entry: SubscriberLine } | { ok: false; issues: SubscriberIssue[] };
@@ -133,37 +106,22 @@ function duplicateIssue(
 }
 
 export function parseSubscriberCsv(text: string): SubscriberParseResult {
-  const { records, issues: csvIssues } = parseCsv(text);
-  const issues: SubscriberIssue[] = [...csvIssues];
-  const [header, ...rows] = records;
-  if (!header || (csvIssues.length > 0 && csvIssues[0].line < header.line)) {
-    const missing = {
-      line: header?.line ?? 1,
-      code: 'HEADER_MISSING' as const,
-      message: 'the file has no readable header line',
-    };
-    return { entries: [], issues: [...issues, missing], lines: 0, fatal: true };
-  }
-  const { columns, issues: headerIssues } = readHeader(header.fields, header.line);
-  if (headerIssues.length > 0)
-    return { entries: [], issues: [...issues, ...headerIssues], lines: 0, fatal: true };
+  const {
+    rows,
+    issues: fileIssues,
+    records,
+    fatal,
+  } = readHeadedCsv(text, {
+    columns: SUBSCRIBER_COLUMNS,
+    required: REQUIRED_COLUMNS,
+  });
+  const issues: SubscriberIssue[] = fileIssues;
+  if (fatal) return { entries: [], issues, lines: 0, fatal: true };
 
   const entries: SubscriberLine[] = [];
   const byImsi = new Map<string, SubscriberLine>();
   const byMsisdn = new Map<string, SubscriberLine>();
-  for (const { line, fields } of rows) {
-    if (fields.length !== columns.length) {
-      issues.push({
-        line,
-        code: 'FIELD_COUNT',
-        message: `${fields.length} fields, the header has ${columns.length}`,
-      });
-      continue;
-    }
-    const values: Partial<Record<Column, string>> = {};
-    columns.forEach((column, index) => {
-      values[column] = fields[index];
-    });
+  for (const { line, values } of rows) {
     const result = readLine(values, line);
     if (!result.ok) {
       issues.push(...result.issues);
@@ -179,5 +137,5 @@ export function parseSubscriberCsv(text: string): SubscriberParseResult {
     entries.push(result.entry);
   }
   issues.sort((a, b) => a.line - b.line);
-  return { entries, issues, lines: rows.length, fatal: false };
+  return { entries, issues, lines: records, fatal: false };
 }
