@@ -325,19 +325,6 @@ async function insertCommandsAt(db: Db, sessionId: string, first: number, comman
   return rows.map(commandOf).sort((a, b) => a.position - b.position);
 }
 
-/** Commands appended to a session (after the ones it has). */
-export async function appendDmCommands(
-  db: Db,
-  sessionId: string,
-  commands: NewDmCommand[],
-): Promise<DmCommandRecord[]> {
-  const next = await db.one<{ next: number }>(
-    `SELECT coalesce(max(position) + 1, 0)::int AS next FROM dm_commands WHERE session_id = $1`,
-    [sessionId],
-  );
-  return insertCommandsAt(db, sessionId, next!.next, commands);
-}
-
 export async function setDmSessionProvisioning(db: Db, id: string, provisioningId: string): Promise<void> {
   await db.query(`UPDATE dm_sessions SET provisioning_id = $2 WHERE id = $1`, [id, provisioningId]);
 }
@@ -384,11 +371,6 @@ export async function startDmSession(
     );
     return { session: sessionOf(row!), commands: await listDmCommands(tx, id) };
   });
-}
-
-export async function getDmSession(db: Db, id: string): Promise<DmSessionRecord | undefined> {
-  const row = await db.one<AccountRow>(`SELECT ${SESSION_COLUMNS} FROM dm_sessions WHERE id = $1`, [id]);
-  return row && sessionOf(row);
 }
 
 export async function updateDmSession(
