@@ -310,6 +310,19 @@ async function withReferenceCheck<T>(rule: ProfileRule, run: () => Promise<T>): 
   }
 }
 
+/** A rule's priority, criteria and profile, in the column order of the INSERT and UPDATE below. */
+function ruleCriteria(rule: ProfileRule) {
+  return [
+    rule.priority,
+    rule.manufacturer,
+    rule.model,
+    rule.firmwareMin,
+    rule.firmwareMax,
+    rule.group,
+    rule.profileId,
+  ];
+}
+
 export async function createRule(db: Db, input: ProfileRuleInput): Promise<StoredProfileRule> {
   const rule = validatedRule(input);
   const row = await withReferenceCheck(rule, () =>
@@ -319,13 +332,7 @@ export async function createRule(db: Db, input: ProfileRuleInput): Promise<Store
           enabled, note, created_by)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING ${RULE_COLUMNS}`,
       [
-        rule.priority,
-        rule.manufacturer,
-        rule.model,
-        rule.firmwareMin,
-        rule.firmwareMax,
-        rule.group,
-        rule.profileId,
+        ...ruleCriteria(rule),
         input.profileVersion ?? null,
         input.enabled ?? true,
         input.note ?? null,
@@ -381,13 +388,7 @@ export async function updateRule(
          WHERE id = $1 RETURNING ${RULE_COLUMNS}`,
         [
           ruleId,
-          rule.priority,
-          rule.manufacturer,
-          rule.model,
-          rule.firmwareMin,
-          rule.firmwareMax,
-          rule.group,
-          rule.profileId,
+          ...ruleCriteria(rule),
           change.profileVersion === undefined ? before.profileVersion : change.profileVersion,
           change.enabled ?? before.enabled,
           change.note === undefined ? before.note : change.note,

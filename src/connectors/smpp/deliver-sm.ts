@@ -50,9 +50,8 @@ function readTlvs(reader: ByteReader): Map<number, Uint8Array> {
   return tlvs;
 }
 
-/** deliver_sm body, SMPP 3.4 §4.6.1. Throws CodecError('TRUNCATED') on a short PDU. */
-export function readDeliverSm(raw: Uint8Array): IncomingMessage {
-  const reader = new ByteReader(raw, PDU_HEADER_OCTETS);
+/** The fields deliver_sm and data_sm open with, service_type to esm_class (SMPP 3.4 §4.6.1, §4.7.1). */
+function readAddressing(reader: ByteReader) {
   const serviceType = ascii(reader.cstringBytes('service_type'));
   reader.u8('source_addr_ton');
   reader.u8('source_addr_npi');
@@ -61,6 +60,13 @@ export function readDeliverSm(raw: Uint8Array): IncomingMessage {
   reader.u8('dest_addr_npi');
   const destinationAddr = ascii(reader.cstringBytes('destination_addr'));
   const esmClass = reader.u8('esm_class');
+  return { serviceType, sourceAddr, destinationAddr, esmClass };
+}
+
+/** deliver_sm body, SMPP 3.4 §4.6.1. Throws CodecError('TRUNCATED') on a short PDU. */
+export function readDeliverSm(raw: Uint8Array): IncomingMessage {
+  const reader = new ByteReader(raw, PDU_HEADER_OCTETS);
+  const { serviceType, sourceAddr, destinationAddr, esmClass } = readAddressing(reader);
   reader.u8('protocol_id');
   reader.u8('priority_flag');
   reader.cstringBytes('schedule_delivery_time');
@@ -87,14 +93,7 @@ export function readDeliverSm(raw: Uint8Array): IncomingMessage {
 /** data_sm body, SMPP 3.4 §4.7.1: no short_message, the content is in message_payload. */
 export function readDataSm(raw: Uint8Array): IncomingMessage {
   const reader = new ByteReader(raw, PDU_HEADER_OCTETS);
-  const serviceType = ascii(reader.cstringBytes('service_type'));
-  reader.u8('source_addr_ton');
-  reader.u8('source_addr_npi');
-  const sourceAddr = ascii(reader.cstringBytes('source_addr'));
-  reader.u8('dest_addr_ton');
-  reader.u8('dest_addr_npi');
-  const destinationAddr = ascii(reader.cstringBytes('destination_addr'));
-  const esmClass = reader.u8('esm_class');
+  const { serviceType, sourceAddr, destinationAddr, esmClass } = readAddressing(reader);
   reader.u8('registered_delivery');
   const dataCoding = reader.u8('data_coding');
   const tlvs = readTlvs(reader);
