@@ -11,21 +11,57 @@ export async function readRaw(ctx: Context, limitBytes: number): Promise<Buffer>
   if (Number.isFinite(declared) && declared > limitBytes) {
     throw new ApiError(413, 'BODY_TOO_LARGE', `the body may be at most ${limitBytes} bytes`, { limitBytes });
   }
+  return readUpTo(ctx, limitBytes);
+}
+
+/**
+ * The body's chunks up to `limitBytes`. Past the limit it stops listening and pauses the request
+ * instead of destroying it (leaving a `for await` loop would): a destroyed request makes Koa answer its
+ * own plain 500 after ours, and the error handler take the client for gone. The 413 goes out with
+ * `Connection: close`, so the rest of the body is dropped with the connection.
+ */
+function readUpTo(ctx: Context, limitBytes: number): Promise<Buffer> {
+  const req = ctx.req;
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of ctx.req) {
-    const buffer = chunk as Buffer;
-    size += buffer.length;
-    if (size > limitBytes) {
-      // Answer 413 instead of reading on; the connection closes after the answer so the rest is dropped.
+  return new Promise<Buffer>((resolve, reject) => {
+    const stop = (): void => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('close', onClose);
+    };
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size <= limitBytes) {
+        chunks.push(chunk);
+        return;
+      }
+      stop();
+      req.pause();
       ctx.set('Connection', 'close');
-      throw new ApiError(413, 'BODY_TOO_LARGE', `the body may be at most ${limitBytes} bytes`, {
-        limitBytes,
-      });
-    }
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks, size);
+      reject(
+        new ApiError(413, 'BODY_TOO_LARGE', `the body may be at most ${limitBytes} bytes`, { limitBytes }),
+      );
+    };
+    const onEnd = (): void => {
+      stop();
+      resolve(Buffer.concat(chunks, size));
+    };
+    const onError = (error: Error): void => {
+      stop();
+      reject(error);
+    };
+    // The client went away before the end: the error handler's isClientAbort knows this error.
+    const onClose = (): void => {
+      stop();
+      reject(Object.assign(new Error('aborted'), { code: 'ECONNRESET' }));
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.on('close', onClose);
+  });
 }
 
 function decodeUtf8(raw: Buffer): string {
