@@ -415,20 +415,8 @@ export class SmppConnector extends EventEmitter<SmscConnectorEvents> implements 
     const verdict = classifySubmitStatus(status, this.overrides);
     switch (verdict) {
       case 'ok': {
-        const messageId = normaliseMessageId(rawMessageId, this.config.msgIdResp);
         this.accepted++;
-        if (messageId) {
-          this.matcher.register(
-            messageId,
-            {
-              pushId: job.push.id,
-              segmentIndex: job.segment.index,
-              destination: job.push.destination,
-              bindId: bind.id,
-            },
-            Date.now(),
-          );
-        }
+        const messageId = this.expectReceipt(bind, job, rawMessageId);
         job.settle({
           index: job.segment.index,
           ok: true,
@@ -473,23 +461,26 @@ export class SmppConnector extends EventEmitter<SmscConnectorEvents> implements 
     rawMessageId: string,
   ): void {
     if (status !== 0) return;
-    const messageId = normaliseMessageId(rawMessageId, this.config.msgIdResp);
+    const messageId = this.expectReceipt(bind, job, rawMessageId);
     this.logger.info(
       { bind: bind.id, pushId: job.push.id, messageId },
       'late submit_sm_resp; receipts will still match',
     );
+  }
+
+  /** An accepted segment's message id, normalised and registered (when not empty) so that its receipt finds the segment. */
+  private expectReceipt(bind: SmppBind<SegmentJob>, job: SegmentJob, rawMessageId: string): string {
+    const messageId = normaliseMessageId(rawMessageId, this.config.msgIdResp);
     if (messageId) {
-      this.matcher.register(
-        messageId,
-        {
-          pushId: job.push.id,
-          segmentIndex: job.segment.index,
-          destination: job.push.destination,
-          bindId: bind.id,
-        },
-        Date.now(),
-      );
+      const segment = {
+        pushId: job.push.id,
+        segmentIndex: job.segment.index,
+        destination: job.push.destination,
+        bindId: bind.id,
+      };
+      this.matcher.register(messageId, segment, Date.now());
     }
+    return messageId;
   }
 
   private requeue(job: SegmentJob): void {
