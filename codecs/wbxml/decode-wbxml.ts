@@ -335,7 +335,7 @@ class BodyDecoder {
     if (token === LITERAL || token === LITERAL_A || token === LITERAL_C || token === LITERAL_AC) {
       name = this.strings.at(reader.uintvar('a LITERAL offset'), offset);
     } else {
-      this.rejectGlobal(token, offset, 'a tag');
+      this.rejectGlobal(token, offset, 'as a tag');
       const found = this.vocabulary.tagNames.get(this.tagPage)?.[token & TAG_IDENTITY_MASK];
       if (found === undefined) {
         throw new CodecError(
@@ -355,8 +355,8 @@ class BodyDecoder {
     return element;
   }
 
-  /** A global token that cannot stand where a tag is expected. */
-  private rejectGlobal(token: number, offset: number, where: string): void {
+  /** A global token that cannot stand where a tag or an attribute token is expected. */
+  private rejectGlobal(token: number, offset: number, where: 'as a tag' | 'in an attribute list'): void {
     if (isExtension(token)) {
       throw new CodecError(
         'WBXML_UNSUPPORTED_TOKEN',
@@ -367,7 +367,7 @@ class BodyDecoder {
     if ((token & TAG_IDENTITY_MASK) <= LITERAL) {
       throw new CodecError(
         'WBXML_UNEXPECTED_TOKEN',
-        `global token 0x${hex(token)} cannot stand as ${where}`,
+        `global token 0x${hex(token)} cannot stand ${where}`,
         offset,
       );
     }
@@ -449,20 +449,7 @@ class BodyDecoder {
             : this.opaqueText(offset);
           break;
         default: {
-          if (isExtension(token)) {
-            throw new CodecError(
-              'WBXML_UNSUPPORTED_TOKEN',
-              `extension token 0x${hex(token)} is not supported`,
-              offset,
-            );
-          }
-          if ((token & TAG_IDENTITY_MASK) <= LITERAL) {
-            throw new CodecError(
-              'WBXML_UNEXPECTED_TOKEN',
-              `global token 0x${hex(token)} cannot stand in an attribute list`,
-              offset,
-            );
-          }
+          this.rejectGlobal(token, offset, 'in an attribute list');
           if (token < FIRST_ATTRIBUTE_VALUE_TOKEN) {
             const start = this.vocabulary.attributeStarts.get(this.attributePage)?.[token];
             if (!start) throw this.unknownAttributeToken('ATTRSTART', token, offset);
