@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { commandStatusCode } from './smpp/command-status.ts';
 import { DEFAULT_AIMD } from './smpp/rate-controller.ts';
-import { isKnownTimeZone } from './smpp/receipt-text.ts';
+import { isKnownTimeZone } from '../time-zone.ts';
 
 const octet = z.number().int().min(0).max(255);
 const durationMs = z.number().int().min(1);

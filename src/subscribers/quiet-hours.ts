@@ -6,17 +6,12 @@
  * exists twice (fall back) means its first occurrence still ahead. Pure: the clock is an argument.
  */
 import { z } from 'zod';
+import { isKnownTimeZone, wallClockMs, wallClockPartsAt, type WallClockParts } from '../time-zone.ts';
 
 const HH_MM = /^([01]\d|2[0-3]):([0-5]\d)$/;
 
-export function isValidTimeZone(timeZone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone });
-    return true;
-  } catch {
-    return false;
-  }
-}
+/** true for a zone Intl knows (an IANA name such as Europe/Berlin, or UTC). */
+export const isValidTimeZone = isKnownTimeZone;
 
 export const quietHoursSchema = z.strictObject({
   /** Local time the quiet window starts (inclusive), 'HH:MM' 24-hour. */
@@ -34,7 +29,7 @@ export function isQuiet(now: Date, quietHours: QuietHours | undefined): boolean 
   if (!quietHours) return false;
   const { start, end } = windowSeconds(quietHours);
   if (start === end) return false;
-  const local = localParts(now.getTime(), quietHours.timeZone);
+  const local = wallClockPartsAt(now.getTime(), quietHours.timeZone);
   return inWindow(secondOfDay(local), start, end);
 }
 
@@ -47,7 +42,7 @@ export function nextAllowedTime(now: Date, quietHours: QuietHours | undefined): 
   const { start, end } = windowSeconds(quietHours);
   if (start === end) return now;
   const { timeZone } = quietHours;
-  const local = localParts(now.getTime(), timeZone);
+  const local = wallClockPartsAt(now.getTime(), timeZone);
   const second = secondOfDay(local);
   if (!inWindow(second, start, end)) return now;
   // A window across midnight that we are in before midnight ends tomorrow.
@@ -60,7 +55,7 @@ export function nextAllowedTime(now: Date, quietHours: QuietHours | undefined): 
 
 /** The local calendar day (in `timeZone`) that contains `now`, as [start, end) instants. */
 export function localDayWindow(now: Date, timeZone: string): { start: Date; end: Date } {
-  const local = localParts(now.getTime(), timeZone);
+  const local = wallClockPartsAt(now.getTime(), timeZone);
   const midnight = { hour: 0, minute: 0, second: 0 };
   const start = instantsAtLocalTime({ ...local, ...midnight }, timeZone)[0];
   const end = instantsAtLocalTime({ ...addDays(local, 1), ...midnight }, timeZone)[0];
@@ -69,74 +64,26 @@ export function localDayWindow(now: Date, timeZone: string): { start: Date; end:
 
 // ---------------------------------------------------------------------------------------------------------
 
-interface LocalDateTime {
-  year: number;
-  month: number;
-  day: number;
-  hour: number;
-  minute: number;
-  second: number;
-}
-
 const SECOND_MS = 1000;
 const DAY_MS = 86_400_000;
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatterFor(timeZone: string): Intl.DateTimeFormat {
-  let formatter = formatters.get(timeZone);
-  if (!formatter) {
-    formatter = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    formatters.set(timeZone, formatter);
-  }
-  return formatter;
-}
-
-function localParts(instant: number, timeZone: string): LocalDateTime {
-  const parts: Record<string, number> = {};
-  for (const part of formatterFor(timeZone).formatToParts(instant)) {
-    if (part.type !== 'literal') parts[part.type] = Number(part.value);
-  }
-  return {
-    year: parts.year,
-    month: parts.month,
-    day: parts.day,
-    hour: parts.hour,
-    minute: parts.minute,
-    second: parts.second,
-  };
-}
-
-/** The local wall-clock time as if it were UTC, in ms: comparable and convertible with Date.UTC. */
-const wallClock = (local: LocalDateTime): number =>
-  Date.UTC(local.year, local.month - 1, local.day, local.hour, local.minute, local.second);
 
 /** UTC offset of the zone at an instant, in ms. */
 function offsetAt(instant: number, timeZone: string): number {
   const whole = Math.floor(instant / SECOND_MS) * SECOND_MS;
-  return wallClock(localParts(whole, timeZone)) - whole;
+  return wallClockMs(wallClockPartsAt(whole, timeZone)) - whole;
 }
 
 /**
  * Every instant at which the zone's clock shows `local`, ascending: one normally, two in a fall-back
  * hour; in a spring-forward gap (no such local time), the instant the clock jumps past it.
  */
-function instantsAtLocalTime(local: LocalDateTime, timeZone: string): number[] {
-  const wall = wallClock(local);
+function instantsAtLocalTime(local: WallClockParts, timeZone: string): number[] {
+  const wall = wallClockMs(local);
   // Zone transitions are far more than a day apart, so the offsets a day either side are the two in play.
   const offsets = [...new Set([offsetAt(wall - DAY_MS, timeZone), offsetAt(wall + DAY_MS, timeZone)])];
   const instants = offsets
     .map((offset) => wall - offset)
-    .filter((instant) => wallClock(localParts(instant, timeZone)) === wall)
+    .filter((instant) => wallClockMs(wallClockPartsAt(instant, timeZone)) === wall)
     .sort((a, b) => a - b);
   if (instants.length > 0) return [...new Set(instants)];
   // Gap: the wall clock runs before the transition below `wall` and after it above; find where it jumps.
@@ -144,18 +91,18 @@ function instantsAtLocalTime(local: LocalDateTime, timeZone: string): number[] {
   let high = Math.max(...offsets.map((offset) => wall - offset));
   while (high - low > SECOND_MS) {
     const middle = low + Math.floor((high - low) / 2 / SECOND_MS) * SECOND_MS;
-    if (wallClock(localParts(middle, timeZone)) >= wall) high = middle;
+    if (wallClockMs(wallClockPartsAt(middle, timeZone)) >= wall) high = middle;
     else low = middle;
   }
   return [high];
 }
 
-function addDays(local: LocalDateTime, days: number): LocalDateTime {
+function addDays(local: WallClockParts, days: number): WallClockParts {
   const date = new Date(Date.UTC(local.year, local.month - 1, local.day + days));
   return { ...local, year: date.getUTCFullYear(), month: date.getUTCMonth() + 1, day: date.getUTCDate() };
 }
 
-const secondOfDay = (local: LocalDateTime): number => (local.hour * 60 + local.minute) * 60 + local.second;
+const secondOfDay = (local: WallClockParts): number => (local.hour * 60 + local.minute) * 60 + local.second;
 
 function windowSeconds(quietHours: QuietHours): { start: number; end: number } {
   const toSeconds = (hhmm: string): number => {

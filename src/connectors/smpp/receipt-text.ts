@@ -4,6 +4,7 @@
  * Labels in any case, fields in any order, any of them missing, dates of 10 to 14 digits, `Text:` or
  * `text:` (or none), ids up to 64 characters (Kannel's limit), unknown stat values kept as they are.
  */
+import { wallClockAt } from '../../time-zone.ts';
 
 export interface ReceiptText {
   id?: string;
@@ -73,44 +74,11 @@ export function parseReceiptDate(digits: string, timeZone = 'UTC'): Date | undef
   return new Date(instantOfWallClock(Date.UTC(year, month - 1, day, hour, minute, second), timeZone));
 }
 
-/** true for a zone Intl knows (an IANA name such as Europe/Berlin, or UTC). */
-export function isKnownTimeZone(timeZone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const zoneFormatters = new Map<string, Intl.DateTimeFormat>();
-
-/** The zone's wall clock at an instant, written as if it were UTC (ms). */
-function wallClockAt(instant: number, timeZone: string): number {
-  let formatter = zoneFormatters.get(timeZone);
-  if (!formatter) {
-    formatter = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    zoneFormatters.set(timeZone, formatter);
-  }
-  const part: Record<string, number> = {};
-  for (const { type, value } of formatter.formatToParts(instant)) part[type] = Number(value);
-  return Date.UTC(part.year, part.month - 1, part.day, part.hour, part.minute, part.second);
-}
-
 /**
  * The instant at which the zone's clock shows `wallClock`. The offset is taken at a first guess and again
  * at the corrected instant, so a date just after a daylight-saving change gets the offset in force then;
  * in a fall-back hour (shown twice) one of the two instants, in a spring-forward gap the hour after.
- * (src/subscribers/quiet-hours.ts does the exact version for quiet hours; the connector does not import it.)
+ * (src/subscribers/quiet-hours.ts does the exact version for quiet hours, over the same src/time-zone.ts.)
  */
 function instantOfWallClock(wallClock: number, timeZone: string): number {
   if (timeZone === 'UTC') return wallClock;
