@@ -2,13 +2,20 @@
  * What the CSV imports share, over the API (POST /v1/devices/import, POST /v1/subscribers/import) and the
  * console's upload forms: the options read off the query and the caller, and the answer to a refused CSV.
  */
+import { z } from 'zod';
 import { unprocessable } from './errors.ts';
+import { freeText } from './schemas.ts';
 
-/** The query both import operations take (their schemas: dryRun and skipInvalid as 'true' / 'false'). */
-export interface CsvImportQuery {
-  dryRun?: 'true' | 'false';
-  skipInvalid?: 'true' | 'false';
-}
+/** The body of both import operations: the CSV file as text. */
+export const csvImportBody = freeText(z.string().min(1, 'the CSV is empty'));
+
+/** The query of both: preview only (dryRun), import the good lines of a file with bad ones, the file's name. */
+export const csvImportQuery = z.strictObject({
+  dryRun: z.enum(['true', 'false']).optional(),
+  skipInvalid: z.enum(['true', 'false']).optional(),
+  source: freeText(z.string().min(1).max(200)).optional(),
+});
+export type CsvImportQuery = z.infer<typeof csvImportQuery>;
 
 /** The options of importDeviceCatalogue and importSubscriberCsv, for `who` importing from `source`. */
 export function csvImportOptions(

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { csvImportBody, csvImportQuery } from '../../csv-import.ts';
 import {
   CAPABILITY_PATTERN,
   DEVICE_FORMATS,
@@ -153,11 +154,7 @@ export const importDevices = operation({
   tag: 'admin',
   summary: 'Import a device catalogue CSV (upsert; dryRun=true to preview)',
   bodyKind: 'csv',
-  body: freeText(z.string().min(1, 'the CSV is empty')),
-  query: z.strictObject({
-    dryRun: z.enum(['true', 'false']).optional(),
-    skipInvalid: z.enum(['true', 'false']).optional(),
-    source: freeText(z.string().min(1).max(200)).optional(),
-  }),
+  body: csvImportBody,
+  query: csvImportQuery,
   response: { status: 200, description: 'import report', schema: z.looseObject({ outcome: z.string() }) },
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { csvImportBody, csvImportQuery } from '../../csv-import.ts';
 import { operation } from '../../operation.ts';
 import { freeText, imeiSchema, imsiSchema, msisdnSchema } from '../../schemas.ts';
 import { groupNameSchema } from '../groups/schema.ts';
@@ -123,11 +124,7 @@ export const importSubscribers = operation({
     'Adds new IMSIs, moves known ones to the number and group of the file. Any bad line imports nothing ' +
     '(422 SUBSCRIBERS_REFUSED with the lines) unless skipInvalid=true.',
   bodyKind: 'csv',
-  body: freeText(z.string().min(1, 'the CSV is empty')),
-  query: z.strictObject({
-    dryRun: z.enum(['true', 'false']).optional(),
-    skipInvalid: z.enum(['true', 'false']).optional(),
-    source: freeText(z.string().min(1).max(200)).optional(),
-  }),
+  body: csvImportBody,
+  query: csvImportQuery,
   response: { status: 200, description: 'import report', schema: z.looseObject({ outcome: z.string() }) },
 });
