@@ -6,13 +6,12 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { isIP } from 'node:net';
 import smpp from 'smpp';
-import type { PDU, SessionOptions } from 'smpp';
+import type { PDU } from 'smpp';
 import { ConfigError, loadConfig, type Config, type TlsConfig } from '../../config.ts';
 import type { SmscConfig } from '../../connectors/config.ts';
 import { commandStatusName, ESME_ROK } from '../../connectors/smpp/command-status.ts';
-import { RawSession } from '../../connectors/smpp/raw-session.ts';
+import { RawSession, sessionOptionsOf } from '../../connectors/smpp/raw-session.ts';
 import { readServerTls } from '../../http/server.ts';
 import { producerConnection, waitReady } from '../../queues/connection.ts';
 import { redisServerOnPath } from '../../queues/embedded-redis.ts';
@@ -183,14 +182,7 @@ async function checkStore(config: Config, timeoutMs: number): Promise<Check[]> {
 
 /** Connects and binds with the SMSC's credentials, then unbinds; resolves with the bind's answer. */
 function bindOnce(smsc: SmscConfig, timeoutMs: number): Promise<{ status: number }> {
-  const options: SessionOptions = { host: smsc.host, port: smsc.port, tls: smsc.tls };
-  if (smsc.tls) {
-    options.rejectUnauthorized = smsc.tlsRejectUnauthorized;
-    if (smsc.tlsCa) options.ca = smsc.tlsCa;
-    // SNI carries host names only (RFC 6066 §3)
-    if (!isIP(smsc.host)) options.servername = smsc.host;
-  }
-  const session = new RawSession(options);
+  const session = new RawSession(sessionOptionsOf(smsc));
   const bound = new Promise<{ status: number }>((resolve, reject) => {
     session.on('error', reject);
     session.on('close', () => reject(new Error('the SMSC closed the connection')));

@@ -7,9 +7,8 @@
  * leases (connectors/shared/limits.ts BindLease) and closes when the lease is lost.
  * What a submit's answer means for the segment is decided by the connector (smpp-connector.ts).
  */
-import { isIP } from 'node:net';
 import smpp from 'smpp';
-import type { PDU, PduFields, SessionOptions } from 'smpp';
+import type { PDU, PduFields } from 'smpp';
 import type { Logger } from 'pino';
 import type { SmscConfig } from '../config.ts';
 import type { BindMode, BindState, BindStatus } from '../types.ts';
@@ -17,7 +16,7 @@ import { classifyBindStatus, commandStatusName, ESME_RINVCMDID } from './command
 import { readDataSm, readDeliverSm, type IncomingMessage } from './deliver-sm.ts';
 import { AimdRateController, DEFAULT_AIMD, reconnectDelayMs, SendRateMeter } from './rate-controller.ts';
 import { INTERFACE_VERSION_34 } from './protocol.ts';
-import { RawSession, rawPdu } from './raw-session.ts';
+import { RawSession, rawPdu, sessionOptionsOf } from './raw-session.ts';
 import { smoothCapacity, TokenBucket } from './token-bucket.ts';
 import type { BindLease } from '../shared/limits.ts';
 
@@ -396,14 +395,7 @@ export class SmppBind<Job> {
   private connect(): void {
     this.setState('connecting');
     const config = this.config;
-    const options: SessionOptions = { host: config.host, port: config.port, tls: config.tls };
-    if (config.tls) {
-      options.rejectUnauthorized = config.tlsRejectUnauthorized;
-      if (config.tlsCa) options.ca = config.tlsCa;
-      // SNI carries host names only (RFC 6066 §3)
-      if (!isIP(config.host)) options.servername = config.host;
-    }
-    const session = new RawSession(options);
+    const session = new RawSession(sessionOptionsOf(config));
     this.session = session;
     let resolveClosed: () => void = () => {};
     this.closed = new Promise((resolve) => (resolveClosed = resolve));

@@ -5,8 +5,10 @@
  * (see deliver-sm.ts), and node-smpp does not decode their bodies at all. Framing, sequence numbers,
  * response callbacks, PDU encoding and the decoding of every other PDU stay node-smpp's.
  */
+import { isIP } from 'node:net';
 import smpp from 'smpp';
 import type { PDU, SessionOptions } from 'smpp';
+import type { SmscConfig } from '../config.ts';
 // DELIVER_SM and DATA_SM: the command ids whose bodies we read ourselves from the raw bytes (deliver-sm.ts).
 import {
   COMMAND_ID_OFFSET,
@@ -41,6 +43,18 @@ function headerOnlyPdu(raw: Buffer, commandId: number): PDU {
 /** The bytes a received PDU was decoded from (undefined for PDUs we built ourselves). */
 export function rawPdu(pdu: PDU): Buffer | undefined {
   return rawBytes.get(pdu);
+}
+
+/** Where and how to connect to the SMSC: its address, and under TLS its trust and server name. */
+export function sessionOptionsOf(smsc: SmscConfig): SessionOptions {
+  const options: SessionOptions = { host: smsc.host, port: smsc.port, tls: smsc.tls };
+  if (smsc.tls) {
+    options.rejectUnauthorized = smsc.tlsRejectUnauthorized;
+    if (smsc.tlsCa) options.ca = smsc.tlsCa;
+    // SNI carries host names only (RFC 6066 §3)
+    if (!isIP(smsc.host)) options.servername = smsc.host;
+  }
+  return options;
 }
 
 export class RawSession extends smpp.Session {
