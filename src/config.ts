@@ -133,7 +133,7 @@ const fileSchema = z.strictObject({
           host: z.string().min(1).default('127.0.0.1'),
           port: z.number().int().min(0).max(65535).default(2775),
           controlPort: z.number().int().min(0).max(65535).nullable().default(2776),
-          /** the bearer token of the control API (a secret: no default); absent: open, on loopback only */
+          /** the bearer token of the control API (a secret: no default); absent: otagw start generates one and prints it */
           controlToken: z.string().min(1).optional(),
         })
         .prefault({}),
@@ -141,7 +141,10 @@ const fileSchema = z.strictObject({
     .prefault({}),
   provisioning: z
     .strictObject({
-      /** the same subscriber + IMEI again within this window is one first use (flapping triggers) */
+      /**
+       * after a first use the push waits this long; a trigger for the same SIM in another handset within it
+       * moves the push to that handset (the last one wins), the same one again changes nothing
+       */
       debounceMs: z.number().int().min(0).default(60_000), // 0: no window (tests)
       /** submitted but no final receipt for this long: expired */
       receiptTimeoutMs: durationMs.default(48 * 3600_000),

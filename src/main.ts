@@ -1,5 +1,5 @@
 /**
- * One program, four roles (DESIGN "Scale-out"), each started by a function of its own below:
+ * One program, five roles (DESIGN "Scale-out"), each started by a function of its own below:
  * - api (startApiRole): the HTTP API (records requests, queues jobs; no SMPP binds)
  * - worker (startWorkerRole): BullMQ workers with their own SMPP binds, receipts, sweeps
  * - smsc-sim (startSimulatorRole): the SMSC simulator alone

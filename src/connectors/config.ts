@@ -227,7 +227,7 @@ const NUMERIC_KEYS = new Set<string>(
     .filter(([, schema]) => acceptsNumber(schema))
     .map(([key]) => key),
 );
-const BOOLEAN_KEYS = new Set<string>(['tls', 'tlsRejectUnauthorized', 'ussd']);
+const BOOLEAN_KEYS = new Set<string>(['tls', 'tlsRejectUnauthorized', 'ussd', 'querySm']);
 const URL_FORBIDDEN_KEYS = new Set<string>([
   'password',
   'systemId',

@@ -88,6 +88,10 @@ describe('parseSmscUrl', () => {
   });
 
   it('uses TLS for ssmpp:// and defaults the port per scheme', () => {
+    expect(parseSmscUrl('smpp://a:b@smsc.example?querySm=false&statusQueryAfterMs=60000')).toMatchObject({
+      querySm: false,
+      statusQueryAfterMs: 60_000,
+    });
     expect(parseSmscUrl('ssmpp://a:b@smsc.example')).toMatchObject({ tls: true, port: 3550 });
     expect(parseSmscUrl('smpp://a:b@smsc.example')).toMatchObject({ tls: false, port: 2775 });
   });

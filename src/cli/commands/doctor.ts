@@ -17,6 +17,7 @@ import { producerConnection, waitReady } from '../../queues/connection.ts';
 import { redisServerOnPath } from '../../queues/embedded-redis.ts';
 import { pendingMigrations } from '../../store/migrate.ts';
 import { openDb } from '../../store/open-db.ts';
+import { pingStore } from '../../store/repositories/health.ts';
 import { parseCommandLine, UsageError, type CliIo } from '../main.ts';
 
 export const DOCTOR_USAGE = `usage: otagw doctor [--config DIR] [--timeout MS]
@@ -144,7 +145,7 @@ async function checkStore(config: Config, timeoutMs: number): Promise<Check[]> {
       timeoutMs,
       'the store',
     );
-    await withTimeout(db.query('SELECT 1'), timeoutMs, 'the store');
+    await withTimeout(pingStore(db), timeoutMs, 'the store');
   } catch (error) {
     await db?.close().catch(() => undefined);
     if ((error as { code?: unknown }).code === 'DATA_DIR_LOCKED') {
