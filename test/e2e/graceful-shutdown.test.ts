@@ -185,9 +185,10 @@ describe.skipIf(!PG_ENABLED || !redisServerOnPath())('graceful shutdown of `otag
 
     const signalled = Date.now();
     process.kill(-gateway.child.pid!, 'SIGTERM');
-    // the group's signal did not reach the embedded redis-server: the gateway still needs it to drain
-    await sleep(200);
-    expect(alive(redisPid)).toBe(true);
+    // The group's signal cannot reach the embedded redis-server: it is in a process group of its own
+    // (asserted above), so it lives until the gateway stops it in its last step (asserted below). Not
+    // checked by sampling it a moment after the signal: an idle machine finishes the whole shutdown
+    // in less than that.
     const code = await exited;
     const exitMs = Date.now() - signalled;
     await loadDone;
