@@ -42,7 +42,7 @@ export const smscConfigSchema = z.strictObject({
   /**
    * binds (sessions: a transceiver, transmitter or receiver is one) the account allows at once over every
    * worker; each bind opens only while it holds one of the account's leases in Redis (worker role;
-   * connectors/shared/redis-limits.ts). Absent: no limit beyond `binds` per process
+   * connectors/account-limits/redis-limits.ts). Absent: no limit beyond `binds` per process
    */
   maxBinds: z.number().int().min(1).max(1000).optional(),
 

@@ -3,7 +3,7 @@
  */
 import type { Logger } from 'pino';
 import type { SmscConfig, SmscRoutingConfig } from './config.ts';
-import type { SharedAccountLimits } from './shared/limits.ts';
+import type { SharedAccountLimits } from './account-limits/limits.ts';
 import { SmscRouter } from './router.ts';
 import { SmppConnector } from './smpp/smpp-connector.ts';
 

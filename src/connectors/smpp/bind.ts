@@ -4,7 +4,7 @@
  * reconnect with exponential backoff and jitter, graceful unbind), the window of outstanding submit_sm
  * with their response timeouts, and the pacing of its submits (smooth token bucket + AIMD). Where the SMSC
  * account limits its binds over every worker (maxBinds), it opens only while it holds one of the account's
- * leases (connectors/shared/limits.ts BindLease) and closes when the lease is lost.
+ * leases (connectors/account-limits/limits.ts BindLease) and closes when the lease is lost.
  * What a submit's answer means for the segment is decided by the connector (smpp-connector.ts).
  */
 import smpp from 'smpp';
@@ -18,7 +18,7 @@ import { AimdRateController, DEFAULT_AIMD, reconnectDelayMs, SendRateMeter } fro
 import { INTERFACE_VERSION_34 } from './protocol.ts';
 import { RawSession, rawPdu, sessionOptionsOf } from './raw-session.ts';
 import { smoothCapacity, TokenBucket } from './token-bucket.ts';
-import type { BindLease } from '../shared/limits.ts';
+import type { BindLease } from '../account-limits/limits.ts';
 
 /** What became of a submit_sm; the connector turns it into a segment result or a retry. */
 export type SubmitAnswer =

@@ -10,7 +10,7 @@
  *   loss) is reported `unknown`, since the SMSC may have accepted it
  * - receipts are matched through one ReceiptMatcher per SMSC, so the bind they arrive on does not matter
  * - with `shared` limits (worker role), each submit also takes one of the account's tokens, shared with
- *   every worker bound to it, and binds open only with one of its leases (connectors/shared/)
+ *   every worker bound to it, and binds open only with one of its leases (connectors/account-limits/)
  */
 import { EventEmitter } from 'node:events';
 import { pino, type Logger } from 'pino';
@@ -47,7 +47,7 @@ import { isFinalState, stateFromMessageState } from './receipt-state.ts';
 import { SegmentQueue } from './segment-queue.ts';
 import { smoothCapacity } from './token-bucket.ts';
 import { buildSubmitSm, SubmitSmBuildError, submitSmTemplate } from './submit-sm.ts';
-import { SharedTokenStock, type SharedAccountLimits } from '../shared/limits.ts';
+import { SharedTokenStock, type SharedAccountLimits } from '../account-limits/limits.ts';
 
 interface SegmentJob {
   push: OutboundPush;
@@ -65,7 +65,7 @@ export interface SmppConnectorOptions {
   shared?: SharedAccountLimits;
 }
 
-/** Account tokens unused for this many pacing windows are dropped (connectors/shared/limits.ts). */
+/** Account tokens unused for this many pacing windows are dropped (connectors/account-limits/limits.ts). */
 const SHARED_TOKEN_MAX_AGE_WINDOWS = 5;
 
 export interface SmppConnectorCounters {

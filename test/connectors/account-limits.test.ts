@@ -1,13 +1,13 @@
 /**
- * An SMSC account's limits shared by several workers through Redis (connectors/shared/): two connectors,
+ * An SMSC account's limits shared by several workers through Redis (connectors/account-limits/): two connectors,
  * each with a Redis connection of its own as two worker processes would have, bound to one simulator
  * account over real SMPP sockets.
  */
 import type { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseSmscConfig, type SmscConfig, type SmscConfigInput } from '../../src/connectors/config.ts';
-import { SharedTokenStock, type AccountTokens } from '../../src/connectors/shared/limits.ts';
-import { redisAccountLimits } from '../../src/connectors/shared/redis-limits.ts';
+import { SharedTokenStock, type AccountTokens } from '../../src/connectors/account-limits/limits.ts';
+import { redisAccountLimits } from '../../src/connectors/account-limits/redis-limits.ts';
 import { SmppConnector } from '../../src/connectors/smpp/smpp-connector.ts';
 import type { SegmentResult } from '../../src/connectors/types.ts';
 import { producerConnection, waitReady } from '../../src/queues/connection.ts';
