@@ -21,7 +21,7 @@ import { CampaignService } from './campaigns/service.ts';
 import { loadConfig, type Config } from './config.ts';
 import { createSmscConnectors, type SmscRouter } from './connectors/index.ts';
 import { smscRoutingSchema, type SmscRoutingConfig } from './connectors/config.ts';
-import { redisAccountLimits } from './connectors/shared/redis-limits.ts';
+import { redisAccountLimits } from './connectors/account-limits/redis-limits.ts';
 import { createRedisEventBus } from './events/bus.ts';
 import type { EventBus } from './events/types.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
@@ -414,7 +414,7 @@ async function startWorkers(
 
 /**
  * The SMPP binds of `routing`: each SMSC account's maxBinds and tps shared with the other workers through
- * Redis (connectors/shared/redis-limits.ts), the binds and counters published each second for the api's
+ * Redis (connectors/account-limits/redis-limits.ts), the binds and counters published each second for the api's
  * readers (smsc/worker-binds.ts).
  */
 async function startBinds(

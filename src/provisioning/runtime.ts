@@ -121,7 +121,7 @@ export function startProvisioningWorker(
 
 /**
  * While every bind of this worker stands by (other workers hold the SMSC account's bind leases, maxBinds),
- * it takes no jobs: they would only be refused here and retried (connectors/shared/). Returns the detach.
+ * it takes no jobs: they would only be refused here and retried (connectors/account-limits/). Returns the detach.
  */
 function pauseWhileStandingBy(connector: SmscConnector, worker: Worker): () => void {
   const follow = (): void => {
