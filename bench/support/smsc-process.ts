@@ -17,14 +17,27 @@ export interface SmscTimes {
   segments: number;
 }
 
+/** One accepted binary submit_sm as the SMSC read it (for a check that a push is well formed). */
+export interface SubmitSample {
+  systemId: string;
+  destination: string;
+  esmClass: number;
+  dataCoding: number;
+  registeredDelivery: number;
+  /** TP-UD (UDH included), hex */
+  shortMessageHex: string;
+}
+
 type ToChild =
-  | { op: 'start'; receiptDelayMs: number }
+  | { op: 'start'; receiptDelayMs: number; accounts?: Array<{ systemId: string; password: string }> }
+  | { op: 'sample'; id: number; destination: string }
   | { op: 'collect'; id: number }
   | { op: 'counters'; id: number }
   | { op: 'cpu'; id: number };
 type FromChild =
   | { op: 'ready'; host: string; port: number }
   | { op: 'collected'; id: number; entries: Array<[string, number, number, number]> }
+  | { op: 'sampled'; id: number; samples: SubmitSample[] }
   | { op: 'counters'; id: number; counters: Record<string, unknown> }
   | { op: 'cpu'; id: number; user: number; system: number };
 
@@ -36,7 +49,7 @@ async function runChild(): Promise<void> {
     process.once('message', (message: ToChild) => resolve(message as Extract<ToChild, { op: 'start' }>)),
   );
   const sim = await startSmscSimulator({
-    accounts: [{ ...DEFAULT_ACCOUNT }],
+    accounts: [{ ...DEFAULT_ACCOUNT }, ...(start.accounts ?? [])],
     behaviour: { handsetEnabled: false, receiptDelayMs: start.receiptDelayMs },
     maxSubmittedRecords: 20_000,
   });
@@ -71,6 +84,21 @@ async function runChild(): Promise<void> {
       }
       times.clear();
       process.send?.({ op: 'collected', id: message.id, entries } satisfies FromChild);
+    } else if (message.op === 'sample') {
+      const samples: SubmitSample[] = sim
+        .submitted()
+        .filter(
+          (r) => r.shortMessage !== null && r.destinationAddr.replace(/\D/g, '') === message.destination,
+        )
+        .map((r) => ({
+          systemId: r.systemId,
+          destination: r.destinationAddr,
+          esmClass: r.esmClass,
+          dataCoding: r.dataCoding,
+          registeredDelivery: r.registeredDelivery,
+          shortMessageHex: Buffer.from(r.shortMessage!).toString('hex'),
+        }));
+      process.send?.({ op: 'sampled', id: message.id, samples } satisfies FromChild);
     } else if (message.op === 'cpu') {
       const usage = process.cpuUsage();
       process.send?.({
@@ -114,7 +142,13 @@ export class SmscProcess {
     });
   }
 
-  static start(options: { receiptDelayMs: number }): Promise<SmscProcess> {
+  /**
+   * `accounts`: more accounts besides DEFAULT_ACCOUNT (bench:vs-kannel binds Kannel with one of its own).
+   */
+  static start(options: {
+    receiptDelayMs: number;
+    accounts?: Array<{ systemId: string; password: string }>;
+  }): Promise<SmscProcess> {
     const child = fork(fileURLToPath(import.meta.url), [], {
       execArgv: process.execArgv,
       stdio: ['ignore', 2, 2, 'ipc'],
@@ -128,16 +162,30 @@ export class SmscProcess {
           resolve(new SmscProcess(child, message.host, message.port, options.receiptDelayMs));
         }
       });
-      child.send({ op: 'start', receiptDelayMs: options.receiptDelayMs } satisfies ToChild);
+      child.send({
+        op: 'start',
+        receiptDelayMs: options.receiptDelayMs,
+        ...(options.accounts ? { accounts: options.accounts } : {}),
+      } satisfies ToChild);
     });
   }
 
-  private ask(op: 'collect' | 'counters' | 'cpu'): Promise<FromChild> {
+  private ask(op: 'collect' | 'counters' | 'cpu' | 'sample', destination = ''): Promise<FromChild> {
     const id = this.nextId++;
     return new Promise((resolve) => {
       this.waiting.set(id, resolve);
-      this.child.send({ op, id } satisfies ToChild);
+      this.child.send((op === 'sample' ? { op, id, destination } : { op, id }) satisfies ToChild);
     });
+  }
+
+  /** The simulator's process id (its CPU is read from /proc/<pid>/stat). */
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  /** The binary submit_sm the simulator still keeps for one destination (digits only), oldest first. */
+  async samples(destination: string): Promise<SubmitSample[]> {
+    return ((await this.ask('sample', destination)) as Extract<FromChild, { op: 'sampled' }>).samples;
   }
 
   /** The times seen since the last collect, by destination (digits only); clears them in the child. */
