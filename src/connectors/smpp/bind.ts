@@ -81,6 +81,8 @@ export class SmppBind<Job> {
   /** sendCount when the window or the rate was last cut: answers to older submits are old news */
   private windowCutAtSend = 0;
   private rateCutAtSend = 0;
+  /** set while a submit_sm_resp is handled, once its answer went into the rate controller's share */
+  private answerRecorded = false;
   private lastReceivedAt = 0;
   private enquireLinkSentAt: number | undefined;
   private tickTimer: NodeJS.Timeout | undefined;
@@ -118,6 +120,7 @@ export class SmppBind<Job> {
         probeFractionPerSecond: config.aimdProbePercentPerSecond / 100,
         holdMs: config.aimdHoldMs,
         floorFractionOfMax: DEFAULT_AIMD.floorFractionOfMax,
+        rateLimitShare: DEFAULT_AIMD.rateLimitShare,
       },
       now,
     );
@@ -262,6 +265,10 @@ export class SmppBind<Job> {
    */
   onCongestion(kind: 'throttled' | 'queue-full', sendNumber: number, now: number): void {
     this.throttled++;
+    if (kind === 'throttled') {
+      this.aimd.recordAnswer(true);
+      this.answerRecorded = true;
+    }
     if (kind === 'queue-full') {
       if (sendNumber <= this.windowCutAtSend) return;
       this.windowCutAtSend = this.sendCount;
@@ -552,12 +559,15 @@ export class SmppBind<Job> {
       if (response.command_status === 0 && this.effectiveWindow < this.config.window) {
         this.effectiveWindow = Math.min(this.config.window, this.effectiveWindow + 1 / this.windowSize);
       }
+      this.answerRecorded = false;
       this.handlers.onAnswer(this, entry.job, {
         kind: 'response',
         status: response.command_status,
         messageId: response.message_id ?? '',
         sendNumber: entry.sendNumber,
       });
+      // an answer the connector did not report as a throttle (onCongestion) counts as one that was not
+      if (!this.answerRecorded) this.aimd.recordAnswer(false);
     }
     this.handlers.onReady(this);
   }

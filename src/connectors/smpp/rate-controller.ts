@@ -5,8 +5,14 @@
  * idle is not taken for a low limit), never the allowed one alone. The rate then climbs back to the
  * ceiling within recoveryMs and probes above it by a few percent a second, so an SMSC limit is found again
  * within seconds (issue #15 item 5); it never falls below a floor (minRate, and a tenth of a configured
- * rate). One congestion event (a window full of throttled responses) counts once. Pure: the clock is
- * passed in.
+ * rate). One congestion event (a window full of throttled responses) counts once.
+ *
+ * A throttle is taken for a rate limit only when a large share of the recent answers were throttles
+ * (AnswerShare, rateLimitShare): an SMSC that refuses a share of submits whatever the rate (the chaos
+ * run's 10% random ESME_RTHROTTLED) is answered by sending the refused segments again, not by slowing
+ * down, which would not make those throttles fewer and held the chaos run's bind at ~14/s. Against a
+ * real limit the share grows with the overshoot, and the cut is based on the rate the SMSC accepted
+ * (sent x (1 - share)), so one cut lands just under the limit. Pure: the clock is passed in.
  */
 export interface AimdOptions {
   /** configured throughput; Infinity = none configured (the limit is then learnt from throttling) */
@@ -24,6 +30,12 @@ export interface AimdOptions {
   holdMs: number;
   /** with a configured rate, never below this fraction of it (one cut too many must not crawl) */
   floorFractionOfMax: number;
+  /**
+   * below this share of throttles among the recent answers, a throttle is not a rate limit: the rate
+   * stays (the segment is sent again). Judged once AnswerShare.MIN_ANSWERS answers came; with no
+   * answer recorded at all (a caller that does not record them), every throttle cuts.
+   */
+  rateLimitShare: number;
 }
 
 /** The pacing's defaults: the SMSC config's defaults (connectors/config.ts) and the floor no config sets. */
@@ -35,6 +47,8 @@ export const DEFAULT_AIMD: Readonly<Omit<AimdOptions, 'maxRate'>> = {
   probeFractionPerSecond: 0.1,
   holdMs: 200,
   floorFractionOfMax: 0.1,
+  // 10% random throttles reach 32 of the last 128 answers about once in 10^7 answers (binomial tail)
+  rateLimitShare: 0.25,
 };
 
 /** a throttle at no less than this share of the ceiling counts as hitting it */
@@ -46,6 +60,8 @@ export class AimdRateController {
   private updatedAt: number;
   private lastDecreaseAt = -Infinity;
   private throttleEvents = 0;
+  private ignoredThrottles = 0;
+  private readonly answers = new AnswerShare();
 
   constructor(
     private readonly options: AimdOptions,
@@ -66,6 +82,16 @@ export class AimdRateController {
     return this.throttleEvents;
   }
 
+  /** throttles taken for an SMSC's random refusals, not a rate limit (the rate was left as it was) */
+  get randomThrottles(): number {
+    return this.ignoredThrottles;
+  }
+
+  /** One submit_sm_resp: `throttled` when it said ESME_RTHROTTLED. Feeds the share onThrottle reads. */
+  recordAnswer(throttled: boolean): void {
+    this.answers.record(throttled);
+  }
+
   /**
    * The SMSC said "too fast". `observedRate` is what the bind actually sent over the last second; it
    * matters when no rate is configured or when sending was slower than allowed.
@@ -74,16 +100,25 @@ export class AimdRateController {
   onThrottle(now: number, observedRate: number): boolean {
     this.advance(now);
     if (now - this.lastDecreaseAt < this.options.holdMs) return false;
+    const share = this.answers.share();
+    if (share !== undefined && (share < this.options.rateLimitShare || !this.answers.judgeable)) {
+      this.ignoredThrottles++;
+      return false;
+    }
     const { decreaseFactor, ceilingFactor } = this.options;
     const floor = this.floor;
-    const base = observedRate > 0 ? Math.min(this.rate, observedRate) : this.rate;
+    // what the SMSC took of what was sent: against a limit, the limit itself
+    const accepted = observedRate * (1 - (share ?? 0));
+    const base = accepted > 0 ? Math.min(this.rate, accepted) : this.rate;
     const throttledAt = Number.isFinite(base) ? base : floor;
-    // Only a throttle that came while sending at (or near) the ceiling says where the SMSC's limit is.
-    // One that came while sending well below it (an SMSC that throttles a share of submits whatever the
-    // rate, or while we were still climbing back after a cut) cuts the rate but keeps the ceiling:
-    // lowering it to what was sent then would ratchet it down throttle by throttle (the chaos run's 10%
-    // random throttling held a bind at ~2/s that way).
-    const nearCeiling = !Number.isFinite(this.ceiling) || throttledAt >= this.ceiling * NEAR_CEILING;
+    // A large share of throttles (share known) is a rate limit wherever the rate is: the ceiling goes to
+    // just under what the SMSC accepted, or the rate would climb back into the limit within recoveryMs.
+    // Without answers to judge by, only a throttle that came while sending at (or near) the ceiling says
+    // where the limit is; one well below it cuts the rate but keeps the ceiling, since lowering it to
+    // what was sent then would ratchet it down throttle by throttle (the chaos run's 10% random
+    // throttling held a bind at ~2/s that way).
+    const nearCeiling =
+      share !== undefined || !Number.isFinite(this.ceiling) || throttledAt >= this.ceiling * NEAR_CEILING;
     if (nearCeiling) this.ceiling = Math.max(floor, throttledAt * ceilingFactor);
     this.rate = Math.max(floor, throttledAt * decreaseFactor);
     this.lastDecreaseAt = now;
@@ -113,6 +148,36 @@ export class AimdRateController {
     } else {
       this.rate = this.ceiling;
     }
+  }
+}
+
+/**
+ * The share of throttles among the last ANSWERS submit_sm_resp of a bind (a count, not a time window, so
+ * that a bind sending slowly still has a share to judge by); undefined before the first answer, and
+ * not judgeable before MIN_ANSWERS (two throttles among the first five answers say nothing).
+ */
+export class AnswerShare {
+  private static readonly ANSWERS = 128;
+  private static readonly MIN_ANSWERS = 16;
+  private readonly throttledAt = new Array<boolean>(AnswerShare.ANSWERS).fill(false);
+  private count = 0;
+  private throttled = 0;
+
+  record(throttled: boolean): void {
+    const slot = this.count % AnswerShare.ANSWERS;
+    if (this.count >= AnswerShare.ANSWERS && this.throttledAt[slot]) this.throttled--;
+    this.throttledAt[slot] = throttled;
+    if (throttled) this.throttled++;
+    this.count++;
+  }
+
+  get judgeable(): boolean {
+    return this.count >= AnswerShare.MIN_ANSWERS;
+  }
+
+  share(): number | undefined {
+    if (this.count === 0) return undefined;
+    return this.throttled / Math.min(this.count, AnswerShare.ANSWERS);
   }
 }
 

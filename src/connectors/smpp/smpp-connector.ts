@@ -4,8 +4,9 @@
  *
  * Policy lives here, transport in bind.ts:
  * - a segment is sent on the next bind with a free window slot and a token (round robin)
- * - ESME_RTHROTTLED / ESME_RMSGQFUL: that bind slows down and the segment goes back to the front of the
- *   queue (up to throttleRetryLimit times); ESME_RINVBNDSTS: rebind and resend (docs/protocol.md §6.8)
+ * - ESME_RTHROTTLED / ESME_RMSGQFUL: that bind slows down (when it is a rate limit: rate-controller.ts)
+ *   and the segment goes back to the front of the queue after a short back-off (up to throttleRetryLimit
+ *   times); ESME_RINVBNDSTS: rebind and resend (docs/protocol.md §6.8)
  * - a submit that was never written is resent; one that was written but not answered (timeout, link
  *   loss) is reported `unknown`, since the SMSC may have accepted it
  * - receipts are matched through one ReceiptMatcher per SMSC, so the bind they arrive on does not matter
@@ -65,6 +66,14 @@ export interface SmppConnectorOptions {
   shared?: SharedAccountLimits;
 }
 
+/**
+ * A throttled segment waits this long before it goes back to the queue, doubled with each throttle of
+ * the same segment up to THROTTLE_BACKOFF_MAX_MS: sent again at once, a segment would meet a real
+ * limit again at once; a random refusal costs it a few milliseconds.
+ */
+const THROTTLE_BACKOFF_MS = 20;
+const THROTTLE_BACKOFF_MAX_MS = 1_000;
+
 /** Account tokens unused for this many pacing windows are dropped (connectors/account-limits/limits.ts). */
 const SHARED_TOKEN_MAX_AGE_WINDOWS = 5;
 
@@ -114,6 +123,8 @@ export class SmppConnector extends EventEmitter<SmscConnectorEvents> implements 
   private notAnsweredInTime = 0;
   private moCount = 0;
   private readonly failures = new Map<string, number>();
+  /** throttled segments waiting out their back-off before they go back to the queue */
+  private readonly backingOff = new Map<SegmentJob, NodeJS.Timeout>();
   /** this worker's stock of the account's shared tokens; undefined: paced by this process alone */
   private readonly sharedTokens: SharedTokenStock | undefined;
 
@@ -194,6 +205,11 @@ export class SmppConnector extends EventEmitter<SmscConnectorEvents> implements 
     for (const job of this.queue.removeWhere(() => true)) {
       this.fail(job, 'transient', 'connector stopping; segment was not sent');
     }
+    for (const [job, timer] of this.backingOff) {
+      clearTimeout(timer);
+      this.fail(job, 'transient', 'connector stopping; segment was not sent');
+    }
+    this.backingOff.clear();
     await Promise.all(this.binds.map((bind) => bind.stop()));
     clearInterval(this.housekeepingTimer);
     clearTimeout(this.pumpTimer);
@@ -431,7 +447,10 @@ export class SmppConnector extends EventEmitter<SmscConnectorEvents> implements 
         this.throttledCount++;
         bind.onCongestion(status === ESME_RMSGQFUL ? 'queue-full' : 'throttled', sendNumber, Date.now());
         if (job.retries++ < this.config.throttleRetryLimit) {
-          this.requeue(job);
+          this.requeueAfter(
+            job,
+            Math.min(THROTTLE_BACKOFF_MAX_MS, THROTTLE_BACKOFF_MS * 2 ** (job.retries - 1)),
+          );
         } else {
           this.fail(job, 'transient', `still throttled after ${this.config.throttleRetryLimit} retries`, {
             status,
@@ -481,6 +500,14 @@ export class SmppConnector extends EventEmitter<SmscConnectorEvents> implements 
       this.matcher.register(messageId, segment, Date.now());
     }
     return messageId;
+  }
+
+  private requeueAfter(job: SegmentJob, delayMs: number): void {
+    const timer = setTimeout(() => {
+      this.backingOff.delete(job);
+      this.requeue(job);
+    }, delayMs);
+    this.backingOff.set(job, timer);
   }
 
   private requeue(job: SegmentJob): void {

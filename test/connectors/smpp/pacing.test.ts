@@ -81,6 +81,53 @@ describe('AimdRateController', () => {
     expect(aimd.currentRate(t + 2_000)).toBeGreaterThan(150);
   });
 
+  it('leaves the rate alone when 10% of answers are throttles sent far below the configured rate', () => {
+    // issue 15: the chaos run's random 10% ESME_RTHROTTLED at ~50/s against a 500/s account
+    const aimd = new AimdRateController(options, 0);
+    let cuts = 0;
+    for (let i = 1; i <= 2_000; i++) {
+      const t = i * 20;
+      const throttled = i % 10 === 0;
+      aimd.recordAnswer(throttled);
+      if (throttled && aimd.onThrottle(t, 50)) cuts++;
+    }
+    expect(cuts).toBe(0);
+    expect(aimd.randomThrottles).toBe(200);
+    expect(aimd.currentRate(40_000)).toBe(500);
+  });
+
+  it('takes randomly placed 10% throttles for random refusals too (not only every tenth answer)', () => {
+    let seed = 7;
+    const random = () => (seed = (seed * 48_271) % 2_147_483_647) / 2_147_483_647;
+    const aimd = new AimdRateController({ ...DEFAULT_AIMD, maxRate: Infinity }, 0);
+    let cuts = 0;
+    for (let i = 1; i <= 20_000; i++) {
+      const throttled = random() < 0.1;
+      aimd.recordAnswer(throttled);
+      if (throttled && aimd.onThrottle(i * 5, 200)) cuts++;
+    }
+    // 32 or more throttles among 128 answers at a 10% chance each: about once in 10^7 answers
+    expect(cuts).toBe(0);
+    expect(aimd.currentRate(200_000)).toBe(Infinity);
+  });
+
+  it('still cuts when a large share is throttled (a rate limit), to just under what the SMSC accepted', () => {
+    // sending 400/s at an SMSC that takes 200/s: every other answer is a throttle
+    const aimd = new AimdRateController(options, 0);
+    let cut = false;
+    for (let i = 1; i <= 128 && !cut; i++) {
+      const throttled = i % 2 === 0;
+      aimd.recordAnswer(throttled);
+      if (throttled) cut = aimd.onThrottle(i * 2.5, 400);
+    }
+    expect(cut).toBe(true);
+    expect(aimd.congestionEvents).toBe(1);
+    // accepted 400 x (1 - 1/2) = 200/s: halved to 100, climbing back to 0.95 x 200 = 190 within recoveryMs
+    const at = 200;
+    expect(aimd.currentRate(at)).toBeLessThan(200);
+    expect(aimd.currentRate(at + DEFAULT_AIMD.recoveryMs)).toBeCloseTo(190, 0);
+  });
+
   it('counts a window full of throttled responses as one congestion event', () => {
     const aimd = new AimdRateController(options, 0);
     aimd.onThrottle(0, 500);

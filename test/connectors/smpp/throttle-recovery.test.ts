@@ -87,3 +87,33 @@ describe('throttling recovers against an SMSC limit', () => {
     expect(rate).toBeGreaterThanOrEqual(LIMIT * 0.5);
   }, 30_000);
 });
+
+describe('random throttling is not a rate limit', () => {
+  it('keeps sending at the configured rate while the SMSC throttles 10% of submits at any rate', async () => {
+    // issue 15: 10% random ESME_RTHROTTLED held the chaos run's bind at ~14/s; a 200 TPS account sends
+    // 600 segments (and the ~10% sent again) in about 660 / 200 s, every segment accepted in the end
+    harness = await startHarness(
+      { throttlePercent: 10 },
+      { tps: 200, window: 50, queueTimeoutMs: 60_000, throttleRetryLimit: 50 },
+    );
+    let lowest = Infinity;
+    const watch = setInterval(() => {
+      lowest = Math.min(lowest, harness!.connector.status()[0].currentTps);
+    }, 10);
+    const started = Date.now();
+    const results = await Promise.all(
+      Array.from({ length: 60 }, (_, i) =>
+        harness!.connector.submit(pushOf(`r${i}`, `4477009200${String(i).padStart(2, '0')}`, 10)),
+      ),
+    );
+    clearInterval(watch);
+    const seconds = (Date.now() - started) / 1000;
+    expect(results.flat().every((result) => result.ok)).toBe(true);
+    expect(harness.sim.counters().submits.accepted).toBe(600);
+    const throttled = harness.sim.counters().errors.ESME_RTHROTTLED ?? 0;
+    expect(throttled).toBeGreaterThan(30);
+    // never slowed down: ~3.3 s at 200/s; the collapse to ~14/s took over 40 s
+    expect(lowest).toBe(200);
+    expect(seconds).toBeLessThan(6);
+  }, 30_000);
+});
