@@ -522,3 +522,70 @@ export async function markDmCommandsSent(db: Db, ids: readonly number[]): Promis
     [ids],
   );
 }
+
+/** What a generated w7 account starts with (secrets already sealed). */
+export interface NewW7DmAccount {
+  serverId: string;
+  clientAuthType: DmAuthType;
+  clientName: string;
+  clientSecretSealed: string;
+  clientNonce: string;
+  serverAuthType: DmAuthType;
+  serverName: string;
+  serverSecretSealed: string;
+  serverNonce: string;
+}
+
+/**
+ * The DevId (docs/protocol-dm.md §6.1) of the subscriber's current handset: `IMEI:` and the 15-digit
+ * IMEI, whose check digit (3GPP TS 23.003 Annex B, Luhn) is worked out for a 14-digit IMEI or an IMEISV.
+ */
+const DEV_ID_OF_CURRENT_IMEI = `'IMEI:' || CASE WHEN length(s.current_imei) = 15 THEN s.current_imei
+  ELSE left(s.current_imei, 14) || ((10 - (SELECT sum(CASE WHEN i % 2 = 0
+      THEN (substr(s.current_imei, i, 1)::int * 2) / 10 + (substr(s.current_imei, i, 1)::int * 2) % 10
+      ELSE substr(s.current_imei, i, 1)::int END) FROM generate_series(1, 14) AS i) % 10) % 10)::text END`;
+
+/**
+ * The live DM account of the handset the subscriber with this IMSI is in now, created from `candidate`
+ * when the device has none (a CP push with w7 is being composed, docs/protocol-dm.md §4.5). One statement:
+ * the push path makes one round trip. 'no-handset' when the subscriber or its handset is unknown;
+ * 'raced' when a concurrent push created the device's account at the same instant (ask once more).
+ */
+export async function takeW7DmAccount(
+  db: Db,
+  imsi: string,
+  candidate: NewW7DmAccount,
+): Promise<DmAccount | 'no-handset' | 'raced'> {
+  const row = await db.one<AccountRow>(
+    `WITH sub AS (
+       SELECT s.id, s.msisdn, ${DEV_ID_OF_CURRENT_IMEI} AS device_id
+         FROM subscribers s WHERE s.imsi = $1 AND s.current_imei ~ '^[0-9]{14,16}$'),
+     found AS (
+       SELECT ${ACCOUNT_COLUMNS} FROM dm_accounts
+        WHERE device_id = (SELECT device_id FROM sub) AND revoked_at IS NULL),
+     made AS (
+       INSERT INTO dm_accounts (device_id, server_id, subscriber_id, msisdn, origin, client_auth_type,
+          client_name, client_secret_enc, client_nonce, server_auth_type, server_name, server_secret_enc,
+          server_nonce, allow_basic)
+       SELECT sub.device_id, $2, sub.id, sub.msisdn, 'cp-w7', $3, $4, $5, $6, $7, $8, $9, $10, $3 = 'basic'
+         FROM sub WHERE NOT EXISTS (SELECT 1 FROM found)
+       ON CONFLICT (device_id) WHERE revoked_at IS NULL DO NOTHING
+       RETURNING ${ACCOUNT_COLUMNS})
+     SELECT x.*, sub.device_id AS handset FROM sub
+       LEFT JOIN (SELECT * FROM found UNION ALL SELECT * FROM made) AS x ON true LIMIT 1`,
+    [
+      imsi,
+      candidate.serverId,
+      candidate.clientAuthType,
+      candidate.clientName,
+      candidate.clientSecretSealed,
+      candidate.clientNonce,
+      candidate.serverAuthType,
+      candidate.serverName,
+      candidate.serverSecretSealed,
+      candidate.serverNonce,
+    ],
+  );
+  if (!row) return 'no-handset';
+  return row.id ? accountOf(row) : 'raced';
+}

@@ -14,6 +14,7 @@ import {
 import type { XmlElement } from '../../codecs/xml/element.ts';
 import type { SegmentMode } from '../connectors/types.ts';
 import type { ResolvedDevice } from '../devices/resolve-device.ts';
+import { w7Placeholder, withW7Credentials, type W7AccountSource } from '../dm/w7-credentials.ts';
 import { ProfileError } from '../profiles/errors.ts';
 import { renderProfile, type DeviceCapabilities, type RenderedProfile } from '../profiles/render.ts';
 import { getVersionById } from '../profiles/repository.ts';
@@ -154,7 +155,14 @@ export class PushComposer {
   private readonly fitted = new Map<string, FittedDocument>();
   private readonly parameters = new Map<string, ProfileParameters>();
 
-  constructor(private readonly db: Db) {}
+  /**
+   * `w7Accounts`: the worker's (each subscriber's own DM account goes into a w7, src/dm/w7-accounts.ts).
+   * Without it (previews) a w7 carries placeholders of the same lengths and no account is made.
+   */
+  constructor(
+    private readonly db: Db,
+    private readonly w7Accounts?: W7AccountSource,
+  ) {}
 
   private async loadParameters(versionId: string): Promise<ProfileParameters> {
     const cached = this.parameters.get(versionId);
@@ -172,7 +180,11 @@ export class PushComposer {
     const key = `${versionId}|${JSON.stringify(target)}`;
     const cached = this.fitted.get(key);
     if (cached) return cached;
-    const entry = fitToDevice(await this.loadParameters(versionId), target);
+    const parameters = await this.loadParameters(versionId);
+    const entry = fitToDevice(
+      parameters.dm ? withW7Credentials(parameters, w7Placeholder(parameters.dm)) : parameters,
+      target,
+    );
     if (this.fitted.size >= MAX_CACHE_ENTRIES) this.fitted.clear();
     this.fitted.set(key, entry);
     return entry;
@@ -185,15 +197,41 @@ export class PushComposer {
   async compose(request: ComposeRequest, signing: SigningRequest): Promise<ComposedPush> {
     const { device, mode } = request;
     const security = chooseSecurity(request.policyMethod, device);
-    const fitted = await this.fit(request.versionId, {
+    const target: FitTarget = {
       format: device.format,
       capabilities: capabilitiesOf(device.capabilities),
       maxSegments: device.maxSegments,
       sec: security,
       mode,
-    });
+    };
+    let fitted = await this.fit(request.versionId, target);
+    if (this.w7Accounts && !fitted.omitted.includes('dm')) {
+      fitted = await this.withAccount(request.versionId, target, signing.imsi, fitted);
+    }
     const signed = fitted.fits ? signPush(fitted.compiled, { sec: security, mode, ...signing }) : undefined;
     return { fitted, security, signed };
+  }
+
+  /**
+   * The document again with the subscriber's own DM account in its w7 (one store round trip, only for a
+   * document that carries a w7); no handset known: the w7 is left out, as for a handset without DM.
+   */
+  private async withAccount(
+    versionId: string,
+    target: FitTarget,
+    imsi: string,
+    placeholder: FittedDocument,
+  ): Promise<FittedDocument> {
+    const parameters = await this.loadParameters(versionId);
+    if (!parameters.dm) return placeholder;
+    const credentials = await this.w7Accounts!.credentialsFor(imsi, parameters.dm);
+    if (!credentials) {
+      return fitToDevice(parameters, {
+        ...target,
+        capabilities: { ...target.capabilities, supportsDm: false },
+      });
+    }
+    return fitToDevice(withW7Credentials(parameters, credentials), target);
   }
 }
 

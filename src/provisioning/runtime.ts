@@ -13,6 +13,8 @@ import type {
 } from '../connectors/types.ts';
 import { createProvisionWorker } from '../queues/workers.ts';
 import { PushComposer } from './compose.ts';
+import { loadDmSecretBox } from '../dm/secrets.ts';
+import { W7Accounts } from '../dm/w7-accounts.ts';
 import { DeviceCache } from './device-cache.ts';
 import { RuleCache, type DeliveryDeps } from './deliver.ts';
 import type { PipelineDeps } from './pipeline.ts';
@@ -51,7 +53,8 @@ export function startProvisioningWorker(
   const deps: DeliveryDeps = {
     ...base,
     connector,
-    composer: new PushComposer(base.db),
+    // a w7 carries the subscriber's own DM account, sealed with the key every process shares (dm.secretKey)
+    composer: new PushComposer(base.db, new W7Accounts(base.db, () => loadDmSecretBox(base.config.dm))),
     devices: base.devices ?? new DeviceCache(base.config.devices.operatorDefault),
     policies: base.policies ?? new GroupPolicies(base.db, base.config.groups),
     rules: new RuleCache(base.db),

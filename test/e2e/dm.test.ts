@@ -7,7 +7,6 @@
  * both. Device report with history, a silent APN Replace, FUMO success and failure by Generic Alert,
  * wrong credentials, and a session over several messages.
  */
-import { randomBytes } from 'node:crypto';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
@@ -17,6 +16,7 @@ import { createApiKey } from '../../src/auth/api-keys.ts';
 import { DmServer } from '../../src/dm/server.ts';
 import { createApp } from '../../src/http/app.ts';
 import { createLogger } from '../../src/observability/logger.ts';
+import { findDeviceModel } from '../../src/store/repositories/devices.ts';
 import { APN_URI, FUMO_ROOT } from '../../src/smsc-sim/dm-tree.ts';
 import type { DmDeviceSettings } from '../../src/smsc-sim/dm-handset.ts';
 import { describeEachStore } from '../support/stores.ts';
@@ -72,7 +72,8 @@ describeEachStore('OMA DM with the virtual handset (%s store)', (kind) => {
 
   beforeAll(async () => {
     h = await startHarness(kind);
-    const config = { ...h.config, dm: { ...h.config.dm, secretKey: randomBytes(32).toString('base64') } };
+    // the worker composing the w7 pushes seals the accounts with this key: every process shares it
+    const config = h.config;
     const logger = createLogger({ level: 'silent' });
     const context: AppContext = {
       config,
@@ -137,82 +138,50 @@ describeEachStore('OMA DM with the virtual handset (%s store)', (kind) => {
     ]);
     h.sim.registerSubscriber(subscriber.msisdn, { imsi: subscriber.imsi });
     h.sim.dm().register(subscriber.msisdn, { imei, man: 'Nokia', mod: 'N95', fwV: '20.0.015', ...settings });
-    const credentials = {
-      client: { name: `n95-${serial}`, secret: randomBytes(12).toString('base64url') },
-      server: { name: 'otagw', secret: randomBytes(12).toString('base64url') },
-      nonce: randomBytes(16).toString('base64'),
-    };
     const profile = `dm-e2e-${kind}-${serial}`;
     const created = await api('POST', '/v1/profiles', keys.admin, {
       name: profile,
       parameters: {
         name: 'Operator DM',
         connections: [{ id: 'GPRS1', bearer: 'GPRS', apn: 'internet.operator.example' }],
-        dm: {
-          serverId: SERVER_ID,
-          name: 'Operator DM',
-          url: `${proxy.url}/dm`,
-          serverAuth: {
-            type: 'DIGEST',
-            name: credentials.client.name,
-            secret: credentials.client.secret,
-            nonce: credentials.nonce,
-          },
-          clientAuth: {
-            type: 'DIGEST',
-            name: credentials.server.name,
-            secret: credentials.server.secret,
-            nonce: credentials.nonce,
-          },
-        },
+        // no credentials in the profile: composing the push makes the subscriber's own account
+        dm: { serverId: SERVER_ID, name: 'Operator DM', url: `${proxy.url}/dm` },
       },
     });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const deviceId = `IMEI:${imei}`;
+    const pushed = await pushProfile(subscriber.msisdn, profile);
+    // the account composing the push made (origin cp-w7), the only one of the device
+    const listed = await api('GET', `/v1/dm/accounts?deviceId=${encodeURIComponent(deviceId)}`, keys.admin);
+    expect(listed.body.accounts, JSON.stringify(listed.body)).toEqual([
+      expect.objectContaining({ deviceId, serverId: SERVER_ID, origin: 'cp-w7', state: 'active' }),
+    ]);
+    const account = listed.body.accounts[0];
+    // the handset took exactly that account from the w7 APPLICATION (APPSRV = its own credentials, §4.5)
+    const handset = h.sim.dm().view(subscriber.msisdn)!;
+    expect(handset.accounts).toEqual([
+      expect.objectContaining({
+        serverId: SERVER_ID,
+        clientName: account.clientAuth.name,
+        serverName: account.serverAuth.name,
+      }),
+    ]);
+    // and no secret of it in the provisioning's record
+    const record = await api('GET', `/v1/provisionings/${pushed}`, keys.care);
+    expect(JSON.stringify(record.body)).not.toContain(account.clientAuth.name);
+    return { ...subscriber, imei, deviceId, profile, account, provisioningId: pushed };
+  }
+
+  async function pushProfile(msisdn: string, profile: string): Promise<string> {
     const pushed = await api('POST', '/v1/provisionings', keys.care, {
-      msisdn: subscriber.msisdn,
+      msisdn,
       profile,
       reason: 'DM bootstrap',
     });
     expect(pushed.status, JSON.stringify(pushed.body)).toBe(202);
     const view = await h.waitForState(pushed.body.id, FINAL, 30_000);
     expect(view.state, JSON.stringify(view.events)).toBe('delivered');
-    // the handset took the account from the w7 APPLICATION (APPSRV = its own credentials, §4.5)
-    const handset = h.sim.dm().view(subscriber.msisdn)!;
-    expect(handset.accounts).toEqual([
-      expect.objectContaining({
-        serverId: SERVER_ID,
-        clientName: credentials.client.name,
-        serverName: 'otagw',
-      }),
-    ]);
-    const deviceId = `IMEI:${imei}`;
-    await ensureServerAccount(deviceId, subscriber.msisdn, credentials);
-    return { ...subscriber, imei, deviceId };
-  }
-
-  /**
-   * The server's side of the account: the one composing the w7 push made, else registered by an admin
-   * with the same secrets (a handset bootstrapped elsewhere).
-   */
-  async function ensureServerAccount(
-    deviceId: string,
-    msisdn: string,
-    credentials: {
-      client: { name: string; secret: string };
-      server: { name: string; secret: string };
-      nonce: string;
-    },
-  ) {
-    const listed = await api('GET', `/v1/dm/accounts?deviceId=${encodeURIComponent(deviceId)}`, keys.admin);
-    if (listed.status === 200 && listed.body.accounts.length > 0) return;
-    const registered = await api('POST', '/v1/dm/accounts', keys.admin, {
-      deviceId,
-      serverId: SERVER_ID,
-      msisdn,
-      clientAuth: { type: 'md5', ...credentials.client, nonce: credentials.nonce },
-      serverAuth: { type: 'md5', ...credentials.server, nonce: credentials.nonce },
-    });
-    expect(registered.status, JSON.stringify(registered.body)).toBe(201);
+    return pushed.body.id;
   }
 
   async function requestSession(msisdn: string, actions: unknown[]) {
@@ -353,6 +322,64 @@ describeEachStore('OMA DM with the virtual handset (%s store)', (kind) => {
     });
     expect(denied.every((row) => row.outcome === 'denied')).toBe(true);
     expect(JSON.stringify(denied)).not.toContain('not-the-secret-at-all');
+  });
+
+  it('a resend reuses the account; a rotation reaches the handset with the next push; a preview makes none', async () => {
+    const handset = await bootstrappedHandset();
+    const accountsOf = async (deviceId: string) =>
+      (
+        await api(
+          'GET',
+          `/v1/dm/accounts?deviceId=${encodeURIComponent(deviceId)}&includeRevoked=true`,
+          keys.admin,
+        )
+      ).body.accounts;
+    const resend = async () => {
+      const resent = await api('POST', `/v1/provisionings/${handset.provisioningId}/resend`, keys.care, {
+        reason: 'settings again',
+      });
+      expect(resent.status, JSON.stringify(resent.body)).toBe(202);
+      const view = await h.waitForState(resent.body.id ?? resent.body.provisioningId, FINAL, 30_000);
+      expect(view.state, JSON.stringify(view.events)).toBe('delivered');
+    };
+    await resend();
+    expect((await accountsOf(handset.deviceId)).map((account: LooseJson) => account.id)).toEqual([
+      handset.account.id,
+    ]);
+    expect(h.sim.dm().view(handset.msisdn)!.accounts[0].clientName).toBe(handset.account.clientAuth.name);
+
+    // new secrets on the server: the handset still holds the old ones (it refuses the server's Cred)
+    const rotated = await api('POST', `/v1/dm/accounts/${handset.account.id}/rotate`, keys.admin, {});
+    expect(rotated.status, JSON.stringify(rotated.body)).toBe(200);
+    expect((await h.sim.dm().startSession(handset.msisdn)).outcome).toMatch(/refused/);
+    await resend();
+    const tree = h.sim.dm().tree(handset.msisdn)!;
+    const secretUri = tree.view().find((node) => node.uri.match(/AppAuth\/cl\d+\/AAuthSecret$/))!.uri;
+    expect(tree.read(secretUri)).toBe(rotated.body.secrets.clientSecret);
+    const report = await h.sim.dm().startSession(handset.msisdn);
+    expect(report, JSON.stringify(report)).toMatchObject({
+      outcome: 'completed',
+      clientAuthenticated: true,
+      serverAuthenticated: true,
+    });
+
+    // an admin's preview for another subscriber's handset: placeholders, no account
+    const other = uniqueSubscriber();
+    const imei = imeiWith(TAC.nokiaN95, 7900 + serial);
+    await h.store.db.query(`INSERT INTO subscribers (imsi, msisdn, current_imei) VALUES ($1, $2, $3)`, [
+      other.imsi,
+      other.msisdn,
+      imei,
+    ]);
+    const model = await findDeviceModel(h.store.db, 'Nokia', 'N95');
+    const preview = await api(
+      'GET',
+      `/v1/profiles/${handset.profile}/versions/1/preview?model=${model!.id}&imsi=${other.imsi}`,
+      keys.admin,
+    );
+    expect(preview.status, JSON.stringify(preview.body)).toBe(200);
+    expect(preview.body.xml).toContain('<parm name="AAUTHNAME" value="xxxxxxxxxxxxxxxx"/>');
+    expect(await accountsOf(`IMEI:${imei}`)).toEqual([]);
   });
 
   it('runs a session over several messages when the handset takes small messages (MaxMsgSize 1024, Alert 1222)', async () => {

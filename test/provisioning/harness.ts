@@ -144,6 +144,8 @@ export async function startHarness(kind: DbKind, options: HarnessOptions = {}): 
         ...options.provisioning,
       },
       devices: { operatorDefault: null },
+      // the key of the DM secrets, as every process of one deployment shares it (src/dm/secrets.ts)
+      dm: { secretKey: randomBytes(32).toString('base64') },
       texts: options.texts,
       requests: options.requests,
     },
