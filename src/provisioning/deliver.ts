@@ -6,7 +6,7 @@
  * it into an UnrecoverableError); anything else is transient and retried with backoff, and on the last
  * attempt the provisioning fails with the last error.
  */
-import { randomInt } from 'node:crypto';
+import { createHash, randomInt } from 'node:crypto';
 import type { OutboundPush, SegmentResult, SmscConnector } from '../connectors/types.ts';
 import type { ResolvedDevice } from '../devices/resolve-device.ts';
 import { getVersion, listRules, type StoredProfileRule } from '../profiles/repository.ts';
@@ -30,11 +30,9 @@ import type { PushComposer } from './compose.ts';
 import { announceTransition, WORKER_ACTOR, type PipelineDeps } from './pipeline.ts';
 import {
   appendEvent,
-  countSegmentsPossiblySent,
   getProvisioningRecord,
   lockProvisionings,
   recordSubmitResults,
-  resetSegments,
   transition,
   waitForCommit,
   type ProvisioningRecord,
@@ -50,6 +48,12 @@ import { composeContent } from './compose-content.ts';
 import { CodecError } from '../../codecs/errors.ts';
 import { ProfileError } from '../profiles/errors.ts';
 import type { WorkerBatches } from './worker-batches.ts';
+import {
+  countResentPossiblySent,
+  readEarlierAttempt,
+  resetResentSegments,
+  type EarlierAttempt,
+} from './resend-repository.ts';
 
 export interface DeliveryDeps extends PipelineDeps {
   devices: DeviceCache;
@@ -184,6 +188,14 @@ interface ComposedPush {
   subscriberCode: string | undefined;
 }
 
+/** A push for one attempt: its UDH reference and digest, and the segments an earlier attempt got accepted. */
+interface AttemptPush extends ComposedPush {
+  reference: number;
+  digest: string;
+  /** accepted with a message id by an earlier attempt of the same bytes: not sent again */
+  kept: number[];
+}
+
 export async function deliverProvisioning(
   deps: DeliveryDeps,
   provisioningId: string,
@@ -208,9 +220,12 @@ export async function deliverProvisioning(
     return deferForQuietHours(deps, record, policy.quietHours, now, control);
   }
   await checkDailyCap(deps, record, policy, now, control);
-  const push = record.content
-    ? composeContentPush(deps, record.content, msisdn, device)
-    : await composePush(deps, record, msisdn, device, policy);
+  const earlier = record.state === 'submitting' ? await readEarlierAttempt(deps.db, record.id) : undefined;
+  const push = await composeForAttempt(earlier, (reference) =>
+    record.content
+      ? composeContentPush(deps, record.content, msisdn, device, reference)
+      : composePush(deps, record, msisdn, device, policy, reference),
+  );
 
   const attempt = control.attemptsMade + 1;
   const started = await startSubmit(deps, record, push, attempt);
@@ -224,7 +239,11 @@ export async function deliverProvisioning(
     failure = await submitAndRecord(
       deps,
       record,
-      { destination: msisdn, kind: 'wap-push', segments: push.segments },
+      {
+        destination: msisdn,
+        kind: 'wap-push',
+        segments: push.segments.filter((segment) => !push.kept.includes(segment.index)),
+      },
       { resubmit: record.state === 'submitting', attempt },
     );
   } finally {
@@ -309,6 +328,44 @@ async function checkDailyCap(
   return deferUntil(deps, record, window.end, 'daily-cap', details, control);
 }
 
+/** The SHA-256 of a push's segments as sent (UDH or TLV parameters included), hex: equal bytes, equal digest. */
+function digestOf(segments: OutboundPush['segments']): string {
+  const hash = createHash('sha256');
+  for (const segment of segments) {
+    hash.update(JSON.stringify([segment.index, segment.total, segment.udhi, segment.tlv ?? null]));
+    hash.update(segment.tpud);
+  }
+  return hash.digest('hex').slice(0, 32);
+}
+
+/**
+ * The push of this attempt. An attempt after an earlier one (a job run again in `submitting`) composes
+ * it again under the earlier UDH reference; when that gives the same bytes (digest), only the segments
+ * the SMSC did not accept with a message id are sent again, and the handset completes one message from
+ * the parts of both attempts (docs/protocol.md §5.1: parts are joined by reference and sequence; a part
+ * received twice with the same bytes is one part). Otherwise (a new PIN, another version) the whole
+ * push goes out under a new reference, so that its parts never mix with the earlier ones.
+ */
+async function composeForAttempt(
+  earlier: EarlierAttempt | undefined,
+  compose: (reference: number) => ComposedPush | Promise<ComposedPush>,
+): Promise<AttemptPush> {
+  if (earlier?.reference !== undefined && earlier.digest !== undefined) {
+    const again = await compose(earlier.reference);
+    const digest = digestOf(again.segments);
+    if (digest === earlier.digest) {
+      const kept = earlier.accepted.filter((index) => index <= again.segments.length);
+      return { ...again, reference: earlier.reference, digest, kept };
+    }
+  }
+  // The concatenation reference only has to differ between pushes in flight to one handset
+  // (docs/protocol.md §5.1), and from the earlier attempt's
+  const reference =
+    earlier?.reference === undefined ? randomInt(0, 256) : (earlier.reference + randomInt(1, 256)) % 256;
+  const push = await compose(reference);
+  return { ...push, reference, digest: digestOf(push.segments), kept: [] };
+}
+
 /** The profile version for this device, compiled, signed and split into the SMS the SMSC takes. */
 async function composePush(
   deps: DeliveryDeps,
@@ -316,15 +373,15 @@ async function composePush(
   msisdn: string,
   device: ResolvedDevice,
   policy: GroupPolicy,
+  reference: number,
 ): Promise<ComposedPush> {
   const versionId = record.profileVersionId ?? (await selectVersion(deps, record, device));
   // UDH in the payload or port/SAR TLVs, as the SMSC that will carry it wants (docs/protocol.md §5.4).
   const mode = deps.connector.segmentModeFor(msisdn);
   if (mode === undefined) throw new PermanentFailure('NO_SMSC_ROUTE', `no SMSC is configured for ${msisdn}`);
-  // The concatenation reference only has to differ between pushes in flight to one handset (docs/protocol.md §5.1).
   const { fitted, security, signed } = await deps.composer.compose(
     { versionId, device, policyMethod: policy.securityMethod, mode },
-    { imsi: record.imsi, reference: randomInt(0, 256) },
+    { imsi: record.imsi, reference },
   );
   if (!signed) {
     throw new PermanentFailure(
@@ -353,10 +410,11 @@ function composeContentPush(
   content: PushContent,
   msisdn: string,
   device: ResolvedDevice,
+  reference: number,
 ): ComposedPush {
   const mode = deps.connector.segmentModeFor(msisdn);
   if (mode === undefined) throw new PermanentFailure('NO_SMSC_ROUTE', `no SMSC is configured for ${msisdn}`);
-  const composed = composeContent(content, device, { mode, reference: randomInt(0, 256) });
+  const composed = composeContent(content, device, { mode, reference });
   if (!composed.ok) throw new PermanentFailure(composed.code, composed.message, composed.details);
   return {
     device,
@@ -373,12 +431,14 @@ function composeContentPush(
 /**
  * The move to 'submitting' before the first submit_sm. A first attempt (from 'queued') creates the
  * segments in the same statement; a later one (from 'submitting': an earlier attempt may have reached
- * the SMSC without us learning it, so this send may duplicate it) replaces the segments of the last.
+ * the SMSC without us learning it, so this send may duplicate it) replaces the segments of the last but
+ * those it keeps (composeForAttempt). Its event says how many of the segments sent again may have got
+ * through (possiblySentBefore) and how many were kept.
  */
 async function startSubmit(
   deps: DeliveryDeps,
   record: ProvisioningRecord,
-  push: ComposedPush,
+  push: AttemptPush,
   attempt: number,
 ): Promise<Transitioned | undefined> {
   const { device } = push;
@@ -398,6 +458,9 @@ async function startSubmit(
       device: { manufacturer: device.manufacturer, model: device.model, matchedBy: device.matchedBy },
       omitted: push.omitted,
       omittedToFit: push.omittedToFit,
+      // what a later attempt composes again to send only what this one did not get accepted
+      reference: push.reference,
+      digest: push.digest,
     },
     patch: {
       device_model_id: device.modelId,
@@ -412,11 +475,15 @@ async function startSubmit(
     return deps.batches.transition({ ...submitting, from: ['queued'], insertSegments: push.segments.length });
   }
   const resent = await deps.db.transaction(async (tx) => {
-    // counted before the reset: the segments an earlier attempt may have got through (possible duplicates)
-    const possiblySent = await countSegmentsPossiblySent(tx, record.id);
-    const details = { ...submitting.details, possiblySentBefore: possiblySent };
+    // counted before the reset: the segments sent again that an earlier attempt may have got through
+    const possiblySent = await countResentPossiblySent(tx, record.id, push.kept);
+    const details = {
+      ...submitting.details,
+      possiblySentBefore: possiblySent,
+      keptSegments: push.kept.length,
+    };
     const change = await transition(tx, { ...submitting, details, from: ['submitting'] });
-    if (change) await resetSegments(tx, record.id, push.segments.length);
+    if (change) await resetResentSegments(tx, record.id, push.segments.length, push.kept);
     return { change, possiblySent };
   });
   if (resent.change && resent.possiblySent > 0) deps.metrics.resendsAfterUnknownOutcome.inc();
@@ -489,9 +556,36 @@ async function submitAndRecord(
     deps.metrics.submitLatency.observe((deps.now().getTime() - record.createdAt.getTime()) / 1000);
   }
   const failure = failureOfSubmit(results);
-  if (failure) await recordIncompleteSubmit(deps, record.id, results, failure, attempt.attempt);
-  else await recordSubmitted(deps, record.id, results);
+  await untilStored(deps, record.id, () =>
+    failure
+      ? recordIncompleteSubmit(deps, record.id, results, failure, attempt.attempt)
+      : recordSubmitted(deps, record.id, results),
+  );
   return failure;
+}
+
+/** How long the answers of a push that went out are tried to be stored before the job fails. */
+const STORE_OUTCOME_FOR_MS = 30_000;
+
+/**
+ * Writes what the SMSC answered, tried again while the store is away (up to STORE_OUTCOME_FOR_MS): the
+ * push is out, and a job that failed now would run again with nothing recorded and send every segment
+ * again (issue #15: a store outage of a few seconds made whole-push duplicates).
+ */
+async function untilStored(deps: DeliveryDeps, id: string, write: () => Promise<void>): Promise<void> {
+  const giveUpAt = Date.now() + STORE_OUTCOME_FOR_MS;
+  for (let delayMs = 100; ; delayMs = Math.min(2_000, delayMs * 2)) {
+    try {
+      return await write();
+    } catch (error) {
+      if (deterministicFailure(error) || Date.now() + delayMs > giveUpAt) throw error;
+      deps.logger.warn(
+        { provisioningId: id, err: (error as Error).message, retryInMs: delayMs },
+        'submit outcome not stored; trying again',
+      );
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
+  }
 }
 
 function segmentOutcomes(results: readonly SegmentResult[]): SegmentOutcomeRecord[] {

@@ -61,6 +61,43 @@ describeEachStore('resends after an unknown outcome', (kind) => {
     expect(h.sim.handset(subscriber.msisdn).count()).toBe(2);
   });
 
+  it('sends again only the segments left unanswered, under the same reference: the handset gets the push once', async () => {
+    const before = await resendCount();
+    const subscriber = uniqueSubscriber();
+    // every other submit unanswered (the simulator's gates are exact): some of the push's segments
+    // accepted with a message id, the others of unknown outcome, each of them on the handset
+    h.sim.setBehaviour({ lostResponsePercent: 50 });
+    const result = await h.service.requestFirstUse(
+      { ...subscriber, imei: imeiWith(TAC.nokiaN95, 4403) },
+      NETWORK,
+    );
+    try {
+      await untilEvent(result.provisioningId!, 'submit-incomplete');
+    } finally {
+      h.sim.setBehaviour({ lostResponsePercent: 0 });
+    }
+    const view = await h.waitForState(result.provisioningId!, FINAL);
+    expect(view.state).toBe('delivered');
+    const incomplete = view.events.find((event) => event.cause === 'submit-incomplete')!;
+    const unanswered = (incomplete.details.failures as unknown[]).length;
+    const segments = view.segments.length;
+    expect(unanswered).toBeGreaterThan(0);
+    expect(unanswered).toBeLessThan(segments);
+    const resubmit = resubmitOf(view)!;
+    const first = view.events.find((event) => event.cause === 'submit')!;
+    // composed again with the first attempt's reference and bytes; the accepted segments kept
+    expect(resubmit.details).toMatchObject({
+      reference: first.details.reference,
+      digest: first.details.digest,
+      keptSegments: segments - unanswered,
+      possiblySentBefore: unanswered,
+    });
+    expect(await resendCount()).toBe(before + 1);
+    // every segment was on the handset after the first attempt; the parts sent again are parts it has
+    expect(h.sim.handset(subscriber.msisdn).count()).toBe(1);
+    expect(view.segments.every((segment) => segment.receiptState === 'DELIVRD')).toBe(true);
+  });
+
   it('does not count a resend after the SMSC refused every segment', async () => {
     const before = await resendCount();
     const subscriber = uniqueSubscriber();
