@@ -2,6 +2,7 @@
  * Campaigns' SQL: the campaign rows, the selector compiled to one query, the target list materialised
  * at start, and what the feeder and the status read.
  */
+import { firmwareKey, orderRules, type ProfileRule } from '../profiles/rules.ts';
 import { asJson, type Db, type SqlParam } from '../store/db.ts';
 import type {
   Campaign,
@@ -26,6 +27,12 @@ export interface ResolvedSelector {
   msisdns?: string[];
   lastDeliveredBefore?: Date;
   never?: boolean;
+  /**
+   * The enabled selection rules (as listRules gives them), for "affected by version N": with
+   * `versions: { below: N }` the selection also takes every subscriber the rules would now give
+   * `profileId` and who never had it delivered.
+   */
+  rules?: readonly ProfileRule[];
 }
 
 /** A subscriber with no handset, or one whose TAC the catalogue lacks, in the per-model keys. */
@@ -44,6 +51,80 @@ interface CompiledSelector {
 const MODEL_JOIN = `LEFT JOIN tacs t8 ON t8.tac = left(s.current_imei, 8)
     LEFT JOIN tacs t6 ON t6.tac = left(s.current_imei, 6)
     LEFT JOIN device_models m ON m.id = coalesce(t8.model_id, t6.model_id)`;
+
+type Param = (value: SqlParam) => string;
+
+/** A rule's text criterion against a subscriber's column, compared as selectProfile's sameText does. */
+const sameTextSql = (column: string, value: string, param: Param): string =>
+  `lower(btrim(${column})) = ${param(value.trim().toLowerCase())}`;
+
+/**
+ * The device a rule sees, as the worker resolves it (src/devices/resolve-device.ts): the verified model of
+ * the IMEI's 8-digit TAC, else of its 6-digit legacy TAC; a manufacturer default row ('*') names the
+ * manufacturer and no model; no catalogue model: neither (the worker passes '' for both). A model known only
+ * from a device report is not looked up here.
+ */
+const RULE_DEVICE_JOIN = `LEFT JOIN device_models r8 ON r8.id = t8.model_id AND r8.status = 'verified'
+    LEFT JOIN device_models r6 ON r6.id = t6.model_id AND r6.status = 'verified'`;
+const RULE_MANUFACTURER = `coalesce(r8.manufacturer, r6.manufacturer, '')`;
+const RULE_MODEL = `coalesce(nullif(CASE WHEN r8.id IS NOT NULL THEN r8.model ELSE r6.model END, '*'), '')`;
+
+/**
+ * firmwareKey (src/profiles/rules.ts) of every firmware the base holds, computed once per distinct value
+ * (not per subscriber): the digit runs without leading zeros, each as '.', its length in 10 digits and its
+ * digits; then the trailing zero runs dropped ('.' + '0000000001' + '0' each).
+ */
+const FIRMWARE_KEY_JOIN = `LEFT JOIN (
+      SELECT f.firmware_version, regexp_replace(coalesce((
+               SELECT string_agg('.' || lpad(length(r.digits)::text, 10, '0') || r.digits, '' ORDER BY r.n)
+                 FROM (SELECT coalesce(nullif(ltrim(x.m[1], '0'), ''), '0') AS digits, x.n
+                         FROM regexp_matches(f.firmware_version, '[0-9]+', 'g') WITH ORDINALITY AS x(m, n)) r), ''),
+             '(\\.00000000010)+$', '') AS key
+        FROM (SELECT DISTINCT firmware_version FROM subscribers WHERE firmware_version IS NOT NULL) f
+    ) fk ON fk.firmware_version = s.firmware_version`;
+
+/** One rule's criteria as a condition on the subscriber (matches() of src/profiles/rules.ts). */
+function ruleMatchSql(rule: ProfileRule, param: Param): string {
+  const conditions: string[] = [];
+  if (rule.manufacturer !== undefined)
+    conditions.push(sameTextSql(RULE_MANUFACTURER, rule.manufacturer, param));
+  if (rule.model !== undefined) conditions.push(sameTextSql(RULE_MODEL, rule.model, param));
+  if (rule.group !== undefined) conditions.push(sameTextSql('s.group_name', rule.group, param));
+  // A firmware bound never matches a handset whose firmware is unknown (fk.key is NULL then).
+  if (rule.firmwareMin !== undefined)
+    conditions.push(`fk.key >= ${param(firmwareKey(rule.firmwareMin))} COLLATE "C"`);
+  if (rule.firmwareMax !== undefined)
+    conditions.push(`fk.key <= ${param(firmwareKey(rule.firmwareMax))} COLLATE "C"`);
+  return conditions.length === 0 ? 'true' : conditions.join(' AND ');
+}
+
+/**
+ * "The rules would now give this subscriber `profileId`", compiled from the rules into one CASE over the
+ * subscriber's device, firmware and group: the rules in selectProfile's order (orderRules), the first
+ * that matches decides, so the CASE stops at the last rule that gives the profile. Set-based: no rule is
+ * evaluated per subscriber in JS. Null when no rule gives the profile (nobody is picked by the rules).
+ */
+function compileRulePick(
+  rules: readonly ProfileRule[],
+  profileId: string,
+  param: Param,
+): { joins: string[]; predicate: string } | null {
+  const ordered = orderRules(rules);
+  let last = -1;
+  ordered.forEach((rule, index) => {
+    if (rule.profileId === profileId) last = index;
+  });
+  if (last < 0) return null;
+  const deciding = ordered.slice(0, last + 1);
+  const branches = deciding.map(
+    (rule) => `WHEN ${ruleMatchSql(rule, param)} THEN ${rule.profileId === profileId ? 'true' : 'false'}`,
+  );
+  const joins = [RULE_DEVICE_JOIN];
+  if (deciding.some((rule) => rule.firmwareMin !== undefined || rule.firmwareMax !== undefined))
+    joins.push(FIRMWARE_KEY_JOIN);
+  // Without a handset the worker selects no profile at all (the push fails NO_HANDSET first).
+  return { joins, predicate: `(s.current_imei IS NOT NULL AND CASE ${branches.join(' ')} ELSE false END)` };
+}
 
 /**
  * The selector as ONE query over subscribers (every field given is one more condition): the columns
@@ -82,21 +163,41 @@ export function compileSelector(selector: ResolvedSelector): CompiledSelector {
        WHERE d.state = 'delivered' GROUP BY d.subscriber_id) last ON last.subscriber_id = s.id`);
     where.push(`last.finished_at < ${param(selector.lastDeliveredBefore)}::timestamptz`);
   }
-  if (selector.profileId) {
-    joins.push(`JOIN (SELECT DISTINCT ON (d.subscriber_id) d.subscriber_id, pv.version
-       FROM provisionings d JOIN profile_versions pv ON pv.id = d.profile_version_id
-       WHERE d.state = 'delivered' AND pv.profile_id = ${param(selector.profileId)}::uuid
-       ORDER BY d.subscriber_id, d.finished_at DESC NULLS LAST) had ON had.subscriber_id = s.id`);
-    const versions = selector.versions;
-    if (Array.isArray(versions)) where.push(`had.version = ANY(${param(versions)}::int[])`);
-    else if (versions) where.push(`had.version < ${param(versions.below)}::int`);
-  }
+  if (selector.profileId) where.push(profileCondition(selector, selector.profileId, param, joins));
   const sql = `SELECT s.id AS subscriber_id, s.msisdn, s.group_name, s.current_imei,
          m.id AS model_id, m.manufacturer, m.model,
          coalesce(m.id::text, CASE WHEN s.current_imei IS NULL THEN '${NO_HANDSET_KEY}' ELSE '${UNKNOWN_MODEL_KEY}' END) AS model_key
     FROM subscribers s ${joins.join('\n    ')}
    WHERE ${where.join('\n     AND ')}`;
   return { sql, params };
+}
+
+/**
+ * The profile part: the subscriber's last delivered version of the profile is one of a list, or below N;
+ * with the rules given and below N, also "affected": the rules would now give the profile to a subscriber
+ * who never had it delivered (then the join to the history is a LEFT JOIN and `had` is NULL for them).
+ */
+function profileCondition(
+  selector: ResolvedSelector,
+  profileId: string,
+  param: Param,
+  joins: string[],
+): string {
+  const versions = selector.versions;
+  const picked =
+    selector.rules !== undefined && versions !== undefined && !Array.isArray(versions)
+      ? compileRulePick(selector.rules, profileId, param)
+      : null;
+  joins.push(`${picked ? 'LEFT ' : ''}JOIN (SELECT DISTINCT ON (d.subscriber_id) d.subscriber_id, pv.version
+       FROM provisionings d JOIN profile_versions pv ON pv.id = d.profile_version_id
+       WHERE d.state = 'delivered' AND pv.profile_id = ${param(profileId)}::uuid
+       ORDER BY d.subscriber_id, d.finished_at DESC NULLS LAST) had ON had.subscriber_id = s.id`);
+  if (Array.isArray(versions)) return `had.version = ANY(${param(versions)}::int[])`;
+  if (!versions) return 'had.subscriber_id IS NOT NULL';
+  const older = `had.version < ${param(versions.below)}::int`;
+  if (!picked) return older;
+  joins.push(...picked.joins);
+  return `(${older} OR (had.subscriber_id IS NULL AND ${picked.predicate}))`;
 }
 
 /** The selection per (model, group): what the preview renders once per model and counts. */

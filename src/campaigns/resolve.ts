@@ -6,7 +6,7 @@
  */
 import type { Config } from '../config.ts';
 import { parseCsv } from '../devices/csv.ts';
-import { findProfileByName, getProfile, getVersion } from '../profiles/repository.ts';
+import { findProfileByName, getProfile, getVersion, listRules } from '../profiles/repository.ts';
 import { isUuid } from '../provisioning/repository.ts';
 import type { Db } from '../store/db.ts';
 import type { ResolvedSelector } from './repository.ts';
@@ -89,6 +89,9 @@ export function msisdnsOf(given: string[] | string): string[] {
 /**
  * The selector with its profile as an id. A profile without `versions` means "affected by the version
  * pushed": last delivered version below it (below the latest when the campaign pushes something else).
+ * With `versions: { below: N }` (given or implied) "affected" also means the selection rules enabled now
+ * would give the profile to a subscriber who never had it delivered; the rules are read here, so the
+ * draft's preview and the start's target list each take the rules of their moment.
  */
 export async function resolveSelector(
   db: Db,
@@ -111,6 +114,8 @@ export async function resolveSelector(
     if (selector.versions !== undefined) resolved.versions = selector.versions;
     else if (content.profileId === profile.id) resolved.versions = { below: content.profileVersion! };
     else resolved.versions = { below: (await getVersion(db, profile.id))?.version ?? 1 };
+    // "Affected by version N" (issue 12): also those the rules as they are now would give the profile.
+    if (!Array.isArray(resolved.versions)) resolved.rules = await listRules(db, { enabledOnly: true });
   }
   return resolved;
 }

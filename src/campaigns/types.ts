@@ -18,7 +18,11 @@ export type CampaignState = (typeof CAMPAIGN_STATES)[number];
 export interface CampaignSelector {
   /** a profile by id or name; with `versions`, or alone meaning "affected by the version pushed" */
   profile?: string;
-  /** the subscriber's last delivered version of `profile`: below N, or one of a list */
+  /**
+   * the subscriber's last delivered version of `profile`: below N, or one of a list. Below N ("affected by
+   * version N") also takes the subscribers the selection rules would now give `profile` and who never had
+   * it delivered (a rule that moves a model to this profile brings its subscribers in).
+   */
   versions?: { below: number } | number[];
   /** model names ("6230i" or "Nokia 6230i"), case-insensitive */
   models?: string[];

@@ -118,6 +118,25 @@ export function compareFirmware(a: string, b: string): number {
   return 0;
 }
 
+/** Width of a digit run's length in firmwareKey: any run a text column can hold fits. */
+const FIRMWARE_KEY_LENGTH_DIGITS = 10;
+
+/**
+ * A text whose plain byte order (SQL `COLLATE "C"`) is compareFirmware's order, so that the store can
+ * compare firmware versions with an index-free `<`: each digit run (leading zeros dropped) as '.', its
+ * length in 10 digits, then its digits; trailing zero runs dropped ("5" = "5.0"). A longer number sorts
+ * after a shorter one by its length field, equal lengths by their digits, and a version that is a prefix
+ * of another (after the zeros are dropped) sorts first, as compareFirmware pads with zeros.
+ * src/campaigns/repository.ts builds the same key in SQL.
+ */
+export function firmwareKey(version: string): string {
+  const parts = numericParts(version);
+  while (parts.length > 0 && parts[parts.length - 1] === '0') parts.pop();
+  return parts
+    .map((part) => `.${String(part.length).padStart(FIRMWARE_KEY_LENGTH_DIGITS, '0')}${part}`)
+    .join('');
+}
+
 function numericParts(version: string): string[] {
   return (version.match(/\d+/g) ?? []).map((part) => part.replace(/^0+(?=\d)/, ''));
 }
