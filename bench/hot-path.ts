@@ -15,16 +15,24 @@
  * The load generator is this process too, so the gateway's own CPU is not reported here (bench:api,
  * bench:e2e and bench:vs-kannel report it from a process of its own).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { Agent, request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { gatewayConfig, seedingConfig } from './support/gateway-process.ts';
+import {
+  formatProfile,
+  summariseProfile,
+  type CpuProfile,
+  type ProfileSummary,
+} from './support/cpu-profile.ts';
+import { gatewayConfig, ROOT, seedingConfig } from './support/gateway-process.ts';
 import { triggerFor, type Kind } from './support/mix.ts';
 import { SmscProcess } from './support/smsc-process.ts';
 import { PG_URL, prepareStore, prepareTemplate } from './support/store.ts';
@@ -37,6 +45,8 @@ interface Options {
   debounceMs?: number;
   json: boolean;
   top: number;
+  /** true: summarise a CPU profile of the gateway; a path: keep it there too */
+  cpuProfile?: true | string;
 }
 
 function freePort(): Promise<number> {
@@ -205,6 +215,7 @@ async function tupleCounts(
 function instrument(): {
   sql: Map<string, number>;
   json: { stringify: number; parse: number };
+  redisSent: Map<string, number>;
   lines: () => number;
 } {
   const sql = new Map<string, number>();
@@ -227,6 +238,12 @@ function instrument(): {
     json.parse++;
     return parse(...args);
   }) as typeof JSON.parse;
+  const redisSent = new Map<string, number>();
+  const sendCommand = Redis.prototype.sendCommand;
+  Redis.prototype.sendCommand = function (this: Redis, command: { name: string }, ...rest: unknown[]) {
+    redisSent.set(command.name, (redisSent.get(command.name) ?? 0) + 1);
+    return (sendCommand as (...a: unknown[]) => unknown).call(this, command, ...rest);
+  } as typeof Redis.prototype.sendCommand;
   let lines = 0;
   const write = process.stdout.write.bind(process.stdout);
   process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
@@ -234,7 +251,7 @@ function instrument(): {
     for (const char of text) if (char === '\n') lines++;
     return (write as (...a: unknown[]) => boolean)(chunk, ...rest);
   }) as typeof process.stdout.write;
-  return { sql, json, lines: () => lines };
+  return { sql, json, redisSent, lines: () => lines };
 }
 
 async function lsnDiff(from: string, to: string): Promise<number> {
@@ -297,6 +314,8 @@ function parseOptions(): Options {
       'debounce-ms': { type: 'string' },
       top: { type: 'string', default: '25' },
       json: { type: 'boolean', default: false },
+      'cpu-profile': { type: 'boolean', default: false },
+      'cpu-profile-file': { type: 'string' },
     },
   });
   if (values.kind !== 'one' && values.kind !== 'typical') throw new Error('--kind one|typical');
@@ -307,10 +326,24 @@ function parseOptions(): Options {
     debounceMs: values['debounce-ms'] === undefined ? undefined : Number(values['debounce-ms']),
     top: Number(values.top),
     json: values.json,
+    cpuProfile: values['cpu-profile-file'] ?? (values['cpu-profile'] ? true : undefined),
   };
 }
 
 const per = (value: number, pushes: number): number => Math.round((value / pushes) * 100) / 100;
+
+/** The load generator runs in a process of its own, so the gateway's CPU (and profile) is its own. */
+function sendTriggersFromChild(httpUrl: string, apiKey: string, options: Options): Promise<number> {
+  const child = fork(fileURLToPath(import.meta.url), [], {
+    execArgv: process.execArgv,
+    env: { ...process.env, OTAGW_HOT_PATH_LOAD: JSON.stringify({ httpUrl, apiKey, options }) },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  return new Promise((resolve, reject) => {
+    child.once('message', (accepted: number) => resolve(accepted));
+    child.once('exit', (code) => reject(new Error(`load generator exited (${code})`)));
+  });
+}
 
 async function main(): Promise<void> {
   const options = parseOptions();
@@ -349,14 +382,30 @@ async function main(): Promise<void> {
   await statementStats(database, 'reset');
   const counted = instrument();
   const started = performance.now();
-  const accepted = await sendTriggers(gateway.httpUrl!, prepared.apiKey, options);
+  const profile = options.cpuProfile ? new Session() : undefined;
+  if (profile) {
+    profile.connect();
+    await profile.post('Profiler.enable');
+    await profile.post('Profiler.start');
+  }
+  const cpuBefore = process.cpuUsage();
+  const accepted = await sendTriggersFromChild(gateway.httpUrl!, prepared.apiKey, options);
   const acceptedAfter = (performance.now() - started) / 1000;
   const deadline = Date.now() + (options.debounceMs ?? config.provisioning.debounceMs) + 120_000;
   while (final < accepted && Date.now() < deadline) await sleep(200);
   await sleep(1500); // receipts' last writes and the audit writer's last batch
+  const gatewayCpu = process.cpuUsage(cpuBefore);
+  let profileSummary: ProfileSummary | undefined;
+  if (profile) {
+    const { profile: taken } = await profile.post('Profiler.stop');
+    profile.disconnect();
+    if (options.cpuProfile !== true) writeFileSync(options.cpuProfile!, JSON.stringify(taken));
+    profileSummary = summariseProfile(taken as unknown as CpuProfile, ROOT);
+  }
   const sql = [...counted.sql];
   const jsonCalls = { ...counted.json };
   const lines = counted.lines();
+  const redisSent = [...counted.redisSent].sort((a, b) => b[1] - a[1]);
   const pgCpu = (await backendCpu(database)) - pgCpuBefore;
   const redisAfter = await redisStats(redis.url);
   const tuples = await tupleCounts(database);
@@ -399,9 +448,14 @@ async function main(): Promise<void> {
       rowsInserted: per(tuples.inserted - tuplesBefore.inserted, pushes),
       rowsUpdated: per(tuples.updated - tuplesBefore.updated, pushes),
       rowsDeleted: per(tuples.deleted - tuplesBefore.deleted, pushes),
+      gatewayCpuMs: per((gatewayCpu.user + gatewayCpu.system) / 1000, pushes),
       postgresCpuMs: per(pgCpu * 1000, pushes),
       walBytesServerWide: per(walBytes, pushes),
       redisCommands: per(redisTotal, pushes),
+      redisCommandsSent: per(
+        redisSent.reduce((sum, [, calls]) => sum + calls, 0),
+        pushes,
+      ),
       luaCalls: per(lua, pushes),
       redisCpuMs: per((redisAfter.cpu - redisBefore.cpu) * 1000, pushes),
       jsonStringify: per(jsonCalls.stringify, pushes),
@@ -421,8 +475,12 @@ async function main(): Promise<void> {
       ...row,
       msPerPush: per(row.ms + row.planMs, pushes),
     })),
+    redisSent: redisSent
+      .slice(0, options.top)
+      .map(([name, calls]) => ({ perPush: per(calls, pushes), name })),
     redis: redisCalls.slice(0, options.top).map(([name, calls]) => ({ perPush: per(calls, pushes), name })),
   };
+  if (profileSummary) process.stderr.write(`${formatProfile(profileSummary, 'gateway CPU profile')}\n`);
   if (options.json) {
     process.stderr.write(`${JSON.stringify(result)}\n`);
   } else {
@@ -444,10 +502,21 @@ async function main(): Promise<void> {
           `  ${String(row.msPerPush).padStart(6)} ms  ${String(row.calls).padStart(6)} calls  plan ${row.planMs} ms  ${row.text}`,
         );
     } else say('pg_stat_statements: not loaded by the server (shared_preload_libraries), no statement times');
-    say('Redis commands per push:');
+    say('Redis commands the gateway sent per push (a Lua call is one):');
+    for (const { perPush, name } of result.redisSent) say(`  ${String(perPush).padStart(6)}  ${name}`);
+    say('Redis commands run per push (INFO commandstats: inside Lua scripts too):');
     for (const { perPush, name } of result.redis) say(`  ${String(perPush).padStart(6)}  ${name}`);
   }
   process.exit(0);
 }
 
-await main();
+if (process.env.OTAGW_HOT_PATH_LOAD) {
+  const { httpUrl, apiKey, options } = JSON.parse(process.env.OTAGW_HOT_PATH_LOAD) as {
+    httpUrl: string;
+    apiKey: string;
+    options: Options;
+  };
+  process.send!(await sendTriggers(httpUrl, apiKey, options), () => process.exit(0));
+} else {
+  await main();
+}

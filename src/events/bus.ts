@@ -51,21 +51,37 @@ export async function createRedisEventBus(options: RedisEventBusOptions): Promis
   const listeners = new Listeners(logger);
   subscriber.on('message', (received: string, message: string) => {
     if (received !== channel) return;
+    let events: GatewayEvent | GatewayEvent[];
     try {
-      listeners.deliver(JSON.parse(message) as GatewayEvent);
+      events = JSON.parse(message) as GatewayEvent | GatewayEvent[];
     } catch (error) {
       logger?.warn({ err: error }, 'unreadable event on the event channel');
+      return;
     }
+    // a message is one event or, from a publisher that had several in one turn, an array of them
+    for (const event of Array.isArray(events) ? events : [events]) listeners.deliver(event);
   });
   await subscriber.subscribe(channel);
+  // Events published in one turn of the event loop go out as one message: a push's state changes come in
+  // bursts (a batch of transitions announces each), and one PUBLISH per event was a Redis round trip and
+  // a socket write each (bench:hot-path).
+  let pending: GatewayEvent[] = [];
+  const flush = (): void => {
+    const batch = pending;
+    pending = [];
+    const message = JSON.stringify(batch.length === 1 ? batch[0] : batch);
+    publisher.publish(channel, message).catch((error: unknown) => {
+      logger?.debug({ err: error, events: batch.length }, 'events not published (Redis unavailable)');
+    });
+  };
   return {
     publish: (event) => {
-      publisher.publish(channel, JSON.stringify(event)).catch((error: unknown) => {
-        logger?.debug({ err: error, type: event.type }, 'event not published (Redis unavailable)');
-      });
+      if (pending.length === 0) setImmediate(flush);
+      pending.push(event);
     },
     subscribe: (listener) => listeners.add(listener),
     close: async () => {
+      if (pending.length > 0) flush();
       await subscriber.unsubscribe(channel).catch(() => undefined);
     },
   };

@@ -3,7 +3,7 @@
  * and unmatched_receipts, where a receipt waits that arrived before its segment's message id was stored.
  * Every function takes a batch, one statement for all of it.
  */
-import { asJson, type Db } from '../store/db.ts';
+import { asJson, type Db, genericPlan } from '../store/db.ts';
 
 /** A segment a receipt's (smsc, normalised message id) names. */
 export interface MatchedSegment {
@@ -27,12 +27,12 @@ export async function lockSegmentsByMessageId(
 ): Promise<MatchedSegment[]> {
   if (keys.length === 0) return [];
   return tx.query<MatchedSegment>(
-    `SELECT s.provisioning_id, s.segment_number, s.smsc, s.message_id_normalised, s.submitted_at
+    genericPlan(`SELECT s.provisioning_id, s.segment_number, s.smsc, s.message_id_normalised, s.submitted_at
      FROM segments s
      JOIN unnest($1::text[], $2::text[]) AS k(smsc, message_id)
        ON s.smsc = k.smsc AND s.message_id_normalised = k.message_id
      JOIN provisionings p ON p.id = s.provisioning_id
-     ORDER BY p.id FOR UPDATE OF p`,
+     ORDER BY p.id FOR UPDATE OF p`),
     [keys.map((key) => key.smsc), keys.map((key) => key.messageId)],
   );
 }
@@ -63,13 +63,13 @@ export const INTERMEDIATE_STATS: ReadonlySet<string> = new Set(['ENROUTE', 'ACCE
 export async function storeSegmentReceipts(tx: Db, receipts: readonly SegmentReceipt[]): Promise<void> {
   if (receipts.length === 0) return;
   await tx.query(
-    `UPDATE segments s SET receipt_state = r.stat, receipt_error = r.error,
+    genericPlan(`UPDATE segments s SET receipt_state = r.stat, receipt_error = r.error,
        receipt_at = GREATEST(r.at, s.submitted_at), smsc_submit_date = r.smsc_submit_date,
        smsc_done_date = r.smsc_done_date, updated_at = now()
      FROM jsonb_to_recordset($1::jsonb) AS r(provisioning_id uuid, segment_number int, stat text, error text,
        at timestamptz, smsc_submit_date timestamptz, smsc_done_date timestamptz)
      WHERE s.provisioning_id = r.provisioning_id AND s.segment_number = r.segment_number
-       AND (s.receipt_state IS NULL OR s.receipt_state = ANY($2::text[]) OR NOT r.stat = ANY($2::text[]))`,
+       AND (s.receipt_state IS NULL OR s.receipt_state = ANY($2::text[]) OR NOT r.stat = ANY($2::text[]))`),
     [
       asJson(
         receipts.map((receipt) => ({
@@ -104,8 +104,8 @@ export async function listSegmentReceiptStates(
   const byProvisioning = new Map<string, SegmentReceiptState[]>();
   if (provisioningIds.length === 0) return byProvisioning;
   const segments = await tx.query<SegmentReceiptState>(
-    `SELECT provisioning_id, segment_number, submit_status, receipt_state, receipt_error FROM segments
-     WHERE provisioning_id = ANY($1::uuid[]) ORDER BY provisioning_id, segment_number`,
+    genericPlan(`SELECT provisioning_id, segment_number, submit_status, receipt_state, receipt_error FROM segments
+     WHERE provisioning_id = ANY($1::uuid[]) ORDER BY provisioning_id, segment_number`),
     [[...provisioningIds]],
   );
   for (const segment of segments) {
@@ -168,11 +168,11 @@ export interface ParkedReceiptInput {
 export async function parkReceipts(tx: Db, receipts: readonly ParkedReceiptInput[]): Promise<void> {
   if (receipts.length === 0) return;
   await tx.query(
-    `INSERT INTO unmatched_receipts (smsc, message_id_normalised, receipt_state, receipt_error, details,
+    genericPlan(`INSERT INTO unmatched_receipts (smsc, message_id_normalised, receipt_state, receipt_error, details,
        received_at, smsc_submit_date, smsc_done_date)
      SELECT r.smsc, r.message_id, r.stat, r.error, r.details, r.received_at, r.smsc_submit_date, r.smsc_done_date
      FROM jsonb_to_recordset($1::jsonb) AS r(smsc text, message_id text, stat text, error text, details jsonb,
-       received_at timestamptz, smsc_submit_date timestamptz, smsc_done_date timestamptz)`,
+       received_at timestamptz, smsc_submit_date timestamptz, smsc_done_date timestamptz)`),
     [
       asJson(
         receipts.map((receipt) => ({
@@ -219,13 +219,13 @@ export async function takeParkedReceipts(
     smsc_submit_date: Date | null;
     smsc_done_date: Date | null;
   }>(
-    `SELECT u.id, s.provisioning_id, s.segment_number, u.receipt_state, u.receipt_error, u.received_at,
+    genericPlan(`SELECT u.id, s.provisioning_id, s.segment_number, u.receipt_state, u.receipt_error, u.received_at,
             u.smsc_submit_date, u.smsc_done_date
      FROM unmatched_receipts u JOIN segments s
        ON s.smsc = u.smsc AND s.message_id_normalised = u.message_id_normalised
      WHERE s.provisioning_id = ANY($1::uuid[])
        AND (s.submitted_at IS NULL OR u.received_at >= s.submitted_at - $2::int * interval '1 millisecond')
-     ORDER BY u.id`,
+     ORDER BY u.id`),
     [[...provisioningIds], PARKED_RECEIPT_MAX_LEAD_MS],
   );
   if (parked.length === 0) return [];

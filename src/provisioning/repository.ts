@@ -5,7 +5,7 @@
  * row cannot both win. One thing done for several rows is the same statement as for one: transition is
  * transitionMany of one, insertProvisioning is insertProvisionings of one.
  */
-import { asJson, isUuid, type Db } from '../store/db.ts';
+import { asJson, genericPlan, isUuid, type Db } from '../store/db.ts';
 import { auditInsertSql, auditSelectList } from '../store/repositories/audit.ts';
 import { assertAllowed, statesEntering } from './state-machine.ts';
 import {
@@ -123,7 +123,10 @@ export async function getProvisioningRecords(
 ): Promise<Map<string, ProvisioningRecord>> {
   const valid = ids.filter(isUuid);
   if (valid.length === 0) return new Map();
-  const rows = await db.query<ProvisioningRow>(`${WITH_SUBSCRIBER} WHERE p.id = ANY($1::uuid[])`, [valid]);
+  const rows = await db.query<ProvisioningRow>(
+    genericPlan(`${WITH_SUBSCRIBER} WHERE p.id = ANY($1::uuid[])`),
+    [valid],
+  );
   return new Map(rows.map((row) => [row.id, toProvisioning(row)]));
 }
 
@@ -267,7 +270,7 @@ const PATCH_SETS = PATCH_COLUMNS.map(
  * - events, audit: one timeline event and one audit entry per moved row, in the batch's order;
  * - new_segments: the pending segments of a first submit.
  */
-const TRANSITION_SQL = `WITH batch AS (
+const TRANSITION_SQL = genericPlan(`WITH batch AS (
        SELECT * FROM jsonb_to_recordset($1::jsonb) AS batch(ord int, id uuid, to_state text, from_states text[],
          cause text, actor text, role text, request_id text, outcome text, details jsonb, patch jsonb,
          insert_segments int, segment_results jsonb)
@@ -311,7 +314,7 @@ const TRANSITION_SQL = `WITH batch AS (
        WHERE batch.insert_segments IS NOT NULL
      )
      SELECT moved.*, sub.msisdn, sub.imsi, sub.group_name, sub.firmware_version, events.at AS event_at
-     FROM moved JOIN subscribers sub ON sub.id = moved.subscriber_id JOIN events ON events.provisioning_id = moved.id`;
+     FROM moved JOIN subscribers sub ON sub.id = moved.subscriber_id JOIN events ON events.provisioning_id = moved.id`);
 
 /** One transition as a row of TRANSITION_SQL's batch; refuses one the state machine does not allow. */
 function transitionRow(input: TransitionInput, ord: number): Record<string, unknown> {
@@ -369,7 +372,7 @@ export async function transition(db: Db, input: TransitionInput): Promise<Transi
 }
 
 /** An event on the timeline (and its audit entry, action provisioning.<cause>), the state unchanged. */
-const APPEND_EVENT_SQL = `WITH event AS (
+const APPEND_EVENT_SQL = genericPlan(`WITH event AS (
        INSERT INTO provisioning_events (provisioning_id, from_state, to_state, cause, actor, details)
        VALUES ($1, $2, $2, $3, $4, $5::jsonb)
      )
@@ -383,7 +386,7 @@ const APPEND_EVENT_SQL = `WITH event AS (
          details: '$5::jsonb',
          request_id: '$7',
        })}`,
-     )}`;
+     )}`);
 
 /** Records an event on the timeline (and in the audit log) without changing the state. */
 export async function appendEvent(
@@ -467,7 +470,7 @@ function newProvisioningRow(input: NewProvisioning, ord: number): Record<string,
  * New provisionings, one statement for the batch: the rows (a taken idempotency key skips its row), their
  * events (null -> requested [-> first state]) and their audit entries.
  */
-const INSERT_PROVISIONINGS_SQL = `WITH batch AS (
+const INSERT_PROVISIONINGS_SQL = genericPlan(`WITH batch AS (
        SELECT * FROM jsonb_to_recordset($1::jsonb) AS batch(ord int, id uuid, subscriber_id uuid, source text,
          reason text, actor text, state text, priority int, idempotency_key text, resend_of uuid,
          campaign_id uuid, imei text, profile_version_id uuid, confirm_by timestamptz, failure_code text,
@@ -508,7 +511,7 @@ const INSERT_PROVISIONINGS_SQL = `WITH batch AS (
          FROM created JOIN batch ON batch.id = created.id ORDER BY batch.ord`,
        )}
      )
-     SELECT created.*, s.msisdn, s.imsi, s.group_name FROM created JOIN subscribers s ON s.id = created.subscriber_id`;
+     SELECT created.*, s.msisdn, s.imsi, s.group_name FROM created JOIN subscribers s ON s.id = created.subscriber_id`);
 
 /**
  * Inserts provisionings in their first states with their events and audit entries, in one statement.

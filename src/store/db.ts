@@ -81,6 +81,20 @@ export function isUniqueViolation(error: unknown, constraint?: string): boolean 
 }
 
 /** A jsonb parameter: `db.query('insert ... values ($1::jsonb)', [asJson(details)])`. */
+/**
+ * Marks a statement whose plan does not depend on its parameter values (lookups by id, batches read from a
+ * JSON recordset): PostgreSQL may plan it once per connection and reuse that plan (plan_cache_mode
+ * force_generic_plan; pg-db.ts). Left unmarked, a statement keeps PostgreSQL's default, which plans it
+ * again for its values while that looks cheaper: what optional filters (`$1 IS NULL OR ...`) and
+ * prefix searches need to use their indexes. The hot path's CTEs cost more to plan than to run
+ * (bench:hot-path), so they are marked.
+ */
+export const GENERIC_PLAN_MARK = '/* otagw:generic-plan */ ';
+
+export function genericPlan(sql: string): string {
+  return GENERIC_PLAN_MARK + sql;
+}
+
 export function asJson(value: unknown): string {
   return JSON.stringify(value ?? null);
 }

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import {
+  GENERIC_PLAN_MARK,
   StoreError,
   firstRow,
   normaliseParams,
@@ -70,11 +71,36 @@ function statementNamer(): (sql: string, values: unknown[]) => pg.QueryConfig {
   };
 }
 
+type PlanMode = 'force_generic_plan' | 'auto';
+
+/**
+ * Each connection's plan_cache_mode, as we last set it (a new connection has the server's, auto); a
+ * rollback may undo a SET, so after one the mode is unknown (absent) and set again before the next
+ * statement. Switching costs one round trip, paid only when a connection runs a statement of the other
+ * kind than its last (the hot path's statements are all marked: GENERIC_PLAN_MARK).
+ */
+const planModes = new WeakMap<pg.ClientBase, PlanMode>();
+
+async function runOn(
+  client: pg.ClientBase,
+  statement: ReturnType<typeof statementNamer>,
+  sql: string,
+  params: unknown[],
+): Promise<pg.QueryResult> {
+  const mode: PlanMode = sql.startsWith(GENERIC_PLAN_MARK) ? 'force_generic_plan' : 'auto';
+  if (planModes.get(client) !== mode) {
+    await client.query(`SET plan_cache_mode = ${mode}`);
+    planModes.set(client, mode);
+  }
+  return client.query(statement(sql, params));
+}
+
 function clientSession(client: pg.PoolClient, statement: ReturnType<typeof statementNamer>): Session {
   return {
-    query: async (sql, params) => (await client.query(statement(sql, params))).rows as Row[],
+    query: async (sql, params) => (await runOn(client, statement, sql, params)).rows as Row[],
     exec: async (sql) => {
       // Without parameters pg uses the simple query protocol, which runs several statements.
+      if (/^\s*ROLLBACK/i.test(sql)) planModes.delete(client);
       await client.query(sql);
     },
   };
@@ -92,7 +118,10 @@ export async function openPgDb(options: PgDbOptions): Promise<Db> {
   // pg-pool listens for errors of idle clients only: a connection that dies while checked out (between
   // the statements of a transaction, when the store goes away) would emit an unhandled 'error' and end
   // the process. The statement or transaction using it fails and releases it as broken instead.
-  pool.on('connect', (client) => client.on('error', () => undefined));
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+    planModes.set(client, 'auto');
+  });
 
   // Fail at open, with a message that says where, rather than at the first query.
   try {
@@ -107,8 +136,19 @@ export async function openPgDb(options: PgDbOptions): Promise<Db> {
   }
 
   const statement = statementNamer();
-  const query = async <T>(sql: string, params?: readonly SqlParam[]): Promise<T[]> =>
-    (await pool.query(statement(sql, normaliseParams(params)))).rows as T[];
+  const query = async <T>(sql: string, params?: readonly SqlParam[]): Promise<T[]> => {
+    const client = await pool.connect();
+    let broken: Error | undefined;
+    try {
+      return (await runOn(client, statement, sql, normaliseParams(params))).rows as T[];
+    } catch (error) {
+      // as pool.query does: a connection that failed under a statement is not given out again
+      if (!(error as { code?: unknown }).code) broken = error as Error;
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  };
 
   return {
     kind: 'pg',
@@ -129,6 +169,7 @@ export async function openPgDb(options: PgDbOptions): Promise<Db> {
         return result;
       } catch (error) {
         // A failed ROLLBACK means the connection itself is gone: release it as broken so the pool drops it.
+        planModes.delete(client); // the rollback undoes a SET made in the transaction
         await client.query('ROLLBACK').catch((rollbackError: Error) => {
           broken = rollbackError;
         });

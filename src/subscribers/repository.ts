@@ -2,7 +2,7 @@
  * subscribers and subscriber_devices: who the SIM is, which handset it was last seen in, and when a
  * trigger last started a provisioning (imei_changed_at, the debounce anchor of first-use detection).
  */
-import type { Db } from '../store/db.ts';
+import { genericPlan, type Db } from '../store/db.ts';
 
 export interface Subscriber {
   id: string;
@@ -120,8 +120,8 @@ export async function countPushesBetween(
   end: Date,
 ): Promise<number> {
   const row = await db.one<{ count: number }>(
-    `SELECT count(*)::int AS count FROM provisionings
-     WHERE subscriber_id = $1 AND submitted_at >= $2 AND submitted_at < $3`,
+    genericPlan(`SELECT count(*)::int AS count FROM provisionings
+     WHERE subscriber_id = $1 AND submitted_at >= $2 AND submitted_at < $3`),
     [subscriberId, start, end],
   );
   return row?.count ?? 0;
@@ -142,18 +142,18 @@ export async function lockSubscribersForTriggers(
   const imsis = identities.map((identity) => identity.imsi);
   const msisdns = identities.map((identity) => normaliseMsisdn(identity.msisdn));
   await tx.query(
-    `UPDATE subscribers s SET msisdn = NULL, updated_at = now()
+    genericPlan(`UPDATE subscribers s SET msisdn = NULL, updated_at = now()
      FROM unnest($1::text[], $2::text[]) AS x(imsi, msisdn)
-     WHERE s.msisdn = x.msisdn AND s.imsi <> x.imsi`,
+     WHERE s.msisdn = x.msisdn AND s.imsi <> x.imsi`),
     [imsis, msisdns],
   );
   const rows = await tx.query<SubscriberRow>(
-    `INSERT INTO subscribers (imsi, msisdn, group_name)
+    genericPlan(`INSERT INTO subscribers (imsi, msisdn, group_name)
      SELECT x.imsi, x.msisdn, 'default' FROM unnest($1::text[], $2::text[]) AS x(imsi, msisdn) ORDER BY x.imsi
      ON CONFLICT (imsi) DO UPDATE SET msisdn = EXCLUDED.msisdn,
        updated_at = CASE WHEN subscribers.msisdn IS DISTINCT FROM EXCLUDED.msisdn THEN now()
                          ELSE subscribers.updated_at END
-     RETURNING ${COLUMNS}`,
+     RETURNING ${COLUMNS}`),
     [imsis, msisdns],
   );
   return new Map(rows.map((row) => [row.imsi, toSubscriber(row)]));
@@ -170,7 +170,7 @@ export async function recordTriggerHandsets(
 ): Promise<void> {
   if (entries.length === 0) return;
   await tx.query(
-    `WITH x AS (
+    genericPlan(`WITH x AS (
        SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::boolean[])
          AS x(subscriber_id, imei, at, new_handset)
      ), moved AS (
@@ -184,7 +184,7 @@ export async function recordTriggerHandsets(
      INSERT INTO subscriber_devices (subscriber_id, imei, first_seen_at, last_seen_at)
      SELECT subscriber_id, imei, at, at FROM x
      ON CONFLICT (subscriber_id, imei) DO UPDATE
-       SET last_seen_at = greatest(subscriber_devices.last_seen_at, EXCLUDED.last_seen_at)`,
+       SET last_seen_at = greatest(subscriber_devices.last_seen_at, EXCLUDED.last_seen_at)`),
     [
       entries.map((entry) => entry.subscriberId),
       entries.map((entry) => entry.imei),

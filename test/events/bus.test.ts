@@ -57,6 +57,40 @@ describe('event bus', () => {
     await api.close();
   });
 
+  it('over Redis, the events of one turn go out as one message, in order; a lone event as an object', async () => {
+    const channel = `${uniquePrefix()}:events`;
+    const raw = connect();
+    const messages: string[] = [];
+    raw.on('message', (_channel: string, message: string) => messages.push(message));
+    await raw.subscribe(channel);
+    const publisher = await createRedisEventBus({ publisher: connect(), subscriber: connect(), channel });
+    const listener = await createRedisEventBus({ publisher: connect(), subscriber: connect(), channel });
+    const received: GatewayEvent[] = [];
+    const all = new Promise<void>((resolve) =>
+      listener.subscribe((event) => {
+        received.push(event);
+        if (received.length === 4) resolve();
+      }),
+    );
+    const burst = ['queued', 'submitting', 'submitted'].map((to) => ({ ...EVENT, to }) as GatewayEvent);
+    for (const event of burst) publisher.publish(event);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    publisher.publish(EVENT); // a later turn: a message of its own
+    await all;
+    expect(received.map((event) => (event as { to: string }).to)).toEqual([
+      'queued',
+      'submitting',
+      'submitted',
+      'delivered',
+    ]);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(messages).toHaveLength(2);
+    expect(Array.isArray(JSON.parse(messages[0]))).toBe(true);
+    expect(JSON.parse(messages[1])).toEqual(EVENT); // what a process of the version before reads
+    await publisher.close();
+    await listener.close();
+  });
+
   it('never throws when Redis is gone: a live event is only a view', async () => {
     const publisher = new Redis('redis://127.0.0.1:1', {
       lazyConnect: true,

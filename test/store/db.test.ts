@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   StoreError,
   asJson,
+  genericPlan,
   isUniqueViolation,
   sqlState,
   SQLSTATE_CHECK_VIOLATION,
@@ -191,5 +192,50 @@ forEachStore(({ kind, db }) => {
       Array.from({ length: 20 }, (_, index) => db().one<{ n: number }>('SELECT $1::int AS n', [index])),
     );
     expect(results.map((row) => row?.n)).toEqual(Array.from({ length: 20 }, (_, index) => index));
+  });
+
+  it('plans a statement marked genericPlan once per connection and an unmarked one for its values', async () => {
+    if (kind !== 'pg') return; // PGlite plans every statement for its values (no prepared statements)
+    const mode = `SELECT current_setting('plan_cache_mode') AS mode`;
+    const modeOf = async (handle: Db, sql: string): Promise<string | undefined> =>
+      (await handle.one<{ mode: string }>(sql))?.mode;
+    for (let round = 0; round < 3; round++) {
+      expect(await modeOf(db(), genericPlan(mode))).toBe('force_generic_plan');
+      expect(await modeOf(db(), mode)).toBe('auto');
+    }
+    // a rollback undoes a SET made in the transaction: the mode is set again for the next statement
+    await db()
+      .transaction(async (tx) => {
+        expect(await modeOf(tx, genericPlan(mode))).toBe('force_generic_plan');
+        throw new Error('roll back');
+      })
+      .catch(() => undefined);
+    const after = await Promise.all(
+      Array.from({ length: 12 }, (_, index) => modeOf(db(), index % 2 ? genericPlan(mode) : mode)),
+    );
+    expect(after).toEqual(
+      Array.from({ length: 12 }, (_, index) => (index % 2 ? 'force_generic_plan' : 'auto')),
+    );
+    await db().transaction(async (tx) => {
+      await tx
+        .transaction(async (inner) => {
+          expect(await modeOf(inner, genericPlan(mode))).toBe('force_generic_plan');
+          throw new Error('roll back to the savepoint');
+        })
+        .catch(() => undefined);
+      expect(await modeOf(tx, genericPlan(mode))).toBe('force_generic_plan');
+      expect(await modeOf(tx, mode)).toBe('auto');
+    });
+  });
+
+  it('keeps a connection whose statement failed in SQL (a constraint), as before', async () => {
+    await scratchTable(db(), 'failure_probe');
+    for (let round = 0; round < 30; round++) {
+      const failed = await db()
+        .query(`INSERT INTO failure_probe VALUES ($1, '')`, [round])
+        .catch((caught: unknown) => caught);
+      expect(sqlState(failed)).toBe(SQLSTATE_CHECK_VIOLATION);
+    }
+    expect((await db().one<{ n: number }>('SELECT 1::int AS n'))?.n).toBe(1);
   });
 });

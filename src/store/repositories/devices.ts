@@ -8,7 +8,7 @@ import type {
   DeviceSecurityMethod,
 } from '../../devices/catalogue.ts';
 import { tacLookupKeys } from '../../devices/imei.ts';
-import type { Db } from '../db.ts';
+import { genericPlan, type Db } from '../db.ts';
 
 /** The device catalogue: device_models and tacs. */
 
@@ -252,7 +252,7 @@ export async function findCatalogueCandidates(db: Db, query: CandidateQuery): Pr
   // TAC hits, the named model, and the '*' rows of the manufacturers involved. A row may come twice
   // (found by TAC and by name); resolution takes the first that fits.
   const rows = await db.query<DeviceModelRow & { matched_tac: string | null }>(
-    `WITH hits AS (SELECT tac, model_id FROM tacs WHERE tac = ANY($1::text[])),
+    genericPlan(`WITH hits AS (SELECT tac, model_id FROM tacs WHERE tac = ANY($1::text[])),
           makers AS (
             SELECT lower(hm.manufacturer) AS maker FROM device_models hm JOIN hits ON hits.model_id = hm.id
              WHERE hm.status = 'verified'
@@ -266,7 +266,7 @@ export async function findCatalogueCandidates(db: Db, query: CandidateQuery): Pr
             SELECT d.id, NULL FROM device_models d JOIN makers ON lower(d.manufacturer) = makers.maker
              WHERE lower(d.model) = '*')
      SELECT ${MODEL_COLUMNS}, found.tac AS matched_tac FROM found JOIN device_models m ON m.id = found.id
-      WHERE m.status = 'verified'`,
+      WHERE m.status = 'verified'`),
     [query.tacs, query.manufacturer ?? null, query.model ?? null],
   );
   return rows.map((row) => ({ ...toDeviceModel(row), matchedTac: row.matched_tac }));
