@@ -35,6 +35,8 @@ export interface GatewaySettings {
   workerConcurrency?: number;
   /** `--service stub` of bench:api: triggers answered without recording anything */
   stubService?: boolean;
+  /** undefined: as shipped (200/s burst 1,000); bench:vs-kannel --path care raises it */
+  careRateLimit?: { ratePerSecond: number; burst: number };
 }
 
 /** What the gateway runs with, for the report. */
@@ -72,7 +74,11 @@ export async function gatewayConfig(settings: GatewaySettings): Promise<Config> 
     env: {}, // nothing from the shell: every difference from the shipped configuration is written here
     configDir: join(ROOT, 'config'),
     overrides: {
-      http: { host: '127.0.0.1', port: 0 },
+      http: {
+        host: '127.0.0.1',
+        port: 0,
+        ...(settings.careRateLimit ? { rateLimit: { roles: { care: settings.careRateLimit } } } : {}),
+      },
       store: { url: settings.storeUrl },
       redis: { url: settings.redisUrl, prefix: settings.prefix },
       smsc: {

@@ -9,7 +9,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { undoOnInterrupt } from './cleanup.ts';
 import { GatewayProcess, type GatewayFacts, type GatewaySettings } from './gateway-process.ts';
-import type { Kind } from './mix.ts';
 import { REDIS_URL, clearRedisPrefix } from './redis.ts';
 import type { SmscProcess } from './smsc-process.ts';
 import { prepareStore, type BenchStore, type PreparedStore, type StoreTemplate } from './store.ts';
@@ -28,7 +27,7 @@ export interface GatewayRunOptions {
   /** what differs from the shipped gateway (flags such as --binds, a stub service) */
   settings?: Partial<GatewaySettings>;
   /** the subscribers the run triggers that the store should know, and its profiles */
-  prepare: { triggers: number; kind?: Kind; role?: 'network' | 'admin' };
+  prepare: Parameters<typeof prepareStore>[1];
 }
 
 export async function withGatewayRun<T>(

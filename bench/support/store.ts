@@ -189,13 +189,20 @@ export interface PreparedStore {
  */
 export async function prepareStore(
   store: BenchStore,
-  options: { triggers: number; kind?: Kind; role?: 'network' | 'admin' },
+  options: {
+    triggers: number;
+    kind?: Kind;
+    role?: 'network' | 'admin' | 'care';
+    /** more rows the run needs before the gateway opens the store (bench:vs-kannel: care's subscribers) */
+    seed?: (db: Db) => Promise<void>;
+  },
 ): Promise<PreparedStore> {
   const started = performance.now();
   const db = await openDb({ url: store.url, poolSize: 4 });
   try {
     await seedTriggeringSubscribers(db, options.triggers);
     if (options.kind) await createBenchProfiles(db, options.kind);
+    if (options.seed) await options.seed(db);
     const { key } = await createApiKey(db, {
       name: 'bench',
       role: options.role ?? 'network',
