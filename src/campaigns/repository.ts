@@ -463,7 +463,23 @@ export async function hasPendingTargets(db: Db, campaignId: string): Promise<boo
   return row?.found ?? false;
 }
 
-/** Each target now has its provisioning (only a pending target moves: a second write changes nothing). */
+/** Why the pending targets of a cancelled campaign get no push. */
+export const CANCELLED_REASON = 'CAMPAIGN_CANCELLED';
+
+/**
+ * Row locks on a campaign's targets are always taken in the feed index's order (group, subscriber), by
+ * every statement that changes several targets: the feeder's links and skips and a cancel's skip of the
+ * pending ones. Two of them at once then wait for each other instead of deadlocking (PostgreSQL 40P01:
+ * a cancel while the feeder linked a round, each holding rows the other wanted, in the orders their plans
+ * happened to take).
+ */
+const LOCK_ORDER = 'ORDER BY t.group_name, t.subscriber_id FOR UPDATE OF t';
+
+/**
+ * Each target now has its provisioning. A pending target moves to queued; so does one a cancel skipped
+ * while its push was being requested (that push goes out: counted queued, not skipped). A second write
+ * changes nothing.
+ */
 export async function linkTargets(
   db: Db,
   campaignId: string,
@@ -471,10 +487,22 @@ export async function linkTargets(
 ): Promise<void> {
   if (links.length === 0) return;
   await db.query(
-    `UPDATE campaign_targets t SET state = 'queued', provisioning_id = v.provisioning_id, updated_at = now()
-       FROM unnest($2::uuid[], $3::uuid[]) AS v (subscriber_id, provisioning_id)
-      WHERE t.campaign_id = $1 AND t.subscriber_id = v.subscriber_id AND t.state = 'pending'`,
-    [campaignId, links.map((link) => link.subscriberId), links.map((link) => link.provisioningId)],
+    `WITH v AS (SELECT * FROM unnest($2::uuid[], $3::uuid[]) AS v (subscriber_id, provisioning_id)),
+          locked AS (
+            SELECT t.subscriber_id, v.provisioning_id FROM campaign_targets t JOIN v ON v.subscriber_id = t.subscriber_id
+             WHERE t.campaign_id = $1
+               AND (t.state = 'pending'
+                    OR (t.state = 'skipped' AND t.skip_reason = $4 AND t.provisioning_id IS NULL))
+             ${LOCK_ORDER})
+     UPDATE campaign_targets t SET state = 'queued', provisioning_id = locked.provisioning_id, skip_reason = NULL,
+            updated_at = now()
+       FROM locked WHERE t.campaign_id = $1 AND t.subscriber_id = locked.subscriber_id`,
+    [
+      campaignId,
+      links.map((link) => link.subscriberId),
+      links.map((link) => link.provisioningId),
+      CANCELLED_REASON,
+    ],
   );
 }
 
@@ -486,18 +514,25 @@ export async function skipTargets(
 ): Promise<void> {
   if (skips.length === 0) return;
   await db.query(
-    `UPDATE campaign_targets t SET state = 'skipped', skip_reason = v.reason, updated_at = now()
-       FROM unnest($2::uuid[], $3::text[]) AS v (subscriber_id, reason)
-      WHERE t.campaign_id = $1 AND t.subscriber_id = v.subscriber_id AND t.state = 'pending'`,
+    `WITH v AS (SELECT * FROM unnest($2::uuid[], $3::text[]) AS v (subscriber_id, reason)),
+          locked AS (
+            SELECT t.subscriber_id, v.reason FROM campaign_targets t JOIN v ON v.subscriber_id = t.subscriber_id
+             WHERE t.campaign_id = $1 AND t.state = 'pending' ${LOCK_ORDER})
+     UPDATE campaign_targets t SET state = 'skipped', skip_reason = locked.reason, updated_at = now()
+       FROM locked WHERE t.campaign_id = $1 AND t.subscriber_id = locked.subscriber_id`,
     [campaignId, skips.map((skip) => skip.subscriberId), skips.map((skip) => skip.reason)],
   );
 }
 
-export async function skipPendingTargets(db: Db, campaignId: string, reason: string): Promise<number> {
+/** A cancel: every pending target is skipped (in the lock order above: the feeder may be linking some). */
+export async function skipPendingTargets(db: Db, campaignId: string): Promise<number> {
   const rows = await db.query<{ subscriber_id: string }>(
-    `UPDATE campaign_targets SET state = 'skipped', skip_reason = $2, updated_at = now()
-      WHERE campaign_id = $1 AND state = 'pending' RETURNING subscriber_id`,
-    [campaignId, reason],
+    `WITH locked AS (SELECT t.subscriber_id FROM campaign_targets t
+                      WHERE t.campaign_id = $1 AND t.state = 'pending' ${LOCK_ORDER})
+     UPDATE campaign_targets t SET state = 'skipped', skip_reason = $2, updated_at = now()
+       FROM locked WHERE t.campaign_id = $1 AND t.subscriber_id = locked.subscriber_id
+     RETURNING t.subscriber_id`,
+    [campaignId, CANCELLED_REASON],
   );
   return rows.length;
 }

@@ -52,8 +52,6 @@ export interface CampaignDeps {
 
 /** How far back the status measures the rate now. */
 const RATE_WINDOW_SECONDS = 10;
-/** Why the pending targets of a cancelled campaign get no push. */
-export const CANCELLED_REASON = 'CAMPAIGN_CANCELLED';
 
 /** What a campaign's content adds to each provisioning request: the profile version, or the SI/SL push. */
 export function contentRequest(
@@ -229,7 +227,7 @@ export class CampaignService {
     for (const transition of transitionsOf(action)) {
       const moved = await updateCampaignState(tx, { id, from: [transition.from], to: transition.to, reason });
       if (!moved) continue;
-      if (action === 'cancel') await skipPendingTargets(tx, id, CANCELLED_REASON);
+      if (action === 'cancel') await skipPendingTargets(tx, id);
       return moved;
     }
     return undefined;
