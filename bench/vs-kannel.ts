@@ -296,7 +296,11 @@ function figures(
   const submitSeconds =
     submit.firstAt !== undefined && submit.lastAt !== undefined ? (submit.lastAt - submit.firstAt) / 1000 : 0;
   const processMsPerPush: Record<string, number | undefined> = {};
-  for (const [name, ms] of Object.entries(cpu.processMs)) processMsPerPush[name] = perPush(ms, submit.pushes);
+  let listedMs = 0;
+  for (const [name, ms] of Object.entries(cpu.processMs)) {
+    processMsPerPush[name] = perPush(ms, submit.pushes);
+    listedMs += ms;
+  }
   return {
     system,
     connections,
@@ -315,6 +319,7 @@ function figures(
     machineBusyPercent: cpu.machineBusyPercent,
     machineMsPerPush: perPush(cpu.machineMs, submit.pushes),
     processMsPerPush,
+    listedMsPerPush: perPush(listedMs, submit.pushes),
     ...extra,
   };
 }

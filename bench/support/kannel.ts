@@ -152,25 +152,13 @@ function httpGet(url: string): Promise<{ status: number; body: string }> {
  * (the line of smsc-id `sim`), and whether a box is connected (`on-line` in "Box connections").
  */
 export function parseKannelStatus(text: string): { smscOnline: boolean; boxConnected: boolean } {
-  const smscLine = text
-    .split('\n')
-    .find(
-      (line) =>
-        line.trim().startsWith(`${KANNEL_SMSC_ID}[`) ||
-        line.trim().startsWith(`${KANNEL_SMSC_ID} `) ||
-        line.includes(`${KANNEL_SMSC_ID}[`),
-    );
-  const boxes = /Box connections:\n([\s\S]*?)(\n\n|\nSMSC connections|$)/.exec(text)?.[1] ?? '';
+  const smscs = text.split('SMSC connections:')[1] ?? '';
+  const smscLine = smscs.split('\n').find((line) => line.trim().startsWith(`${KANNEL_SMSC_ID}[`));
+  const boxes = (text.split('Box connections:')[1] ?? '').split('SMSC connections:')[0];
   return {
     smscOnline: smscLine !== undefined && /\(online /.test(smscLine),
-    boxConnected: /on-line/.test(boxes),
+    boxConnected: /\(on-line /.test(boxes),
   };
-}
-
-export interface KannelFacts {
-  version: string;
-  maxPendingSubmits: number;
-  config: string;
 }
 
 export class KannelProcesses {
