@@ -14,13 +14,14 @@
  * goes; the summaries go into the document too).
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CampaignBenchReport } from './campaign.ts';
 import type { DmBenchRun } from './dm.ts';
 import type { ProfileSummary } from './support/cpu-profile.ts';
 import { ROOT } from './support/gateway-process.ts';
+import { keptVsKannelSection } from './support/kannel-report.ts';
 import { gitCommit, machineInfo, type CpuShares, type Percentiles } from './support/stats.ts';
 
 const BENCHMARKS = ['codec', 'smpp', 'e2e', 'api', 'campaign', 'dm'] as const;
@@ -491,7 +492,9 @@ async function main(): Promise<void> {
     figures,
     '',
   ];
-  const document = `${[...header, ...details].join('\n')}\n`;
+  // bench:vs-kannel writes a section of its own (--write-docs): keep it
+  const kept = existsSync(out) ? keptVsKannelSection(readFileSync(out, 'utf8')) : undefined;
+  const document = `${[...header, ...details, ...(kept ? [kept] : [])].join('\n')}\n`;
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, document);
   process.stdout.write(
