@@ -221,6 +221,8 @@ const fileSchema = z.strictObject({
       serverUri: z.url().optional(),
       /** a session without a message for this long ends (its Redis state expires) */
       sessionTimeoutMs: durationMs.default(5 * 60_000),
+      /** how often sessions the handsets stopped answering are looked for and marked failed (src/dm/sweep.ts) */
+      sweepIntervalMs: durationMs.default(60_000),
       /** the largest message the server accepts, sent as its MaxMsgSize (docs/protocol-dm.md §2.7) */
       maxMsgSize: z.number().int().min(1024).default(65_536),
       /** accept syncml:auth-basic from every account (else only from accounts that allow it) */

@@ -528,15 +528,13 @@ async function serveHttp(
 }
 
 /** The OMA DM server over this process's store, its sessions in Redis (src/dm/server.ts). */
-function startDmServer(core: Core): Promise<DmServer> {
+async function startDmServer(core: Core): Promise<DmServer> {
   const { db, config, logger } = core.deps;
-  return DmServer.create({
-    db,
-    logger,
-    config,
-    redis: core.connectRedis('dm sessions'),
-    provisioning: core.service,
-  });
+  const redis = core.connectRedis('dm sessions');
+  const dm = await DmServer.create({ db, logger, config, redis, provisioning: core.service });
+  // sessions the handsets stopped answering are failed saying where (src/dm/sweep.ts)
+  dm.startSweep(redis);
+  return dm;
 }
 
 async function startDmRole(startup: Startup): Promise<RoleParts> {

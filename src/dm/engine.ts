@@ -10,6 +10,7 @@ import {
   buildChallenge,
   decodeSyncMl,
   newNonce,
+  type SyncMlCommand,
   type SyncMlHeader,
   type SyncMlMessage,
   type SyncMlStatus,
@@ -252,6 +253,22 @@ function replyHeader(
 const contentType = (encoding: DmSessionState['encoding']): string =>
   encoding === 'wbxml' ? 'application/vnd.syncml.dm+wbxml' : 'application/vnd.syncml.dm+xml';
 
+/** `Get ./DevDetail/FwV`: the last management command of a message (inside a Sequence or Atomic too). */
+export function lastCommandOf(commands: readonly SyncMlCommand[]): string | undefined {
+  for (let index = commands.length - 1; index >= 0; index -= 1) {
+    const command = commands[index];
+    if (command.kind === 'Status' || command.kind === 'Results' || command.kind === 'Unsupported') continue;
+    if (command.kind === 'Atomic' || command.kind === 'Sequence') {
+      const nested = lastCommandOf(command.commands);
+      if (nested) return nested;
+      continue;
+    }
+    const target = 'items' in command ? command.items?.[0]?.target?.locUri : undefined;
+    return target ? `${command.kind} ${target}` : command.kind;
+  }
+  return undefined;
+}
+
 /**
  * Packs the answer and keeps or ends the session: a refusal keeps the state (the handset tries again
  * under the same SessionID with the new nonce, docs/protocol-dm.md §4.2); a message with Final and no
@@ -280,6 +297,7 @@ async function answer(
   });
   Object.assign(state.sent, packed.sent);
   state.outbox = packed.rest;
+  state.lastCommand = lastCommandOf(packed.message.body.commands) ?? state.lastCommand;
   const sentIds = Object.values(packed.sent).flatMap((sent) => (sent.purpose === 'command' ? [sent.id] : []));
   await markDmCommandsSent(deps.db, sentIds);
   const ended = mode === 'end' || (packed.message.body.final && Object.keys(packed.sent).length === 0);

@@ -489,20 +489,80 @@ export async function lastDmDeviceFacts(
 
 /**
  * Sessions of a device still active when it opens a new one: their Redis state expired (dm.sessionTimeoutMs)
- * or the handset gave up; failed, saying so (their commands still show where they stopped).
+ * or the handset gave up; failed, saying so (their commands still show where they stopped; what was never
+ * sent stays queued for the next session, failStoppedDmSessions).
  */
 export async function failStaleDmSessions(db: Db, deviceId: string, reason: string): Promise<number> {
-  const rows = await db.query(
-    `UPDATE dm_sessions SET state = 'failed', failure = $2, ended_at = now()
-      WHERE device_id = $1 AND state = 'active' RETURNING id`,
-    [deviceId, reason],
+  const rows = await db.query<{ id: string }>(
+    `SELECT id FROM dm_sessions WHERE device_id = $1 AND state = 'active'`,
+    [deviceId],
   );
-  await db.query(
-    `UPDATE dm_commands SET status = 'sent, no status (session ended)', updated_at = now()
-      WHERE session_id = ANY($1::uuid[]) AND status = 'sent'`,
-    [rows.map((row) => row.id as string)],
+  return failStoppedDmSessions(
+    db,
+    rows.map((row) => ({ id: row.id, failure: reason })),
   );
-  return rows.length;
+}
+
+/** Active sessions started before `before` (a session younger than the timeout cannot have expired). */
+export async function listActiveDmSessionsBefore(
+  db: Db,
+  before: Date,
+  limit: number,
+): Promise<Array<{ id: string; deviceId: string; dmSessionId: string }>> {
+  const rows = await db.query<{ id: string; device_id: string; dm_session_id: string }>(
+    `SELECT id, device_id, dm_session_id FROM dm_sessions
+      WHERE state = 'active' AND started_at < $1 AND dm_session_id IS NOT NULL
+      ORDER BY started_at LIMIT $2`,
+    [before, limit],
+  );
+  return rows.map((row) => ({ id: row.id, deviceId: row.device_id, dmSessionId: row.dm_session_id }));
+}
+
+/**
+ * Sessions the handset stopped answering, failed with why (only from active: several processes may
+ * sweep at once). Commands sent without an answer say so; commands never sent move into a new queued
+ * session of the account, which the device's next session takes over (startDmSession).
+ */
+export async function failStoppedDmSessions(
+  db: Db,
+  sessions: ReadonlyArray<{ id: string; failure: string }>,
+): Promise<number> {
+  if (sessions.length === 0) return 0;
+  return db.transaction(async (tx) => {
+    const failed = await tx.query<{
+      id: string;
+      account_id: string;
+      device_id: string;
+      actor: string | null;
+    }>(
+      `UPDATE dm_sessions s SET state = 'failed', failure = f.failure, ended_at = now()
+         FROM jsonb_to_recordset($1::jsonb) AS f(id uuid, failure text)
+        WHERE s.id = f.id AND s.state = 'active'
+        RETURNING s.id, s.account_id, s.device_id, s.actor`,
+      [asJson(sessions)],
+    );
+    if (failed.length === 0) return 0;
+    const ids = failed.map((row) => row.id);
+    await tx.query(
+      `UPDATE dm_commands SET status = 'sent, no status (session ended)', updated_at = now()
+        WHERE session_id = ANY($1::uuid[]) AND status = 'sent'`,
+      [ids],
+    );
+    for (const session of failed) {
+      // positions are kept: the next session numbers them after its own (startDmSession)
+      await tx.query(
+        `WITH requeued AS (
+           INSERT INTO dm_sessions (account_id, device_id, initiator, state, actor, failure)
+           SELECT $2, $3, 'server', 'queued', $4, 'holds the actions session ' || $1::uuid::text || ' did not reach'
+            WHERE EXISTS (SELECT 1 FROM dm_commands WHERE session_id = $1::uuid AND status = 'queued')
+           RETURNING id)
+         UPDATE dm_commands SET session_id = (SELECT id FROM requeued), updated_at = now()
+          WHERE session_id = $1::uuid AND status = 'queued' AND EXISTS (SELECT 1 FROM requeued)`,
+        [session.id, session.account_id, session.device_id, session.actor],
+      );
+    }
+    return failed.length;
+  });
 }
 
 /** Commands of a session that were sent but never answered: the session stopped there. */

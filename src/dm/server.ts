@@ -16,6 +16,7 @@ import type { Db } from '../store/db.ts';
 import { exchange, type DmEngineDeps } from './engine.ts';
 import { loadDmSecretBox, type DmSecretBox } from './secrets.ts';
 import { DmSessionStore } from './session-store.ts';
+import { startDmSweep } from './sweep.ts';
 
 export interface DmServerOptions {
   db: Db;
@@ -53,6 +54,24 @@ export class DmServer {
       provisioning: options.provisioning,
       audit: (entry) => audit.write(entry),
     };
+  }
+
+  /**
+   * The sweep of sessions the handsets stopped answering (sweep.ts), every dm.sweepIntervalMs; it stops
+   * with its Redis connection (the shutdown closes those before the store).
+   */
+  startSweep(redis: Redis): { stop(): Promise<void> } {
+    const sweep = startDmSweep(
+      {
+        db: this.engine.db,
+        sessions: this.engine.sessions,
+        timeoutMs: this.engine.settings.sessionTimeoutMs,
+        logger: this.engine.logger,
+      },
+      this.engine.settings.sweepIntervalMs,
+    );
+    redis.once('end', () => void sweep.stop());
+    return sweep;
   }
 
   static async create(options: DmServerOptions): Promise<DmServer> {

@@ -53,7 +53,19 @@ export interface DmSessionState {
   failure?: string;
   /** a large object being received (docs/protocol-dm.md §2.8) */
   chunk?: { ref: string; parts: string[]; size?: number };
+  /** the last command the server sent (`Get ./DevDetail/FwV`): where a session that stops, stopped */
+  lastCommand?: string;
 }
+
+/** What outlives a session's state: how far it got (the sweep of stopped sessions reads it, sweep.ts). */
+export interface DmSessionProgress {
+  /** MsgID of the server's last message: its Nth package of the session */
+  package: number;
+  lastCommand: string | null;
+}
+
+/** A stopped session's progress is kept this many timeouts after its state expired. */
+const PROGRESS_TIMEOUTS = 12;
 
 export class DmSessionStore {
   constructor(
@@ -62,10 +74,10 @@ export class DmSessionStore {
     private readonly timeoutMs: number,
   ) {}
 
-  private key(deviceId: string, dmSessionId: string): string {
+  private key(deviceId: string, dmSessionId: string, what = 'session'): string {
     // hashed: a DevId is the handset's to choose, and may be long or hold any character
     const device = createHash('sha256').update(deviceId).digest('base64url');
-    return `${this.prefix}:dm:session:${device}:${dmSessionId}`;
+    return `${this.prefix}:dm:${what}:${device}:${dmSessionId}`;
   }
 
   async load(deviceId: string, dmSessionId: string): Promise<DmSessionState | undefined> {
@@ -73,17 +85,59 @@ export class DmSessionStore {
     return text ? (JSON.parse(text) as DmSessionState) : undefined;
   }
 
+  /** The state, and (once the session has a row) its progress, in one round trip. */
   async save(state: DmSessionState): Promise<void> {
-    await this.redis.set(
-      this.key(state.deviceId, state.dmSessionId),
-      JSON.stringify(state),
-      'PX',
-      this.timeoutMs,
-    );
+    const stateKey = this.key(state.deviceId, state.dmSessionId);
+    if (!state.rowId) {
+      await this.redis.set(stateKey, JSON.stringify(state), 'PX', this.timeoutMs);
+      return;
+    }
+    const progress: DmSessionProgress = {
+      package: state.serverMsgId,
+      lastCommand: state.lastCommand ?? null,
+    };
+    await this.redis
+      .multi()
+      .set(stateKey, JSON.stringify(state), 'PX', this.timeoutMs)
+      .set(
+        this.key(state.deviceId, state.dmSessionId, 'progress'),
+        JSON.stringify(progress),
+        'PX',
+        this.timeoutMs * PROGRESS_TIMEOUTS,
+      )
+      .exec();
   }
 
   async drop(state: DmSessionState): Promise<void> {
-    await this.redis.del(this.key(state.deviceId, state.dmSessionId));
+    await this.redis.del(
+      this.key(state.deviceId, state.dmSessionId),
+      this.key(state.deviceId, state.dmSessionId, 'progress'),
+    );
+  }
+
+  /**
+   * For each session: whether its state is still there (the handset may still answer) and how far it
+   * got; one round trip for all of them.
+   */
+  async probe(
+    sessions: ReadonlyArray<{ deviceId: string; dmSessionId: string }>,
+  ): Promise<Array<{ alive: boolean; progress: DmSessionProgress | null }>> {
+    if (sessions.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const { deviceId, dmSessionId } of sessions) {
+      pipeline.exists(this.key(deviceId, dmSessionId));
+      pipeline.get(this.key(deviceId, dmSessionId, 'progress'));
+    }
+    const replies = (await pipeline.exec()) ?? [];
+    return sessions.map((_, index) => {
+      const [existsError, exists] = replies[index * 2] ?? [];
+      const [, progress] = replies[index * 2 + 1] ?? [];
+      return {
+        // an unanswered EXISTS counts as alive: the session is looked at again next time
+        alive: existsError ? true : Number(exists) === 1,
+        progress: typeof progress === 'string' ? (JSON.parse(progress) as DmSessionProgress) : null,
+      };
+    });
   }
 
   private failureKey(deviceId: string): string {
