@@ -51,6 +51,12 @@ export interface OutboundPush {
    * subscriber's USSD session (ussd_service_op pssr-response); any other sends it as an SMS.
    */
   ussdAnswer?: boolean;
+  /**
+   * Told of each segment the SMSC accepted, as its submit_sm_resp comes (before the whole push is
+   * answered), so that the caller can store its message id at once: a job killed mid-push then resends
+   * only the segments without one (issue #15).
+   */
+  onAccepted?: (result: Extract<SegmentResult, { ok: true }>) => void;
 }
 
 /**

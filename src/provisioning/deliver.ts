@@ -48,6 +48,7 @@ import { composeContent } from './compose-content.ts';
 import { CodecError } from '../../codecs/errors.ts';
 import { ProfileError } from '../profiles/errors.ts';
 import type { WorkerBatches } from './worker-batches.ts';
+import { acceptedSegmentWriter } from './accepted-segments.ts';
 import {
   countResentPossiblySent,
   readEarlierAttempt,
@@ -546,7 +547,9 @@ async function submitAndRecord(
   attempt: { resubmit: boolean; attempt: number },
 ): Promise<PermanentFailure | TransientFailure | undefined> {
   const submitStarted = performance.now();
-  const results = await deps.connector.submit({ id: record.id, ...push });
+  // each accepted segment's message id is stored as it comes, so that a crash mid-push leaves a record
+  const onAccepted = acceptedSegmentWriter(deps.db, deps.logger).forPush(record.id);
+  const results = await deps.connector.submit({ id: record.id, ...push, onAccepted });
   const allOk = results.every((result) => result.ok);
   deps.metrics.submitDuration.observe(
     { outcome: allOk ? 'ok' : 'error' },

@@ -111,7 +111,15 @@ async function matchReceipts(tx: Db, reports: readonly DeliveryReport[], now: Da
   const matching: Matching = { matched: [], unmatched: [] };
   for (const report of reports) {
     const rows = byId.get(`${report.smscId}\u0000${report.messageId}`) ?? [];
-    const row = newestSubmitBefore(rows, report.receivedAt ?? now);
+    // A status query's answer is about the segment it asked for, even when an SMSC that restarted gave
+    // its id to a newer segment since (issue #15 item 7): the newest would take the answer for itself.
+    const asked =
+      report.source === 'query'
+        ? rows.find(
+            (row) => row.provisioning_id === report.pushId && row.segment_number === report.segmentIndex,
+          )
+        : undefined;
+    const row = asked ?? newestSubmitBefore(rows, report.receivedAt ?? now);
     if (row) {
       matching.matched.push({
         report,

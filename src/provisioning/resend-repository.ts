@@ -5,7 +5,7 @@
  * item 4: a handset reassembles the parts of one reference, docs/protocol.md §5.1, so parts resent
  * with the same reference and bytes complete the message instead of delivering it twice).
  */
-import type { Db } from '../store/db.ts';
+import { asJson, type Db } from '../store/db.ts';
 
 export interface EarlierAttempt {
   /** the concatenation reference of the last attempt (undefined: an attempt that did not record it) */
@@ -82,4 +82,40 @@ export async function resetResentSegments(
     provisioningId,
     count,
   ]);
+}
+
+export interface AcceptedSegment {
+  provisioningId: string;
+  segmentNumber: number;
+  smsc: string | null;
+  messageId: string;
+  rawMessageId: string;
+}
+
+/**
+ * Stores the message ids of segments the SMSC accepted while their push is still being sent (one
+ * statement for many pushes). Only segments still pending are touched: the push's own outcome, written
+ * when every segment is answered, is the record; this is the part of it a crash would lose.
+ */
+export async function recordAcceptedSegments(db: Db, segments: readonly AcceptedSegment[]): Promise<void> {
+  await db.query(
+    `UPDATE segments s SET smsc = a.smsc, message_id = a.raw_message_id,
+       message_id_normalised = a.message_id, submit_status = 'submitted', submitted_at = now(),
+       updated_at = now()
+     FROM jsonb_to_recordset($1::jsonb) AS a(provisioning_id uuid, segment_number int, smsc text,
+       message_id text, raw_message_id text)
+     WHERE s.provisioning_id = a.provisioning_id AND s.segment_number = a.segment_number
+       AND s.submit_status = 'pending'`,
+    [
+      asJson(
+        segments.map((segment) => ({
+          provisioning_id: segment.provisioningId,
+          segment_number: segment.segmentNumber,
+          smsc: segment.smsc,
+          message_id: segment.messageId,
+          raw_message_id: segment.rawMessageId,
+        })),
+      ),
+    ],
+  );
 }

@@ -14,7 +14,8 @@ const NETWORK: Actor = { name: 'hlr-1', role: 'network' };
 describeEachStore('resends after an unknown outcome', (kind) => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness(kind, { smsc: { responseTimeoutMs: 500 } });
+    // long enough for an answered submit to be answered on a loaded machine, short enough for a quick test
+    h = await startHarness(kind, { smsc: { responseTimeoutMs: 2_000 } });
   }, 30_000);
   afterAll(async () => h?.close());
 

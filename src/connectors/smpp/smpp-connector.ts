@@ -238,6 +238,7 @@ export class SmppConnector extends EventEmitter<SmscConnectorEvents> implements 
           settle: (result) => {
             if (job.settled) return;
             job.settled = true;
+            if (result.ok) push.onAccepted?.(result);
             results[position] = result;
             if (--remaining === 0) resolve(results);
           },
