@@ -73,6 +73,14 @@ describeEachStore('resends after an unknown outcome', (kind) => {
       NETWORK,
     );
     try {
+      // the accepted segments' ids are stored while the others still wait for their answer (a worker
+      // killed now leaves them on record)
+      const early = await h.service.get(result.provisioningId!);
+      for (let view = early; ; view = await h.service.get(result.provisioningId!)) {
+        expect(view?.events.some((event) => event.cause === 'submit-incomplete')).toBe(false);
+        if (view?.segments.some((segment) => segment.messageId !== null)) break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
       await untilEvent(result.provisioningId!, 'submit-incomplete');
     } finally {
       h.sim.setBehaviour({ lostResponsePercent: 0 });
