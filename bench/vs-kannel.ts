@@ -393,23 +393,23 @@ async function kannelRun(shared: Shared, connections: number, round: number): Pr
   }
 }
 
-/** Care's subscribers: the SIMs the loop names, each with an N95 (group default). */
+/** Care's subscribers: the SIMs the loop names, each with an N95 (valid IMEI: Luhn digit), group default. */
 async function seedCareSubscribers(db: Db, count: number): Promise<void> {
-  const first = benchSim(0);
-  const imsiPrefix = first.imsi.slice(0, 6);
-  const msisdnPrefix = first.msisdn.slice(0, 4);
-  await db.query(
-    `WITH s AS (
-       INSERT INTO subscribers (imsi, msisdn, group_name, current_imei, imei_changed_at, seen_at)
-       SELECT $2 || lpad(n::text, 9, '0'), $3 || lpad(n::text, 9, '0'), 'default',
-              $4 || lpad((n % 1000000)::text, 6, '0') || '0', now() - interval '30 days', now()
-       FROM generate_series(0, $1::int - 1) AS n
-       RETURNING id, current_imei
-     )
-     INSERT INTO subscriber_devices (subscriber_id, imei, first_seen_at, last_seen_at)
-     SELECT id, current_imei, now() - interval '30 days', now() FROM s`,
-    [count, imsiPrefix, msisdnPrefix, first.imei.slice(0, 8)],
-  );
+  const BATCH = 10_000;
+  for (let start = 0; start < count; start += BATCH) {
+    const sims = Array.from({ length: Math.min(BATCH, count - start) }, (_, i) => benchSim(start + i));
+    await db.query(
+      `WITH s AS (
+         INSERT INTO subscribers (imsi, msisdn, group_name, current_imei, imei_changed_at, seen_at)
+         SELECT imsi, msisdn, 'default', imei, now() - interval '30 days', now()
+         FROM unnest($1::text[], $2::text[], $3::text[]) AS t(imsi, msisdn, imei)
+         RETURNING id, current_imei
+       )
+       INSERT INTO subscriber_devices (subscriber_id, imei, first_seen_at, last_seen_at)
+       SELECT id, current_imei, now() - interval '30 days', now() FROM s`,
+      [sims.map((sim) => sim.imsi), sims.map((sim) => sim.msisdn), sims.map((sim) => sim.imei)],
+    );
+  }
 }
 
 interface OtagwContext {
