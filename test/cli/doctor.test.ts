@@ -61,14 +61,14 @@ function healthy(): Record<string, unknown> {
   };
 }
 
-async function doctor(configDir: string): Promise<{ code: number; out: string }> {
+async function doctor(configDir: string, extra: string[] = []): Promise<{ code: number; out: string }> {
   let out = '';
   const io = {
     stdout: (text: string) => void (out += text),
     stderr: (text: string) => void (out += text),
     readStdin: async () => '',
   };
-  const code = await main(['doctor', '--config', configDir, '--timeout', '3000'], io);
+  const code = await main(['doctor', '--config', configDir, '--timeout', '3000', ...extra], io);
   return { code, out };
 }
 
@@ -142,5 +142,30 @@ describe.skipIf(!PG_ENABLED)('otagw doctor', () => {
     expect(out).toMatch(/^FAIL\s+config\s+.*http\.port/m);
     expect(out).toMatch(/fix: correct the setting named above/);
     expect(out).not.toMatch(/^\w+\s+redis/m);
+  });
+
+  it('warns when a role beside other processes would use the key files under ./var; not for role all, nor once the keys are set', async () => {
+    const plain = await configWith('shared-keys', healthy());
+    const all = await doctor(plain);
+    expect(all.out).toMatch(/^ok\s+dm key\s+the key file \S*dm-secret-key \(role all: one process\)/m);
+    const worker = await doctor(plain, ['--role', 'worker']);
+    expect(worker.code, worker.out).toBe(0);
+    expect(worker.out).toMatch(/^warn\s+dm key\s+not set: role worker uses the key file/m);
+    expect(worker.out).toMatch(/fix: set OTAGW_DM_SECRET_KEY \(openssl rand -base64 32\)/);
+    expect(worker.out).toMatch(/^ok\s+console key\s+not used by role worker/m);
+    const dm = await doctor(plain, ['--role', 'dm']);
+    expect(dm.out).toMatch(/^warn\s+dm key\s/m);
+    expect(dm.out).toMatch(/^warn\s+console key\s+not set: role dm/m);
+
+    const keyed = await configWith('shared-keys-set', {
+      ...healthy(),
+      dm: { secretKey: Buffer.alloc(32, 1).toString('base64') },
+      console: { cookieSecret: 'a-console-cookie-secret-of-40-characters' },
+    });
+    const set = await doctor(keyed, ['--role', 'dm']);
+    expect(set.out).toMatch(/^ok\s+dm key\s+set \(OTAGW_DM_SECRET_KEY\)/m);
+    expect(set.out).toMatch(/^ok\s+console key\s+set \(OTAGW_CONSOLE_COOKIE_SECRET\)/m);
+    expect(set.out).not.toContain(Buffer.alloc(32, 1).toString('base64'));
+    expect((await doctor(plain, ['--role', 'everything'])).code).not.toBe(0);
   });
 });

@@ -34,6 +34,8 @@ import {
 const PROJECT_ENV = {
   POSTGRES_PASSWORD: 'compose-test-password',
   SMSC_SIM_CONTROL_TOKEN: 'compose-test-token',
+  OTAGW_DM_SECRET_KEY: Buffer.alloc(32, 7).toString('base64'),
+  OTAGW_CONSOLE_COOKIE_SECRET: 'compose-test-cookie-secret-of-32-characters',
 };
 const COMPOSE_TEXT = repoFile('docker-compose.yml');
 const compose: ComposeFile = loadCompose(COMPOSE_TEXT, PROJECT_ENV);
@@ -183,12 +185,25 @@ describe('docker-compose.yml', () => {
     const uses = [...COMPOSE_TEXT.matchAll(/\$\{POSTGRES_PASSWORD([^}]*)\}/g)];
     expect(uses.length).toBeGreaterThan(0);
     for (const use of uses) expect(use[1]).toMatch(/^:\?/);
-    expect(() => loadCompose(COMPOSE_TEXT, {})).toThrow(/POSTGRES_PASSWORD/);
+    expect(() => loadCompose(COMPOSE_TEXT, { ...PROJECT_ENV, POSTGRES_PASSWORD: undefined })).toThrow(
+      /POSTGRES_PASSWORD/,
+    );
     // The simulator's control token too: its control API listens beyond loopback.
     const tokenUses = [...COMPOSE_TEXT.matchAll(/\$\{SMSC_SIM_CONTROL_TOKEN([^}]*)\}/g)];
     expect(tokenUses.length).toBeGreaterThan(0);
     for (const use of tokenUses) expect(use[1]).toMatch(/^:\?/);
-    expect(() => loadCompose(COMPOSE_TEXT, { POSTGRES_PASSWORD: 'x' })).toThrow(/SMSC_SIM_CONTROL_TOKEN/);
+    expect(() => loadCompose(COMPOSE_TEXT, { ...PROJECT_ENV, SMSC_SIM_CONTROL_TOKEN: undefined })).toThrow(
+      /SMSC_SIM_CONTROL_TOKEN/,
+    );
+    // The secrets every process must share (DM account key, console cookie secret): required too.
+    for (const name of ['OTAGW_DM_SECRET_KEY', 'OTAGW_CONSOLE_COOKIE_SECRET']) {
+      const secretUses = [...COMPOSE_TEXT.matchAll(new RegExp(`\\$\\{${name}([^}]*)\\}`, 'g'))];
+      expect(secretUses.length, name).toBeGreaterThan(0);
+      for (const use of secretUses) expect(use[1]).toMatch(/^:\?/);
+      expect(() => loadCompose(COMPOSE_TEXT, { ...PROJECT_ENV, [name]: undefined })).toThrow(
+        new RegExp(name),
+      );
+    }
     // The one credential with a default is the SMSC simulator's own test account.
     expect(environmentOf(service('worker')).SMSC_URL).toBe(
       `smpp://${DEFAULT_ACCOUNT.systemId}:${DEFAULT_ACCOUNT.password}@smsc-sim:2775`,
@@ -247,6 +262,20 @@ describe('docker-compose.yml', () => {
     expect(worker.smsc.routing?.smscs[0]).toMatchObject({ host: 'smsc-sim', port: 2775 });
   });
 
+  it('gives every otagw process that reads them the same DM key and console cookie secret, and they load', () => {
+    for (const name of ['api', 'worker']) {
+      const given = Object.fromEntries(
+        Object.entries(containerEnv(name))
+          .filter((entry): entry is [string, string] => entry[1] !== null)
+          .map(([key, value]) => [key, key === 'OTAGW_TLS_DIR' ? certsDir : value]),
+      );
+      const { config } = configReads(given);
+      expect(config.dm.secretKey, name).toBe(PROJECT_ENV.OTAGW_DM_SECRET_KEY);
+      expect(config.console.cookieSecret, name).toBe(PROJECT_ENV.OTAGW_CONSOLE_COOKIE_SECRET);
+    }
+    expect(Buffer.from(PROJECT_ENV.OTAGW_DM_SECRET_KEY, 'base64')).toHaveLength(32);
+  });
+
   it('serves TLS from the certs volume that the certs service fills, with a server certificate for "api"', () => {
     const certsArgs = commandOf(service('certs'));
     const certsTarget = certsArgs[certsArgs.indexOf('--dir') + 1];
@@ -272,9 +301,9 @@ describe('docker-compose.yml', () => {
     expect(runs.some((run) => run.args.includes(certsTarget) && /chown\s+node/.test(run.args))).toBe(true);
   });
 
-  it('starts api and worker with `start --role ...` that the start command accepts', async () => {
+  it('starts api (role dm: the API and the DM server) and worker with `start --role ...` that the start command accepts', async () => {
     for (const [name, role] of [
-      ['api', 'api'],
+      ['api', 'dm'],
       ['worker', 'worker'],
     ] as const) {
       const argv = commandOf(service(name));

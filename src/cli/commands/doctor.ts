@@ -13,6 +13,7 @@ import type { SmscConfig } from '../../connectors/config.ts';
 import { commandStatusName, ESME_ROK } from '../../connectors/smpp/command-status.ts';
 import { RawSession, sessionOptionsOf } from '../../connectors/smpp/raw-session.ts';
 import { readServerTls } from '../../http/server.ts';
+import { ROLES, type Role } from '../../main.ts';
 import { producerConnection, waitReady } from '../../queues/connection.ts';
 import { redisServerOnPath } from '../../queues/embedded-redis.ts';
 import { pendingMigrations } from '../../store/migrate.ts';
@@ -20,12 +21,13 @@ import { openDb } from '../../store/open-db.ts';
 import { pingStore } from '../../store/repositories/health.ts';
 import { parseCommandLine, UsageError, type CliIo } from '../main.ts';
 
-export const DOCTOR_USAGE = `usage: otagw doctor [--config DIR] [--timeout MS]
+export const DOCTOR_USAGE = `usage: otagw doctor [--config DIR] [--timeout MS] [--role ROLE]
   Checks the configuration, Redis, the store and its migrations, each SMSC (a real bind and unbind with
-  its credentials: it takes one of the account's binds for a moment) and the HTTPS files; says what is
-  wrong and how to fix it. Exit code 1 when something is wrong.
+  its credentials: it takes one of the account's binds for a moment), the HTTPS files and the secrets
+  several processes must share; says what is wrong and how to fix it. Exit code 1 when something is wrong.
   --config DIR   configuration directory (default ./config; env OTAGW_CONFIG_DIR)
   --timeout MS   how long each network check may take (default 5000)
+  --role ROLE    the role the gateway starts in (${ROLES.join(', ')}; default all)
 `;
 
 /** A certificate that expires within this many days is a warning. */
@@ -287,6 +289,46 @@ function checkTls(tls: TlsConfig | undefined, now = new Date()): Check[] {
   }
 }
 
+/** Which roles use each shared secret: the DM key seals (worker, w7) and opens (dm) accounts; the console runs with the API. */
+const SECRET_USERS: Record<'dm key' | 'console key', readonly Role[]> = {
+  'dm key': ['all', 'worker', 'dm'],
+  'console key': ['all', 'api', 'dm'],
+};
+
+/**
+ * dm.secretKey and console.cookieSecret: a process without them uses a key file under ./var of its own
+ * host (generated at first start). Fine for one process (role all); any other role runs beside
+ * processes that must seal, open or sign with the same key, so the file is a warning.
+ */
+export function checkSharedSecrets(config: Config, role: Role): Check[] {
+  const secrets = [
+    {
+      name: 'dm key',
+      set: !!config.dm.secretKey,
+      file: config.dm.secretKeyFile,
+      env: 'OTAGW_DM_SECRET_KEY',
+      make: 'openssl rand -base64 32',
+    },
+    {
+      name: 'console key',
+      set: !!config.console.cookieSecret,
+      file: config.console.secretFile,
+      env: 'OTAGW_CONSOLE_COOKIE_SECRET',
+      make: '32 characters or more',
+    },
+  ] as const;
+  return secrets.map(({ name, set, file, env, make }) => {
+    if (!SECRET_USERS[name].includes(role)) return ok(name, `not used by role ${role}`);
+    if (set) return ok(name, `set (${env}): every process given the same value shares it`);
+    if (role === 'all') return ok(name, `the key file ${file} (role all: one process)`);
+    return warn(
+      name,
+      `not set: role ${role} uses the key file ${file}, which other processes (other hosts, containers) do not have`,
+      `set ${env} (${make}) to the same value in every otagw process`,
+    );
+  });
+}
+
 function print(check: Check, io: CliIo): void {
   io.stdout(`${check.level.padEnd(4)}  ${check.name.padEnd(12)} ${check.detail}\n`);
   if (check.fix) io.stdout(`${' '.repeat(19)}fix: ${check.fix}\n`);
@@ -296,6 +338,7 @@ export async function doctorCommand(argv: string[], io: CliIo): Promise<number> 
   const { values, positionals } = parseCommandLine(argv, {
     config: { type: 'string' },
     timeout: { type: 'string', default: '5000' },
+    role: { type: 'string', default: 'all' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -306,6 +349,8 @@ export async function doctorCommand(argv: string[], io: CliIo): Promise<number> 
   const timeoutMs = Number(values.timeout);
   if (!Number.isInteger(timeoutMs) || timeoutMs <= 0)
     throw new UsageError('--timeout must be a number of milliseconds');
+  const role = values.role as Role;
+  if (!ROLES.includes(role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}, not '${role}'`);
   const { check, config } = checkConfig(values.config);
   const checks = [check];
   print(check, io);
@@ -315,7 +360,7 @@ export async function doctorCommand(argv: string[], io: CliIo): Promise<number> 
       checkStore(config, timeoutMs),
       checkSmscs(config, timeoutMs),
     ]);
-    for (const found of [...rest.flat(), ...checkTls(config.http.tls)]) {
+    for (const found of [...rest.flat(), ...checkTls(config.http.tls), ...checkSharedSecrets(config, role)]) {
       checks.push(found);
       print(found, io);
     }
