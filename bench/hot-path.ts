@@ -391,6 +391,8 @@ async function main(): Promise<void> {
   const cpuBefore = process.cpuUsage();
   const accepted = await sendTriggersFromChild(gateway.httpUrl!, prepared.apiKey, options);
   const acceptedAfter = (performance.now() - started) / 1000;
+  // With a debounce window longer than the load, the gateway has only answered the API so far.
+  const apiCpu = process.cpuUsage(cpuBefore);
   const deadline = Date.now() + (options.debounceMs ?? config.provisioning.debounceMs) + 120_000;
   while (final < accepted && Date.now() < deadline) await sleep(200);
   await sleep(1500); // receipts' last writes and the audit writer's last batch
@@ -449,6 +451,7 @@ async function main(): Promise<void> {
       rowsUpdated: per(tuples.updated - tuplesBefore.updated, pushes),
       rowsDeleted: per(tuples.deleted - tuplesBefore.deleted, pushes),
       gatewayCpuMs: per((gatewayCpu.user + gatewayCpu.system) / 1000, pushes),
+      gatewayCpuMsUntilAccepted: per((apiCpu.user + apiCpu.system) / 1000, pushes),
       postgresCpuMs: per(pgCpu * 1000, pushes),
       walBytesServerWide: per(walBytes, pushes),
       redisCommands: per(redisTotal, pushes),

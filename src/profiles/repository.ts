@@ -3,7 +3,14 @@
  * new version with who, when and a note; the database refuses updates) and `profile_rules`. Parameter
  * sets are validated before they are written and stored in their parsed form (defaults applied).
  */
-import { asJson, isUuid, sqlState, SQLSTATE_FOREIGN_KEY_VIOLATION, type Db } from '../store/db.ts';
+import {
+  asJson,
+  genericPlan,
+  isUuid,
+  sqlState,
+  SQLSTATE_FOREIGN_KEY_VIOLATION,
+  type Db,
+} from '../store/db.ts';
 import { ProfileError } from './errors.ts';
 import { profileRuleSchema, type ProfileRule } from './rules.ts';
 import { parseProfileParameters, type ProfileParameters } from './schema.ts';
@@ -256,11 +263,15 @@ export async function getVersion(
   const row =
     version === undefined
       ? await db.one<VersionRow>(
-          `SELECT ${VERSION_COLUMNS} FROM profile_versions WHERE profile_id = $1 ORDER BY version DESC LIMIT 1`,
+          genericPlan(
+            `SELECT ${VERSION_COLUMNS} FROM profile_versions WHERE profile_id = $1 ORDER BY version DESC LIMIT 1`,
+          ),
           [profileId],
         )
       : await db.one<VersionRow>(
-          `SELECT ${VERSION_COLUMNS} FROM profile_versions WHERE profile_id = $1 AND version = $2`,
+          genericPlan(
+            `SELECT ${VERSION_COLUMNS} FROM profile_versions WHERE profile_id = $1 AND version = $2`,
+          ),
           [profileId, version],
         );
   return row && toVersion(row);

@@ -112,7 +112,7 @@ const WITH_SUBSCRIBER = `SELECT p.*, s.msisdn, s.imsi, s.group_name, s.firmware_
 
 export async function getProvisioningRecord(db: Db, id: string): Promise<ProvisioningRecord | undefined> {
   if (!isUuid(id)) return undefined;
-  const row = await db.one<ProvisioningRow>(`${WITH_SUBSCRIBER} WHERE p.id = $1`, [id]);
+  const row = await db.one<ProvisioningRow>(genericPlan(`${WITH_SUBSCRIBER} WHERE p.id = $1`), [id]);
   return row && toProvisioning(row);
 }
 
@@ -136,9 +136,10 @@ export async function getProvisioningRecords(
  */
 export async function lockProvisionings(tx: Db, ids: readonly string[]): Promise<void> {
   if (ids.length === 0) return;
-  await tx.query(`SELECT id FROM provisionings WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [
-    [...ids],
-  ]);
+  await tx.query(
+    genericPlan(`SELECT id FROM provisionings WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`),
+    [[...ids]],
+  );
 }
 
 /**
@@ -148,14 +149,16 @@ export async function lockProvisionings(tx: Db, ids: readonly string[]): Promise
  * on the same lock, then looks again.
  */
 export async function holdUntilCommitted(tx: Db, provisioningId: string): Promise<void> {
-  await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [provisioningId]);
+  await tx.query(genericPlan(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`), [provisioningId]);
 }
 
 /** holdUntilCommitted for several provisionings, in one statement (in id order, as every locker does). */
 export async function holdAllUntilCommitted(tx: Db, provisioningIds: readonly string[]): Promise<void> {
   if (provisioningIds.length === 0) return;
   await tx.query(
-    `SELECT pg_advisory_xact_lock(hashtextextended(id, 0)) FROM unnest($1::text[]) AS id ORDER BY id`,
+    genericPlan(
+      `SELECT pg_advisory_xact_lock(hashtextextended(id, 0)) FROM unnest($1::text[]) AS id ORDER BY id`,
+    ),
     [[...provisioningIds]],
   );
 }
@@ -606,7 +609,9 @@ export async function countOpenProvisioningsByState(db: Db): Promise<Record<stri
 }
 
 export async function findByIdempotencyKey(db: Db, key: string): Promise<ProvisioningRecord | undefined> {
-  const row = await db.one<ProvisioningRow>(`${WITH_SUBSCRIBER} WHERE p.idempotency_key = $1`, [key]);
+  const row = await db.one<ProvisioningRow>(genericPlan(`${WITH_SUBSCRIBER} WHERE p.idempotency_key = $1`), [
+    key,
+  ]);
   return row && toProvisioning(row);
 }
 

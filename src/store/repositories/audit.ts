@@ -1,4 +1,4 @@
-import { asJson, type Db, type SqlParam } from '../db.ts';
+import { asJson, genericPlan, type Db, type SqlParam } from '../db.ts';
 
 /** The audit log: append-only, one row per action. */
 
@@ -161,7 +161,10 @@ const MAX_ENTRIES_PER_STATEMENT = Math.floor(65_535 / ENTRY_COLUMNS.length);
 /** Appends one entry; pass a transaction handle to make it part of the action it records. */
 export async function appendAudit(db: Db, entry: AuditEntryInput): Promise<AuditEntry> {
   const values = valuesOf([entry]);
-  const row = await db.one<AuditRow>(auditInsertSql(values.sql, { returning: true }), values.params);
+  const row = await db.one<AuditRow>(
+    genericPlan(auditInsertSql(values.sql, { returning: true })),
+    values.params,
+  );
   return toAuditEntry(row!);
 }
 
@@ -169,7 +172,8 @@ export async function appendAudit(db: Db, entry: AuditEntryInput): Promise<Audit
 export async function appendAuditEntries(db: Db, entries: readonly AuditEntryInput[]): Promise<void> {
   for (let start = 0; start < entries.length; start += MAX_ENTRIES_PER_STATEMENT) {
     const values = valuesOf(entries.slice(start, start + MAX_ENTRIES_PER_STATEMENT));
-    await db.query(auditInsertSql(values.sql), values.params);
+    // a VALUES list: nothing in its plan depends on the values (and no plan-mode switch on the hot path)
+    await db.query(genericPlan(auditInsertSql(values.sql)), values.params);
   }
 }
 
