@@ -12,7 +12,8 @@
  * Options: --duration S (default 30), --connections 16,64, --rounds N (default 2), --store pg|pglite,
  * --path first-use|care (default first-use), --kannel-method get|post (default get), --base N (existing
  * subscribers in otagw's store, default 100,000), --receipt-delay-ms MS (default 2000), --no-kannel (otagw
- * alone), --write-docs (the results as a section of docs/benchmarks.md), --json, --quick.
+ * alone), --write-docs (the results as a section of docs/benchmarks.md, between its markers; npm run bench
+ * keeps it), --docs-file FILE (write that section there instead), --json, --quick.
  * Kannel comes from Debian's `kannel` package (/usr/sbin/bearerbox, smsbox; KANNEL_BEARERBOX and
  * KANNEL_SMSBOX say otherwise); without it the benchmark says so and runs otagw alone.
  *
@@ -84,6 +85,8 @@ export interface Options {
   json: boolean;
   quick: boolean;
   writeDocs: boolean;
+  /** --write-docs writes here (default docs/benchmarks.md) */
+  docsFile?: string;
 }
 
 export function parseOptions(argv: string[]): Options {
@@ -102,6 +105,7 @@ export function parseOptions(argv: string[]): Options {
       json: { type: 'boolean', default: false },
       quick: { type: 'boolean', default: false },
       'write-docs': { type: 'boolean', default: false },
+      'docs-file': { type: 'string' },
     },
   });
   const positive = (name: string, text: string): number => {
@@ -130,6 +134,7 @@ export function parseOptions(argv: string[]): Options {
     json: values.json!,
     quick,
     writeDocs: values['write-docs']!,
+    docsFile: values['docs-file'],
   };
 }
 
@@ -577,7 +582,10 @@ async function main(): Promise<void> {
   };
   if (options.json) process.stdout.write(`${JSON.stringify(report)}\n`);
   else process.stdout.write(renderReport.text(report));
-  if (options.writeDocs) writeDocsSection(report);
+  if (options.writeDocs) {
+    const file = writeDocsSection(report, options.docsFile);
+    progress(options, `written to ${file} (section bench:vs-kannel)`);
+  }
 }
 
 function settingsOf(
