@@ -46,7 +46,7 @@ export class AcceptedSegmentWriter {
     try {
       await recordAcceptedSegments(this.db, segments);
     } catch (error) {
-      this.logger.debug(
+      this.logger.warn(
         { err: (error as Error).message, segments: segments.length },
         'early segment write failed',
       );

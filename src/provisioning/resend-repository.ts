@@ -6,6 +6,7 @@
  * with the same reference and bytes complete the message instead of delivering it twice).
  */
 import { asJson, type Db } from '../store/db.ts';
+import { lockProvisionings } from './repository.ts';
 
 export interface EarlierAttempt {
   /** the concatenation reference of the last attempt (undefined: an attempt that did not record it) */
@@ -94,10 +95,20 @@ export interface AcceptedSegment {
 
 /**
  * Stores the message ids of segments the SMSC accepted while their push is still being sent (one
- * statement for many pushes). Only segments still pending are touched: the push's own outcome, written
+ * transaction for many pushes). Only segments still pending are touched: the push's own outcome, written
  * when every segment is answered, is the record; this is the part of it a crash would lose.
  */
 export async function recordAcceptedSegments(db: Db, segments: readonly AcceptedSegment[]): Promise<void> {
+  const ids = [...new Set(segments.map((segment) => segment.provisioningId))].sort();
+  await db.transaction(async (tx) => {
+    // the provisionings' row locks first, in id order, as transitions and receipts take them before
+    // they touch segments: without them this statement deadlocked with those (chaos run)
+    await lockProvisionings(tx, ids);
+    await writeAcceptedSegments(tx, segments);
+  });
+}
+
+async function writeAcceptedSegments(db: Db, segments: readonly AcceptedSegment[]): Promise<void> {
   await db.query(
     `UPDATE segments s SET smsc = a.smsc, message_id = a.raw_message_id,
        message_id_normalised = a.message_id, submit_status = 'submitted', submitted_at = now(),

@@ -475,7 +475,15 @@ async function outcome(run: Run, all: Trigger[], drainSeconds: number): Promise<
   const count = (state: string) => acceptedIds.filter((id) => stateOf(id) === state).length;
   const handsets = (await simControl(run, 'GET', '/handsets')) as Array<{ msisdn: string; received: number }>;
   const received = new Map(handsets.map((handset) => [handset.msisdn, handset.received]));
-  const duplicates = all.filter((trigger) => (received.get(trigger.msisdn) ?? 0) >= 2).length;
+  const twice = all.filter((trigger) => (received.get(trigger.msisdn) ?? 0) >= 2);
+  const duplicates = twice.length;
+  // which provisionings they were, for reading their timelines in the kept database (--keep)
+  await writeFile(
+    join(run.dir, 'duplicates.json'),
+    JSON.stringify(
+      twice.map((trigger) => ({ msisdn: trigger.msisdn, provisioningId: trigger.provisioningId })),
+    ),
+  );
   const acceptedSet = new Set(acceptedIds);
   const report: ChaosReport = {
     accepted: acceptedIds.length,

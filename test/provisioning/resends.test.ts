@@ -14,8 +14,12 @@ const NETWORK: Actor = { name: 'hlr-1', role: 'network' };
 describeEachStore('resends after an unknown outcome', (kind) => {
   let h: Harness;
   beforeAll(async () => {
-    // long enough for an answered submit to be answered on a loaded machine, short enough for a quick test
-    h = await startHarness(kind, { smsc: { responseTimeoutMs: 2_000 } });
+    // long enough for an answered submit to be answered on a loaded machine, short enough for a quick
+    // test; the lost-job sweep leaves a push alone for longer than that wait (it would run it twice)
+    h = await startHarness(kind, {
+      smsc: { responseTimeoutMs: 1_500 },
+      provisioning: { recoveryStaleMs: 10_000 },
+    });
   }, 30_000);
   afterAll(async () => h?.close());
 
