@@ -43,12 +43,26 @@ export const dmActionSchema = z.union([
       node: nodeUri.default('./FUMO').describe("the device's FUMO node (./FUMO/<x> on most handsets)"),
     }),
   }),
+  z.strictObject({
+    softwareInstall: z.strictObject({
+      packageUrl: z
+        .url({ protocol: /^https?$/, error: 'packageUrl must be an http:// or https:// URL' })
+        .max(1024),
+      name: z.string().min(1).max(128),
+      version: z.string().min(1).max(64),
+      /** the package's node name under Download (and the component's under Inventory/Deployed) */
+      id: z
+        .string()
+        .regex(/^[A-Za-z0-9._-]{1,64}$/, 'id: 1-64 letters, digits, dot, hyphen or underscore (a node name)'),
+      node: nodeUri.default('./SCOMO').describe("the device's SCOMO node"),
+    }),
+  }),
 ]);
 export type DmAction = z.infer<typeof dmActionSchema>;
 
 /** What the server keeps of a command besides cmd and target (dm_commands.action). */
 export interface DmCommandAction extends Record<string, unknown> {
-  kind: 'get' | 'replace' | 'add' | 'delete' | 'exec' | 'fumo-url' | 'fumo-exec';
+  kind: 'get' | 'replace' | 'add' | 'delete' | 'exec' | 'fumo-url' | 'fumo-exec' | 'scomo-add' | 'scomo-exec';
   data?: string;
   format?: string;
   type?: string;
@@ -69,6 +83,7 @@ export function commandsOfActions(actions: readonly DmAction[]): NewDmCommand[] 
       const exec: DmCommandAction = { kind: 'exec', group, data: action.exec.data };
       return [{ cmd: 'Exec', target: action.exec.target, action: exec, correlator: newCorrelator() }];
     }
+    if ('softwareInstall' in action) return scomoInstallCommands(action.softwareInstall, group);
     const { packageUrl, version, node } = action.firmwareUpdate;
     // docs/protocol-dm.md §6.4: PkgURL under DownloadAndUpdate, then Exec on DownloadAndUpdate.
     return [
@@ -85,6 +100,34 @@ export function commandsOfActions(actions: readonly DmAction[]): NewDmCommand[] 
       },
     ];
   });
+}
+
+/**
+ * docs/protocol-dm.md §6.6: Add the package node under Download with PkgURL, Name and PkgVersion, then
+ * Exec its Operations/DownloadInstall (202, the result by Generic Alert), all in one Sequence.
+ */
+function scomoInstallCommands(
+  install: { packageUrl: string; name: string; version: string; id: string; node: string },
+  group: number,
+): NewDmCommand[] {
+  const pkg = `${install.node}/Download/${install.id}`;
+  const add = (target: string, data: string | undefined, format = 'chr'): NewDmCommand => ({
+    cmd: 'Add',
+    target,
+    action: withoutUndefined({ kind: 'scomo-add', group, data, format, version: install.version }),
+  });
+  return [
+    add(pkg, undefined, 'node'),
+    add(`${pkg}/PkgURL`, install.packageUrl),
+    add(`${pkg}/Name`, install.name),
+    add(`${pkg}/PkgVersion`, install.version),
+    {
+      cmd: 'Exec',
+      target: `${pkg}/Operations/DownloadInstall`,
+      action: { kind: 'scomo-exec', group, version: install.version },
+      correlator: newCorrelator(),
+    },
+  ];
 }
 
 function valueCommand(
@@ -121,6 +164,11 @@ export function syncMlCommandOf(record: DmCommandRecord): SyncMlCommand {
         ...(record.correlator ? { correlator: record.correlator } : {}),
       };
     default:
+      // an interior node carries Format node and no Data (docs/protocol-dm.md §5.6)
+      if (action.format === 'node') {
+        item.meta = { format: 'node' };
+        return { kind: record.cmd as 'Replace' | 'Add', cmdId: '', items: [item] };
+      }
       item.meta = { format: action.format ?? 'chr', type: action.type ?? 'text/plain' };
       item.data = action.data ?? '';
       return { kind: record.cmd as 'Replace' | 'Add', cmdId: '', items: [item] };
@@ -135,6 +183,7 @@ export function commandStatusWords(record: Pick<DmCommandRecord, 'cmd' | 'action
   const kind = (record.action as DmCommandAction).kind;
   if (record.cmd === 'Exec' && code === '202') return 'accepted: waiting for the result';
   if (kind === 'fumo-exec') return code === '200' ? 'updated' : `failed (${statusText(code)})`;
+  if (kind === 'scomo-exec') return code === '200' ? 'installed' : `failed (${statusText(code)})`;
   if (code === '200') return 'ok';
   return statusText(code);
 }
@@ -172,4 +221,35 @@ export function fumoResultWords(code: string): { updated: boolean; status: strin
         ? 'vendor server error'
         : 'unknown result');
   return { updated: false, status: `failed (${reason}, result ${code})` };
+}
+
+/** SCOMO result codes (docs/protocol-dm.md §6.5, MTK): 1200 success, the rest failures. */
+const SCOMO_RESULTS: Readonly<Record<string, string>> = {
+  '1400': 'client error',
+  '1401': 'user cancelled',
+  '1402': 'download failed',
+  '1403': 'download authentication failed',
+  '1404': 'download: out of memory',
+  '1405': 'install failed',
+  '1406': 'install: out of memory',
+  '1407': 'package signature check failed',
+  '1408': 'remove failed',
+  '1409': 'activate failed',
+  '1410': 'deactivate failed',
+  '1411': 'not implemented',
+  '1412': 'undefined error',
+  '1413': 'unsupported environment',
+  '1500': 'download server error',
+  '1501': 'download server unavailable',
+};
+
+/**
+ * A Generic Alert's SCOMO result (the code alone, or `<ResultCode>…</ResultCode>` in its Data, §6.5) as
+ * the Exec's final status: installed, or failed (reason, result N).
+ */
+export function scomoResultWords(data: string): { installed: boolean; code: string; status: string } {
+  const code = /<ResultCode>\s*(\d+)\s*<\/ResultCode>/i.exec(data)?.[1] ?? data.trim();
+  if (code === '1200') return { installed: true, code, status: 'installed' };
+  const reason = SCOMO_RESULTS[code] ?? 'unknown result';
+  return { installed: false, code, status: `failed (${reason}, result ${code})` };
 }

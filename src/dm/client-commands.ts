@@ -13,7 +13,7 @@ import {
   type SyncMlResults,
   type SyncMlStatus,
 } from '../../codecs/syncml/index.ts';
-import { commandStatusWords, fumoResultWords, type DmCommandAction } from './actions.ts';
+import { commandStatusWords, fumoResultWords, scomoResultWords, type DmCommandAction } from './actions.ts';
 import type { DmEngineDeps } from './engine.ts';
 import { childNames, devInfoLeafOf } from './inventory.ts';
 import { findAwaitedDmExec, setDmNonce, updateDmCommand, type DmAccount } from './repository.ts';
@@ -173,8 +173,9 @@ const alertType = (type: string | undefined): string =>
   (type ?? '').replace(/^Reversed-Domain-Name:\s*/i, '');
 
 /**
- * The asynchronous result of an Exec (docs/protocol-dm.md §2.6, §6.4): the Exec is found by the
- * Correlator it echoes, else by its node; a FUMO result ends as updated or failed (reason).
+ * The asynchronous result of an Exec (docs/protocol-dm.md §2.6, §6.4, §6.6): the Exec is found by the
+ * Correlator it echoes, else by its node; a FUMO result ends as updated or failed (reason), a SCOMO
+ * install as installed or failed (reason).
  */
 async function takeGenericAlert(
   deps: DmEngineDeps,
@@ -189,10 +190,22 @@ async function takeGenericAlert(
       deps.logger.info({ deviceId: state.deviceId, source, code }, 'dm: a Generic Alert for no Exec we know');
       continue;
     }
-    const fumo = (exec.action as DmCommandAction).kind === 'fumo-exec';
-    const status = fumo ? fumoResultWords(code).status : code === '200' ? 'ok' : `failed (result ${code})`;
+    const kind = (exec.action as DmCommandAction).kind;
+    const scomo = kind === 'scomo-exec' ? scomoResultWords(code) : undefined;
+    const status = scomo
+      ? scomo.status
+      : kind === 'fumo-exec'
+        ? fumoResultWords(code).status
+        : code === '200'
+          ? 'ok'
+          : `failed (result ${code})`;
     const result = {
-      alert: { type: alertType(item.meta?.type), mark: item.meta?.mark ?? null, code, source },
+      alert: {
+        type: alertType(item.meta?.type),
+        mark: item.meta?.mark ?? null,
+        code: scomo?.code ?? code,
+        source,
+      },
     };
     await updateDmCommand(deps.db, exec.id, { status, result });
   }

@@ -46,9 +46,12 @@ import type { DmTransport } from './dm-transport.ts';
 export interface GenericAlertReport {
   source: string;
   correlator?: string;
-  /** `org.openmobilealliance.dm.firmwareupdate.<operation>` (§6.4 Alert Types, §9 #4) */
+  /** `org.openmobilealliance.dm.firmwareupdate.<operation>` (§6.4 Alert Types, §9 #4), or SCOMO's (§6.6) */
   type: string;
   resultCode: string;
+  /** the Item's Data and Format when not the bare code (SCOMO: `<ResultCode>…</ResultCode><Identifier>…`) */
+  data?: string;
+  format?: string;
 }
 
 export interface DmSessionOptions {
@@ -465,7 +468,8 @@ class DmClientSession {
 
 /** Generic Alert 1226 with the FUMO result (docs/protocol-dm.md §2.6, §6.4). */
 function genericAlert(report: GenericAlertReport): Outgoing {
-  const failed = !report.resultCode.startsWith('2');
+  // FUMO success is 2xx, SCOMO's 12xx (docs/protocol-dm.md §6.4, §6.5)
+  const failed = !/^1?2\d\d$/.test(report.resultCode);
   return {
     kind: 'Alert',
     data: ALERT.GENERIC_ALERT,
@@ -473,8 +477,12 @@ function genericAlert(report: GenericAlertReport): Outgoing {
     items: [
       {
         source: { locUri: report.source },
-        meta: { type: report.type, format: 'int', mark: failed ? 'critical' : 'informational' },
-        data: report.resultCode,
+        meta: {
+          type: report.type,
+          format: report.format ?? 'int',
+          mark: failed ? 'critical' : 'informational',
+        },
+        data: report.data ?? report.resultCode,
       },
     ],
     report,

@@ -14,13 +14,21 @@ import {
   type SyncMlResults,
   type SyncMlStatus,
 } from '../../codecs/syncml/index.ts';
-import { FUMO_STATE, normaliseUri, type DmTree, type DmTreeResult } from './dm-tree.ts';
+import {
+  FUMO_STATE,
+  SCOMO_DOWNLOAD_STATUS,
+  normaliseUri,
+  prepareScomoDownload,
+  type DmTree,
+  type DmTreeResult,
+} from './dm-tree.ts';
 
 /** A FUMO operation accepted with 202, to be reported by Generic Alert 1226 (docs/protocol-dm.md §6.4). */
 export interface FumoJob {
-  /** the FUMO `<x>` node: the Generic Alert's Source */
+  /** the FUMO `<x>` node (SCOMO: the Download/<id> node): the Generic Alert's Source */
   source: string;
-  operation: 'download' | 'update' | 'downloadandupdate';
+  /** FUMO operations, or a SCOMO DownloadInstall (docs/protocol-dm.md §6.6) */
+  operation: 'download' | 'update' | 'downloadandupdate' | 'scomo-downloadinstall';
   correlator?: string;
   packageUrl: string;
 }
@@ -241,8 +249,11 @@ function runItem(command: SyncMlItemCommand, item: SyncMlItem, tree: DmTree): Dm
       return tree.get(uri);
     case 'Replace':
       return tree.replace(uri, dataText(item), format?.toLowerCase());
-    case 'Add':
-      return tree.add(uri, dataText(item), format?.toLowerCase() ?? 'chr', type);
+    case 'Add': {
+      const added = tree.add(uri, dataText(item), format?.toLowerCase() ?? 'chr', type);
+      if (added.status === '200') prepareScomoDownload(tree, uri);
+      return added;
+    }
     case 'Delete':
       return tree.delete(uri);
     case 'Copy': {
@@ -280,7 +291,18 @@ function answerExec(
   let code: string = allowed.status;
   const leaf = uri.slice(uri.lastIndexOf('/') + 1);
   const operation = FUMO_OPERATIONS[leaf];
-  if (allowed.status === '200' && operation) {
+  const scomo = /^(\.\/SCOMO\/Download\/[^/]+)\/Operations\/DownloadInstall$/.exec(uri);
+  if (allowed.status === '200' && scomo) {
+    // docs/protocol-dm.md §6.6: accepted for later (202), the result by Generic Alert
+    context.fumoJobs.push({
+      source: scomo[1],
+      operation: 'scomo-downloadinstall',
+      ...(exec.correlator !== undefined ? { correlator: exec.correlator } : {}),
+      packageUrl: context.tree.read(`${scomo[1]}/PkgURL`) ?? '',
+    });
+    context.tree.write(`${scomo[1]}/Status`, SCOMO_DOWNLOAD_STATUS.downloading);
+    code = '202';
+  } else if (allowed.status === '200' && operation) {
     const fumoRoot = uri.slice(0, uri.lastIndexOf('/'));
     context.fumoJobs.push({
       source: fumoRoot,

@@ -42,6 +42,10 @@ const settingsSchema = z.strictObject({
     .optional(),
   fumoDelayMs: z.number().int().min(0).max(600_000).optional(),
   updatedFwV: text.optional(),
+  scomoResultCode: z
+    .string()
+    .regex(/^[0-9]{4}$/)
+    .optional(),
   answerNotifications: z.boolean().optional(),
 });
 const nodesSchema = z.strictObject({

@@ -17,6 +17,9 @@ import {
   APN_URI,
   FUMO_STATE,
   PROXY_PORT_URI,
+  SCOMO_ACTIVE,
+  SCOMO_DOWNLOAD_STATUS,
+  SCOMO_ROOT,
   PROXY_URI,
   buildDeviceTree,
   installDmAccount,
@@ -55,6 +58,8 @@ export interface DmDeviceSettings {
   fumoDelayMs: number;
   /** FwV after a successful update; default the FUMO PkgVersion node */
   updatedFwV?: string;
+  /** the SCOMO result code the next install reports (1200 success; 14xx/15xx failure, §6.5) */
+  scomoResultCode: string;
   /** open a session when a verified notification arrives (else only record it) */
   answerNotifications: boolean;
 }
@@ -78,6 +83,7 @@ export const DEFAULT_DM_DEVICE: Readonly<DmDeviceSettings> = Object.freeze({
   requireServerAuth: true,
   fumoResultCode: '200',
   fumoDelayMs: 50,
+  scomoResultCode: '1200',
   answerNotifications: true,
 });
 
@@ -393,6 +399,11 @@ export class DmHandsets {
     const timer = setTimeout(() => {
       device.timers.delete(timer);
       if (this.closed) return;
+      if (job.operation === 'scomo-downloadinstall') {
+        device.pendingAlerts.push(installScomo(device.tree, job, device.settings.scomoResultCode));
+        this.enqueue(device, 'client', randomSessionId(), serverId).catch(() => undefined);
+        return;
+      }
       const resultCode = device.settings.fumoResultCode;
       const success = resultCode.startsWith('2');
       device.tree.write(
@@ -413,6 +424,38 @@ export class DmHandsets {
     }, device.settings.fumoDelayMs);
     device.timers.add(timer);
   }
+}
+
+/** SCOMO's Generic Alert Type for a finished operation (docs/protocol-dm.md §6.5, §6.6). */
+const SCOMO_ALERT_TYPE = 'urn:oma:at:scomo:1.0:OperationComplete';
+
+/**
+ * A DownloadInstall done (nothing is fetched): on success the component is deployed (Inventory/Deployed/<id>
+ * with Name, Version, State active), else the package's Status says the install failed; the result for
+ * the Generic Alert (docs/protocol-dm.md §6.6).
+ */
+function installScomo(tree: DmTree, job: FumoJob, resultCode: string): GenericAlertReport {
+  const id = job.source.slice(job.source.lastIndexOf('/') + 1);
+  if (resultCode === '1200') {
+    const deployed = `${SCOMO_ROOT}/Inventory/Deployed/${id}`;
+    const leaf = (name: string, value: string) =>
+      tree.define(`${deployed}/${name}`, { format: 'chr', type: 'text/plain', value });
+    tree.define(deployed, { format: 'node' });
+    leaf('Name', tree.read(`${job.source}/Name`) ?? id);
+    leaf('Version', tree.read(`${job.source}/PkgVersion`) ?? '');
+    leaf('State', SCOMO_ACTIVE);
+    tree.write(`${job.source}/Status`, SCOMO_DOWNLOAD_STATUS.idle);
+  } else {
+    tree.write(`${job.source}/Status`, SCOMO_DOWNLOAD_STATUS.installFailed);
+  }
+  return {
+    source: job.source,
+    ...(job.correlator !== undefined ? { correlator: job.correlator } : {}),
+    type: SCOMO_ALERT_TYPE,
+    resultCode,
+    format: 'xml',
+    data: `<ResultCode>${resultCode}</ResultCode><Identifier>${id}</Identifier>`,
+  };
 }
 
 export class DmHandsetError extends Error {

@@ -218,7 +218,37 @@ export class DmTree {
   }
 }
 
-/** A phone's tree before any account: DevInfo, DevDetail, FUMO and the connectivity MO. */
+/** The SCOMO node (docs/protocol-dm.md §6.5, §6.6): Download/<id> for the server's packages, Inventory. */
+export const SCOMO_ROOT = './SCOMO';
+/** SCOMO Download Status values the phone sets (VZ scm.h, docs/protocol-dm.md §6.5). */
+export const SCOMO_DOWNLOAD_STATUS = {
+  idle: '10',
+  downloading: '30',
+  installing: '50',
+  installFailed: '60',
+} as const;
+/** Deployed component State (VZ, docs/protocol-dm.md §6.5): 10 inactive, 20 active. */
+export const SCOMO_ACTIVE = '20';
+
+/**
+ * A package the server added under ./SCOMO/Download gets what the phone itself makes for it: Status
+ * and the Operations it can Exec (docs/protocol-dm.md §6.6; RB tree).
+ */
+export function prepareScomoDownload(tree: DmTree, uri: string): void {
+  const path = normaliseUri(uri);
+  if (!/^\.\/SCOMO\/Download\/[^/]+$/.test(path)) return;
+  tree.define(`${path}/Status`, {
+    format: 'int',
+    type: 'text/plain',
+    value: SCOMO_DOWNLOAD_STATUS.idle,
+    access: READ,
+  });
+  tree.define(`${path}/Operations`, { format: 'node', access: READ });
+  for (const operation of ['Download', 'DownloadInstall', 'DownloadInstallInactive'])
+    tree.define(`${path}/Operations/${operation}`, { format: 'node', access: EXEC });
+}
+
+/** A phone's tree before any account: DevInfo, DevDetail, FUMO, SCOMO and the connectivity MO. */
 export function buildDeviceTree(identity: DmDeviceIdentity, connectivity: DmConnectivity): DmTree {
   const tree = new DmTree();
   const leaf = (uri: string, value: string, access = READ, format = 'chr') =>
@@ -248,6 +278,10 @@ export function buildDeviceTree(identity: DmDeviceIdentity, connectivity: DmConn
   tree.define(`${FUMO_ROOT}/DownloadAndUpdate`, { format: 'node', access: EXEC });
   leaf(`${FUMO_ROOT}/DownloadAndUpdate/PkgURL`, '', READ_WRITE);
   leaf(`${FUMO_ROOT}/State`, FUMO_STATE.idle, READ, 'int');
+  tree.define(SCOMO_ROOT, { format: 'node', type: 'urn:oma:mo:oma-scomo:1.0', access: READ });
+  tree.define(`${SCOMO_ROOT}/Download`, { format: 'node', access: FULL });
+  tree.define(`${SCOMO_ROOT}/Inventory`, { format: 'node', access: READ });
+  tree.define(`${SCOMO_ROOT}/Inventory/Deployed`, { format: 'node', access: READ });
   // the server may add connectivity profiles of its own under ./Con (MR 4.1.6.1)
   tree.define('./Con', { format: 'node', access: FULL });
   tree.define(CONNECTIVITY_ROOT, { format: 'node', access: FULL });

@@ -302,6 +302,55 @@ describeEachStore('OMA DM with the virtual handset (%s store)', (kind) => {
     expect(firmwares).toContain('20.0.015');
   });
 
+  it.each([
+    ['1200', 'installed'],
+    ['1405', 'failed (install failed, result 1405)'],
+  ])(
+    'SCOMO DownloadInstall ends in a Generic Alert %s: %s, and the next inventory shows the component',
+    async (code, outcome) => {
+      const handset = await bootstrappedHandset({ scomoResultCode: code, fumoDelayMs: 100 });
+      await requestSession(handset.msisdn, [
+        {
+          softwareInstall: {
+            packageUrl: 'http://apps.example/navigator-2.1.dd',
+            name: 'Navigator',
+            version: '2.1',
+            id: 'nav21',
+          },
+        },
+      ]);
+      const [first, second] = await h.sim.dm().waitForSessions(handset.msisdn, 2, 20_000);
+      expect(first.outcome, JSON.stringify(first)).toBe('completed');
+      expect(first.commands).toEqual(
+        expect.arrayContaining([
+          { cmd: 'Add', target: './SCOMO/Download/nav21', status: '200' },
+          { cmd: 'Add', target: './SCOMO/Download/nav21/PkgURL', status: '200' },
+          { cmd: 'Exec', target: './SCOMO/Download/nav21/Operations/DownloadInstall', status: '202' },
+        ]),
+      );
+      expect(second).toMatchObject({ initiator: 'client', outcome: 'completed' });
+      expect(second.alertsDelivered).toEqual([
+        expect.objectContaining({ resultCode: code, type: 'urn:oma:at:scomo:1.0:OperationComplete' }),
+      ]);
+      const exec = await until('the SCOMO outcome', async () => {
+        const view = await deviceView(handset.deviceId);
+        const found = view.sessions
+          .flatMap((session: LooseJson) => session.commands)
+          .find((command: LooseJson) => command.cmd === 'Exec');
+        return found?.status === outcome ? found : undefined;
+      });
+      expect(exec.target).toBe('./SCOMO/Download/nav21/Operations/DownloadInstall');
+      // the session that took the result read the inventory after the install: the report lists it or not
+      const reports = await until('the report of the second session', async () => {
+        const found = await api('GET', `/v1/devices/${handset.imei}/reports`, keys.care);
+        return found.body.reports?.length >= 2 ? found.body.reports : undefined;
+      });
+      const software = reports[0].software.map((entry: LooseJson) => `${entry.name} ${entry.version}`);
+      if (code === '1200') expect(software).toContain('Navigator 2.1');
+      else expect(software).not.toContain('Navigator 2.1');
+    },
+  );
+
   it('refuses wrong client credentials: the handset gives up after the challenges, nothing is run', async () => {
     const handset = await bootstrappedHandset();
     const tree = h.sim.dm().tree(handset.msisdn)!;
