@@ -44,7 +44,7 @@ import { undoOnInterrupt } from './support/cleanup.ts';
 import { seedingConfig, type GatewayFacts, type GatewayProcess } from './support/gateway-process.ts';
 import { withGatewayRun } from './support/gateway-run.ts';
 import { KannelProcesses, kannelVersion } from './support/kannel.ts';
-import { cpuBetween, perPush, readCpu, type CpuSubject } from './support/kannel-cpu.ts';
+import { cpuBetween, perPush, readCpu, type CpuReading, type CpuSubject } from './support/kannel-cpu.ts';
 import {
   BENCH_MODEL,
   BENCH_PROFILE,
@@ -58,6 +58,7 @@ import {
   renderReport,
   writeDocsSection,
   type BenchReport,
+  type CpuPhase,
   type RunResult,
 } from './support/kannel-report.ts';
 import { REDIS_URL } from './support/redis.ts';
@@ -267,6 +268,19 @@ function submitFigures(seen: Map<string, SmscTimes>): {
   return { pushes: seen.size, segments, firstAt, lastAt };
 }
 
+/** CPU between two readings, in ms (not per push: a phase's pushes are not its own). */
+function phase(name: string, start: CpuReading, end: CpuReading): CpuPhase {
+  const spent = cpuBetween(start, end);
+  const round = (ms: number): number => Math.round(ms);
+  return {
+    name,
+    seconds: Math.round(spent.seconds * 10) / 10,
+    machineMs: round(spent.machineMs),
+    listedMs: round(Object.values(spent.processMs).reduce((sum, ms) => sum + ms, 0)),
+    processMs: Object.fromEntries(Object.entries(spent.processMs).map(([key, ms]) => [key, round(ms)])),
+  };
+}
+
 // ---- one run of each ---------------------------------------------------------------------------------
 
 interface Shared {
@@ -295,7 +309,7 @@ function figures(
   loop: LoopResult,
   seen: Map<string, SmscTimes>,
   cpu: ReturnType<typeof cpuBetween>,
-  extra: Pick<RunResult, 'delivered' | 'deliveredNote' | 'notFinal' | 'finalStates'>,
+  extra: Pick<RunResult, 'delivered' | 'deliveredNote' | 'notFinal' | 'finalStates' | 'phases'>,
 ): RunResult {
   const submit = submitFigures(seen);
   const submitSeconds =
@@ -479,8 +493,16 @@ async function otagwRun(
     const once = otagwRequest(options, { gateway, apiKey: prepared.apiKey, offset }, careCount);
     const cpu0 = readCpu(subjects);
     const loop = await closedLoop(connections, options.duration, once, (answer) => answer.status === 202);
+    const cpuLoopEnd = readCpu(subjects);
     // first-use: the pushes wait debounceMs (60 s as shipped) after their trigger
     const debounceMs = options.path === 'first-use' ? 60_000 : 0;
+    // the first trigger's push is due debounceMs after it: until then the gateway only waits
+    const firstDue = loop.startedAt + debounceMs;
+    let cpuWaitEnd: CpuReading | undefined;
+    if (firstDue > Date.now() + 1000) {
+      await sleep(firstDue - Date.now());
+      cpuWaitEnd = readCpu(subjects);
+    }
     await waitForFinal(
       gateway,
       loop.accepted,
@@ -502,7 +524,14 @@ async function otagwRun(
       const samples = await sim.samples(first.msisdn);
       shared.checks.otagw = samples[0] ? checkPush(samples[0].shortMessageHex, first.imsi) : undefined;
     }
+    const phases = [
+      phase('accept (the loop)', cpu0, cpuLoopEnd),
+      ...(cpuWaitEnd
+        ? [phase('wait (debounce)', cpuLoopEnd, cpuWaitEnd), phase('push (to all final)', cpuWaitEnd, cpu1)]
+        : [phase('push (to all final)', cpuLoopEnd, cpu1)]),
+    ];
     return figures('otagw', connections, round, loop, seen, cpuBetween(cpu0, cpu1), {
+      phases,
       delivered: finalStates.delivered ?? 0,
       deliveredNote: 'provisionings recorded delivered (every receipt in)',
       notFinal: Math.max(0, loop.accepted - times.size),

@@ -37,6 +37,16 @@ export interface RunResult {
   processMsPerPush: Record<string, number | undefined>;
   /** the listed processes together (the machine's figure also holds whatever else ran) */
   listedMsPerPush?: number;
+  /** otagw: CPU of the loop, of the wait for the debounce window (first-use), of the pushes, in ms */
+  phases?: CpuPhase[];
+}
+
+export interface CpuPhase {
+  name: string;
+  seconds: number;
+  machineMs: number;
+  listedMs: number;
+  processMs: Record<string, number>;
 }
 
 export interface SystemMeans {
@@ -113,6 +123,23 @@ function runLine(run: RunResult): string {
     `  pushes/s accepted ${n(run.acceptedPerSecond)}, submitted ${n(run.submittedPerSecond)} (${run.submittedPushes} pushes at the SMSC over ${n(run.submitSeconds, 1)} s); HTTP p50 ${run.latency.p50Ms} ms, p99 ${run.latency.p99Ms} ms`,
     `  submit_sm per push ${n(run.submitSmPerPush, 2)}; delivered ${run.delivered} (${run.deliveredNote})${run.notFinal ? `; ${run.notFinal} not final` : ''}${run.finalStates ? `; final states ${JSON.stringify(run.finalStates)}` : ''}`,
     `  CPU per push, ms: machine ${n(run.machineMsPerPush, 3)} (busy ${run.machineBusyPercent}% of all cores over ${n(run.cpuSeconds, 1)} s); listed processes ${n(run.listedMsPerPush, 3)}: ${cpu}`,
+    ...(run.phases && run.submittedPushes > 0
+      ? [
+          `  CPU per push without the debounce wait (accept + push phases), ms: listed processes ${n(
+            run.phases
+              .filter((phase) => !phase.name.startsWith('wait'))
+              .reduce((sum, phase) => sum + phase.listedMs, 0) / run.submittedPushes,
+            3,
+          )}`,
+        ]
+      : []),
+    ...(run.phases ?? []).map(
+      (phase) =>
+        `  CPU in ${phase.name}, ${n(phase.seconds, 1)} s, ms (not per push): machine ${n(phase.machineMs)}, listed ${n(phase.listedMs)}: ` +
+        Object.entries(phase.processMs)
+          .map(([process, ms]) => `${process} ${n(ms)}`)
+          .join(', '),
+    ),
   ].join('\n');
 }
 
