@@ -18,13 +18,14 @@
  *   npm run bench:dm -- --json         one JSON object: { configuration, target, runs: { xml, wbxml } }
  *
  * Options: --duration S, --warmup S, --handsets N (default 32), --encoding xml|wbxml|both, --base N
- * (existing subscribers, default 1,000). Environment: REDIS_URL, BENCH_DATABASE_URL (as bench:e2e).
+ * (existing subscribers, default 1,000), --profile (a CPU profile of the gateway over the measured part).
+ * Each run prints the gateway's CPU ms per session (a fairer figure than sessions/s on a shared machine). Environment: REDIS_URL, BENCH_DATABASE_URL (as bench:e2e).
  * Target: at least 500 complete sessions/s, p95 under 50 ms per HTTP exchange (the client's time from
  * sending a message to the end of the answer).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { encodeNonce, newNonce, type SyncMlEncoding } from '../codecs/syncml/index.ts';
 import { commandsOfActions, type DmAction } from '../src/dm/actions.ts';
@@ -42,6 +43,12 @@ import type { Db } from '../src/store/db.ts';
 import { openDb } from '../src/store/open-db.ts';
 import { undoOnInterrupt } from './support/cleanup.ts';
 import { cpuSnapshot } from './support/cpu-window.ts';
+import {
+  formatProfile,
+  summariseProfile,
+  type CpuProfile,
+  type ProfileSummary,
+} from './support/cpu-profile.ts';
 import { seedingConfig, type GatewayFacts, type GatewayProcess } from './support/gateway-process.ts';
 import { withGatewayRun } from './support/gateway-run.ts';
 import { SmscProcess } from './support/smsc-process.ts';
@@ -58,6 +65,7 @@ import {
 import { prepareTemplate } from './support/store.ts';
 
 const TARGET = { sessionsPerSecond: 500, exchangeP95Ms: 50 };
+const ROOT = resolve(import.meta.dirname, '..');
 const SERVER_ID = 'otagw-bench-dm';
 /** What each session runs besides the server's own inventory Gets (the brief's 3 Gets and a Replace). */
 const ACTIONS: DmAction[] = [
@@ -89,6 +97,11 @@ export interface DmBenchRun {
   /** sessions that did not complete, by outcome */
   notCompleted: Record<string, number>;
   cpu: CpuShares;
+  /** the gateway's CPU time (user + system) per completed session: fairer than sessions/s on a shared machine */
+  gatewayCpuMsPerSession: number;
+  /** the machine's 1-minute load average when the measurement started */
+  loadAverage: number;
+  profile?: ProfileSummary;
 }
 
 interface BenchHandset {
@@ -207,7 +220,7 @@ async function loop(
 async function measureEncoding(
   encoding: SyncMlEncoding,
   context: { gateway: GatewayProcess; apiKey: string; db: Db; sim: SmscProcess },
-  options: Options,
+  options: Options & { profileFile?: string },
 ): Promise<DmBenchRun> {
   const handsets = await Promise.all(
     Array.from({ length: options.handsets }, () => newHandset(context.gateway, context.apiKey)),
@@ -223,13 +236,23 @@ async function measureEncoding(
   };
   const loops = handsets.map((handset) => loop(handset, context.db, transport, encoding, tally));
   await sleep(options.warmup * 1000);
+  if (options.profileFile) await context.gateway.startProfile();
+  const loadAverage = Math.round(loadavg()[0] * 100) / 100;
   const cpuAtStart = await cpuSnapshot(context.gateway, context.sim);
   tally.measuring = true;
   const startedAt = performance.now();
   await sleep(options.duration * 1000);
   tally.measuring = false;
   const elapsed = (performance.now() - startedAt) / 1000;
-  const cpu = cpuShares(cpuAtStart, await cpuSnapshot(context.gateway, context.sim));
+  const cpuAtEnd = await cpuSnapshot(context.gateway, context.sim);
+  const cpu = cpuShares(cpuAtStart, cpuAtEnd);
+  let profile: ProfileSummary | undefined;
+  if (options.profileFile) {
+    await context.gateway.stopProfile(options.profileFile);
+    profile = summariseProfile(JSON.parse(readFileSync(options.profileFile, 'utf8')) as CpuProfile, ROOT);
+  }
+  const gatewayMicros = (snapshot: typeof cpuAtStart) =>
+    snapshot.processes.gateway.user + snapshot.processes.gateway.system;
   tally.stop = true;
   await Promise.all(loops);
   transport.close();
@@ -245,6 +268,12 @@ async function measureEncoding(
     exchangesPerSession: sessions === 0 ? 0 : Math.round((tally.exchanges.length / sessions) * 10) / 10,
     notCompleted: Object.fromEntries(tally.notCompleted),
     cpu,
+    gatewayCpuMsPerSession:
+      sessions === 0
+        ? 0
+        : Math.round(((gatewayMicros(cpuAtEnd) - gatewayMicros(cpuAtStart)) / 1000 / sessions) * 100) / 100,
+    loadAverage,
+    ...(profile ? { profile } : {}),
   };
 }
 
@@ -255,7 +284,9 @@ function print(run: DmBenchRun): void {
       `  per exchange  ${formatPercentiles(run.exchange)} (target p95 < ${TARGET.exchangeP95Ms} ms; ${run.exchangesPerSession} exchanges/session)\n` +
       `  per session   ${formatPercentiles(run.session)}\n` +
       `  not completed ${JSON.stringify(run.notCompleted)}\n` +
-      `  CPU           ${formatCpuShares(run.cpu)}\n`,
+      `  CPU           ${formatCpuShares(run.cpu)}\n` +
+      `  gateway CPU   ${run.gatewayCpuMsPerSession} ms per session (load average ${run.loadAverage} at the start)\n` +
+      (run.profile ? `${formatProfile(run.profile, `gateway CPU profile, ${run.encoding}`)}\n` : ''),
   );
 }
 
@@ -299,7 +330,12 @@ async function main(): Promise<void> {
       const db = await openDb({ url: store.url, poolSize: 8 });
       try {
         for (const encoding of options.encodings) {
-          const run = await measureEncoding(encoding, { gateway, apiKey: prepared.apiKey, db, sim }, options);
+          const profileFile = values.profile ? join(workDir, `dm-${encoding}.cpuprofile`) : undefined;
+          const run = await measureEncoding(
+            encoding,
+            { gateway, apiKey: prepared.apiKey, db, sim },
+            { ...options, profileFile },
+          );
           runs[encoding] = run;
           if (!values.json) print(run);
         }

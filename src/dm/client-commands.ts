@@ -16,7 +16,14 @@ import {
 import { commandStatusWords, fumoResultWords, scomoResultWords, type DmCommandAction } from './actions.ts';
 import type { DmEngineDeps } from './engine.ts';
 import { childNames, devInfoLeafOf } from './inventory.ts';
-import { findAwaitedDmExec, setDmNonce, updateDmCommand, type DmAccount } from './repository.ts';
+import {
+  findAwaitedDmExec,
+  setDmNonce,
+  updateDmCommand,
+  updateDmCommands,
+  type DmAccount,
+  type DmCommandPatch,
+} from './repository.ts';
 import type { DmSessionState, SentPurpose } from './session-store.ts';
 
 const textOf = (data: SyncMlData | undefined): string =>
@@ -34,13 +41,15 @@ export async function takeClientCommands(
   message: SyncMlMessage,
 ): Promise<SyncMlStatus[]> {
   const statuses: SyncMlStatus[] = [];
+  // what the Statuses and Results say of the server's commands: written in one statement at the end
+  const patches = new Map<number, DmCommandPatch>();
   for (const command of message.body.commands) {
     switch (command.kind) {
       case 'Status':
-        await takeStatus(deps, state, account, command);
+        await takeStatus(deps, state, account, command, patches);
         break;
       case 'Results': {
-        const code = await takeResults(deps, state, command);
+        const code = takeResults(state, command, patches);
         // docs/protocol-dm.md §2.1: no Status for Results unless it is not 200
         if (code !== '200') statuses.push(statusOf(message, command, code));
         break;
@@ -63,7 +72,19 @@ export async function takeClientCommands(
         statuses.push(statusOf(message, command, '405'));
     }
   }
+  await updateDmCommands(deps.db, [...patches.values()]);
   return statuses;
+}
+
+/** A later word on a command replaces its status; code and result are kept unless given again. */
+function patch(patches: Map<number, DmCommandPatch>, next: DmCommandPatch): void {
+  const before = patches.get(next.id);
+  patches.set(next.id, {
+    id: next.id,
+    status: next.status,
+    code: next.code ?? before?.code,
+    result: next.result ?? before?.result,
+  });
 }
 
 /** Our SyncHdr refused ends the session; its Chal is the nonce for our next Cred (§4.2, §4.3). */
@@ -72,6 +93,7 @@ async function takeStatus(
   state: DmSessionState,
   account: DmAccount,
   status: SyncMlStatus,
+  patches: Map<number, DmCommandPatch>,
 ): Promise<void> {
   if (status.cmdRef === '0') {
     const nextNonce = status.chal?.meta.nextNonce;
@@ -90,18 +112,18 @@ async function takeStatus(
   if (purpose.purpose === 'scomo-list' && status.data !== '200') state.scomoApps = null;
   if (purpose.purpose !== 'command' || status.data === '213') return;
   const words = commandStatusWords({ cmd: purpose.cmd, action: { kind: purpose.kind } }, status.data);
-  await updateDmCommand(deps.db, purpose.id, { code: status.data, status: words });
+  patch(patches, { id: purpose.id, code: status.data, status: words });
 }
 
 /**
  * The values of a Results, by what its Get was for. A chunk with MoreData is kept until the last one
  * (213 for each before it; 424 when the last does not add up to the Size of the first, §2.8).
  */
-async function takeResults(
-  deps: DmEngineDeps,
+function takeResults(
   state: DmSessionState,
   results: SyncMlResults,
-): Promise<string> {
+  patches: Map<number, DmCommandPatch>,
+): string {
   const key = `${results.msgRef ?? String(state.serverMsgId)}:${results.cmdRef}`;
   const purpose = state.sent[key];
   for (const item of results.items) {
@@ -121,18 +143,18 @@ async function takeResults(
       data = parts.join('') + data;
       if (size !== undefined && Buffer.byteLength(data, 'utf8') !== size) return '424';
     }
-    if (purpose) await keepValue(deps, state, purpose, item.source?.locUri, data);
+    if (purpose) keepValue(state, purpose, item.source?.locUri, data, patches);
   }
   return '200';
 }
 
-async function keepValue(
-  deps: DmEngineDeps,
+function keepValue(
   state: DmSessionState,
   purpose: SentPurpose,
   source: string | undefined,
   data: string,
-): Promise<void> {
+  patches: Map<number, DmCommandPatch>,
+): void {
   switch (purpose.purpose) {
     case 'inventory':
       (purpose.tree === 'DevInfo' ? state.devInfo : state.devDetail)[purpose.leaf] = data;
@@ -144,7 +166,7 @@ async function keepValue(
       (state.apps[purpose.app] ??= {})[purpose.leaf] = data;
       return;
     case 'command':
-      await updateDmCommand(deps.db, purpose.id, { status: 'ok', result: { source: source ?? null, data } });
+      patch(patches, { id: purpose.id, status: 'ok', result: { source: source ?? null, data } });
       return;
     default:
   }

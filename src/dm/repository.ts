@@ -414,6 +414,25 @@ export async function updateDmCommand(
   );
 }
 
+export interface DmCommandPatch {
+  id: number;
+  code?: string | null;
+  status: string;
+  result?: unknown;
+}
+
+/** Several commands' statuses in one statement (what one message of the handset said of them). */
+export async function updateDmCommands(db: Db, patches: readonly DmCommandPatch[]): Promise<void> {
+  if (patches.length === 0) return;
+  await db.query(
+    `UPDATE dm_commands c SET code = coalesce(p.code, c.code), status = p.status,
+        result = coalesce(p.result, c.result), updated_at = now()
+       FROM jsonb_to_recordset($1::jsonb) AS p(id bigint, code text, status text, result jsonb)
+      WHERE c.id = p.id`,
+    [asJson(patches.map((entry) => ({ ...entry, code: entry.code ?? null, result: entry.result ?? null })))],
+  );
+}
+
 export async function listDmCommands(db: Db, sessionId: string): Promise<DmCommandRecord[]> {
   const rows = await db.query<AccountRow>(
     `SELECT ${COMMAND_COLUMNS} FROM dm_commands WHERE session_id = $1 ORDER BY position`,
@@ -565,14 +584,22 @@ export async function failStoppedDmSessions(
   });
 }
 
-/** Commands of a session that were sent but never answered: the session stopped there. */
-export async function markUnansweredDmCommands(db: Db, sessionId: string): Promise<number> {
-  const rows = await db.query(
-    `UPDATE dm_commands SET status = 'sent, no status (session ended)', updated_at = now()
-      WHERE session_id = $1 AND status IN ('sent', 'queued') RETURNING id`,
-    [sessionId],
+/**
+ * The end of a session in one statement: commands sent and never answered say so, and the session is
+ * completed, or failed with `failure` (else with how many went unanswered).
+ */
+export async function closeDmSession(db: Db, id: string, failure: string | null): Promise<void> {
+  await db.query(
+    `WITH unanswered AS (
+       UPDATE dm_commands SET status = 'sent, no status (session ended)', updated_at = now()
+        WHERE session_id = $1 AND status IN ('sent', 'queued') RETURNING id),
+     counted AS (SELECT count(*) AS n FROM unanswered)
+     UPDATE dm_sessions SET ended_at = now(),
+         state = CASE WHEN $2::text IS NOT NULL OR counted.n > 0 THEN 'failed' ELSE 'completed' END,
+         failure = coalesce($2::text, CASE WHEN counted.n > 0 THEN counted.n || ' commands were not answered' END)
+       FROM counted WHERE dm_sessions.id = $1`,
+    [id, failure],
   );
-  return rows.length;
 }
 
 export async function markDmCommandsSent(db: Db, ids: readonly number[]): Promise<void> {

@@ -9,8 +9,8 @@ import { syncMlCommandOf, type DmCommandAction } from './actions.ts';
 import type { DmEngineDeps } from './engine.ts';
 import { deviceReportOf, imeiOfDevId, inventoryGets, scomoGets } from './inventory.ts';
 import {
+  closeDmSession,
   failStaleDmSessions,
-  markUnansweredDmCommands,
   startDmSession,
   tieDmAccountToSubscriber,
   updateDmSession,
@@ -122,7 +122,5 @@ export async function closeSession(deps: DmEngineDeps, state: DmSessionState): P
   if (!state.reported && Object.keys(state.devInfo).length > 0) {
     await updateDmSession(deps.db, state.rowId, { devInfo: state.devInfo, devDetail: state.devDetail });
   }
-  const unanswered = await markUnansweredDmCommands(deps.db, state.rowId);
-  const failure = state.failure ?? (unanswered > 0 ? `${unanswered} commands were not answered` : null);
-  await updateDmSession(deps.db, state.rowId, { state: failure ? 'failed' : 'completed', failure });
+  await closeDmSession(deps.db, state.rowId, state.failure ?? null);
 }
