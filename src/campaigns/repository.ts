@@ -424,35 +424,60 @@ export async function materialiseTargets(
 export interface PendingTarget {
   subscriberId: string;
   msisdn: string | null;
+  groupName: string;
+}
+
+/** A place in the feed order (group, subscriber): a read continues after it. */
+export interface FeedPosition {
+  groupName: string;
+  subscriberId: string;
 }
 
 /**
- * Pending targets in the groups given (null: any group), in a stable order. One group at a time, so
- * each read is a range of the feed index (campaign, group, subscriber) in its order, however many
- * targets a campaign has: no sort of the pending ones per round.
+ * Pending targets in the groups given (null: any group), in the feed order, after `after` when given.
+ * One group at a time, so each read is a range of the feed index (campaign, group, subscriber) in its
+ * order, however many targets a campaign has: no sort of the pending ones per round.
  */
 export async function listPendingTargets(
   db: Db,
   campaignId: string,
   groups: readonly string[] | null,
   limit: number,
+  after?: FeedPosition,
 ): Promise<PendingTarget[]> {
   const read = (
     group: string | null,
     count: number,
-  ): Promise<Array<{ subscriber_id: string; msisdn: string | null }>> =>
-    db.query(
-      `SELECT t.subscriber_id, s.msisdn FROM campaign_targets t JOIN subscribers s ON s.id = t.subscriber_id
-        WHERE t.campaign_id = $1 AND t.state = 'pending' ${group === null ? '' : 'AND t.group_name = $3'}
+  ): Promise<Array<{ subscriber_id: string; msisdn: string | null; group_name: string }>> => {
+    const params: SqlParam[] = [campaignId, count];
+    const param = (value: SqlParam): string => `$${params.push(value)}`;
+    const where = ['t.campaign_id = $1', "t.state = 'pending'"];
+    if (group !== null) where.push(`t.group_name = ${param(group)}`);
+    if (after && group === after.groupName)
+      where.push(`t.subscriber_id > ${param(after.subscriberId)}::uuid`);
+    else if (after && group === null)
+      where.push(
+        `(t.group_name, t.subscriber_id) > (${param(after.groupName)}, ${param(after.subscriberId)}::uuid)`,
+      );
+    return db.query(
+      `SELECT t.subscriber_id, s.msisdn, t.group_name FROM campaign_targets t JOIN subscribers s ON s.id = t.subscriber_id
+        WHERE ${where.join(' AND ')}
         ORDER BY t.campaign_id, t.group_name, t.subscriber_id LIMIT $2`,
-      group === null ? [campaignId, count] : [campaignId, count, group],
+      params,
     );
+  };
   const rows = [];
-  for (const group of groups ?? [null]) {
+  // groups before the position's come after a read that starts again from the beginning
+  const ordered = groups && after ? [...groups].sort().filter((group) => group >= after.groupName) : groups;
+  for (const group of ordered ?? [null]) {
     if (rows.length >= limit) break;
     rows.push(...(await read(group, limit - rows.length)));
   }
-  return rows.map((row) => ({ subscriberId: row.subscriber_id, msisdn: row.msisdn }));
+  return rows.map((row) => ({
+    subscriberId: row.subscriber_id,
+    msisdn: row.msisdn,
+    groupName: row.group_name,
+  }));
 }
 
 export async function hasPendingTargets(db: Db, campaignId: string): Promise<boolean> {
@@ -586,6 +611,18 @@ export async function countInFlight(db: Db, campaignId: string): Promise<number>
     [campaignId],
   );
   return row?.count ?? 0;
+}
+
+/** The numbers countInFlight counts (at most `limit`): the feeder tells them apart by SMSC. */
+export async function listInFlightNumbers(db: Db, campaignId: string, limit: number): Promise<string[]> {
+  const rows = await db.query<{ msisdn: string | null }>(
+    `SELECT s.msisdn FROM provisionings p JOIN subscribers s ON s.id = p.subscriber_id
+      WHERE p.campaign_id = $1 AND p.state IN ('requested', 'queued', 'submitting')
+        AND (p.not_before IS NULL OR p.not_before <= now())
+      LIMIT $2`,
+    [campaignId, limit],
+  );
+  return rows.map((row) => row.msisdn ?? '');
 }
 
 /** Pushes of the campaign not final yet (none, with no pending target: the campaign is complete). */

@@ -9,6 +9,7 @@ import { parseCsv } from '../devices/csv.ts';
 import { findProfileByName, getProfile, getVersion, listRules } from '../profiles/repository.ts';
 import { isUuid } from '../provisioning/repository.ts';
 import type { Db } from '../store/db.ts';
+import { totalSmsPerSecond } from './pacing.ts';
 import type { ResolvedSelector } from './repository.ts';
 import { CampaignError, type CampaignContent, type CampaignPacing, type CampaignSelector } from './types.ts';
 
@@ -120,18 +121,19 @@ export async function resolveSelector(
   return resolved;
 }
 
-/** SMS per second of a pacing: its tps, or its share of what the SMSCs are configured to take. */
+/**
+ * SMS per second of a pacing: its tps, or its share of the tps of each SMSC that is first on a route
+ * (pacing.ts: the feeder paces each SMSC's lane on its own; this sum is the preview's and status's figure).
+ */
 export function ratePerSecondOf(pacing: CampaignPacing, config: Config): number {
-  if ('tps' in pacing) return pacing.tps;
-  const smscs = config.smsc.routing?.smscs ?? [];
-  const throughput = smscs.reduce((sum, smsc) => sum + smsc.tps, 0);
+  const rate = totalSmsPerSecond(pacing, config.smsc.routing);
   // tps 0 is "no limit": a share of it is no figure to pace by.
-  if (throughput <= 0 || smscs.some((smsc) => smsc.tps <= 0)) {
+  if (rate === null || rate <= 0) {
     throw invalid(
       'body.pacing.shareOfSmsc',
       'the SMSCs have no configured throughput (tps) to take a share of: give pacing.tps instead',
       'no_smsc_throughput',
     );
   }
-  return pacing.shareOfSmsc * throughput;
+  return rate;
 }

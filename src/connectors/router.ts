@@ -36,6 +36,26 @@ function modeOfSegments(segments: SmsSegment[]): SegmentMode | undefined {
   return !first.udhi && first.tlv ? 'tlv' : 'udh';
 }
 
+/** The routes in the order they are tried: longest prefix first; none given: every SMSC in order, for all. */
+export function orderRoutes(routes: readonly SmscRoute[], smscIds: readonly string[]): SmscRoute[] {
+  const effective = routes.length > 0 ? routes : [{ prefix: '', smscIds: [...smscIds] }];
+  return [...effective].sort((a, b) => b.prefix.length - a.prefix.length);
+}
+
+/**
+ * The ids of the SMSCs that may carry a push to `destination`, in the order they would be tried, from
+ * routes ordered by orderRoutes. Pure: the campaign feeder paces by it without a connection.
+ */
+export function candidateSmscIds(ordered: readonly SmscRoute[], destination: string): string[] {
+  const digits = routingDigits(destination);
+  const ids: string[] = [];
+  for (const route of ordered) {
+    if (!digits.startsWith(route.prefix)) continue;
+    for (const id of route.smscIds) if (!ids.includes(id)) ids.push(id);
+  }
+  return ids;
+}
+
 export class SmscRouter extends EventEmitter<SmscConnectorEvents> implements SmscConnector {
   readonly id = 'router';
   private readonly byId = new Map<string, SmscConnector>();
@@ -55,8 +75,10 @@ export class SmscRouter extends EventEmitter<SmscConnectorEvents> implements Sms
       for (const id of route.smscIds)
         if (!this.byId.has(id)) throw new Error(`route ${route.prefix} names unknown SMSC ${id}`);
     }
-    const effective = routes.length > 0 ? routes : [{ prefix: '', smscIds: connectors.map((c) => c.id) }];
-    this.routes = [...effective].sort((a, b) => b.prefix.length - a.prefix.length);
+    this.routes = orderRoutes(
+      routes,
+      connectors.map((connector) => connector.id),
+    );
   }
 
   connector(id: string): SmscConnector | undefined {
@@ -65,16 +87,7 @@ export class SmscRouter extends EventEmitter<SmscConnectorEvents> implements Sms
 
   /** SMSCs that may carry a push to `destination`, in the order they would be tried. */
   candidates(destination: string): SmscConnector[] {
-    const digits = routingDigits(destination);
-    const ordered: SmscConnector[] = [];
-    for (const route of this.routes) {
-      if (!digits.startsWith(route.prefix)) continue;
-      for (const id of route.smscIds) {
-        const connector = this.byId.get(id) as SmscConnector;
-        if (!ordered.includes(connector)) ordered.push(connector);
-      }
-    }
-    return ordered;
+    return candidateSmscIds(this.routes, destination).map((id) => this.byId.get(id) as SmscConnector);
   }
 
   /**
