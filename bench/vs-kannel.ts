@@ -10,7 +10,8 @@
  *   npm run bench:vs-kannel -- --json                one JSON object on stdout
  *
  * Options: --duration S (default 30), --connections 16,64, --rounds N (default 2), --store pg|pglite,
- * --path first-use|care (default first-use), --kannel-method get|post (default get), --base N (existing
+ * --path first-use|care (default first-use), --kannel-method get|post (default get), --client raw|node (the
+ * load generator's HTTP client: a lean keep-alive one, default, or node:http), --base N (existing
  * subscribers in otagw's store, default 100,000), --receipt-delay-ms MS (default 2000), --no-kannel (otagw
  * alone), --write-docs (the results as a section of docs/benchmarks.md, between its markers; npm run bench
  * keeps it), --docs-file FILE (write that section there instead), --json, --quick.
@@ -44,6 +45,7 @@ import { undoOnInterrupt } from './support/cleanup.ts';
 import { seedingConfig, type GatewayFacts, type GatewayProcess } from './support/gateway-process.ts';
 import { withGatewayRun } from './support/gateway-run.ts';
 import { KannelProcesses, kannelVersion } from './support/kannel.ts';
+import { RawConnection, requestBytes, type RawRequest } from './support/kannel-client.ts';
 import { cpuBetween, perPush, readCpu, type CpuReading, type CpuSubject } from './support/kannel-cpu.ts';
 import {
   BENCH_MODEL,
@@ -80,6 +82,8 @@ export interface Options {
   store: StoreKind;
   path: 'first-use' | 'care';
   kannelMethod: 'get' | 'post';
+  /** the load generator's HTTP client: support/kannel-client.ts, or node:http with a keep-alive Agent */
+  client: 'raw' | 'node';
   base: number;
   receiptDelayMs: number;
   kannel: boolean;
@@ -100,6 +104,7 @@ export function parseOptions(argv: string[]): Options {
       store: { type: 'string', default: 'pg' },
       path: { type: 'string', default: 'first-use' },
       'kannel-method': { type: 'string', default: 'get' },
+      client: { type: 'string', default: 'raw' },
       base: { type: 'string' },
       'receipt-delay-ms': { type: 'string', default: '2000' },
       'no-kannel': { type: 'boolean', default: false },
@@ -129,6 +134,7 @@ export function parseOptions(argv: string[]): Options {
     store: oneOf('store', values.store!, ['pg', 'pglite'] as const),
     path: oneOf('path', values.path!, ['first-use', 'care'] as const),
     kannelMethod: oneOf('kannel-method', values['kannel-method']!, ['get', 'post'] as const),
+    client: oneOf('client', values.client!, ['raw', 'node'] as const),
     base: Math.max(0, Math.round(Number(values.base ?? (quick ? '1000' : '100000')))),
     receiptDelayMs: Math.max(0, Number(values['receipt-delay-ms'])),
     kannel: !values['no-kannel'],
@@ -146,24 +152,24 @@ interface Answer {
   body: string;
 }
 
-function send(
-  agent: Agent,
-  url: URL,
-  method: 'GET' | 'POST',
-  path: string,
-  headers: Record<string, string | number>,
-  body?: string,
-): Promise<Answer> {
+function sendNode(agent: Agent, url: URL, req: RawRequest): Promise<Answer> {
   return new Promise((resolve) => {
-    const req = request({ agent, host: url.hostname, port: url.port, method, path, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
-      );
-    });
-    req.on('error', () => resolve({ status: 0, body: '' }));
-    req.end(body);
+    const headers = {
+      ...req.headers,
+      ...(req.body === undefined ? {} : { 'Content-Length': Buffer.byteLength(req.body) }),
+    };
+    const sent = request(
+      { agent, host: url.hostname, port: url.port, method: req.method, path: req.path, headers },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+        );
+      },
+    );
+    sent.on('error', () => resolve({ status: 0, body: '' }));
+    sent.end(req.body);
   });
 }
 
@@ -186,10 +192,13 @@ export interface LoopResult {
 async function closedLoop(
   connections: number,
   seconds: number,
-  once: (agent: Agent, index: number) => Promise<Answer>,
+  target: { url: URL; client: Options['client'] },
+  build: (index: number) => RawRequest,
   accept: (answer: Answer) => boolean,
 ): Promise<LoopResult> {
+  const { url, client } = target;
   const agent = new Agent({ keepAlive: true, maxSockets: connections });
+  const port = Number(url.port);
   const latencyMs: number[] = [];
   const statuses: Record<string, number> = {};
   const acceptedIndexes: number[] = [];
@@ -197,14 +206,19 @@ async function closedLoop(
   const startedAt = Date.now();
   const deadline = startedAt + seconds * 1000;
   const worker = async (): Promise<void> => {
+    const raw = client === 'raw' ? new RawConnection(url.hostname, port) : undefined;
     while (Date.now() < deadline) {
       const index = next++;
+      const req = build(index);
       const sent = performance.now();
-      const answer = await once(agent, index);
+      const answer = raw
+        ? await raw.send(requestBytes(url.hostname, port, req))
+        : await sendNode(agent, url, req);
       latencyMs.push(performance.now() - sent);
       statuses[answer.status] = (statuses[answer.status] ?? 0) + 1;
       if (accept(answer)) acceptedIndexes.push(index);
     }
+    raw?.close();
   };
   await Promise.all(Array.from({ length: connections }, worker));
   const endedAt = Date.now();
@@ -359,17 +373,14 @@ async function kannelRun(shared: Shared, connections: number, round: number): Pr
     const xml = benchDocumentXml();
     const encodedXml = encodeURIComponent(xml);
     const credentials = `username=${kannel.settings.sendsmsUser}&password=${kannel.settings.sendsmsPassword}`;
-    const once = (agent: Agent, index: number): Promise<Answer> => {
+    const build = (index: number): RawRequest => {
       const sim = benchSim(index, offset);
       if (options.kannelMethod === 'post') {
-        return send(
-          agent,
-          url,
-          'POST',
-          url.pathname,
-          {
+        return {
+          method: 'POST',
+          path: url.pathname,
+          headers: {
             'Content-Type': 'text/vnd.wap.connectivity-xml',
-            'Content-Length': Buffer.byteLength(xml),
             'X-Kannel-Username': kannel.settings.sendsmsUser,
             'X-Kannel-Password': kannel.settings.sendsmsPassword,
             'X-Kannel-To': sim.msisdn,
@@ -377,15 +388,15 @@ async function kannelRun(shared: Shared, connections: number, round: number): Pr
             'X-Kannel-SEC': 'netwpin',
             'X-Kannel-PIN': sim.imsi,
           },
-          xml,
-        );
+          body: xml,
+        };
       }
       // Kannel keys NETWPIN with the pin's octets as given: the EF_IMSI octets make the MAC a handset checks
       const pin = [...netwpinKey(sim.imsi)]
         .map((octet) => `%${octet.toString(16).padStart(2, '0')}`)
         .join('');
       const query = `${credentials}&to=${sim.msisdn}&from=${kannel.settings.sender}&type=oma-settings&sec=netwpin&pin=${pin}&text=${encodedXml}`;
-      return send(agent, url, 'GET', `${url.pathname}?${query}`, {});
+      return { method: 'GET', path: `${url.pathname}?${query}`, headers: {} };
     };
     await sim.collect(); // forget what an earlier run left
     const subjects = {
@@ -394,7 +405,14 @@ async function kannelRun(shared: Shared, connections: number, round: number): Pr
       ...commonSubjects(shared),
     };
     const cpu0 = readCpu(subjects);
-    const loop = await closedLoop(connections, options.duration, once, (answer) => answer.status === 202);
+    const target = { url, client: options.client };
+    const loop = await closedLoop(
+      connections,
+      options.duration,
+      target,
+      build,
+      (answer) => answer.status === 202,
+    );
     const seen = new Map<string, SmscTimes>();
     await waitForSubmits(sim, seen, loop.accepted, 5_000, Date.now() + 120_000);
     const cpu1 = readCpu(subjects);
@@ -438,22 +456,19 @@ interface OtagwContext {
 }
 
 function otagwRequest(options: Options, context: OtagwContext, careCount: number) {
-  const url = new URL(context.gateway.httpUrl);
   const auth = `Bearer ${context.apiKey}`;
-  return (agent: Agent, index: number): Promise<Answer> => {
+  const path = options.path === 'care' ? '/v1/provisionings' : '/v1/triggers/first-use';
+  return (index: number): RawRequest => {
     const body =
       options.path === 'care'
         ? JSON.stringify({ msisdn: benchSim(index % careCount).msisdn, reason: 'bench vs-kannel' })
         : JSON.stringify({ ...benchSim(index, context.offset), source: 'hlr' });
-    const path = options.path === 'care' ? '/v1/provisionings' : '/v1/triggers/first-use';
-    return send(
-      agent,
-      url,
-      'POST',
+    return {
+      method: 'POST',
       path,
-      { Authorization: auth, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) },
+      headers: { Authorization: auth, 'Content-Type': 'application/json' },
       body,
-    );
+    };
   };
 }
 
@@ -490,9 +505,16 @@ async function otagwRun(
     shared.nextSim += 10_000_000;
     await sim.collect();
     const subjects = { 'otagw gateway': { pid: gateway.pid }, ...commonSubjects(shared) };
-    const once = otagwRequest(options, { gateway, apiKey: prepared.apiKey, offset }, careCount);
+    const build = otagwRequest(options, { gateway, apiKey: prepared.apiKey, offset }, careCount);
+    const target = { url: new URL(gateway.httpUrl), client: options.client };
     const cpu0 = readCpu(subjects);
-    const loop = await closedLoop(connections, options.duration, once, (answer) => answer.status === 202);
+    const loop = await closedLoop(
+      connections,
+      options.duration,
+      target,
+      build,
+      (answer) => answer.status === 202,
+    );
     const cpuLoopEnd = readCpu(subjects);
     // first-use: the pushes wait debounceMs (60 s as shipped) after their trigger
     const debounceMs = options.path === 'first-use' ? 60_000 : 0;
@@ -626,6 +648,10 @@ function settingsOf(
     connections: options.connections.join(', '),
     rounds: options.rounds,
     order: 'Kannel then otagw, per connection count, per round',
+    loadGenerator:
+      options.client === 'raw'
+        ? 'this process, one keep-alive socket per connection, requests written as one buffer (support/kannel-client.ts)'
+        : 'this process, node:http with a keep-alive Agent',
     document: `bench-one profile (support/mix.ts) for a ${BENCH_MODEL}, signed NETWPIN, one segment expected`,
     profile: BENCH_PROFILE,
     smsc: `otagw SMSC simulator in its own process, receipts after ${options.receiptDelayMs} ms when asked for, accounts otagw and kannel`,

@@ -33,6 +33,7 @@ import {
   type RunResult,
 } from '../../bench/support/kannel-report.ts';
 import { DEFAULT_ACCOUNT, startSmscSimulator } from '../../src/smsc-sim/index.ts';
+import { parseResponse, requestBytes } from '../../bench/support/kannel-client.ts';
 import { netwpinKey } from '../../codecs/ota/security.ts';
 
 const SETTINGS = {
@@ -223,6 +224,38 @@ describe('summary', () => {
   });
 });
 
+describe('the load generator client', () => {
+  it('writes one request with Host, keep-alive and the body length', () => {
+    const bytes = requestBytes('127.0.0.1', 8080, {
+      method: 'POST',
+      path: '/v1/x',
+      headers: { 'Content-Type': 'application/json', 'Content-Length': 99 },
+      body: '{"a":"ä"}',
+    });
+    expect(bytes.toString('utf8')).toBe(
+      'POST /v1/x HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nConnection: keep-alive\r\n' +
+        'Content-Type: application/json\r\nContent-Length: 10\r\n\r\n{"a":"ä"}',
+    );
+  });
+
+  it('frames answers by Content-Length, waits for the rest, refuses chunked ones', () => {
+    const answer = Buffer.from('HTTP/1.1 202 Accepted\r\nContent-Length: 5\r\n\r\nSent.HTTP/1.1 200 OK\r\n');
+    expect(parseResponse(answer)).toEqual({
+      status: 202,
+      body: 'Sent.',
+      length: answer.indexOf('HTTP/1.1 200'),
+    });
+    expect(
+      parseResponse(Buffer.from('HTTP/1.1 202 Accepted\r\nContent-Length: 5\r\n\r\nSen')),
+    ).toBeUndefined();
+    expect(parseResponse(Buffer.from('HTTP/1.1 202 Acc'))).toBeUndefined();
+    expect(() => parseResponse(Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n'))).toThrow(
+      /chunked/,
+    );
+    expect(() => parseResponse(Buffer.from('HTTP/1.1 200 OK\r\nX: y\r\n\r\n'))).toThrow(/Content-Length/);
+  });
+});
+
 describe('options', () => {
   it('defaults to 30 s, 16 and 64 connections, 2 rounds, PostgreSQL, first-use; --quick is short', () => {
     expect(parseOptions([])).toMatchObject({
@@ -232,6 +265,7 @@ describe('options', () => {
       store: 'pg',
       path: 'first-use',
       kannelMethod: 'get',
+      client: 'raw',
       kannel: true,
     });
     expect(parseOptions(['--quick'])).toMatchObject({
