@@ -338,39 +338,46 @@ export async function startDmSession(
   db: Db,
   session: { accountId: string; deviceId: string; dmSessionId: string; initiator: 'server' | 'client' },
 ): Promise<{ session: DmSessionRecord; commands: DmCommandRecord[] }> {
-  return db.transaction(async (tx) => {
-    const named = await tx.one<AccountRow>(
-      `UPDATE dm_sessions SET state = 'active', started_at = now(), initiator = 'server'
-        WHERE id = (SELECT id FROM dm_sessions WHERE account_id = $1 AND state = 'queued' AND dm_session_id = $2
-                     ORDER BY created_at DESC LIMIT 1 FOR UPDATE)
-        RETURNING ${SESSION_COLUMNS}`,
-      [session.accountId, session.dmSessionId],
-    );
-    const row =
-      named ??
-      (await tx.one<AccountRow>(
-        `INSERT INTO dm_sessions (account_id, device_id, dm_session_id, initiator, state, started_at)
-         VALUES ($1, $2, $3, $4, 'active', now()) RETURNING ${SESSION_COLUMNS}`,
-        [session.accountId, session.deviceId, session.dmSessionId, session.initiator],
-      ));
-    const id = row!.id as string;
-    await tx.query(
-      `WITH base AS (SELECT coalesce(max(position) + 1, 0) AS next FROM dm_commands WHERE session_id = $2),
-            moving AS (
-              SELECT c.id, row_number() OVER (ORDER BY s.created_at, c.position) - 1 AS n
-                FROM dm_commands c JOIN dm_sessions s ON s.id = c.session_id
-               WHERE s.account_id = $1 AND s.state = 'queued')
-       UPDATE dm_commands c SET session_id = $2, position = base.next + moving.n, updated_at = now()
-         FROM base, moving WHERE c.id = moving.id`,
-      [session.accountId, id],
-    );
-    await tx.query(
-      `UPDATE dm_sessions SET state = 'completed', ended_at = now(), failure = 'its actions ran in session ' || $2::text
-        WHERE account_id = $1 AND state = 'queued'`,
-      [session.accountId, id],
-    );
-    return { session: sessionOf(row!), commands: await listDmCommands(tx, id) };
-  });
+  // One statement (one round trip on the session's first package): the data-modifying CTEs see the
+  // rows as they were before it, so the named session's own commands and the moved ones are joined.
+  const row = await db.one<AccountRow & { commands: Array<Record<string, unknown>> }>(
+    `WITH named AS (
+       UPDATE dm_sessions SET state = 'active', started_at = now(), initiator = 'server'
+        WHERE id = (SELECT id FROM dm_sessions WHERE account_id = $1::uuid AND state = 'queued'
+                      AND dm_session_id = $2::text ORDER BY created_at DESC LIMIT 1 FOR UPDATE)
+        RETURNING ${SESSION_COLUMNS}),
+     made AS (
+       INSERT INTO dm_sessions (account_id, device_id, dm_session_id, initiator, state, started_at)
+       SELECT $1::uuid, $3::text, $2::text, $4::text, 'active', now() WHERE NOT EXISTS (SELECT 1 FROM named)
+       RETURNING ${SESSION_COLUMNS}),
+     chosen AS (SELECT * FROM named UNION ALL SELECT * FROM made),
+     own AS (SELECT ${COMMAND_COLUMNS} FROM dm_commands WHERE session_id IN (SELECT id FROM named)),
+     others AS (
+       SELECT id FROM dm_sessions WHERE account_id = $1::uuid AND state = 'queued'
+          AND id NOT IN (SELECT id FROM named)),
+     moving AS (
+       SELECT c.id, row_number() OVER (ORDER BY s.created_at, c.position) - 1 AS n
+         FROM dm_commands c JOIN dm_sessions s ON s.id = c.session_id WHERE s.id IN (SELECT id FROM others)),
+     moved AS (
+       UPDATE dm_commands c SET session_id = (SELECT id FROM chosen), updated_at = now(),
+           position = (SELECT coalesce(max(position) + 1, 0) FROM own) + moving.n
+         FROM moving WHERE c.id = moving.id
+       RETURNING ${COMMAND_COLUMNS.split(', ')
+         .map((column) => `c.${column}`)
+         .join(', ')}),
+     closed AS (
+       UPDATE dm_sessions SET state = 'completed', ended_at = now(),
+           failure = 'its actions ran in session ' || (SELECT id FROM chosen)::text
+        WHERE id IN (SELECT id FROM others) RETURNING id)
+     SELECT chosen.*, (SELECT coalesce(jsonb_agg(to_jsonb(x) ORDER BY x.position), '[]'::jsonb)
+                         FROM (SELECT * FROM own UNION ALL SELECT * FROM moved) AS x) AS commands
+       FROM chosen`,
+    [session.accountId, session.dmSessionId, session.deviceId, session.initiator],
+  );
+  const commands = row!.commands.map((command) =>
+    commandOf({ ...command, updated_at: new Date(command.updated_at as string) }),
+  );
+  return { session: sessionOf(row!), commands };
 }
 
 export async function updateDmSession(
