@@ -547,9 +547,7 @@ async function submitAndRecord(
   attempt: { resubmit: boolean; attempt: number },
 ): Promise<PermanentFailure | TransientFailure | undefined> {
   const submitStarted = performance.now();
-  // each accepted segment's message id is stored as it comes, so that a crash mid-push leaves a record
-  const onAccepted = acceptedSegmentWriter(deps.db, deps.logger).forPush(record.id);
-  const results = await deps.connector.submit({ id: record.id, ...push, onAccepted });
+  const results = await submitWritingAhead(deps, record.id, push);
   const allOk = results.every((result) => result.ok);
   deps.metrics.submitDuration.observe(
     { outcome: allOk ? 'ok' : 'error' },
@@ -565,6 +563,41 @@ async function submitAndRecord(
       : recordSubmitted(deps, record.id, results),
   );
   return failure;
+}
+
+/**
+ * Sends the push with each accepted segment's message id stored as it comes (AcceptedSegmentWriter), and
+ * its last segment only once the others are stored: the handset completes the message with its last
+ * part, so a worker killed at any moment leaves a record of every segment but the one that would have
+ * completed it, and the job's retry sends only what the record lacks (composeForAttempt) instead of a
+ * push the handset already has (issue #15: the chaos run's duplicates after a SIGKILL). The last segment
+ * waits for one write (<= 50 ms and a statement); when the others were not all accepted it is not sent
+ * now: the job is retried anyway, and sends it then with the rest.
+ */
+async function submitWritingAhead(
+  deps: DeliveryDeps,
+  id: string,
+  push: Pick<OutboundPush, 'destination' | 'kind' | 'segments' | 'receipts'>,
+): Promise<SegmentResult[]> {
+  const { segments } = push;
+  // one segment: nothing is on the handset before the push's own outcome is written
+  if (segments.length < 2) return deps.connector.submit({ id, ...push });
+  const writer = acceptedSegmentWriter(deps.db, deps.logger);
+  const onAccepted = writer.forPush(id);
+  const head = await deps.connector.submit({ id, ...push, segments: segments.slice(0, -1), onAccepted });
+  const last = segments[segments.length - 1];
+  if (!head.every((result) => result.ok)) {
+    const held: SegmentResult = {
+      index: last.index,
+      ok: false,
+      outcome: 'transient',
+      message: 'held back until the segments before it are accepted',
+    };
+    return [...head, held];
+  }
+  await writer.written();
+  // the last one's id is written with the push's outcome, right after its answer
+  return [...head, ...(await deps.connector.submit({ id, ...push, segments: [last] }))];
 }
 
 /** How long the answers of a push that went out are tried to be stored before the job fails. */

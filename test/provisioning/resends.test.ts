@@ -60,10 +60,13 @@ describeEachStore('resends after an unknown outcome', (kind) => {
     expect(view.state).toBe('delivered');
     const resubmit = resubmitOf(view);
     expect([resubmit?.fromState, resubmit?.toState]).toEqual(['submitting', 'submitting']);
-    expect(resubmit?.details).toMatchObject({ possiblySentBefore: view.segments.length });
+    // the last segment waits until the others are accepted and on record, so it never went: the nine
+    // before it may have got through
+    expect(resubmit?.details).toMatchObject({ possiblySentBefore: view.segments.length - 1 });
     expect(await resendCount()).toBe(before + 1);
-    // the handset got the first attempt too: the duplicate the count stands for
-    expect(h.sim.handset(subscriber.msisdn).count()).toBe(2);
+    // the handset had nine parts of the first attempt; the resend (same reference, same bytes) completes
+    // the message once: before the last segment waited, the handset got this push twice
+    expect(h.sim.handset(subscriber.msisdn).count()).toBe(1);
   });
 
   it('sends again only the segments left unanswered, under the same reference: the handset gets the push once', async () => {
@@ -92,7 +95,11 @@ describeEachStore('resends after an unknown outcome', (kind) => {
     const view = await h.waitForState(result.provisioningId!, FINAL);
     expect(view.state).toBe('delivered');
     const incomplete = view.events.find((event) => event.cause === 'submit-incomplete')!;
-    const unanswered = (incomplete.details.failures as unknown[]).length;
+    const failures = incomplete.details.failures as Array<{ message: string }>;
+    const unanswered = failures.length;
+    // the last segment is held back while segments before it are not accepted: it was not sent
+    const held = failures.filter((failure) => failure.message.startsWith('held back')).length;
+    expect(held).toBe(1);
     const segments = view.segments.length;
     expect(unanswered).toBeGreaterThan(0);
     expect(unanswered).toBeLessThan(segments);
@@ -103,7 +110,7 @@ describeEachStore('resends after an unknown outcome', (kind) => {
       reference: first.details.reference,
       digest: first.details.digest,
       keptSegments: segments - unanswered,
-      possiblySentBefore: unanswered,
+      possiblySentBefore: unanswered - held,
     });
     expect(await resendCount()).toBe(before + 1);
     // every segment was on the handset after the first attempt; the parts sent again are parts it has
