@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { linkTargets } from '../../src/campaigns/repository.ts';
+import { lockProvisionings } from '../../src/provisioning/repository.ts';
 import { readJson, startApi, type ApiHarness } from '../http/support/api-harness.ts';
 import { describeEachStore } from '../support/stores.ts';
 import { seedBase } from './base.ts';
@@ -88,4 +89,31 @@ describeEachStore('campaign targets: the feeder and a cancel at once (%s)', (kin
       expect(campaign.state).toBe('cancelled');
     }
   }, 120_000);
+
+  it('links while workers lock the same provisionings in batches (FOR UPDATE in id order) without a deadlock', async () => {
+    const { id, links } = await startedWithPushes();
+    const ids = links.map((link) => link.provisioningId).sort();
+    // Worker batches: 50 provisionings each, locked in id order and held a moment, as a batch's
+    // transitions are; the feeder links them all at once meanwhile, in the targets' order.
+    const batches = Array.from({ length: Math.ceil(ids.length / 50) }, (_, index) =>
+      ids.filter((_, at) => at % Math.ceil(ids.length / 50) === index),
+    );
+    const outcomes = await Promise.allSettled([
+      linkTargets(api.store.db, id, links),
+      ...batches.map((batch) =>
+        api.store.db.transaction(async (tx) => {
+          await lockProvisionings(tx, batch);
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }),
+      ),
+    ]);
+    const failures = outcomes.filter((outcome) => outcome.status === 'rejected');
+    expect(failures.map((failure) => String((failure as PromiseRejectedResult).reason))).toEqual([]);
+    const [linked] = await api.store.db.query<{ count: number }>(
+      `SELECT count(*)::int AS count FROM campaign_targets WHERE campaign_id = $1 AND provisioning_id IS NOT NULL`,
+      [id],
+    );
+    expect(linked!.count).toBe(links.length);
+    await api.fetch(`/v1/campaigns/${id}/cancel`, { method: 'POST', key: api.keys.admin });
+  }, 60_000);
 });
