@@ -3,6 +3,10 @@ import { parseXml } from '../../codecs/xml/parse-xml.ts';
 import { renderProfile } from '../../src/profiles/render.ts';
 import { parseProfileParameters } from '../../src/profiles/schema.ts';
 import { capabilitiesOf } from '../../src/provisioning/compose.ts';
+import { findLiveDmAccount } from '../../src/dm/repository.ts';
+import { loadDmSecretBox } from '../../src/dm/secrets.ts';
+import { credentialsOf } from '../../src/dm/w7-accounts.ts';
+import { withW7Credentials } from '../../src/dm/w7-credentials.ts';
 import { listAudit } from '../../src/store/repositories/audit.ts';
 import { describeEachStore } from '../support/stores.ts';
 import { treeDifference } from '../support/tree-compare.ts';
@@ -46,7 +50,11 @@ describeEachStore('first use end to end (%s store)', (kind) => {
       [view.profileVersionId],
     );
     expect(version?.name).toBe('northwind-standard');
-    const expected = renderProfile(parseProfileParameters(version!.content), {
+    // its w7 carries the subscriber's own DM account, made when the push was composed (src/dm/w7-accounts.ts)
+    const account = await findLiveDmAccount(h.store.db, `IMEI:${imei}`);
+    expect(account?.origin).toBe('cp-w7');
+    const credentials = credentialsOf(account!, await loadDmSecretBox(h.config.dm));
+    const expected = renderProfile(withW7Credentials(parseProfileParameters(version!.content), credentials), {
       format: 'oma-cp',
       capabilities: capabilitiesOf(['data', 'browser', 'mms', 'email', 'dm']),
     }).root;
