@@ -28,8 +28,8 @@
  * - otagw --path care: `POST /v1/provisionings` (care key) for known subscribers, pushed at once; the care
  *   role's shipped rate limit (200/s) is raised to 5,000/s (network's), and the output says so.
  * - CPU per push: utime + stime from /proc/<pid>/stat of bearerbox, smsbox, the otagw gateway, the
- *   simulator, the load generator (this process), every PostgreSQL process (postgres*) and the shared
- *   redis-server, and the machine's busy time from /proc/stat, divided by the pushes the SMSC read.
+ *   simulator, the load generator (this process), PostgreSQL (its server processes and the backends of
+ *   the run's database; not other databases' backends) and the shared redis-server, and the machine's busy time from /proc/stat, divided by the pushes the SMSC read.
  *   PostgreSQL and Redis are shared with whatever else runs on the machine: their figures in Kannel's runs
  *   show that background.
  */
@@ -46,7 +46,14 @@ import { seedingConfig, type GatewayFacts, type GatewayProcess } from './support
 import { withGatewayRun } from './support/gateway-run.ts';
 import { KannelProcesses, kannelVersion } from './support/kannel.ts';
 import { RawConnection, requestBytes, type RawRequest } from './support/kannel-client.ts';
-import { cpuBetween, perPush, readCpu, type CpuReading, type CpuSubject } from './support/kannel-cpu.ts';
+import {
+  cpuBetween,
+  perPush,
+  postgresDatabase,
+  readCpu,
+  type CpuReading,
+  type CpuSubject,
+} from './support/kannel-cpu.ts';
 import {
   BENCH_MODEL,
   BENCH_PROFILE,
@@ -307,11 +314,22 @@ interface Shared {
   nextSim: number;
 }
 
-function commonSubjects(shared: Shared): Record<string, CpuSubject> {
+/**
+ * `database`: the run's own (otagw on PostgreSQL). PostgreSQL counts as its server processes (WAL writer,
+ * checkpointer, background writer: they work for every database) and the backends of that database, not
+ * the backends other work on a shared server runs.
+ */
+function commonSubjects(shared: Shared, database?: string): Record<string, CpuSubject> {
   return {
     'SMSC simulator': { pid: shared.sim.pid },
     'load generator': { pid: process.pid },
-    postgres: { named: (comm) => comm.startsWith('postgres') },
+    postgres: {
+      named: (comm) => comm.startsWith('postgres'),
+      cmdline: (cmdline) => {
+        const served = postgresDatabase(cmdline);
+        return served === undefined || served === database;
+      },
+    },
     ...(shared.redisPid ? { 'redis-server': { pid: shared.redisPid } } : {}),
   };
 }
@@ -500,11 +518,12 @@ async function otagwRun(
       ...(options.path === 'care' ? { seed: (db: Db) => seedCareSubscribers(db, careCount) } : {}),
     },
   };
-  return withGatewayRun(template, sim, how, facts, async ({ gateway, prepared }) => {
+  return withGatewayRun(template, sim, how, facts, async ({ gateway, prepared, store }) => {
     const offset = shared.nextSim;
     shared.nextSim += 10_000_000;
     await sim.collect();
-    const subjects = { 'otagw gateway': { pid: gateway.pid }, ...commonSubjects(shared) };
+    const database = store.kind === 'pg' ? new URL(store.url).pathname.slice(1) : undefined;
+    const subjects = { 'otagw gateway': { pid: gateway.pid }, ...commonSubjects(shared, database) };
     const build = otagwRequest(options, { gateway, apiKey: prepared.apiKey, offset }, careCount);
     const target = { url: new URL(gateway.httpUrl), client: options.client };
     const cpu0 = readCpu(subjects);
@@ -665,7 +684,7 @@ function settingsOf(
     otagwGateway: facts.gateway
       ? `role all, binds ${facts.gateway.binds}, window ${facts.gateway.window} (set), worker concurrency ${facts.gateway.workerConcurrency}, store pool ${facts.gateway.storePoolSize}, log ${facts.gateway.logLevel}, rate limit ${facts.gateway.rateLimit}, sweeps on`
       : 'not started',
-    cpu: 'utime+stime from /proc/<pid>/stat, machine busy from /proc/stat (idle and iowait excluded), per push the SMSC read',
+    cpu: 'utime+stime from /proc/<pid>/stat, machine busy from /proc/stat (idle and iowait excluded), per push the SMSC read; postgres = server processes + backends of the run database',
     quick: options.quick,
   };
 }

@@ -1,8 +1,8 @@
 /**
  * CPU time from /proc, for bench:vs-kannel: each process's utime + stime (proc(5): /proc/<pid>/stat fields
  * 14 and 15, in clock ticks, `getconf CLK_TCK`), the machine's busy time from /proc/stat (all cores, idle
- * and iowait excluded), and groups of processes found by name (every PostgreSQL backend: comm
- * `postgres*`). Read the same way for Kannel's C processes and otagw's Node ones.
+ * and iowait excluded), and groups of processes found by name (PostgreSQL: comm `postgres*`, the
+ * server's own processes and the backends of one database, told apart by their process titles). Read the same way for Kannel's C processes and otagw's Node ones.
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -75,19 +75,42 @@ function readStat(pid: number): ProcStat | undefined {
   }
 }
 
-/** Processes whose comm satisfies `match`, by pid, with their ticks so far. */
-export function processesNamed(match: (comm: string) => boolean): Map<number, number> {
+function readCmdline(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * The database a PostgreSQL backend serves, from its process title ("postgres: [cluster: ]user database
+ * host(port) state"); undefined for the server's own processes (postmaster, checkpointer, background
+ * writer, walwriter, launchers), which work for every database.
+ */
+export function postgresDatabase(cmdline: string): string | undefined {
+  return /^postgres: (?:[^:]+: )?\S+ (\S+) (?:\S+\(\d+\)|\[local\])/.exec(cmdline)?.[1];
+}
+
+/** Processes whose comm (and, when given, cmdline) match, by pid, with their ticks so far. */
+export function processesNamed(
+  match: (comm: string) => boolean,
+  cmdline?: (cmdline: string) => boolean,
+): Map<number, number> {
   const found = new Map<number, number>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     const stat = readStat(Number(entry));
-    if (stat && match(stat.comm)) found.set(stat.pid, stat.utimeTicks + stat.stimeTicks);
+    if (!stat || !match(stat.comm)) continue;
+    if (cmdline && !cmdline(readCmdline(stat.pid))) continue;
+    found.set(stat.pid, stat.utimeTicks + stat.stimeTicks);
   }
   return found;
 }
 
-/** What is measured: a fixed pid, or every process whose name matches (counted per pid). */
-export type CpuSubject = { pid: number } | { named: (comm: string) => boolean };
+/** What is measured: a fixed pid, or every process whose name (and command line) match, per pid. */
+export type CpuSubject =
+  { pid: number } | { named: (comm: string) => boolean; cmdline?: (cmdline: string) => boolean };
 
 export interface CpuReading {
   at: number;
@@ -107,7 +130,7 @@ export function readCpu(subjects: Record<string, CpuSubject>): CpuReading {
       const stat = readStat(subject.pid);
       reading.subjects[name] = new Map(stat ? [[subject.pid, stat.utimeTicks + stat.stimeTicks]] : []);
     } else {
-      reading.subjects[name] = processesNamed(subject.named);
+      reading.subjects[name] = processesNamed(subject.named, subject.cmdline);
     }
   }
   return reading;

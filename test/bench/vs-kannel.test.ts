@@ -19,6 +19,7 @@ import {
   parseMachineStat,
   parseProcStat,
   perPush,
+  postgresDatabase,
   ratio,
   readCpu,
   type CpuReading,
@@ -114,6 +115,18 @@ describe('/proc', () => {
       stimeTicks: 567,
     });
     expect(() => parseProcStat('garbage')).toThrow();
+  });
+
+  it('tells a PostgreSQL backend of a database from the server processes by its process title', () => {
+    expect(postgresDatabase('postgres: 15/main: postgres otagw_bench_1a2b 127.0.0.1(41234) idle')).toBe(
+      'otagw_bench_1a2b',
+    );
+    expect(postgresDatabase('postgres: postgres test [local] SELECT')).toBe('test');
+    expect(postgresDatabase('postgres: 15/main: walwriter')).toBeUndefined();
+    expect(postgresDatabase('postgres: 15/main: background writer')).toBeUndefined();
+    expect(
+      postgresDatabase('/usr/lib/postgresql/15/bin/postgres -D /var/lib/postgresql/15/main'),
+    ).toBeUndefined();
   });
 
   it('counts busy time as user + nice + system + irq + softirq + steal, idle and iowait apart', () => {
