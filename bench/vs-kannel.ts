@@ -42,7 +42,7 @@ import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import type { Db } from '../src/store/db.ts';
 import { undoOnInterrupt } from './support/cleanup.ts';
-import { seedingConfig, type GatewayFacts, type GatewayProcess } from './support/gateway-process.ts';
+import { ROOT, seedingConfig, type GatewayFacts, type GatewayProcess } from './support/gateway-process.ts';
 import { withGatewayRun } from './support/gateway-run.ts';
 import { KannelProcesses, kannelVersion } from './support/kannel.ts';
 import { RawConnection, requestBytes, type RawRequest } from './support/kannel-client.ts';
@@ -72,7 +72,7 @@ import {
 } from './support/kannel-report.ts';
 import { REDIS_URL } from './support/redis.ts';
 import { SmscProcess, type SmscTimes } from './support/smsc-process.ts';
-import { machineInfo, percentiles, sleep } from './support/stats.ts';
+import { gitCommit, machineInfo, percentiles, sleep } from './support/stats.ts';
 import { prepareTemplate, type StoreKind, type StoreTemplate } from './support/store.ts';
 import { netwpinKey } from '../codecs/ota/security.ts';
 
@@ -606,6 +606,8 @@ async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const started = Date.now();
   const machine = machineInfo();
+  const { commit, dirty } = gitCommit(ROOT);
+  const commitAtStart = `${commit}${dirty ? ' (working tree had uncommitted changes)' : ''}`;
   const kannel = kannelVersion();
   if (!kannel) progress(options, 'Kannel is not installed (apt-get install kannel): otagw alone');
   const useKannel = options.kannel && kannel !== undefined;
@@ -642,6 +644,7 @@ async function main(): Promise<void> {
   const report: BenchReport = {
     date: new Date(started).toISOString(),
     minutes: Math.round((Date.now() - started) / 6000) / 10,
+    commit: commitAtStart,
     machine,
     kannelVersion: kannel ?? null,
     kannelUsed: useKannel,

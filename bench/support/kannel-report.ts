@@ -67,6 +67,8 @@ export interface SummaryRow {
 export interface BenchReport {
   date: string;
   minutes: number;
+  /** `abc1234` or `abc1234 (working tree had uncommitted changes)`: the gateway runs the tree as it is */
+  commit: string;
   machine: MachineInfo;
   kannelVersion: string | null;
   kannelUsed: boolean;
@@ -178,7 +180,7 @@ function summaryTable(report: BenchReport): string {
 function header(report: BenchReport): string[] {
   const m = report.machine;
   return [
-    `date ${report.date} (took ${report.minutes} min)`,
+    `date ${report.date} (took ${report.minutes} min), commit ${report.commit}`,
     `machine: ${m.cores} cores, ${m.cpuModel}, ${m.memoryGiB} GiB, ${m.platform}; load average at the start ${m.loadAverage.join(' / ')}; node ${m.node}`,
     `kannel: ${report.kannelVersion ? `${report.kannelVersion}${report.kannelUsed ? '' : ' (not run: --no-kannel)'}` : 'not installed (apt-get install kannel): otagw alone'}`,
     ...Object.entries(report.settings).map(([key, value]) => `${key}: ${String(value)}`),
