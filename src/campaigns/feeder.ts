@@ -101,12 +101,11 @@ const RELEASE_LEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redi
 
 /**
  * Requests written at once, by default: each is a transaction whose job may start before it commits (the
- * worker then waits for the commit). On PostgreSQL part of a request waits outside its transaction (its
- * reads before it, the queue's Redis), so more at once than the pool has connections still adds pace
- * (issue 12's pacing shortfall, at load 9.5 on 2 cores, pool 4, the worker beside: 8 at once 19.5
- * pushes/s, 24 at once 31.5); PGlite runs one statement at a time, so more at once only waits longer.
+ * worker then waits for the commit, holding a pooled connection). In the gateway (pool 10, the worker's 50
+ * jobs beside) 16 at once fed less than 8 (bench:campaign --quick: 12.2 against 31.2 pushes/s); in a
+ * test pipeline (pool 4) 24 at once fed more (31.5 against 19.5). `requestsAtOnce` sets it.
  */
-const REQUESTS_AT_ONCE = { pg: 16, pglite: 8 } as const;
+const REQUESTS_AT_ONCE = 8;
 /** Pending targets a lane reads per query when it looks for its own among the others'. */
 const SCAN_ROWS = 1_000;
 /** Reads per lane and round, at most. */
@@ -182,7 +181,7 @@ export class CampaignFeeder {
       progressMs: options.progressMs ?? 5_000,
       liveQueueYieldDepth: options.liveQueueYieldDepth ?? 200,
       maxBatch: options.maxBatch ?? 200,
-      requestsAtOnce: options.requestsAtOnce ?? REQUESTS_AT_ONCE[deps.db.kind],
+      requestsAtOnce: options.requestsAtOnce ?? REQUESTS_AT_ONCE,
     };
     this.now = deps.now ?? (() => new Date());
   }
