@@ -707,20 +707,6 @@ export async function resetSegments(
   ]);
 }
 
-/**
- * How many segments of the last attempt may have reached the handset: accepted, sent without an answer
- * (`unknown`), or still pending (the attempt ended before it stored any answer: a crash mid-submit).
- * Sending the push again may duplicate those (issue #15 item 4).
- */
-export async function countSegmentsPossiblySent(db: Db, provisioningId: string): Promise<number> {
-  const row = await db.one<{ count: number }>(
-    `SELECT count(*)::int AS count FROM segments
-     WHERE provisioning_id = $1 AND (submit_status IN ('submitted', 'pending') OR submit_error = 'unknown')`,
-    [provisioningId],
-  );
-  return row?.count ?? 0;
-}
-
 export interface SegmentOutcomeRecord {
   segmentNumber: number;
   ok: boolean;
