@@ -5,7 +5,7 @@
  * item 4: a handset reassembles the parts of one reference, docs/protocol.md §5.1, so parts resent
  * with the same reference and bytes complete the message instead of delivering it twice).
  */
-import { asJson, type Db } from '../store/db.ts';
+import { asJson, genericPlan, type Db } from '../store/db.ts';
 import { lockProvisionings } from './repository.ts';
 
 export interface EarlierAttempt {
@@ -110,13 +110,13 @@ export async function recordAcceptedSegments(db: Db, segments: readonly Accepted
 
 async function writeAcceptedSegments(db: Db, segments: readonly AcceptedSegment[]): Promise<void> {
   await db.query(
-    `UPDATE segments s SET smsc = a.smsc, message_id = a.raw_message_id,
+    genericPlan(`UPDATE segments s SET smsc = a.smsc, message_id = a.raw_message_id,
        message_id_normalised = a.message_id, submit_status = 'submitted', submitted_at = now(),
        updated_at = now()
      FROM jsonb_to_recordset($1::jsonb) AS a(provisioning_id uuid, segment_number int, smsc text,
        message_id text, raw_message_id text)
      WHERE s.provisioning_id = a.provisioning_id AND s.segment_number = a.segment_number
-       AND s.submit_status = 'pending'`,
+       AND s.submit_status = 'pending'`),
     [
       asJson(
         segments.map((segment) => ({
