@@ -67,11 +67,16 @@ export async function findSubscriber(
   key: { imsi?: string; msisdn?: string; id?: string },
 ): Promise<Subscriber | undefined> {
   let row: SubscriberRow | undefined;
-  if (key.id) row = await db.one<SubscriberRow>(`SELECT ${COLUMNS} FROM subscribers WHERE id = $1`, [key.id]);
+  if (key.id)
+    row = await db.one<SubscriberRow>(genericPlan(`SELECT ${COLUMNS} FROM subscribers WHERE id = $1`), [
+      key.id,
+    ]);
   else if (key.imsi)
-    row = await db.one<SubscriberRow>(`SELECT ${COLUMNS} FROM subscribers WHERE imsi = $1`, [key.imsi]);
+    row = await db.one<SubscriberRow>(genericPlan(`SELECT ${COLUMNS} FROM subscribers WHERE imsi = $1`), [
+      key.imsi,
+    ]);
   else if (key.msisdn)
-    row = await db.one<SubscriberRow>(`SELECT ${COLUMNS} FROM subscribers WHERE msisdn = $1`, [
+    row = await db.one<SubscriberRow>(genericPlan(`SELECT ${COLUMNS} FROM subscribers WHERE msisdn = $1`), [
       normaliseMsisdn(key.msisdn),
     ]);
   return row && toSubscriber(row);
@@ -80,9 +85,9 @@ export async function findSubscriber(
 /** The subscriber whose SIM is in this handset now (through subscriber_devices' imei index). */
 export async function findSubscriberInHandset(db: Db, imei: string): Promise<Subscriber | undefined> {
   const row = await db.one<SubscriberRow>(
-    `SELECT ${S_COLUMNS} FROM subscriber_devices d
+    genericPlan(`SELECT ${S_COLUMNS} FROM subscriber_devices d
        JOIN subscribers s ON s.id = d.subscriber_id AND s.current_imei = d.imei
-     WHERE d.imei = $1 ORDER BY s.seen_at DESC NULLS LAST LIMIT 1`,
+     WHERE d.imei = $1 ORDER BY s.seen_at DESC NULLS LAST LIMIT 1`),
     [imei],
   );
   return row && toSubscriber(row);
@@ -293,7 +298,9 @@ export async function findSubscribersHolding(
   keys: { imsis: readonly string[]; msisdns: readonly string[] },
 ): Promise<Subscriber[]> {
   const rows = await db.query<SubscriberRow>(
-    `SELECT ${COLUMNS} FROM subscribers WHERE imsi = ANY($1::text[]) OR msisdn = ANY($2::text[])`,
+    genericPlan(
+      `SELECT ${COLUMNS} FROM subscribers WHERE imsi = ANY($1::text[]) OR msisdn = ANY($2::text[])`,
+    ),
     [keys.imsis, keys.msisdns],
   );
   return rows.map(toSubscriber);

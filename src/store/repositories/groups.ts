@@ -1,5 +1,5 @@
 import type { GroupPolicy } from '../../subscribers/policy.ts';
-import { asJson, type Db } from '../db.ts';
+import { genericPlan, asJson, type Db } from '../db.ts';
 
 /**
  * groups: a subscriber group and its policy. The policy document (column policy) is the source of
@@ -26,7 +26,7 @@ export async function listGroupSummaries(db: Db, name?: string): Promise<GroupSu
 
 /** Every group's stored policy document, by name (unparsed: the caller reads it through the schema). */
 export async function listGroupPolicyDocuments(db: Db): Promise<Array<{ name: string; policy: unknown }>> {
-  return db.query<{ name: string; policy: unknown }>(`SELECT name, policy FROM groups`);
+  return db.query<{ name: string; policy: unknown }>(genericPlan(`SELECT name, policy FROM groups`));
 }
 
 const REPLACE_GROUP = `DO UPDATE SET description = EXCLUDED.description,
