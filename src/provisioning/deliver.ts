@@ -155,6 +155,15 @@ export class RuleCache {
   }
 }
 
+/**
+ * Pauses (ms) before looking again for a row whose job overtook the producer's commit. The commit
+ * usually lands within milliseconds, and a look through the batched load holds no pooled connection
+ * while it waits; waitForCommit holds one for as long as the producer's transaction lasts, and with
+ * jobs that are not delayed (care, keywords, campaigns) dozens of such waiters took every connection
+ * of the pool from the requests themselves (bench:hot-path --debounce-ms 0).
+ */
+const LOOK_AGAIN_MS = [2, 5, 10, 20, 40];
+
 /** The provisioning of a job; waits for the producer's transaction when the job overtook its commit. */
 async function loadForJob(
   deps: DeliveryDeps,
@@ -162,6 +171,11 @@ async function loadForJob(
 ): Promise<ProvisioningRecord | undefined> {
   const record = await deps.batches.load(provisioningId);
   if (record) return record;
+  for (const pauseMs of LOOK_AGAIN_MS) {
+    await new Promise((resolve) => setTimeout(resolve, pauseMs));
+    const again = await deps.batches.load(provisioningId);
+    if (again) return again;
+  }
   await waitForCommit(deps.db, provisioningId);
   return getProvisioningRecord(deps.db, provisioningId);
 }
