@@ -102,6 +102,24 @@ export interface TestStore {
   dispose(): Promise<void>;
 }
 
+/**
+ * DROP SCHEMA ... CASCADE locks every table of the schema; a write still under way in the background (the
+ * worker's early write of accepted segments flushes 50 ms after the last push, whatever the test does)
+ * can lock two of them in the other order, and PostgreSQL then ends one of the two with "deadlock
+ * detected". The drop is tried again: the other transaction has ended by then.
+ */
+async function dropSchema(db: Db, schema: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await db.exec(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      return;
+    } catch (error) {
+      if ((error as { code?: string }).code !== '40P01' || attempt >= 5) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+    }
+  }
+}
+
 /** A fresh, migrated store of the given kind. */
 export async function openTestStore(kind: DbKind, extra: Partial<OpenDbOptions> = {}): Promise<TestStore> {
   if (kind === 'pglite') {
@@ -118,7 +136,7 @@ export async function openTestStore(kind: DbKind, extra: Partial<OpenDbOptions> 
     options,
     dispose: async () => {
       try {
-        await db.exec(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+        await dropSchema(db, schema);
       } finally {
         await db.close();
       }
