@@ -19,7 +19,6 @@ import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { Agent, request } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,6 +33,7 @@ import {
 } from './support/cpu-profile.ts';
 import { gatewayConfig, ROOT, seedingConfig } from './support/gateway-process.ts';
 import { triggerFor, type Kind } from './support/mix.ts';
+import { freePort } from './support/kannel.ts';
 import { SmscProcess } from './support/smsc-process.ts';
 import { PG_URL, prepareStore, prepareTemplate } from './support/store.ts';
 import { sleep } from './support/stats.ts';
@@ -47,17 +47,6 @@ interface Options {
   top: number;
   /** true: summarise a CPU profile of the gateway; a path: keep it there too */
   cpuProfile?: true | string;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 async function startRedis(dir: string): Promise<{ url: string; child: ChildProcess }> {

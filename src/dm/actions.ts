@@ -236,7 +236,7 @@ const SCOMO_RESULTS: Readonly<Record<string, string>> = {
   '1408': 'remove failed',
   '1409': 'activate failed',
   '1410': 'deactivate failed',
-  '1411': 'not implemented',
+  '1411': 'not implemented by the device',
   '1412': 'undefined error',
   '1413': 'unsupported environment',
   '1500': 'download server error',

@@ -677,36 +677,6 @@ export async function listSegments(db: Db, provisioningId: string): Promise<Segm
   }));
 }
 
-/** Puts the segments of (another attempt at) a push in place: pending, receipts cleared. */
-export async function resetSegments(
-  db: Db,
-  provisioningId: string,
-  count: number,
-  fresh = false,
-): Promise<void> {
-  if (fresh) {
-    // First attempt: no segments yet.
-    await db.query(
-      `INSERT INTO segments (provisioning_id, segment_number) SELECT $1, n FROM generate_series(1, $2::int) AS n`,
-      [provisioningId, count],
-    );
-    return;
-  }
-  await db.query(
-    `INSERT INTO segments (provisioning_id, segment_number)
-     SELECT $1, n FROM generate_series(1, $2::int) AS n
-     ON CONFLICT (provisioning_id, segment_number) DO UPDATE SET
-       smsc = NULL, message_id = NULL, message_id_normalised = NULL, submit_status = 'pending',
-       submit_error = NULL, submitted_at = NULL, receipt_state = NULL, receipt_error = NULL,
-       receipt_at = NULL, smsc_submit_date = NULL, smsc_done_date = NULL, updated_at = now()`,
-    [provisioningId, count],
-  );
-  await db.query(`DELETE FROM segments WHERE provisioning_id = $1 AND segment_number > $2`, [
-    provisioningId,
-    count,
-  ]);
-}
-
 export interface SegmentOutcomeRecord {
   segmentNumber: number;
   ok: boolean;

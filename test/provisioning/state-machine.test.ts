@@ -5,12 +5,8 @@ import { createLogger } from '../../src/observability/logger.ts';
 import { createMetrics } from '../../src/observability/metrics.ts';
 import type { PipelineDeps } from '../../src/provisioning/pipeline.ts';
 import { applyParkedReceipts, handleReceipts } from '../../src/provisioning/receipts.ts';
-import {
-  listEvents,
-  recordSubmitResults,
-  resetSegments,
-  transition,
-} from '../../src/provisioning/repository.ts';
+import { listEvents, recordSubmitResults, transition } from '../../src/provisioning/repository.ts';
+import { resetResentSegments } from '../../src/provisioning/resend-repository.ts';
 import { askJobIdFor, jobIdFor } from '../../src/provisioning/service.ts';
 import { listAudit } from '../../src/store/repositories/audit.ts';
 import type { Db } from '../../src/store/db.ts';
@@ -96,7 +92,7 @@ forEachStore(({ db }) => {
     it('applies receipts that overtook the message ids once the ids are stored', async () => {
       const id = await newProvisioning(db());
       await transition(db(), { id, from: ['queued'], to: 'submitting', cause: 'submit', actor: ACTOR });
-      await resetSegments(db(), id, 2, true);
+      await resetResentSegments(db(), id, 2, []);
       const ids = [`m-${randomUUID()}`, `m-${randomUUID()}`];
       for (const messageId of ids) {
         await db().query(
@@ -128,7 +124,7 @@ forEachStore(({ db }) => {
     it('applies a batch of receipts: duplicates and late intermediate states do not undo a final one', async () => {
       const id = await newProvisioning(db());
       await transition(db(), { id, from: ['queued'], to: 'submitting', cause: 'submit', actor: ACTOR });
-      await resetSegments(db(), id, 2, true);
+      await resetResentSegments(db(), id, 2, []);
       const ids = [`b-${randomUUID()}`, `b-${randomUUID()}`];
       await transition(db(), { id, from: ['submitting'], to: 'submitted', cause: 'submitted', actor: ACTOR });
       await recordSubmitResults(
